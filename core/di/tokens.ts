@@ -1,0 +1,58 @@
+import type { InjectionToken } from 'tsyringe';
+
+/** A typed DI token: the type parameter travels with the symbol so `resolve` is typed. */
+export type Token<T> = symbol & { readonly __type?: T };
+
+/** Creates a typed DI token; `name` is dotted (`core.executionStore`). */
+export function createToken<T>(name: string): Token<T> {
+  return Symbol.for(`weft:${name}`) as Token<T>;
+}
+
+/** tsyringe accepts symbols; this narrows our typed token to its token type. */
+export function asInjectionToken<T>(token: Token<T>): InjectionToken<T> {
+  return token as unknown as InjectionToken<T>;
+}
+import type { ExecutionStore } from '../store/execution-store';
+import type { EventBus } from '../events/event-bus';
+import type { Clock } from '../services/clock';
+import type { Logger } from '../services/logger';
+import type { Sandbox } from '../services/sandbox';
+import type { WorkerPool } from '../services/worker-pool';
+import type { ExpressionEngine } from '../services/expression-engine';
+import type { ToolDefinition, ToolRegistry } from '../services/tool-registry';
+import type { AgentProvider } from '../services/agent-provider';
+import type { NodeTypeRegistry } from '../plugin/node-type-registry';
+import type { WorkflowExecutor } from '../executor/workflow-executor';
+import type { WorkflowValidator } from '../dag/workflow-validator';
+import type { WorkflowStore } from '../store/workflow-store';
+
+/** Settings the kernel reads (parsed once by the composition root). */
+export interface KernelSettings {
+  /** Largest serialised node output accepted, in bytes. */
+  maxOutputBytes: number;
+  /** Default `maxParallel` when a workflow sets none. */
+  defaultMaxParallel: number;
+}
+
+/** The typed DI tokens of weft's services. */
+export const Tokens = {
+  ExecutionStore: createToken<ExecutionStore>('core.executionStore'),
+  WorkflowStore: createToken<WorkflowStore>('core.workflowStore'),
+  EventBus: createToken<EventBus>('core.eventBus'),
+  Clock: createToken<Clock>('core.clock'),
+  Logger: createToken<Logger>('core.logger'),
+  KernelSettings: createToken<KernelSettings>('core.kernelSettings'),
+  NodeTypeRegistry: createToken<NodeTypeRegistry>('core.nodeTypeRegistry'),
+  WorkflowValidator: createToken<WorkflowValidator>('core.workflowValidator'),
+  WorkflowExecutor: createToken<WorkflowExecutor>('core.workflowExecutor'),
+  Sandbox: createToken<Sandbox>('core.sandbox'),
+  WorkerPool: createToken<WorkerPool>('core.workerPool'),
+  ExpressionEngine: createToken<ExpressionEngine>('core.expressionEngine'),
+  ToolRegistry: createToken<ToolRegistry>('core.toolRegistry'),
+} as const;
+
+/** Extension points: many contributions per token. */
+export const ExtensionPoints = {
+  Tools: createToken<ToolDefinition>('ext.tools'),
+  AgentProviders: createToken<AgentProvider>('ext.agentProviders'),
+} as const;

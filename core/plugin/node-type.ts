@@ -1,0 +1,72 @@
+import type { Logger } from '../services/logger';
+import type { NodeLimits } from '../model/workflow-definition';
+import type { Token } from '../di/tokens';
+
+/** A problem found while validating; `path` points into the workflow (`nodes[2].config.expression`). */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+  code?: string;
+}
+
+/** Read-only data a node can see: the template roots. */
+export interface TemplateScope {
+  variables: Readonly<Record<string, unknown>>;
+  inputs: Readonly<Record<string, unknown>>;
+  nodes: Readonly<Record<string, { output?: unknown; error?: unknown }>>;
+  execution: Readonly<{ id: string; startedAt: string }>;
+}
+
+/** What a node's code receives besides its (template-rendered) config. */
+export interface NodeRunContext {
+  executionId: string;
+  workflowId: string;
+  nodeId: string;
+  /** 1-based attempt number. */
+  attempt: number;
+  /** Aborts on cancellation, node timeout, workflow timeout and stop-on-failure. */
+  signal: AbortSignal;
+  logger: Logger;
+  /** The node's `limits` (sandboxed node types). */
+  limits?: NodeLimits;
+  /** The execution's template scope (frozen data). */
+  scope: TemplateScope;
+  /** Outputs of the node's upstream nodes that produced one, in edge order. */
+  upstream: ReadonlyArray<{ nodeId: string; output: unknown }>;
+  /** Streams a token event (agent nodes). */
+  emitToken(text: string): void;
+}
+
+/** The runtime half of a node type: created once per kernel with its dependencies. */
+export interface NodeExecutor<C = any> {
+  /** Runs one attempt; the returned value is the node's output (for branching types: `{ branch, value }`). */
+  execute(config: C, ctx: NodeRunContext): Promise<unknown>;
+  /** Static checks beyond the JSON Schema (expressions parse, tool exists, ...). */
+  validate?(config: C): ValidationIssue[];
+  /** Branch labels this node can select (branching types), for edge validation. */
+  branches?(config: C): string[];
+}
+
+export type DepTokens<D> = { [K in keyof D]: Token<D[K]> };
+
+/** A node type as a plugin declares it. */
+export interface NodeTypeDefinition<C = any, D = any> {
+  /** Unique type name used in workflows (`tool`, `condition`, ...). */
+  type: string;
+  description?: string;
+  /** JSON Schema of `config`; validated when a workflow is saved or validated. */
+  configSchema: object;
+  /** `branches`: the output is `{ branch, value }` and edges may carry `branch`. */
+  outputs?: 'single' | 'branches';
+  /** Config keys whose values are `{{ }}` templates rendered before `execute`. Others are passed as written. */
+  templateFields?: readonly string[];
+  /** Whether nodes of this type accept `limits` (sandboxed code). */
+  sandboxed?: boolean;
+  deps?: DepTokens<D>;
+  create(deps: D): NodeExecutor<C>;
+}
+
+/** Identity helper that types a node type definition. */
+export function defineNodeType<C, D = {}>(def: NodeTypeDefinition<C, D>): NodeTypeDefinition<C, D> {
+  return def;
+}

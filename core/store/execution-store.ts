@@ -1,0 +1,63 @@
+import type {
+  ExecutionDocument,
+  ExecutionStatus,
+  ExecutionSummary,
+  ExecutionTrigger,
+  NodeExecutionRecord,
+} from '../model/execution-document';
+import type { WorkflowDefinition } from '../model/workflow-definition';
+
+/** What the executor writes when an execution starts. */
+export interface ExecutionStartRecord {
+  id: string;
+  workflowId: string;
+  workflowVersion: number;
+  trigger: ExecutionTrigger;
+  inputs: Record<string, unknown>;
+  idempotencyKey?: string | null;
+  startedAt: string;
+  /** The definition that runs (stores that keep versions pin it; others may keep it for recovery). */
+  definition?: WorkflowDefinition;
+}
+
+export interface ExecutionListQuery {
+  workflowId: string;
+  status?: ExecutionStatus[];
+  /** ISO 8601, inclusive lower bound on `startedAt`. */
+  from?: string;
+  /** ISO 8601, exclusive upper bound on `startedAt`. */
+  to?: string;
+  limit: number;
+  /** Opaque keyset cursor from a previous page. */
+  cursor?: string;
+}
+
+export interface ExecutionPage {
+  items: ExecutionSummary[];
+  nextCursor: string | null;
+}
+
+/**
+ * Where executions and node executions are recorded. The executor calls, in order:
+ * `startExecution` (awaited), `nodeStarted` (not awaited: a node that was in flight at a crash
+ * runs again anyway, so its start need not be durable on its own), `nodeFinished` (awaited:
+ * when it resolves the record is durable; stores may commit it together with queued starts),
+ * and `finishExecution` (awaited). Skipped and never-started nodes are reported through
+ * `nodeFinished` too.
+ */
+export interface ExecutionStore {
+  /** Records a new execution; with an `idempotencyKey` already used for the workflow, returns the existing execution's id and `created: false`. */
+  startExecution(record: ExecutionStartRecord): Promise<{ id: string; created: boolean }>;
+  nodeStarted(executionId: string, record: NodeExecutionRecord): Promise<void>;
+  nodeFinished(executionId: string, record: NodeExecutionRecord): Promise<void>;
+  finishExecution(
+    executionId: string,
+    result: Pick<ExecutionDocument, 'status' | 'outputs' | 'error' | 'finishedAt' | 'durationMs'>,
+  ): Promise<void>;
+  /** Marks an execution `running` again when it is resumed (recovery). */
+  resumeExecution?(executionId: string): Promise<void>;
+  getExecution(executionId: string): Promise<ExecutionDocument | null>;
+  listNodeExecutions(executionId: string): Promise<NodeExecutionRecord[]>;
+  listExecutions(query: ExecutionListQuery): Promise<ExecutionPage>;
+  findByIdempotencyKey(workflowId: string, key: string): Promise<ExecutionDocument | null>;
+}

@@ -1,0 +1,102 @@
+import type { ExecutionDocument, NodeExecutionRecord } from '../model/execution-document';
+import type { ExecutionListQuery, ExecutionPage, ExecutionStartRecord, ExecutionStore } from './execution-store';
+import { ValidationError } from '../errors/weft-error';
+
+interface StoredExecution {
+  doc: Omit<ExecutionDocument, 'nodes'>;
+  nodes: Map<string, NodeExecutionRecord>;
+}
+
+/**
+ * The in-memory {@link ExecutionStore}: `weft run` without `--db`, tests and benchmarks.
+ * Nothing survives the process.
+ */
+export class InMemoryExecutionStore implements ExecutionStore {
+  private readonly executions = new Map<string, StoredExecution>();
+  private readonly idempotency = new Map<string, string>();
+
+  async startExecution(r: ExecutionStartRecord): Promise<{ id: string; created: boolean }> {
+    if (r.idempotencyKey) {
+      const key = `${r.workflowId}\u0000${r.idempotencyKey}`;
+      const existing = this.idempotency.get(key);
+      if (existing) return { id: existing, created: false };
+      this.idempotency.set(key, r.id);
+    }
+    this.executions.set(r.id, {
+      doc: {
+        id: r.id,
+        workflowId: r.workflowId,
+        workflowVersion: r.workflowVersion,
+        status: 'running',
+        trigger: r.trigger,
+        inputs: r.inputs,
+        outputs: null,
+        error: null,
+        idempotencyKey: r.idempotencyKey ?? null,
+        startedAt: r.startedAt,
+        finishedAt: null,
+        durationMs: null,
+      },
+      nodes: new Map(),
+    });
+    return { id: r.id, created: true };
+  }
+
+  async nodeStarted(executionId: string, record: NodeExecutionRecord): Promise<void> {
+    this.executions.get(executionId)?.nodes.set(record.nodeId, record);
+  }
+
+  async nodeFinished(executionId: string, record: NodeExecutionRecord): Promise<void> {
+    this.executions.get(executionId)?.nodes.set(record.nodeId, record);
+  }
+
+  async finishExecution(
+    executionId: string,
+    result: Pick<ExecutionDocument, 'status' | 'outputs' | 'error' | 'finishedAt' | 'durationMs'>,
+  ): Promise<void> {
+    const e = this.executions.get(executionId);
+    if (e) Object.assign(e.doc, result);
+  }
+
+  async resumeExecution(executionId: string): Promise<void> {
+    const e = this.executions.get(executionId);
+    if (e) e.doc.status = 'running';
+  }
+
+  async getExecution(executionId: string): Promise<ExecutionDocument | null> {
+    const e = this.executions.get(executionId);
+    return e ? { ...e.doc, nodes: [...e.nodes.values()] } : null;
+  }
+
+  async listNodeExecutions(executionId: string): Promise<NodeExecutionRecord[]> {
+    return [...(this.executions.get(executionId)?.nodes.values() ?? [])];
+  }
+
+  async findByIdempotencyKey(workflowId: string, key: string): Promise<ExecutionDocument | null> {
+    const id = this.idempotency.get(`${workflowId}\u0000${key}`);
+    return id ? this.getExecution(id) : null;
+  }
+
+  /** Ids are time-ordered (UUIDv7), so descending id order is newest first; the cursor is the last id seen. */
+  async listExecutions(q: ExecutionListQuery): Promise<ExecutionPage> {
+    if (q.cursor !== undefined && !/^[0-9a-f-]{36}$/i.test(q.cursor)) throw new ValidationError('invalid cursor');
+    const rows = [...this.executions.values()]
+      .map((e) => e.doc)
+      .filter(
+        (d) =>
+          d.workflowId === q.workflowId &&
+          (!q.status || q.status.includes(d.status)) &&
+          (!q.from || (d.startedAt ?? '') >= q.from) &&
+          (!q.to || (d.startedAt ?? '') < q.to) &&
+          (!q.cursor || d.id < q.cursor),
+      )
+      .sort((a, b) => (a.id < b.id ? 1 : -1));
+    const items = rows.slice(0, q.limit);
+    return { items, nextCursor: rows.length > q.limit ? items[items.length - 1]!.id : null };
+  }
+
+  /** Forgets an execution (the executor's callers may release memory). */
+  delete(executionId: string): void {
+    this.executions.delete(executionId);
+  }
+}

@@ -1,0 +1,135 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { ConfigurationError } from '../../core/errors/weft-error';
+
+/**
+ * weft's settings: environment variables (and the same keys in an optional JSON config file
+ * named by `WEFT_CONFIG`; the environment wins). Parsed once; unknown `WEFT_*` keys and
+ * malformed values stop the start with a message naming them.
+ */
+export const WeftConfigSchema = Type.Object({
+  host: Type.String({ minLength: 1 }),
+  port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  dataDir: Type.String({ minLength: 1 }),
+  databaseUrl: Type.Union([Type.String({ pattern: '^postgres(ql)?://' }), Type.Null()]),
+  plugins: Type.Array(Type.String({ minLength: 1 })),
+  adminKey: Type.Union([Type.String({ minLength: 16 }), Type.Null()]),
+  logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+  openaiBaseUrl: Type.String({ pattern: '^https?://' }),
+  openaiApiKey: Type.Union([Type.String(), Type.Null()]),
+  /** Trust `X-Forwarded-For` (only behind a proxy you control). */
+  trustProxy: Type.Boolean(),
+  /** Request body limit in bytes. */
+  maxBodyBytes: Type.Integer({ minimum: 1024 }),
+  /** Requests per minute per API key / per client address. */
+  rateLimitPerMinute: Type.Integer({ minimum: 1 }),
+  /** Largest serialised node output stored, in bytes. */
+  maxOutputBytes: Type.Integer({ minimum: 1024 }),
+  /** Sandbox defaults (DESIGN.md: CPU 1 s, wall 5 s, memory 128 MB, output 16 MB). */
+  sandboxCpuMs: Type.Integer({ minimum: 1 }),
+  sandboxWallMs: Type.Integer({ minimum: 1 }),
+  sandboxMemoryMb: Type.Integer({ minimum: 8 }),
+  sandboxOutputBytes: Type.Integer({ minimum: 1 }),
+  sandboxPoolSize: Type.Integer({ minimum: 1, maximum: 64 }),
+  /** Numeric aggregations over more values than this go to the worker pool. */
+  aggregateWorkerThreshold: Type.Integer({ minimum: 0 }),
+  workerPoolSize: Type.Integer({ minimum: 1, maximum: 64 }),
+  /** Executions older than this many days are pruned (0: never). */
+  retentionDays: Type.Number({ minimum: 0 }),
+  /** What to do with fires missed while the process was down. */
+  missedFires: Type.Union([Type.Literal('none'), Type.Literal('one')]),
+  /** Shortest interval schedule accepted, in ms. */
+  minIntervalMs: Type.Integer({ minimum: 1 }),
+  /** How long SIGTERM waits for running executions to reach a node boundary. */
+  shutdownDeadlineMs: Type.Integer({ minimum: 0 }),
+});
+
+export type WeftConfig = Static<typeof WeftConfigSchema>;
+
+interface Setting {
+  key: keyof WeftConfig;
+  kind: 'string' | 'int' | 'number' | 'bool' | 'list' | 'nullable';
+  default: unknown;
+}
+
+/** Environment variable → setting; the README's configuration table lists the same. */
+export const SETTINGS: Record<string, Setting> = {
+  WEFT_HOST: { key: 'host', kind: 'string', default: '127.0.0.1' },
+  WEFT_PORT: { key: 'port', kind: 'int', default: 8080 },
+  WEFT_DATA_DIR: { key: 'dataDir', kind: 'string', default: './data' },
+  DATABASE_URL: { key: 'databaseUrl', kind: 'nullable', default: null },
+  WEFT_PLUGINS: { key: 'plugins', kind: 'list', default: [] },
+  WEFT_ADMIN_KEY: { key: 'adminKey', kind: 'nullable', default: null },
+  WEFT_LOG_LEVEL: { key: 'logLevel', kind: 'string', default: 'info' },
+  OPENAI_BASE_URL: { key: 'openaiBaseUrl', kind: 'string', default: 'https://api.openai.com/v1' },
+  OPENAI_API_KEY: { key: 'openaiApiKey', kind: 'nullable', default: null },
+  WEFT_TRUST_PROXY: { key: 'trustProxy', kind: 'bool', default: false },
+  WEFT_MAX_BODY_BYTES: { key: 'maxBodyBytes', kind: 'int', default: 1024 * 1024 },
+  WEFT_RATE_LIMIT_PER_MINUTE: { key: 'rateLimitPerMinute', kind: 'int', default: 600_000 },
+  WEFT_MAX_OUTPUT_BYTES: { key: 'maxOutputBytes', kind: 'int', default: 16 * 1024 * 1024 },
+  WEFT_SANDBOX_CPU_MS: { key: 'sandboxCpuMs', kind: 'int', default: 1000 },
+  WEFT_SANDBOX_WALL_MS: { key: 'sandboxWallMs', kind: 'int', default: 5000 },
+  WEFT_SANDBOX_MEMORY_MB: { key: 'sandboxMemoryMb', kind: 'int', default: 128 },
+  WEFT_SANDBOX_OUTPUT_BYTES: { key: 'sandboxOutputBytes', kind: 'int', default: 16 * 1024 * 1024 },
+  WEFT_SANDBOX_POOL_SIZE: { key: 'sandboxPoolSize', kind: 'int', default: 2 },
+  WEFT_AGGREGATE_WORKER_THRESHOLD: { key: 'aggregateWorkerThreshold', kind: 'int', default: 10_000 },
+  WEFT_WORKER_POOL_SIZE: { key: 'workerPoolSize', kind: 'int', default: 2 },
+  WEFT_RETENTION_DAYS: { key: 'retentionDays', kind: 'number', default: 0 },
+  WEFT_MISSED_FIRES: { key: 'missedFires', kind: 'string', default: 'none' },
+  WEFT_MIN_INTERVAL_MS: { key: 'minIntervalMs', kind: 'int', default: 1000 },
+  WEFT_SHUTDOWN_DEADLINE_MS: { key: 'shutdownDeadlineMs', kind: 'int', default: 10_000 },
+};
+
+/** Env vars with these prefixes that are not settings are typos: reject them. */
+const OWNED_PREFIX = 'WEFT_';
+/** `WEFT_CONFIG` names the config file; it is not itself a setting. */
+const META_KEYS = new Set(['WEFT_CONFIG']);
+
+/** Parses settings from `env` (and the file it names) into a typed config; throws naming every bad key. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, fileValues: Record<string, unknown> = {}): WeftConfig {
+  const problems: string[] = [];
+  for (const key of Object.keys(fileValues)) if (!SETTINGS[key]) problems.push(`${key}: unknown setting (config file)`);
+  for (const key of Object.keys(env)) {
+    if (key.startsWith(OWNED_PREFIX) && !SETTINGS[key] && !META_KEYS.has(key)) problems.push(`${key}: unknown setting`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [name, s] of Object.entries(SETTINGS)) {
+    const raw = env[name] !== undefined && env[name] !== '' ? env[name] : fileValues[name];
+    if (raw === undefined) {
+      out[s.key] = s.default;
+      continue;
+    }
+    const parsed = parseValue(String(raw), s.kind);
+    if (parsed === INVALID) problems.push(`${name}: "${String(raw).slice(0, 60)}" is not a valid ${s.kind}`);
+    else out[s.key] = parsed;
+  }
+  if (!problems.length) {
+    for (const e of Value.Errors(WeftConfigSchema, out)) {
+      const name = Object.entries(SETTINGS).find(([, s]) => `/${s.key}` === e.path)?.[0] ?? e.path;
+      problems.push(`${name}: ${e.message}`);
+    }
+  }
+  if (problems.length) throw new ConfigurationError(`invalid configuration: ${problems.join('; ')}`, { details: problems });
+  return out as WeftConfig;
+}
+
+const INVALID = Symbol('invalid');
+
+function parseValue(raw: string, kind: Setting['kind']): unknown {
+  switch (kind) {
+    case 'string':
+    case 'nullable':
+      return raw;
+    case 'int':
+      return /^-?\d+$/.test(raw.trim()) ? Number(raw) : INVALID;
+    case 'number':
+      return raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : INVALID;
+    case 'bool':
+      return raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : INVALID;
+    case 'list':
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+  }
+}
