@@ -26,3 +26,5 @@ export * from './kernel/kernel';
 export * from './dag/workflow-validator';
 export * from './executor/execute-options';
 export * from './executor/workflow-executor';
+export * from './store/api-key-store';
+export * from './services/schedule-service';

@@ -1,18 +1,202 @@
 import type { NodeTypeRegistry } from '../plugin/node-type-registry';
 import type { ValidationIssue } from '../plugin/node-type';
-import type { WorkflowDefinition } from '../model/workflow-definition';
-import { ValidationError } from '../errors/weft-error';
+import { WorkflowDefinitionSchema, type WorkflowDefinition } from '../model/workflow-definition';
+import { ValidationError, WeftError } from '../errors/weft-error';
+import { ErrorCodes } from '../errors/error-codes';
+import { ajvIssues, createAjv, SchemaCache } from './ajv-issues';
+import { topologicalOrder } from './cycle-finder';
+import { compileValue, collectPaths, type CompiledValue } from '../context/compiled-value';
+import type { ExecutionPlan, PlannedNode } from './execution-plan';
+import { resolveRetryPolicy } from '../executor/retry-policy';
 
-/** STUB (being written) */
+export type ValidationResult =
+  | { ok: true; definition: WorkflowDefinition; plan: ExecutionPlan }
+  | { ok: false; issues: ValidationIssue[] };
+
+/**
+ * Validates a workflow definition completely (DESIGN.md "Validation") and, when it is valid,
+ * plans it. Every problem is reported at once, each with its location.
+ */
 export class WorkflowValidator {
+  private readonly schemas = new SchemaCache(createAjv());
+  private readonly validateShape = this.schemas.get(WorkflowDefinitionSchema);
+  private readonly plans = new WeakMap<object, ExecutionPlan>();
+
   constructor(private readonly registry: NodeTypeRegistry) {}
-  validate(definition: unknown): { ok: true; definition: WorkflowDefinition } | { ok: false; issues: ValidationIssue[] } {
-    void this.registry;
-    return { ok: true, definition: definition as WorkflowDefinition };
+
+  validate(input: unknown): ValidationResult {
+    if (input !== null && typeof input === 'object') {
+      const cached = this.plans.get(input);
+      if (cached) return { ok: true, definition: cached.definition, plan: cached };
+    }
+    if (!this.validateShape(input)) return { ok: false, issues: ajvIssues(this.validateShape.errors) };
+    const definition = input as WorkflowDefinition;
+    const issues: ValidationIssue[] = [];
+    const plan = this.plan(definition, issues);
+    if (issues.length) return { ok: false, issues };
+    this.plans.set(input as object, plan);
+    return { ok: true, definition, plan };
   }
-  assertValid(definition: unknown): WorkflowDefinition {
-    const r = this.validate(definition);
-    if (!r.ok) throw new ValidationError('invalid workflow', { details: r.issues });
-    return r.definition;
+
+  /** The plan, or a `ValidationError` whose `details` list every issue. */
+  assertValid(input: unknown): ExecutionPlan {
+    const r = this.validate(input);
+    if (!r.ok) {
+      const first = r.issues[0]!;
+      throw new ValidationError(
+        `invalid workflow: ${first.path}: ${first.message}${r.issues.length > 1 ? ` (and ${r.issues.length - 1} more)` : ''}`,
+        { details: r.issues },
+      );
+    }
+    return r.plan;
+  }
+
+  private plan(def: WorkflowDefinition, issues: ValidationIssue[]): ExecutionPlan {
+    const byId = new Map<string, number>();
+    def.nodes.forEach((n, i) => {
+      if (byId.has(n.id)) issues.push({ path: `nodes[${i}].id`, message: `duplicate node id "${n.id}" (first at nodes[${byId.get(n.id)}])`, code: 'duplicate_id' });
+      else byId.set(n.id, i);
+    });
+    const fallbackOf = new Map<number, number>();
+    def.nodes.forEach((n, i) => {
+      if (n.fallback === undefined) return;
+      const f = byId.get(n.fallback);
+      const path = `nodes[${i}].fallback`;
+      if (f === undefined) issues.push({ path, message: `fallback node "${n.fallback}" does not exist`, code: 'bad_fallback' });
+      else if (f === i) issues.push({ path, message: `node "${n.id}" cannot be its own fallback`, code: 'bad_fallback' });
+      else if (fallbackOf.has(f)) issues.push({ path, message: `fallback node "${n.fallback}" already serves node "${def.nodes[fallbackOf.get(f)!]!.id}"`, code: 'bad_fallback' });
+      else fallbackOf.set(f, i);
+    });
+    for (const [f, owner] of fallbackOf) {
+      if (def.nodes[f]!.fallback !== undefined) issues.push({ path: `nodes[${f}].fallback`, message: `fallback node "${def.nodes[f]!.id}" (of "${def.nodes[owner]!.id}") cannot have a fallback of its own`, code: 'bad_fallback' });
+    }
+    const nodes: PlannedNode[] = def.nodes.map((n, i) => this.planNode(def, n, i, fallbackOf, issues));
+    (def.edges ?? []).forEach((e, k) => {
+      const path = `edges[${k}]`;
+      const from = byId.get(e.from);
+      const to = byId.get(e.to);
+      if (from === undefined) issues.push({ path: `${path}.from`, message: `unknown node "${e.from}"`, code: 'unknown_endpoint' });
+      if (to === undefined) issues.push({ path: `${path}.to`, message: `unknown node "${e.to}"`, code: 'unknown_endpoint' });
+      if (from === undefined || to === undefined) return;
+      if (from === to) return void issues.push({ path, message: `self-loop on node "${e.from}"`, code: 'self_loop' });
+      for (const [end, idx] of [['from', from], ['to', to]] as const) {
+        if (fallbackOf.has(idx)) issues.push({ path: `${path}.${end}`, message: `node "${def.nodes[idx]!.id}" is a fallback node and cannot be part of the DAG's edges`, code: 'bad_fallback' });
+      }
+      const src = nodes[from]!;
+      const branch = e.branch ?? null;
+      if (branch !== null) this.checkBranch(src, branch, `${path}.branch`, issues);
+      src.downstream.push({ to, branch });
+      nodes[to]!.upstream.push(from);
+    });
+    if (!issues.some((i) => i.code === 'self_loop' || i.code === 'unknown_endpoint')) {
+      const r = topologicalOrder(nodes.length, nodes.map((n) => n.downstream.map((d) => d.to)));
+      if ('cycle' in r) {
+        const names = r.cycle.map((i) => def.nodes[i]!.id);
+        issues.push({ path: 'edges', message: `cycle: ${names.join(' → ')}`, code: ErrorCodes.WF_CYCLE });
+      }
+    }
+    let outputs: CompiledValue | null = null;
+    if (def.outputs) outputs = this.compile(def.outputs, 'outputs', 'outputs', 'outputs', byId, issues);
+    for (const n of nodes) if (n.config.kind !== 'const') this.checkReferences(n.config, `nodes[${n.index}].config`, byId, issues);
+    const s = def.settings ?? {};
+    return {
+      definition: def,
+      nodes,
+      byId,
+      scheduledCount: nodes.length - fallbackOf.size,
+      outputs,
+      settings: {
+        onNodeFailure: s.onNodeFailure ?? 'stop',
+        failureThreshold: s.failureThreshold ?? null,
+        maxParallel: s.maxParallel ?? null,
+        timeoutMs: s.timeoutMs ?? null,
+      },
+    };
+  }
+
+  private planNode(def: WorkflowDefinition, n: WorkflowDefinition['nodes'][number], i: number, fallbackOf: Map<number, number>, issues: ValidationIssue[]): PlannedNode {
+    const base = `nodes[${i}]`;
+    const planned: PlannedNode = {
+      index: i,
+      id: n.id,
+      definition: n,
+      nodeType: undefined as never,
+      config: { kind: 'const', value: n.config ?? {} },
+      upstream: [],
+      downstream: [],
+      retry: resolveRetryPolicy(n.retry),
+      fallback: n.fallback !== undefined ? def.nodes.findIndex((m) => m.id === n.fallback) : -1,
+      isFallback: fallbackOf.has(i),
+      branching: false,
+    };
+    if (!this.registry.has(n.type)) {
+      issues.push({ path: `${base}.type`, message: `unknown node type "${n.type}" (known: ${this.registry.list().map((t) => t.definition.type).join(', ') || 'none'})`, code: ErrorCodes.WF_UNKNOWN_NODE_TYPE });
+      return planned;
+    }
+    const nodeType = this.registry.get(n.type);
+    planned.nodeType = nodeType;
+    planned.branching = nodeType.definition.outputs === 'branches';
+    if (n.limits !== undefined && !nodeType.definition.sandboxed) {
+      issues.push({ path: `${base}.limits`, message: `node type "${n.type}" does not run sandboxed code, so "limits" does not apply`, code: 'schema' });
+    }
+    const config = n.config ?? {};
+    const check = this.schemas.get(nodeType.definition.configSchema);
+    if (!check(config)) {
+      issues.push(...ajvIssues(check.errors, `${base}.config`));
+      return planned;
+    }
+    try {
+      for (const issue of nodeType.executor.validate?.(config) ?? []) issues.push({ ...issue, path: `${base}.${issue.path}` });
+    } catch (err) {
+      issues.push({ path: `${base}.config`, message: err instanceof Error ? err.message : String(err), code: 'schema' });
+    }
+    const fields = nodeType.definition.templateFields ?? [];
+    if (fields.length) {
+      const entries: Array<[string, CompiledValue]> = [];
+      let templated = false;
+      for (const [k, v] of Object.entries(config)) {
+        const c = fields.includes(k) ? this.compile(v, n.id, `config.${k}`, `${base}.config.${k}`, null, issues) : ({ kind: 'const', value: v } as const);
+        if (c.kind !== 'const') templated = true;
+        entries.push([k, c]);
+      }
+      if (templated) planned.config = { kind: 'object', entries };
+    }
+    return planned;
+  }
+
+  private compile(value: unknown, nodeId: string, field: string, path: string, byId: Map<string, number> | null, issues: ValidationIssue[]): CompiledValue {
+    try {
+      const c = compileValue(value, { nodeId, field });
+      if (byId) this.checkReferences(c, field, byId, issues);
+      return c;
+    } catch (err) {
+      if (!(err instanceof WeftError)) throw err;
+      issues.push({ path, message: err.message, code: err.code });
+      return { kind: 'const', value };
+    }
+  }
+
+  private checkReferences(c: CompiledValue, path: string, byId: Map<string, number>, issues: ValidationIssue[]): void {
+    for (const segs of collectPaths(c)) {
+      if (segs[0] !== 'nodes') continue;
+      const id = segs[1];
+      if (id === undefined) continue;
+      if (!byId.has(id)) issues.push({ path, message: `template refers to unknown node "${id}"`, code: 'unknown_reference' });
+      else if (segs[2] !== undefined && segs[2] !== 'output' && segs[2] !== 'error') {
+        issues.push({ path, message: `template path nodes.${id}.${segs[2]}: a node exposes only "output" and "error"`, code: 'unknown_reference' });
+      }
+    }
+  }
+
+  private checkBranch(src: PlannedNode, branch: string, path: string, issues: ValidationIssue[]): void {
+    if (!src.nodeType) return;
+    if (!src.branching) {
+      issues.push({ path, message: `node "${src.id}" (type "${src.definition.type}") does not select branches`, code: 'bad_branch' });
+      return;
+    }
+    const labels = src.nodeType.executor.branches?.(src.definition.config ?? {});
+    if (labels && branch !== 'default' && !labels.includes(branch)) {
+      issues.push({ path, message: `node "${src.id}" has no branch "${branch}" (branches: ${[...labels, 'default'].filter((v, i, a) => a.indexOf(v) === i).join(', ')})`, code: 'bad_branch' });
+    }
   }
 }

@@ -25,6 +25,8 @@ import type { NodeTypeRegistry } from '../plugin/node-type-registry';
 import type { WorkflowExecutor } from '../executor/workflow-executor';
 import type { WorkflowValidator } from '../dag/workflow-validator';
 import type { WorkflowStore } from '../store/workflow-store';
+import type { ApiKeyStore } from '../store/api-key-store';
+import type { ScheduleService } from '../services/schedule-service';
 
 /** Settings the kernel reads (parsed once by the composition root). */
 export interface KernelSettings {
@@ -38,6 +40,8 @@ export interface KernelSettings {
 export const Tokens = {
   ExecutionStore: createToken<ExecutionStore>('core.executionStore'),
   WorkflowStore: createToken<WorkflowStore>('core.workflowStore'),
+  ApiKeyStore: createToken<ApiKeyStore>('core.apiKeyStore'),
+  ScheduleService: createToken<ScheduleService>('core.scheduleService'),
   EventBus: createToken<EventBus>('core.eventBus'),
   Clock: createToken<Clock>('core.clock'),
   Logger: createToken<Logger>('core.logger'),

@@ -1,19 +1,124 @@
+import { v7 as uuidv7 } from 'uuid';
 import type { Resolver } from '../plugin/plugin';
-import type { WorkflowDefinition } from '../model/workflow-definition';
 import type { ExecutionDocument } from '../model/execution-document';
 import type { ExecuteOptions, ExecutionHandle } from './execute-options';
+import { Tokens } from '../di/tokens';
+import { ConflictError, NotFoundError } from '../errors/weft-error';
+import { ExecutionRun } from './execution-run';
 
-/** STUB (being written) */
+/**
+ * Starts, tracks, cancels and drains executions. Validation (cached per definition object)
+ * happens before anything is recorded: an invalid workflow never starts.
+ */
 export class WorkflowExecutor {
+  private readonly active = new Map<string, ExecutionRun>();
+  private draining = false;
+
   constructor(private readonly resolver: Resolver) {}
-  async start(definition: WorkflowDefinition, options: ExecuteOptions = {}): Promise<ExecutionHandle> {
-    void this.resolver; void definition; void options;
-    throw new Error('not implemented yet');
+
+  /** Validates and starts an execution; resolves once it is recorded and running. */
+  async start(definition: unknown, options: ExecuteOptions = {}): Promise<ExecutionHandle> {
+    if (this.draining) throw new ConflictError('weft is shutting down and starts no new executions');
+    const plan = this.resolver.get(Tokens.WorkflowValidator).assertValid(definition);
+    const store = this.resolver.get(Tokens.ExecutionStore);
+    const clock = this.resolver.get(Tokens.Clock);
+    const settings = this.resolver.get(Tokens.KernelSettings);
+    const id = options.executionId ?? uuidv7();
+    const workflowId = options.workflowId ?? plan.definition.name;
+    const workflowVersion = options.workflowVersion ?? 1;
+    const inputs = options.inputs ?? {};
+    const trigger = options.trigger ?? 'manual';
+    const startedAt = options.resume?.startedAt ?? new Date(clock.now()).toISOString();
+    if (options.resume) {
+      if (this.active.has(id)) throw new ConflictError(`execution ${id} is already running in this process`);
+      await store.resumeExecution?.(id);
+    } else {
+      const r = await store.startExecution({ id, workflowId, workflowVersion, trigger, inputs, idempotencyKey: options.idempotencyKey ?? null, startedAt, definition: plan.definition });
+      if (!r.created) return this.existing(r.id);
+    }
+    const run = new ExecutionRun(
+      plan,
+      { id, workflowId, workflowVersion, trigger, inputs, idempotencyKey: options.idempotencyKey ?? null, startedAt, resumed: options.resume?.nodes },
+      {
+        store,
+        bus: this.resolver.get(Tokens.EventBus),
+        clock,
+        logger: this.resolver.get(Tokens.Logger),
+        maxParallel: plan.settings.maxParallel ?? settings.defaultMaxParallel,
+        maxOutputBytes: settings.maxOutputBytes,
+      },
+    );
+    this.active.set(id, run);
+    void run.done.then(() => this.active.delete(id));
+    if (options.signal) {
+      const signal = options.signal;
+      if (signal.aborted) run.cancel(reasonText(signal.reason));
+      else {
+        const onAbort = () => run.cancel(reasonText(signal.reason));
+        signal.addEventListener('abort', onAbort, { once: true });
+        void run.done.then(() => signal.removeEventListener('abort', onAbort));
+      }
+    }
+    run.start();
+    return { executionId: id, created: true, done: run.done, cancel: (reason) => run.cancel(reason) };
   }
-  async run(definition: WorkflowDefinition, options: ExecuteOptions = {}): Promise<ExecutionDocument> {
+
+  /** Starts and waits for the finished execution document. */
+  async run(definition: unknown, options: ExecuteOptions = {}): Promise<ExecutionDocument> {
     return (await this.start(definition, options)).done;
   }
-  cancel(executionId: string, reason?: string): boolean { void executionId; void reason; return false; }
-  get activeCount(): number { return 0; }
-  async drain(deadlineMs: number): Promise<void> { void deadlineMs; }
+
+  /** Cancels a running execution of this process; false when it is not running here. */
+  cancel(executionId: string, reason = 'cancelled by request'): boolean {
+    const run = this.active.get(executionId);
+    if (!run) return false;
+    run.cancel(reason);
+    return true;
+  }
+
+  isActive(executionId: string): boolean {
+    return this.active.has(executionId);
+  }
+
+  /** Number of executions running in this process. */
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  /** The finished document of a running execution of this process (or null). */
+  whenDone(executionId: string): Promise<ExecutionDocument> | null {
+    return this.active.get(executionId)?.done ?? null;
+  }
+
+  /**
+   * Graceful shutdown: start nothing new; running nodes may finish (and be recorded) until
+   * `deadlineMs`; then the rest is abandoned unrecorded, so recovery resumes those executions.
+   */
+  async drain(deadlineMs: number): Promise<void> {
+    this.draining = true;
+    const runs = [...this.active.values()];
+    for (const r of runs) r.interrupt();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((r) => (timer = setTimeout(r, deadlineMs)));
+    await Promise.race([Promise.allSettled(runs.map((r) => r.done)), deadline]);
+    clearTimeout(timer);
+    for (const r of runs) r.abortInterrupted();
+    await Promise.allSettled(runs.map((r) => r.done));
+  }
+
+  private async existing(id: string): Promise<ExecutionHandle> {
+    const store = this.resolver.get(Tokens.ExecutionStore);
+    const running = this.active.get(id);
+    const done = running
+      ? running.done
+      : store.getExecution(id).then((doc) => {
+          if (!doc) throw new NotFoundError(`execution ${id} not found`);
+          return doc;
+        });
+    return { executionId: id, created: false, done, cancel: (reason) => void this.cancel(id, reason) };
+  }
+}
+
+function reasonText(reason: unknown): string {
+  return reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'cancelled';
 }

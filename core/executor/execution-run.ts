@@ -1,0 +1,379 @@
+import type { ExecutionPlan, PlannedNode } from '../dag/execution-plan';
+import type { ExecutionDocument, ExecutionStatus, NodeExecutionRecord, SkipReason } from '../model/execution-document';
+import type { ExecutionStore } from '../store/execution-store';
+import type { EventBus } from '../events/event-bus';
+import type { ExecutionEventInput } from '../events/execution-event';
+import type { Clock } from '../services/clock';
+import type { Logger } from '../services/logger';
+import { ExecutionContext } from '../context/execution-context';
+import { renderValue } from '../context/compiled-value';
+import { CancelledError, TimeoutError, WeftError } from '../errors/weft-error';
+import { serializeError, toWeftError, type SerializedError } from '../errors/error-serializer';
+import { ErrorCodes } from '../errors/error-codes';
+import { runAttempts } from './node-attempts';
+import { finishedRecord, renderOutputs, runningRecord, skippedRecord } from './node-records';
+
+/** Per-node outcome used for scheduling (a node its fallback recovered counts as SUCCEEDED). */
+const enum Outcome { None, Succeeded, Failed, SkippedBranch, SkippedUpstream, Cancelled }
+
+export interface ExecutionRunDeps {
+  store: ExecutionStore;
+  bus: EventBus;
+  clock: Clock;
+  logger: Logger;
+  maxParallel: number;
+  maxOutputBytes: number;
+}
+
+export interface ExecutionRunInit {
+  id: string;
+  workflowId: string;
+  workflowVersion: number;
+  trigger: ExecutionDocument['trigger'];
+  inputs: Record<string, unknown>;
+  idempotencyKey: string | null;
+  startedAt: string;
+  resumed?: readonly NodeExecutionRecord[];
+}
+
+/** Why an execution stopped early. */
+type StopKind = 'failed' | 'cancelled' | 'interrupted';
+
+/**
+ * One execution: dependency-driven scheduling (a node starts when all its upstreams are
+ * terminal, no level barriers), at most `maxParallel` nodes at once, branches, skips, joins,
+ * failure modes, fallbacks, timeouts and cancellation.
+ */
+export class ExecutionRun {
+  readonly done: Promise<ExecutionDocument>;
+  private resolveDone!: (doc: ExecutionDocument) => void;
+  private readonly n: number;
+  private readonly remainingIn: Int32Array;
+  private readonly activeIn: Int32Array;
+  private readonly failedIn: Int32Array;
+  private readonly upstreamFailedIn: Int32Array;
+  private readonly outcome: Uint8Array;
+  private readonly branch: (string | null)[];
+  private readonly records: (NodeExecutionRecord | undefined)[];
+  private readonly resumed = new Map<string, NodeExecutionRecord>();
+  private readonly queue: number[] = [];
+  private qHead = 0;
+  private running = 0;
+  private terminal = 0;
+  private failed = 0;
+  private seq = 0;
+  private stopKind: StopKind | null = null;
+  private stopError: SerializedError | null = null;
+  private readonly controller = new AbortController();
+  private context: ExecutionContext | null;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly pendingWrites = new Set<Promise<unknown>>();
+  private finished = false;
+  private readonly log: Logger;
+
+  constructor(private readonly plan: ExecutionPlan, private readonly init: ExecutionRunInit, private readonly deps: ExecutionRunDeps) {
+    this.done = new Promise((r) => (this.resolveDone = r));
+    const n = (this.n = plan.nodes.length);
+    this.remainingIn = new Int32Array(n);
+    this.activeIn = new Int32Array(n);
+    this.failedIn = new Int32Array(n);
+    this.upstreamFailedIn = new Int32Array(n);
+    this.outcome = new Uint8Array(n);
+    this.branch = new Array(n).fill(null);
+    this.records = new Array(n);
+    for (const node of plan.nodes) this.remainingIn[node.index] = node.upstream.length;
+    for (const r of init.resumed ?? []) this.resumed.set(r.nodeId, r);
+    this.context = new ExecutionContext(plan.definition.variables, init.inputs, { id: init.id, startedAt: init.startedAt });
+    this.log = deps.logger.child({ executionId: init.id, workflowId: init.workflowId });
+  }
+
+  get id(): string {
+    return this.init.id;
+  }
+
+  /** Starts scheduling; `done` settles when the execution ends. */
+  start(): void {
+    this.emit({ kind: 'execution', status: 'running' });
+    const timeoutMs = this.plan.settings.timeoutMs;
+    if (timeoutMs !== null) {
+      this.timer = setTimeout(() => this.stop('failed', serializeError(new TimeoutError(`workflow timed out after ${timeoutMs} ms`, { code: ErrorCodes.WF_WORKFLOW_TIMEOUT }), false)), timeoutMs);
+    }
+    for (const node of this.plan.nodes) if (!node.isFallback && node.upstream.length === 0) this.queue.push(node.index);
+    this.pump();
+    this.maybeFinish();
+  }
+
+  cancel(reason = 'cancelled'): void {
+    this.stop('cancelled', serializeError(new CancelledError(reason), false));
+  }
+
+  /** Stops starting nodes; running ones finish (until `abort`); the execution stays resumable. */
+  interrupt(): void {
+    if (this.stopKind === null) this.stopKind = 'interrupted';
+    this.maybeFinish();
+  }
+
+  /** Ends an interrupted execution's running nodes without recording them. */
+  abortInterrupted(): void {
+    if (this.stopKind === 'interrupted') this.controller.abort(new CancelledError('weft is shutting down'));
+  }
+
+  get isRunning(): boolean {
+    return !this.finished;
+  }
+
+  private stop(kind: StopKind, error: SerializedError | null): void {
+    if (this.stopKind !== null || this.finished) return;
+    this.stopKind = kind;
+    this.stopError = error;
+    const reason = kind === 'failed' && error?.type === 'TimeoutError' ? new TimeoutError(error.message, { code: error.code }) : new CancelledError(kind === 'cancelled' ? error?.message ?? 'cancelled' : 'execution stopped after a node failed');
+    this.controller.abort(reason);
+    this.maybeFinish();
+  }
+
+  private pump(): void {
+    while (this.stopKind === null && this.running < this.deps.maxParallel && this.qHead < this.queue.length) {
+      const i = this.queue[this.qHead++]!;
+      this.running++;
+      this.runNode(this.plan.nodes[i]!).then(
+        () => this.afterNode(),
+        (err) => {
+          this.log.error({ err, nodeId: this.plan.nodes[i]!.id }, 'executor error');
+          this.stop('failed', serializeError(err, false));
+          this.afterNode();
+        },
+      );
+    }
+  }
+
+  private afterNode(): void {
+    this.running--;
+    if (this.qHead > 1024 && this.qHead * 2 > this.queue.length) {
+      this.queue.splice(0, this.qHead);
+      this.qHead = 0;
+    }
+    this.pump();
+    this.maybeFinish();
+  }
+
+  private async runNode(node: PlannedNode): Promise<void> {
+    const prior = this.resumed.get(node.id);
+    if (prior && (prior.status === 'succeeded' || prior.status === 'failed')) return this.adopt(node, prior);
+    const ran = await this.execute(node, null);
+    if (this.stopKind === 'interrupted' && ran.status === 'cancelled') return;
+    let recoveredBy: string | null = null;
+    if (ran.status === 'failed' && node.fallback >= 0 && this.stopKind === null) {
+      const fb = this.plan.nodes[node.fallback]!;
+      this.context!.setError(node.id, publicError(ran.error));
+      const fbRec = await this.execute(fb, node.id);
+      if (fbRec.status === 'succeeded') {
+        recoveredBy = fb.id;
+        ran.recoveredBy = fb.id;
+        this.context!.setError(node.id, publicError(ran.error), fbRec.output);
+      }
+    }
+    await this.write(this.deps.store.nodeFinished(this.init.id, ran));
+    this.emitNode(ran);
+    if (ran.status === 'succeeded' || recoveredBy) {
+      if (!recoveredBy) this.context!.setOutput(node.id, ran.output);
+      this.branch[node.index] = node.branching ? (this.context!.getOutput(node.id) as { branch?: string } | null)?.branch ?? null : null;
+      this.complete(node.index, Outcome.Succeeded);
+    } else if (ran.status === 'failed') {
+      if (!this.context!.hasOutput(node.id)) this.context!.setError(node.id, publicError(ran.error));
+      this.failed++;
+      this.complete(node.index, Outcome.Failed);
+      const threshold = this.plan.settings.failureThreshold;
+      if (this.plan.settings.onNodeFailure === 'stop') this.stop('failed', nodeError(node.id, ran));
+      else if (threshold !== null && this.failed / this.plan.scheduledCount > threshold) {
+        this.stop('failed', { ...nodeError(node.id, ran), message: `failure threshold ${threshold} exceeded (${this.failed} of ${this.plan.scheduledCount} nodes failed); last: ${ran.error!.message}` });
+      }
+    } else this.complete(node.index, Outcome.Cancelled);
+  }
+
+  /** Runs one node (or a fallback for `fallbackFor`) and returns its finished record (not yet written). */
+  private async execute(node: PlannedNode, fallbackFor: string | null): Promise<NodeExecutionRecord> {
+    const rec = runningRecord(node.id, new Date(this.deps.clock.now()).toISOString(), fallbackFor);
+    this.records[node.index] = rec;
+    this.write(this.deps.store.nodeStarted(this.init.id, { ...rec }));
+    this.emit({ kind: 'node', nodeId: node.id, status: 'running', attempt: 1 });
+    const scope = this.context!.scope;
+    let config: unknown;
+    try {
+      config = renderValue(node.config, scope);
+    } catch (err) {
+      return finishedRecord(rec, this.now(), { status: 'failed', attempts: 1, error: { ...serializeError(err), attempt: 1, input: null } });
+    }
+    const upstream = node.upstream.filter((u) => this.context!.hasOutput(this.plan.nodes[u]!.id)).map((u) => ({ nodeId: this.plan.nodes[u]!.id, output: this.context!.getOutput(this.plan.nodes[u]!.id) }));
+    const result = await runAttempts({
+      node,
+      config,
+      signal: this.controller.signal,
+      clock: this.deps.clock,
+      maxOutputBytes: this.deps.maxOutputBytes,
+      base: {
+        executionId: this.init.id,
+        workflowId: this.init.workflowId,
+        nodeId: node.id,
+        logger: this.log.child({ nodeId: node.id }),
+        limits: node.definition.limits,
+        scope,
+        upstream,
+        emitToken: (text) => this.emit({ kind: 'token', nodeId: node.id, attempt: 1, text }),
+      },
+      onRetry: (attempt, delayMs, error) => this.emit({ kind: 'node', nodeId: node.id, status: 'retrying', attempt, delayMs, error }),
+    });
+    if (result.ok) return finishedRecord(rec, this.now(), { status: 'succeeded', attempts: result.attempts, output: result.output ?? null, attemptErrors: result.attemptErrors });
+    const status = result.aborted ? 'cancelled' : 'failed';
+    return finishedRecord(rec, this.now(), { status, attempts: result.attempts, error: result.record, attemptErrors: result.attemptErrors });
+  }
+
+  /** Takes a node result recorded by an earlier run of this execution (resume). */
+  private adopt(node: PlannedNode, prior: NodeExecutionRecord): void {
+    this.records[node.index] = prior;
+    if (prior.recoveredBy) {
+      const fb = this.resumed.get(prior.recoveredBy);
+      const fbNode = this.plan.nodes[this.plan.byId.get(prior.recoveredBy) ?? -1];
+      if (fb && fbNode) this.records[fbNode.index] = fb;
+      this.context!.setError(node.id, publicError(prior.error), fb?.output ?? null);
+    } else if (prior.status === 'succeeded') this.context!.setOutput(node.id, prior.output);
+    else this.context!.setError(node.id, publicError(prior.error));
+    if (prior.status === 'succeeded' || prior.recoveredBy) {
+      this.branch[node.index] = prior.branch ?? (node.branching ? (prior.output as { branch?: string } | null)?.branch ?? null : null);
+      this.complete(node.index, Outcome.Succeeded);
+    } else {
+      this.failed++;
+      this.complete(node.index, Outcome.Failed);
+      if (this.plan.settings.onNodeFailure === 'stop') this.stop('failed', nodeError(node.id, prior));
+    }
+  }
+
+  /** Marks a node terminal and resolves its downstream edges (iteratively: long skip chains are fine). */
+  private complete(index: number, outcome: Outcome): void {
+    const work: Array<[number, Outcome]> = [[index, outcome]];
+    while (work.length) {
+      const [i, out] = work.pop()!;
+      this.outcome[i] = out;
+      this.terminal++;
+      for (const edge of this.plan.nodes[i]!.downstream) {
+        const d = edge.to;
+        if (out === Outcome.Succeeded) {
+          if (edge.branch === null || edge.branch === this.branch[i]) this.activeIn[d]!++;
+        } else if (out === Outcome.Failed) this.failedIn[d]!++;
+        else if (out === Outcome.SkippedUpstream) this.upstreamFailedIn[d]!++;
+        if (--this.remainingIn[d]! === 0) {
+          const skip = this.decide(d);
+          if (skip === null) this.queue.push(d);
+          else work.push([d, this.skip(d, skip)]);
+        }
+      }
+    }
+  }
+
+  /** null: the node runs; otherwise why it is skipped. */
+  private decide(d: number): SkipReason | null {
+    const node = this.plan.nodes[d]!;
+    const failedUp = this.failedIn[d]! + this.upstreamFailedIn[d]!;
+    if (node.definition.runOnUpstreamFailure) return this.activeIn[d]! + failedUp > 0 ? null : 'branch_not_taken';
+    if (failedUp > 0) return 'upstream_failed';
+    return this.activeIn[d]! > 0 ? null : 'branch_not_taken';
+  }
+
+  private skip(d: number, reason: SkipReason): Outcome {
+    const node = this.plan.nodes[d]!;
+    const prior = this.resumed.get(node.id);
+    const rec = skippedRecord(node.id, reason);
+    this.records[d] = rec;
+    if (!prior || prior.status !== 'skipped') this.write(this.deps.store.nodeFinished(this.init.id, rec));
+    this.emitNode(rec);
+    return reason === 'upstream_failed' ? Outcome.SkippedUpstream : Outcome.SkippedBranch;
+  }
+
+  private maybeFinish(): void {
+    if (this.finished || this.running > 0) return;
+    if (this.stopKind === null && this.terminal < this.plan.scheduledCount) {
+      if (this.qHead < this.queue.length) return;
+      // nothing runs, nothing is queued, yet nodes are not terminal: cannot happen for a validated DAG
+      this.stop('failed', serializeError(new WeftError('executor stalled: no runnable node', { code: ErrorCodes.WF_INTERNAL }), false));
+      return;
+    }
+    this.finished = true;
+    void this.finish();
+  }
+
+  private async finish(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    const kind = this.stopKind;
+    if (kind !== 'interrupted') {
+      for (const node of this.plan.nodes) {
+        if (this.records[node.index] || node.isFallback) continue;
+        const rec: NodeExecutionRecord = { ...skippedRecord(node.id, null), status: 'cancelled' };
+        this.records[node.index] = rec;
+        this.write(this.deps.store.nodeFinished(this.init.id, rec));
+      }
+    }
+    await Promise.allSettled([...this.pendingWrites]);
+    const status: ExecutionStatus = kind === 'cancelled' ? 'cancelled' : kind === 'failed' ? 'failed' : kind === 'interrupted' ? 'running' : this.failed > 0 ? 'partially_succeeded' : 'succeeded';
+    const finishedAt = this.now();
+    const durationMs = Date.parse(finishedAt) - Date.parse(this.init.startedAt);
+    const outputs = kind === null && this.plan.outputs ? renderOutputs(this.plan.outputs, this.context!.scope) : null;
+    const result = { status, outputs, error: this.stopError, finishedAt, durationMs };
+    if (kind !== 'interrupted') {
+      try {
+        await this.deps.store.finishExecution(this.init.id, result);
+      } catch (err) {
+        this.log.error({ err }, 'could not record the end of the execution');
+      }
+      this.emit({ kind: 'execution', status, error: this.stopError });
+    }
+    const doc: ExecutionDocument = {
+      id: this.init.id,
+      workflowId: this.init.workflowId,
+      workflowVersion: this.init.workflowVersion,
+      trigger: this.init.trigger,
+      inputs: this.init.inputs,
+      idempotencyKey: this.init.idempotencyKey,
+      startedAt: this.init.startedAt,
+      ...result,
+      finishedAt: kind === 'interrupted' ? null : finishedAt,
+      nodes: this.records.filter((r): r is NodeExecutionRecord => r !== undefined),
+    };
+    this.context = null;
+    this.resolveDone(doc);
+  }
+
+  /** Tracks a store write; a failed write breaks the durability promise, so the execution stops. */
+  private write(p: Promise<unknown>): Promise<unknown> {
+    const tracked = p.catch((err) => {
+      this.log.error({ err }, 'execution store write failed');
+      this.stop('failed', serializeError(toWeftError(err), false));
+    });
+    this.pendingWrites.add(tracked);
+    void tracked.finally(() => this.pendingWrites.delete(tracked));
+    return tracked;
+  }
+
+  private emitNode(rec: NodeExecutionRecord): void {
+    this.emit({ kind: 'node', nodeId: rec.nodeId, status: rec.status, attempt: rec.attempts, skipReason: rec.skipReason, error: rec.error, recoveredBy: rec.recoveredBy, durationMs: rec.durationMs ?? undefined });
+  }
+
+  private emit(e: ExecutionEventInput): void {
+    this.seq++;
+    const bus = this.deps.bus as EventBus & { hasListeners?: boolean };
+    if (bus.hasListeners === false) return;
+    bus.publish({ ...e, executionId: this.init.id, workflowId: this.init.workflowId, seq: this.seq, at: this.now() } as never);
+  }
+
+  private now(): string {
+    return new Date(this.deps.clock.now()).toISOString();
+  }
+}
+
+/** What downstream nodes and fallbacks see as `nodes.<id>.error` (no stack, no input snapshot). */
+function publicError(e: NodeExecutionRecord['error']): unknown {
+  return e ? { type: e.type, code: e.code, message: e.message, attempt: e.attempt } : null;
+}
+
+function nodeError(nodeId: string, rec: NodeExecutionRecord): SerializedError {
+  const e = rec.error!;
+  return { type: e.type, code: e.code, message: `node "${nodeId}" failed: ${e.message}`, details: { nodeId } };
+}

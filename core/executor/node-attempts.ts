@@ -1,0 +1,114 @@
+import type { PlannedNode } from '../dag/execution-plan';
+import type { NodeRunContext } from '../plugin/node-type';
+import type { Clock } from '../services/clock';
+import { serializeError, toWeftError } from '../errors/error-serializer';
+import { TimeoutError, NodeExecutionError, WeftError } from '../errors/weft-error';
+import { ErrorCodes } from '../errors/error-codes';
+import type { NodeErrorRecord } from '../model/execution-document';
+import { retryDelayMs, shouldRetry } from './retry-policy';
+
+export type AttemptsResult =
+  | { ok: true; output: unknown; attempts: number; attemptErrors: NodeErrorRecord[] }
+  | { ok: false; error: WeftError; record: NodeErrorRecord; attempts: number; attemptErrors: NodeErrorRecord[]; aborted: boolean };
+
+export interface AttemptsInput {
+  node: PlannedNode;
+  /** Rendered config (also the input snapshot of error records). */
+  config: unknown;
+  /** Everything but attempt and signal. */
+  base: Omit<NodeRunContext, 'attempt' | 'signal'>;
+  /** The execution's signal: stop, cancel, workflow timeout, drain. */
+  signal: AbortSignal;
+  clock: Clock;
+  maxOutputBytes: number;
+  onRetry(attempt: number, delayMs: number, error: NodeErrorRecord): void;
+}
+
+/**
+ * Runs a node's attempts with its retry policy and timeout. A node that ignores its signal
+ * does not hold anything up: the attempt is raced against the signal.
+ */
+export async function runAttempts(a: AttemptsInput): Promise<AttemptsResult> {
+  const attemptErrors: NodeErrorRecord[] = [];
+  const max = a.node.retry?.maxAttempts ?? 1;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const output = await runOnce(a, attempt);
+      checkOutput(a.node, output, a.maxOutputBytes);
+      return { ok: true, output, attempts: attempt, attemptErrors };
+    } catch (raw) {
+      const aborted = a.signal.aborted;
+      const error = toWeftError(aborted ? a.signal.reason : raw);
+      const record: NodeErrorRecord = { ...serializeError(aborted ? a.signal.reason : raw), attempt, input: a.config };
+      attemptErrors.push(record);
+      const rType = { type: record.type, retryable: record.retryable ?? false, retryAfterMs: error.retryAfterMs };
+      if (aborted || attempt >= max || !shouldRetry(a.node.retry, attempt, rType)) {
+        return { ok: false, error, record, attempts: attempt, attemptErrors, aborted };
+      }
+      const delay = retryDelayMs(a.node.retry!, attempt, error.retryAfterMs);
+      a.onRetry(attempt, delay, record);
+      try {
+        await a.clock.sleep(delay, a.signal);
+      } catch {
+        const reason = toWeftError(a.signal.reason);
+        return { ok: false, error: reason, record: { ...serializeError(reason), attempt, input: a.config }, attempts: attempt, attemptErrors, aborted: true };
+      }
+    }
+  }
+}
+
+function runOnce(a: AttemptsInput, attempt: number): Promise<unknown> {
+  const timeoutMs = a.node.definition.timeoutMs;
+  let signal = a.signal;
+  let timer: NodeJS.Timeout | undefined;
+  let controller: AbortController | undefined;
+  if (timeoutMs !== undefined) {
+    controller = new AbortController();
+    signal = AbortSignal.any([a.signal, controller.signal]);
+    timer = setTimeout(
+      () => controller!.abort(new TimeoutError(`node "${a.node.id}" timed out after ${timeoutMs} ms (attempt ${attempt})`, { code: ErrorCodes.WF_NODE_TIMEOUT })),
+      timeoutMs,
+    );
+  }
+  const ctx: NodeRunContext = { ...a.base, attempt, signal };
+  return new Promise<unknown>((resolve, reject) => {
+    if (signal.aborted) return finish(reject, signal.reason);
+    const onAbort = () => finish(reject, signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    function finish<T>(settle: (v: T) => void, v: T) {
+      if (timer) clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      settle(v);
+    }
+    let p: Promise<unknown>;
+    try {
+      p = Promise.resolve(a.node.nodeType.executor.execute(a.config, ctx));
+    } catch (err) {
+      return finish(reject, err);
+    }
+    p.then(
+      (v) => finish(resolve, v),
+      (e) => finish(reject, e),
+    );
+  }).catch((err) => {
+    // the node's own timeout is the node's error, not the execution's
+    if (controller?.signal.aborted && !a.signal.aborted) throw controller.signal.reason;
+    throw err;
+  });
+}
+
+function checkOutput(node: PlannedNode, output: unknown, maxBytes: number): void {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(output);
+  } catch (err) {
+    throw new NodeExecutionError(`node "${node.id}" returned an output that is not JSON: ${(err as Error).message}`);
+  }
+  if (text !== undefined && text.length > maxBytes / 4 && Buffer.byteLength(text) > maxBytes) {
+    throw new NodeExecutionError(`node "${node.id}" output is ${Buffer.byteLength(text)} bytes, above the ${maxBytes}-byte cap`, { code: ErrorCodes.WF_OUTPUT_TOO_LARGE });
+  }
+  if (node.branching) {
+    const b = (output as { branch?: unknown } | null)?.branch;
+    if (typeof b !== 'string') throw new NodeExecutionError(`node "${node.id}" (branching type "${node.definition.type}") must return { branch: string }`);
+  }
+}

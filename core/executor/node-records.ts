@@ -1,0 +1,73 @@
+import type { NodeErrorRecord, NodeExecutionRecord, NodeStatus, SkipReason } from '../model/execution-document';
+import type { CompiledValue } from '../context/compiled-value';
+import { renderValue } from '../context/compiled-value';
+import type { TemplateScope } from '../plugin/node-type';
+
+/** A node's record as it starts. */
+export function runningRecord(nodeId: string, startedAt: string, fallbackFor: string | null): NodeExecutionRecord {
+  const rec: NodeExecutionRecord = {
+    nodeId,
+    status: 'running',
+    attempts: 1,
+    startedAt,
+    finishedAt: null,
+    output: null,
+    error: null,
+    recoveredBy: null,
+    skipReason: null,
+  };
+  if (fallbackFor) rec.fallbackFor = fallbackFor;
+  return rec;
+}
+
+/** The started record, finished. */
+export function finishedRecord(
+  rec: NodeExecutionRecord,
+  finishedAt: string,
+  r: { status: NodeStatus; attempts: number; output?: unknown; error?: NodeErrorRecord; attemptErrors?: NodeErrorRecord[] },
+): NodeExecutionRecord {
+  const out: NodeExecutionRecord = {
+    ...rec,
+    status: r.status,
+    attempts: r.attempts,
+    finishedAt,
+    durationMs: Date.parse(finishedAt) - Date.parse(rec.startedAt!),
+    output: r.output ?? null,
+    error: r.error ?? null,
+  };
+  if (r.attemptErrors && r.attemptErrors.length > (r.error ? 1 : 0)) out.attemptErrors = r.attemptErrors;
+  return out;
+}
+
+/** A node that never started: skipped (with its reason) or, with `null`, cancelled by the caller. */
+export function skippedRecord(nodeId: string, reason: SkipReason | null): NodeExecutionRecord {
+  return {
+    nodeId,
+    status: 'skipped',
+    attempts: 0,
+    startedAt: null,
+    finishedAt: null,
+    output: null,
+    error: null,
+    recoveredBy: null,
+    skipReason: reason,
+  };
+}
+
+/** Renders the workflow's `outputs`; an output whose path is missing (e.g. a skipped node) is null. */
+export function renderOutputs(outputs: CompiledValue, scope: TemplateScope): Record<string, unknown> {
+  if (outputs.kind === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of outputs.entries) out[k] = renderOr(v, scope);
+    return out;
+  }
+  return (renderOr(outputs, scope) ?? {}) as Record<string, unknown>;
+}
+
+function renderOr(v: CompiledValue, scope: TemplateScope): unknown {
+  try {
+    return renderValue(v, scope) ?? null;
+  } catch {
+    return null;
+  }
+}
