@@ -28,3 +28,5 @@ export * from './executor/execute-options';
 export * from './executor/workflow-executor';
 export * from './store/api-key-store';
 export * from './services/schedule-service';
+export * from './store/in-memory-workflow-store';
+export * from './store/in-memory-api-key-store';

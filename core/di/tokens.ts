@@ -34,6 +34,8 @@ export interface KernelSettings {
   maxOutputBytes: number;
   /** Default `maxParallel` when a workflow sets none. */
   defaultMaxParallel: number;
+  /** Numeric aggregations over more values than this run in the worker pool (config `aggregateWorkerThreshold`; 10,000 when unset). */
+  aggregateWorkerThreshold?: number;
 }
 
 /** The typed DI tokens of weft's services. */

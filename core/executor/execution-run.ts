@@ -192,6 +192,12 @@ export class ExecutionRun {
 
   /** Runs one node (or a fallback for `fallbackFor`) and returns its finished record (not yet written). */
   private async execute(node: PlannedNode, fallbackFor: string | null): Promise<NodeExecutionRecord> {
+    const finished = await this.attempt(node, fallbackFor);
+    this.records[node.index] = finished;
+    return finished;
+  }
+
+  private async attempt(node: PlannedNode, fallbackFor: string | null): Promise<NodeExecutionRecord> {
     const rec = runningRecord(node.id, new Date(this.deps.clock.now()).toISOString(), fallbackFor);
     this.records[node.index] = rec;
     this.write(this.deps.store.nodeStarted(this.init.id, { ...rec }));
@@ -254,6 +260,8 @@ export class ExecutionRun {
       const [i, out] = work.pop()!;
       this.outcome[i] = out;
       this.terminal++;
+      // once stopping, nothing downstream is decided: never-started nodes end `cancelled`
+      if (this.stopKind !== null) continue;
       for (const edge of this.plan.nodes[i]!.downstream) {
         const d = edge.to;
         if (out === Outcome.Succeeded) {

@@ -12,6 +12,8 @@ export const WeftConfigSchema = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535 }),
   dataDir: Type.String({ minLength: 1 }),
   databaseUrl: Type.Union([Type.String({ pattern: '^postgres(ql)?://' }), Type.Null()]),
+  /** SQLite file; null means `<dataDir>/weft.sqlite`. */
+  sqliteFile: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
   plugins: Type.Array(Type.String({ minLength: 1 })),
   adminKey: Type.Union([Type.String({ minLength: 16 }), Type.Null()]),
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
@@ -58,6 +60,7 @@ export const SETTINGS: Record<string, Setting> = {
   WEFT_PORT: { key: 'port', kind: 'int', default: 8080 },
   WEFT_DATA_DIR: { key: 'dataDir', kind: 'string', default: './data' },
   DATABASE_URL: { key: 'databaseUrl', kind: 'nullable', default: null },
+  WEFT_SQLITE_FILE: { key: 'sqliteFile', kind: 'nullable', default: null },
   WEFT_PLUGINS: { key: 'plugins', kind: 'list', default: [] },
   WEFT_ADMIN_KEY: { key: 'adminKey', kind: 'nullable', default: null },
   WEFT_LOG_LEVEL: { key: 'logLevel', kind: 'string', default: 'info' },

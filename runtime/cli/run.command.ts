@@ -1,0 +1,90 @@
+import type { Command } from 'commander';
+import type { CliCommand } from './cli-command';
+import { loadConfig } from '../config/weft-config';
+import { buildRuntime } from '../composition/build-runtime';
+import { readWorkflowFile, parseInputs } from './workflow-file';
+import { formatEvent, formatSummary } from './progress-printer';
+import { Tokens } from '../../core/di/tokens';
+import { WeftError } from '../../core/errors/weft-error';
+import { serializeError } from '../../core/errors/error-serializer';
+import type { WorkflowDefinition } from '../../core/model/workflow-definition';
+import type { WorkflowStore } from '../../core/store/workflow-store';
+
+/** Exit codes: 0 succeeded/partially_succeeded, 1 failed/cancelled, 2 invalid workflow or usage. */
+export const runCommand: CliCommand = {
+  register(program: Command) {
+    program
+      .command('run <file>')
+      .description('run a workflow file (JSON or YAML) once')
+      .option('-i, --input <key=value>', 'an input (repeatable); values parse as JSON when they can', collect, [])
+      .option('--json', 'print only the execution document on stdout')
+      .option('--db <sqlite-file|postgres-url>', 'record the execution in this database')
+      .action(async (file: string, opts: { input: string[]; json?: boolean; db?: string }) => {
+        process.exitCode = await run(file, opts);
+      });
+  },
+};
+
+async function run(file: string, opts: { input: string[]; json?: boolean; db?: string }): Promise<number> {
+  const out = (s: string) => process.stdout.write(s + '\n');
+  const fail = (err: unknown, code: number) => {
+    const e = serializeError(err, false);
+    if (opts.json) out(JSON.stringify({ error: { code: e.code, message: e.message, details: e.details } }, null, 2));
+    else {
+      process.stderr.write(`error: ${e.message}\n`);
+      for (const d of (Array.isArray(e.details) ? e.details : []) as Array<{ path: string; message: string }>) process.stderr.write(`  - ${d.path}: ${d.message}\n`);
+    }
+    return code;
+  };
+  let definition: unknown;
+  let inputs: Record<string, unknown>;
+  try {
+    definition = await readWorkflowFile(file);
+    inputs = parseInputs(opts.input);
+  } catch (err) {
+    return fail(err, 2);
+  }
+  const config = loadConfig();
+  const runtime = await buildRuntime(config, { persistence: opts.db ? 'database' : 'memory', databaseUrl: opts.db, logDestination: 'stderr' });
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new Error('interrupted by signal'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const { kernel } = runtime;
+    const validation = kernel.validator.validate(definition);
+    if (!validation.ok) {
+      const n = validation.issues.length;
+      return fail(new WeftError(`the workflow is invalid: ${n} problem${n === 1 ? '' : 's'}`, { code: 'WF_VALIDATION', details: validation.issues }), 2);
+    }
+    const def = validation.definition;
+    let target = { workflowId: def.name, workflowVersion: 1 };
+    if (runtime.persistent) target = await saveWorkflow(kernel.get(Tokens.WorkflowStore), def);
+    const unsubscribe = opts.json ? () => {} : kernel.get(Tokens.EventBus).subscribe((e) => {
+      const line = formatEvent(e);
+      if (line) out(line);
+    });
+    const doc = await kernel.executor.run(def, { ...target, inputs, trigger: 'manual', signal: controller.signal });
+    unsubscribe();
+    out(opts.json ? JSON.stringify(doc, null, 2) : formatSummary(doc));
+    return doc.status === 'failed' || doc.status === 'cancelled' ? 1 : 0;
+  } catch (err) {
+    return fail(err, err instanceof WeftError && err.code === 'WF_VALIDATION' ? 2 : 1);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await runtime.close();
+  }
+}
+
+/** Saves the file's workflow as `wf_<name>` (a new version when it changed) so history queries see the run. */
+async function saveWorkflow(store: WorkflowStore, def: WorkflowDefinition): Promise<{ workflowId: string; workflowVersion: number }> {
+  const id = `wf_${def.name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').slice(0, 100)}`;
+  const existing = await store.get(id);
+  const record = !existing ? await store.create(def, id) : JSON.stringify(existing.definition) === JSON.stringify(def) ? existing : await store.update(id, def);
+  return { workflowId: record.id, workflowVersion: record.version };
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

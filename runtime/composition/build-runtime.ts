@@ -1,0 +1,97 @@
+import { Kernel, bind, type ServiceBinding } from '../../core/kernel/kernel';
+import { Tokens } from '../../core/di/tokens';
+import { loadPluginModule } from '../../core/plugin/plugin-loader';
+import type { WeftPlugin } from '../../core/plugin/plugin';
+import type { Logger } from '../../core/services/logger';
+import type { WeftConfig } from '../config/weft-config';
+import type { WeftRuntime } from './weft-runtime';
+import { BUILTIN_PLUGIN_DIRS } from './builtin-plugins';
+import { createLogger } from '../logging/create-logger';
+import { expressionEngineBinding } from '../expressions/expression-engine.bindings';
+import { sandboxBinding } from '../sandbox/sandbox.bindings';
+import { workerPoolBinding } from '../worker-pool/worker-pool.bindings';
+import { createOpenAiProviderPlugin } from '../llm/openai-provider.plugin';
+import { openPersistence, persistenceBindings, type Persistence } from '../persistence/persistence';
+import { InMemoryWorkflowStore } from '../../core/store/in-memory-workflow-store';
+import { InMemoryApiKeyStore } from '../../core/store/in-memory-api-key-store';
+import { schedulerBinding } from '../scheduler/scheduler.bindings';
+
+export interface BuildRuntimeOptions {
+  /** `database` (default): SQLite under `dataDir`, or PostgreSQL with `databaseUrl`. `memory`: nothing persisted. */
+  persistence?: 'database' | 'memory';
+  /** Overrides `config.databaseUrl` / the SQLite file (`weft run --db`). */
+  databaseUrl?: string;
+  /** Plugins added to the built-ins and `config.plugins` (tests, embedders). */
+  extraPlugins?: readonly WeftPlugin[];
+  /** Replace services (tests). */
+  overrides?: readonly ServiceBinding<any>[];
+  logger?: Logger;
+  logDestination?: 'stdout' | 'stderr';
+}
+
+/** A runtime with the persistence handle (recovery and pruning). */
+export interface BuiltRuntime extends WeftRuntime {
+  persistence: Persistence | null;
+  /** Resumes (or ends `interrupted`) executions a dead process left `running`. */
+  recover(): Promise<void>;
+}
+
+/**
+ * The composition root: parses nothing itself (config is already typed), binds runtime's
+ * implementations behind core's tokens, loads built-in and configured plugins the same way,
+ * and returns a runtime whose `close()` stops everything in reverse order.
+ */
+export async function buildRuntime(config: WeftConfig, options: BuildRuntimeOptions = {}): Promise<BuiltRuntime> {
+  const logger = options.logger ?? createLogger(config, options.logDestination);
+  const plugins: WeftPlugin[] = [
+    ...BUILTIN_PLUGIN_DIRS.map((dir) => loadPluginModule(dir)),
+    ...config.plugins.map((spec) => loadPluginModule(spec, process.cwd())),
+    createOpenAiProviderPlugin(config),
+    ...(options.extraPlugins ?? []),
+  ];
+  let persistence: Persistence | null = null;
+  const services: ServiceBinding<any>[] = [
+    bind(Tokens.Logger, () => logger),
+    bind(Tokens.KernelSettings, () => ({ maxOutputBytes: config.maxOutputBytes, defaultMaxParallel: 10 })),
+    expressionEngineBinding(),
+    sandboxBinding(config),
+    workerPoolBinding(config),
+  ];
+  if (options.persistence === 'memory') {
+    services.push(bind(Tokens.WorkflowStore, () => new InMemoryWorkflowStore()), bind(Tokens.ApiKeyStore, () => new InMemoryApiKeyStore()));
+  } else {
+    const url = options.databaseUrl;
+    persistence = await openPersistence(url ? withDatabase(config, url) : config, logger);
+    services.push(...persistenceBindings(persistence));
+  }
+  services.push(schedulerBinding(config));
+  let kernel: Kernel;
+  try {
+    kernel = Kernel.create({ plugins, services, overrides: options.overrides });
+  } catch (err) {
+    await persistence?.close();
+    throw err;
+  }
+  return {
+    config,
+    kernel,
+    logger,
+    persistent: persistence !== null,
+    persistence,
+    async recover() {
+      if (persistence) await persistence.recover(kernel.executor);
+    },
+    async close() {
+      try {
+        await kernel.stop();
+      } finally {
+        await persistence?.close();
+      }
+    },
+  };
+}
+
+/** `--db` accepts a PostgreSQL URL or a SQLite file path. */
+function withDatabase(config: WeftConfig, db: string): WeftConfig {
+  return /^postgres(ql)?:\/\//.test(db) ? { ...config, databaseUrl: db } : { ...config, databaseUrl: null, sqliteFile: db };
+}
