@@ -27,6 +27,27 @@ import type { WorkflowValidator } from '../dag/workflow-validator';
 import type { WorkflowStore } from '../store/workflow-store';
 import type { ApiKeyStore } from '../store/api-key-store';
 import type { ScheduleService } from '../services/schedule-service';
+import type { ExecuteOptions } from '../executor/execute-options';
+import type { ExecutionDocument } from '../model/execution-document';
+import type { WorkflowDefinition } from '../model/workflow-definition';
+
+/** An execution handed to {@link ExecutionDispatcher}. */
+export interface DispatchedExecution {
+  executionId: string;
+  /** False when the idempotency key matched an earlier execution (nothing new was started). */
+  created: boolean;
+  /** Settles when the execution finishes in this process; absent when a `weft worker` runs it. */
+  done?: Promise<ExecutionDocument>;
+}
+
+/**
+ * Where executions start: this process's executor (`WEFT_EXECUTION_MODE=inline`, the default) or
+ * the PostgreSQL queue that `weft worker`s drain (`queue`). The scheduler and the API's execute
+ * route go through it (runtime/queue binds it).
+ */
+export interface ExecutionDispatcher {
+  dispatch(definition: WorkflowDefinition, options: ExecuteOptions): Promise<DispatchedExecution>;
+}
 
 /** Settings the kernel reads (parsed once by the composition root). */
 export interface KernelSettings {
@@ -44,6 +65,7 @@ export const Tokens = {
   WorkflowStore: createToken<WorkflowStore>('core.workflowStore'),
   ApiKeyStore: createToken<ApiKeyStore>('core.apiKeyStore'),
   ScheduleService: createToken<ScheduleService>('core.scheduleService'),
+  ExecutionDispatcher: createToken<ExecutionDispatcher>('core.executionDispatcher'),
   EventBus: createToken<EventBus>('core.eventBus'),
   Clock: createToken<Clock>('core.clock'),
   Logger: createToken<Logger>('core.logger'),

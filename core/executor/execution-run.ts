@@ -5,6 +5,7 @@ import type { EventBus } from '../events/event-bus';
 import type { ExecutionEventInput } from '../events/execution-event';
 import type { Clock } from '../services/clock';
 import type { Logger } from '../services/logger';
+import type { NodeRunContext, TemplateScope } from '../plugin/node-type';
 import { ExecutionContext } from '../context/execution-context';
 import { renderValue } from '../context/compiled-value';
 import { CancelledError, TimeoutError, WeftError } from '../errors/weft-error';
@@ -67,7 +68,8 @@ export class ExecutionRun {
   private readonly controller = new AbortController();
   private context: ExecutionContext | null;
   private timer: NodeJS.Timeout | undefined;
-  private readonly pendingWrites = new Set<Promise<unknown>>();
+  private pendingWrites = 0;
+  private writesDrained: (() => void) | null = null;
   private finished = false;
   private readonly log: Logger;
 
@@ -209,28 +211,47 @@ export class ExecutionRun {
     } catch (err) {
       return finishedRecord(rec, this.now(), { status: 'failed', attempts: 1, error: { ...serializeError(err), attempt: 1, input: null } });
     }
-    const upstream = node.upstream.filter((u) => this.context!.hasOutput(this.plan.nodes[u]!.id)).map((u) => ({ nodeId: this.plan.nodes[u]!.id, output: this.context!.getOutput(this.plan.nodes[u]!.id) }));
+    const ctx = this.nodeContext(node, scope);
     const result = await runAttempts({
       node,
       config,
+      ctx,
       signal: this.controller.signal,
       clock: this.deps.clock,
       maxOutputBytes: this.deps.maxOutputBytes,
-      base: {
-        executionId: this.init.id,
-        workflowId: this.init.workflowId,
-        nodeId: node.id,
-        logger: this.log.child({ nodeId: node.id }),
-        limits: node.definition.limits,
-        scope,
-        upstream,
-        emitToken: (text) => this.emit({ kind: 'token', nodeId: node.id, attempt: 1, text }),
-      },
       onRetry: (attempt, delayMs, error) => this.emit({ kind: 'node', nodeId: node.id, status: 'retrying', attempt, delayMs, error }),
     });
     if (result.ok) return finishedRecord(rec, this.now(), { status: 'succeeded', attempts: result.attempts, output: result.output ?? null, attemptErrors: result.attemptErrors });
     const status = result.aborted ? 'cancelled' : 'failed';
     return finishedRecord(rec, this.now(), { status, attempts: result.attempts, error: result.record, attemptErrors: result.attemptErrors });
+  }
+
+  /** The node's context; `logger` and `upstream` are built on first use (most nodes never touch them). */
+  private nodeContext(node: PlannedNode, scope: TemplateScope): NodeRunContext {
+    const run = this;
+    let logger: Logger | undefined;
+    let upstream: NodeRunContext['upstream'] | undefined;
+    return {
+      executionId: this.init.id,
+      workflowId: this.init.workflowId,
+      nodeId: node.id,
+      attempt: 1,
+      signal: this.controller.signal,
+      limits: node.definition.limits,
+      scope,
+      get logger() {
+        return (logger ??= run.log.child({ nodeId: node.id }));
+      },
+      get upstream() {
+        return (upstream ??= node.upstream
+          .map((u) => run.plan.nodes[u]!.id)
+          .filter((id) => run.context?.hasOutput(id))
+          .map((id) => ({ nodeId: id, output: run.context!.getOutput(id) })));
+      },
+      emitToken(text: string) {
+        run.emit({ kind: 'token', nodeId: node.id, attempt: this.attempt, text });
+      },
+    };
   }
 
   /** Takes a node result recorded by an earlier run of this execution (resume). */
@@ -319,7 +340,7 @@ export class ExecutionRun {
         this.write(this.deps.store.nodeFinished(this.init.id, rec));
       }
     }
-    await Promise.allSettled([...this.pendingWrites]);
+    if (this.pendingWrites > 0) await new Promise<void>((r) => (this.writesDrained = r));
     const status: ExecutionStatus = kind === 'cancelled' ? 'cancelled' : kind === 'failed' ? 'failed' : kind === 'interrupted' ? 'running' : this.failed > 0 ? 'partially_succeeded' : 'succeeded';
     const finishedAt = this.now();
     const durationMs = Date.parse(finishedAt) - Date.parse(this.init.startedAt);
@@ -350,14 +371,20 @@ export class ExecutionRun {
   }
 
   /** Tracks a store write; a failed write breaks the durability promise, so the execution stops. */
-  private write(p: Promise<unknown>): Promise<unknown> {
-    const tracked = p.catch((err) => {
-      this.log.error({ err }, 'execution store write failed');
-      this.stop('failed', serializeError(toWeftError(err), false));
-    });
-    this.pendingWrites.add(tracked);
-    void tracked.finally(() => this.pendingWrites.delete(tracked));
-    return tracked;
+  private write(p: Promise<unknown>): Promise<void> {
+    this.pendingWrites++;
+    return p.then(
+      () => this.writeDone(),
+      (err) => {
+        this.log.error({ err }, 'execution store write failed');
+        this.stop('failed', serializeError(toWeftError(err), false));
+        this.writeDone();
+      },
+    );
+  }
+
+  private writeDone(): void {
+    if (--this.pendingWrites === 0 && this.writesDrained) this.writesDrained();
   }
 
   private emitNode(rec: NodeExecutionRecord): void {

@@ -15,8 +15,8 @@ export interface AttemptsInput {
   node: PlannedNode;
   /** Rendered config (also the input snapshot of error records). */
   config: unknown;
-  /** Everything but attempt and signal. */
-  base: Omit<NodeRunContext, 'attempt' | 'signal'>;
+  /** The node's context; `attempt` and `signal` are set per attempt. */
+  ctx: NodeRunContext;
   /** The execution's signal: stop, cancel, workflow timeout, drain. */
   signal: AbortSignal;
   clock: Clock;
@@ -70,7 +70,9 @@ function runOnce(a: AttemptsInput, attempt: number): Promise<unknown> {
       timeoutMs,
     );
   }
-  const ctx: NodeRunContext = { ...a.base, attempt, signal };
+  const ctx = a.ctx;
+  ctx.attempt = attempt;
+  ctx.signal = signal;
   return new Promise<unknown>((resolve, reject) => {
     if (signal.aborted) return finish(reject, signal.reason);
     const onAbort = () => finish(reject, signal.reason);
