@@ -3,11 +3,18 @@ import type { ValidationIssue } from '../plugin/node-type';
 import { WorkflowDefinitionSchema, type WorkflowDefinition } from '../model/workflow-definition';
 import { ValidationError, WeftError } from '../errors/weft-error';
 import { ErrorCodes } from '../errors/error-codes';
+import type { ValidateFunction } from 'ajv';
 import { ajvIssues, createAjv, SchemaCache } from './ajv-issues';
 import { topologicalOrder } from './cycle-finder';
 import { compileValue, collectPaths, type CompiledValue } from '../context/compiled-value';
 import type { ExecutionPlan, PlannedNode } from './execution-plan';
 import { resolveRetryPolicy } from '../executor/retry-policy';
+
+let shapeValidator: ValidateFunction | undefined;
+/** The definition schema's validator, compiled once per process (compiling costs far more than validating). */
+function workflowShapeValidator(): ValidateFunction {
+  return (shapeValidator ??= createAjv().compile(WorkflowDefinitionSchema));
+}
 
 export type ValidationResult =
   | { ok: true; definition: WorkflowDefinition; plan: ExecutionPlan }
@@ -19,7 +26,7 @@ export type ValidationResult =
  */
 export class WorkflowValidator {
   private readonly schemas = new SchemaCache(createAjv());
-  private readonly validateShape = this.schemas.get(WorkflowDefinitionSchema);
+  private readonly validateShape = workflowShapeValidator();
   private readonly plans = new WeakMap<object, ExecutionPlan>();
 
   constructor(private readonly registry: NodeTypeRegistry) {}

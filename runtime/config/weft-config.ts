@@ -44,6 +44,8 @@ export const WeftConfigSchema = Type.Object({
   minIntervalMs: Type.Integer({ minimum: 1 }),
   /** How long SIGTERM waits for running executions to reach a node boundary. */
   shutdownDeadlineMs: Type.Integer({ minimum: 0 }),
+  /** `inline`: `weft serve` runs executions itself; `queue`: it queues them in PostgreSQL for `weft worker`s. */
+  executionMode: Type.Union([Type.Literal('inline'), Type.Literal('queue')]),
 });
 
 export type WeftConfig = Static<typeof WeftConfigSchema>;
@@ -81,6 +83,7 @@ export const SETTINGS: Record<string, Setting> = {
   WEFT_MISSED_FIRES: { key: 'missedFires', kind: 'string', default: 'none' },
   WEFT_MIN_INTERVAL_MS: { key: 'minIntervalMs', kind: 'int', default: 1000 },
   WEFT_SHUTDOWN_DEADLINE_MS: { key: 'shutdownDeadlineMs', kind: 'int', default: 10_000 },
+  WEFT_EXECUTION_MODE: { key: 'executionMode', kind: 'string', default: 'inline' },
 };
 
 /** Env vars with these prefixes that are not settings are typos: reject them. */
