@@ -29,7 +29,7 @@ export function formatEvent(e: ExecutionEvent): string | null {
 
 /** The summary table and outputs printed after a run. */
 export function formatSummary(doc: ExecutionDocument): string {
-  const table = new Table({ head: ['node', 'status', 'attempts', 'ms', 'note'], style: { head: [] } });
+  const table = new Table({ head: ['node', 'status', 'attempts', 'ms', 'note'], style: { head: [], border: [] } });
   for (const n of doc.nodes) {
     const note = n.recoveredBy ? `recovered by ${n.recoveredBy}` : n.skipReason ?? n.error?.message ?? (n.fallbackFor ? `fallback for ${n.fallbackFor}` : '');
     table.push([n.nodeId, (STATUS_STYLE[n.status] ?? String)(n.status), String(n.attempts), n.durationMs == null ? '' : String(n.durationMs), note.slice(0, 80)]);

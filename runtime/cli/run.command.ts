@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { CliCommand } from './cli-command';
 import { loadConfig } from '../config/weft-config';
-import { buildRuntime } from '../composition/build-runtime';
 import { readWorkflowFile, parseInputs } from './workflow-file';
 import { formatEvent, formatSummary } from './progress-printer';
 import { Tokens } from '../../core/di/tokens';
@@ -45,7 +44,7 @@ async function run(file: string, opts: { input: string[]; json?: boolean; db?: s
     return fail(err, 2);
   }
   const config = loadConfig();
-  const runtime = await buildRuntime(config, { persistence: opts.db ? 'database' : 'memory', databaseUrl: opts.db, logDestination: 'stderr' });
+  const runtime = await (await import('../composition/build-runtime')).buildRuntime(config, { persistence: opts.db ? 'database' : 'memory', databaseUrl: opts.db, logDestination: 'stderr' });
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error('interrupted by signal'));
   process.once('SIGINT', onSignal);

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { CliCommand } from './cli-command';
 import { loadConfig } from '../config/weft-config';
-import { buildRuntime } from '../composition/build-runtime';
 import { readWorkflowFile } from './workflow-file';
 
 /** `weft validate <file>`: prints every problem; exit 0 when valid, 2 when not. */
@@ -20,7 +19,7 @@ export const validateCommand: CliCommand = {
           process.exitCode = 2;
           return;
         }
-        const runtime = await buildRuntime(loadConfig(), { persistence: 'memory', logDestination: 'stderr' });
+        const runtime = await (await import('../composition/build-runtime')).buildRuntime(loadConfig(), { persistence: 'memory', logDestination: 'stderr' });
         try {
           const r = runtime.kernel.validator.validate(definition);
           if (opts.json) {

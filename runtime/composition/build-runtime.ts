@@ -11,7 +11,7 @@ import { expressionEngineBinding } from '../expressions/expression-engine.bindin
 import { sandboxBinding } from '../sandbox/sandbox.bindings';
 import { workerPoolBinding } from '../worker-pool/worker-pool.bindings';
 import { createOpenAiProviderPlugin } from '../llm/openai-provider.plugin';
-import { openPersistence, persistenceBindings, type Persistence } from '../persistence/persistence';
+import type { Persistence } from '../persistence/persistence';
 import { InMemoryWorkflowStore } from '../../core/store/in-memory-workflow-store';
 import { InMemoryApiKeyStore } from '../../core/store/in-memory-api-key-store';
 import { schedulerBinding } from '../scheduler/scheduler.bindings';
@@ -19,7 +19,7 @@ import { schedulerBinding } from '../scheduler/scheduler.bindings';
 export interface BuildRuntimeOptions {
   /** `database` (default): SQLite under `dataDir`, or PostgreSQL with `databaseUrl`. `memory`: nothing persisted. */
   persistence?: 'database' | 'memory';
-  /** Overrides `config.databaseUrl` / the SQLite file (`weft run --db`). */
+  /** Overrides `config.databaseUrl` / the SQLite file (`weft run --db`): a PostgreSQL URL or a SQLite file path. */
   databaseUrl?: string;
   /** Plugins added to the built-ins and `config.plugins` (tests, embedders). */
   extraPlugins?: readonly WeftPlugin[];
@@ -60,8 +60,12 @@ export async function buildRuntime(config: WeftConfig, options: BuildRuntimeOpti
   if (options.persistence === 'memory') {
     services.push(bind(Tokens.WorkflowStore, () => new InMemoryWorkflowStore()), bind(Tokens.ApiKeyStore, () => new InMemoryApiKeyStore()));
   } else {
-    const url = options.databaseUrl;
-    persistence = await openPersistence(url ? withDatabase(config, url) : config, logger);
+    const db = options.databaseUrl;
+    const pg = db !== undefined && /^postgres(ql)?:\/\//.test(db);
+    const sqliteFile = db !== undefined && !pg ? db : config.sqliteFile ?? undefined;
+    // loaded on demand: `weft run` without --db never pays for the ORM
+    const { openPersistence, persistenceBindings } = await import('../persistence/persistence');
+    persistence = await openPersistence(db === undefined ? config : { ...config, databaseUrl: pg ? db : null }, logger, { sqliteFile });
     services.push(...persistenceBindings(persistence));
   }
   services.push(schedulerBinding(config));
@@ -89,9 +93,4 @@ export async function buildRuntime(config: WeftConfig, options: BuildRuntimeOpti
       }
     },
   };
-}
-
-/** `--db` accepts a PostgreSQL URL or a SQLite file path. */
-function withDatabase(config: WeftConfig, db: string): WeftConfig {
-  return /^postgres(ql)?:\/\//.test(db) ? { ...config, databaseUrl: db } : { ...config, databaseUrl: null, sqliteFile: db };
 }
