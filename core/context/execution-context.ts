@@ -16,7 +16,8 @@ export class ExecutionContext {
     this.scope = Object.freeze({
       variables: deepFreeze({ ...cloneJson(variables ?? {}), ...frozenInputs }),
       inputs: frozenInputs,
-      nodes: this.nodes,
+      // nodes read the scope; none may add, replace or delete another node's entry
+      nodes: new Proxy(this.nodes, READ_ONLY) as TemplateScope["nodes"],
       execution: Object.freeze({ ...execution }),
     });
   }
@@ -41,6 +42,9 @@ export class ExecutionContext {
     return this.nodes[nodeId]?.output;
   }
 }
+
+const refuse = () => false;
+const READ_ONLY: ProxyHandler<object> = { set: refuse, defineProperty: refuse, deleteProperty: refuse, setPrototypeOf: refuse };
 
 function cloneJson<T>(value: T): T {
   return value === undefined ? value : structuredClone(value);

@@ -12,6 +12,7 @@ import { CancelledError, TimeoutError, WeftError } from '../errors/weft-error';
 import { serializeError, toWeftError, type SerializedError } from '../errors/error-serializer';
 import { ErrorCodes } from '../errors/error-codes';
 import { runAttempts } from './node-attempts';
+import { AbortFanout } from './abort-fanout';
 import { finishedRecord, renderOutputs, runningRecord, skippedRecord } from './node-records';
 
 /** Per-node outcome used for scheduling (a node its fallback recovered counts as SUCCEEDED). */
@@ -66,6 +67,7 @@ export class ExecutionRun {
   private stopKind: StopKind | null = null;
   private stopError: SerializedError | null = null;
   private readonly controller = new AbortController();
+  private readonly abort = new AbortFanout(this.controller.signal);
   private context: ExecutionContext | null;
   private timer: NodeJS.Timeout | undefined;
   private pendingWrites = 0;
@@ -200,7 +202,8 @@ export class ExecutionRun {
   }
 
   private async attempt(node: PlannedNode, fallbackFor: string | null): Promise<NodeExecutionRecord> {
-    const rec = runningRecord(node.id, new Date(this.deps.clock.now()).toISOString(), fallbackFor);
+    const startMs = this.deps.clock.now();
+    const rec = runningRecord(node.id, new Date(startMs).toISOString(), fallbackFor);
     this.records[node.index] = rec;
     this.write(this.deps.store.nodeStarted(this.init.id, { ...rec }));
     this.emit({ kind: 'node', nodeId: node.id, status: 'running', attempt: 1 });
@@ -209,49 +212,47 @@ export class ExecutionRun {
     try {
       config = renderValue(node.config, scope);
     } catch (err) {
-      return finishedRecord(rec, this.now(), { status: 'failed', attempts: 1, error: { ...serializeError(err), attempt: 1, input: null } });
+      return finishedRecord(rec, startMs, this.deps.clock.now(), { status: 'failed', attempts: 1, error: { ...serializeError(err), attempt: 1, input: null } });
     }
     const ctx = this.nodeContext(node, scope);
     const result = await runAttempts({
       node,
       config,
       ctx,
-      signal: this.controller.signal,
+      abort: this.abort,
       clock: this.deps.clock,
       maxOutputBytes: this.deps.maxOutputBytes,
       onRetry: (attempt, delayMs, error) => this.emit({ kind: 'node', nodeId: node.id, status: 'retrying', attempt, delayMs, error }),
     });
-    if (result.ok) return finishedRecord(rec, this.now(), { status: 'succeeded', attempts: result.attempts, output: result.output ?? null, attemptErrors: result.attemptErrors });
+    if (result.ok) return finishedRecord(rec, startMs, this.deps.clock.now(), { status: 'succeeded', attempts: result.attempts, output: result.output ?? null, attemptErrors: result.attemptErrors });
     const status = result.aborted ? 'cancelled' : 'failed';
-    return finishedRecord(rec, this.now(), { status, attempts: result.attempts, error: result.record, attemptErrors: result.attemptErrors });
+    return finishedRecord(rec, startMs, this.deps.clock.now(), { status, attempts: result.attempts, error: result.record, attemptErrors: result.attemptErrors });
   }
 
-  /** The node's context; `logger` and `upstream` are built on first use (most nodes never touch them). */
   private nodeContext(node: PlannedNode, scope: TemplateScope): NodeRunContext {
-    const run = this;
-    let logger: Logger | undefined;
-    let upstream: NodeRunContext['upstream'] | undefined;
-    return {
-      executionId: this.init.id,
-      workflowId: this.init.workflowId,
-      nodeId: node.id,
-      attempt: 1,
-      signal: this.controller.signal,
-      limits: node.definition.limits,
-      scope,
-      get logger() {
-        return (logger ??= run.log.child({ nodeId: node.id }));
-      },
-      get upstream() {
-        return (upstream ??= node.upstream
-          .map((u) => run.plan.nodes[u]!.id)
-          .filter((id) => run.context?.hasOutput(id))
-          .map((id) => ({ nodeId: id, output: run.context!.getOutput(id) })));
-      },
-      emitToken(text: string) {
-        run.emit({ kind: 'token', nodeId: node.id, attempt: this.attempt, text });
-      },
-    };
+    return new RunContext(this, node, scope, this.controller.signal);
+  }
+
+  /** @internal for {@link RunContext} */
+  upstreamOf(node: PlannedNode): NodeRunContext['upstream'] {
+    return node.upstream
+      .map((u) => this.plan.nodes[u]!.id)
+      .filter((id) => this.context?.hasOutput(id))
+      .map((id) => ({ nodeId: id, output: this.context!.getOutput(id) }));
+  }
+
+  /** @internal for {@link RunContext} */
+  childLogger(nodeId: string): Logger {
+    return this.log.child({ nodeId });
+  }
+
+  /** @internal for {@link RunContext} */
+  token(nodeId: string, attempt: number, text: string): void {
+    this.emit({ kind: 'token', nodeId, attempt, text });
+  }
+
+  get workflowId(): string {
+    return this.init.workflowId;
   }
 
   /** Takes a node result recorded by an earlier run of this execution (resume). */
@@ -388,14 +389,18 @@ export class ExecutionRun {
   }
 
   private emitNode(rec: NodeExecutionRecord): void {
+    if (!this.listening()) return void this.seq++;
     this.emit({ kind: 'node', nodeId: rec.nodeId, status: rec.status, attempt: rec.attempts, skipReason: rec.skipReason, error: rec.error, recoveredBy: rec.recoveredBy, durationMs: rec.durationMs ?? undefined });
+  }
+
+  private listening(): boolean {
+    return (this.deps.bus as EventBus & { hasListeners?: boolean }).hasListeners !== false;
   }
 
   private emit(e: ExecutionEventInput): void {
     this.seq++;
-    const bus = this.deps.bus as EventBus & { hasListeners?: boolean };
-    if (bus.hasListeners === false) return;
-    bus.publish({ ...e, executionId: this.init.id, workflowId: this.init.workflowId, seq: this.seq, at: this.now() } as never);
+    if (!this.listening()) return;
+    this.deps.bus.publish({ ...e, executionId: this.init.id, workflowId: this.init.workflowId, seq: this.seq, at: this.now() } as never);
   }
 
   private now(): string {
@@ -411,4 +416,34 @@ function publicError(e: NodeExecutionRecord['error']): unknown {
 function nodeError(nodeId: string, rec: NodeExecutionRecord): SerializedError {
   const e = rec.error!;
   return { type: e.type, code: e.code, message: `node "${nodeId}" failed: ${e.message}`, details: { nodeId } };
+}
+
+/** A node's {@link NodeRunContext}; `logger` and `upstream` are built on first use (most nodes never touch them). */
+class RunContext implements NodeRunContext {
+  readonly executionId: string;
+  readonly workflowId: string;
+  readonly nodeId: string;
+  readonly limits: NodeRunContext['limits'];
+  attempt = 1;
+  private cachedLogger: Logger | undefined;
+  private cachedUpstream: NodeRunContext['upstream'] | undefined;
+
+  constructor(private readonly run: ExecutionRun, private readonly node: PlannedNode, readonly scope: TemplateScope, public signal: AbortSignal) {
+    this.executionId = run.id;
+    this.workflowId = run.workflowId;
+    this.nodeId = node.id;
+    this.limits = node.definition.limits;
+  }
+
+  get logger(): Logger {
+    return (this.cachedLogger ??= this.run.childLogger(this.nodeId));
+  }
+
+  get upstream(): NodeRunContext['upstream'] {
+    return (this.cachedUpstream ??= this.run.upstreamOf(this.node));
+  }
+
+  emitToken(text: string): void {
+    this.run.token(this.nodeId, this.attempt, text);
+  }
 }

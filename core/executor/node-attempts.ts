@@ -6,6 +6,7 @@ import { TimeoutError, NodeExecutionError, WeftError } from '../errors/weft-erro
 import { ErrorCodes } from '../errors/error-codes';
 import type { NodeErrorRecord } from '../model/execution-document';
 import { retryDelayMs, shouldRetry } from './retry-policy';
+import type { AbortFanout } from './abort-fanout';
 
 export type AttemptsResult =
   | { ok: true; output: unknown; attempts: number; attemptErrors: NodeErrorRecord[] }
@@ -17,8 +18,8 @@ export interface AttemptsInput {
   config: unknown;
   /** The node's context; `attempt` and `signal` are set per attempt. */
   ctx: NodeRunContext;
-  /** The execution's signal: stop, cancel, workflow timeout, drain. */
-  signal: AbortSignal;
+  /** The execution's signal (stop, cancel, workflow timeout, drain), fanned out. */
+  abort: AbortFanout;
   clock: Clock;
   maxOutputBytes: number;
   onRetry(attempt: number, delayMs: number, error: NodeErrorRecord): void;
@@ -37,9 +38,10 @@ export async function runAttempts(a: AttemptsInput): Promise<AttemptsResult> {
       checkOutput(a.node, output, a.maxOutputBytes);
       return { ok: true, output, attempts: attempt, attemptErrors };
     } catch (raw) {
-      const aborted = a.signal.aborted;
-      const error = toWeftError(aborted ? a.signal.reason : raw);
-      const record: NodeErrorRecord = { ...serializeError(aborted ? a.signal.reason : raw), attempt, input: a.config };
+      const signal = a.abort.signal;
+      const aborted = signal.aborted;
+      const error = toWeftError(aborted ? signal.reason : raw);
+      const record: NodeErrorRecord = { ...serializeError(aborted ? signal.reason : raw), attempt, input: a.config };
       attemptErrors.push(record);
       const rType = { type: record.type, retryable: record.retryable ?? false, retryAfterMs: error.retryAfterMs };
       if (aborted || attempt >= max || !shouldRetry(a.node.retry, attempt, rType)) {
@@ -48,9 +50,9 @@ export async function runAttempts(a: AttemptsInput): Promise<AttemptsResult> {
       const delay = retryDelayMs(a.node.retry!, attempt, error.retryAfterMs);
       a.onRetry(attempt, delay, record);
       try {
-        await a.clock.sleep(delay, a.signal);
+        await a.clock.sleep(delay, signal);
       } catch {
-        const reason = toWeftError(a.signal.reason);
+        const reason = toWeftError(signal.reason);
         return { ok: false, error: reason, record: { ...serializeError(reason), attempt, input: a.config }, attempts: attempt, attemptErrors, aborted: true };
       }
     }
@@ -59,43 +61,44 @@ export async function runAttempts(a: AttemptsInput): Promise<AttemptsResult> {
 
 function runOnce(a: AttemptsInput, attempt: number): Promise<unknown> {
   const timeoutMs = a.node.definition.timeoutMs;
-  let signal = a.signal;
+  const ctx = a.ctx;
+  ctx.attempt = attempt;
+  ctx.signal = a.abort.signal;
   let timer: NodeJS.Timeout | undefined;
   let controller: AbortController | undefined;
   if (timeoutMs !== undefined) {
     controller = new AbortController();
-    signal = AbortSignal.any([a.signal, controller.signal]);
+    ctx.signal = AbortSignal.any([a.abort.signal, controller.signal]);
     timer = setTimeout(
       () => controller!.abort(new TimeoutError(`node "${a.node.id}" timed out after ${timeoutMs} ms (attempt ${attempt})`, { code: ErrorCodes.WF_NODE_TIMEOUT })),
       timeoutMs,
     );
   }
-  const ctx = a.ctx;
-  ctx.attempt = attempt;
-  ctx.signal = signal;
   return new Promise<unknown>((resolve, reject) => {
-    if (signal.aborted) return finish(reject, signal.reason);
-    const onAbort = () => finish(reject, signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    let settled = false;
+    const off = a.abort.on((reason) => finish(reject, reason));
+    const onTimeout = () => finish(reject, controller!.signal.reason);
+    controller?.signal.addEventListener('abort', onTimeout, { once: true });
     function finish<T>(settle: (v: T) => void, v: T) {
+      if (settled) return;
+      settled = true;
       if (timer) clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
+      off();
+      controller?.signal.removeEventListener('abort', onTimeout);
       settle(v);
     }
+    if (settled) return;
     let p: Promise<unknown>;
     try {
       p = Promise.resolve(a.node.nodeType.executor.execute(a.config, ctx));
     } catch (err) {
       return finish(reject, err);
     }
+    // a node that ignores its signal settles later, or never: the race above already ended it
     p.then(
       (v) => finish(resolve, v),
       (e) => finish(reject, e),
     );
-  }).catch((err) => {
-    // the node's own timeout is the node's error, not the execution's
-    if (controller?.signal.aborted && !a.signal.aborted) throw controller.signal.reason;
-    throw err;
   });
 }
 

@@ -20,21 +20,26 @@ export function runningRecord(nodeId: string, startedAt: string, fallbackFor: st
   return rec;
 }
 
-/** The started record, finished. */
+/** The started record, finished (a fresh object: the started one may still sit in a store's write queue). */
 export function finishedRecord(
   rec: NodeExecutionRecord,
-  finishedAt: string,
+  startMs: number,
+  endMs: number,
   r: { status: NodeStatus; attempts: number; output?: unknown; error?: NodeErrorRecord; attemptErrors?: NodeErrorRecord[] },
 ): NodeExecutionRecord {
   const out: NodeExecutionRecord = {
-    ...rec,
+    nodeId: rec.nodeId,
     status: r.status,
     attempts: r.attempts,
-    finishedAt,
-    durationMs: Date.parse(finishedAt) - Date.parse(rec.startedAt!),
+    startedAt: rec.startedAt,
+    finishedAt: new Date(endMs).toISOString(),
+    durationMs: endMs - startMs,
     output: r.output ?? null,
     error: r.error ?? null,
+    recoveredBy: null,
+    skipReason: null,
   };
+  if (rec.fallbackFor) out.fallbackFor = rec.fallbackFor;
   if (r.attemptErrors && r.attemptErrors.length > (r.error ? 1 : 0)) out.attemptErrors = r.attemptErrors;
   return out;
 }

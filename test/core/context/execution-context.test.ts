@@ -63,3 +63,35 @@ describe('execution context', () => {
     await kernel.stop();
   });
 });
+
+describe('execution context scope', () => {
+  it('a node cannot add, replace or delete entries of scope.nodes', async () => {
+    const kernel = startTestKernel({
+      plugins: [
+        createTestPlugin({
+          make: () => 'original',
+          tamper: (_input: unknown, ctx) => {
+            const nodes = ctx.scope.nodes as Record<string, unknown>;
+            const results: string[] = [];
+            for (const attempt of [() => (nodes.a = { output: 'forged' }), () => delete nodes.a, () => (nodes.later = { output: 'planted' })]) {
+              try { attempt(); results.push('allowed'); } catch { results.push('refused'); }
+            }
+            return results;
+          },
+        }),
+      ],
+    });
+    const doc = await kernel.executor.run({
+      name: 'tamper',
+      nodes: [
+        { id: 'a', type: 'fn', config: { fn: 'make' } },
+        { id: 't', type: 'fn', config: { fn: 'tamper' } },
+        { id: 'later', type: 'noop', config: { input: '{{ nodes.a.output }}' } },
+      ],
+      edges: [{ from: 'a', to: 't' }, { from: 't', to: 'later' }],
+    });
+    assert.deepEqual(doc.nodes[1]!.output, ['refused', 'refused', 'refused']);
+    assert.equal(doc.nodes[2]!.output, 'original');
+    await kernel.stop();
+  });
+});
