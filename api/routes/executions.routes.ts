@@ -1,0 +1,186 @@
+import { Type } from '@sinclair/typebox';
+import {
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+  type ExecutionDocument,
+  type ExecutionStatus,
+} from '../../core/index';
+import { IdParamsSchema } from '../schemas/common.schema';
+import {
+  CancelAcceptedSchema,
+  EXECUTION_STATUSES,
+  ExecutionDocumentSchema,
+  ExecutionListQuerySchema,
+  ExecutionPageSchema,
+  NodeListSchema,
+} from '../schemas/execution.schema';
+import { ExecuteAcceptedSchema, ExecuteBodySchema } from '../schemas/workflow.schema';
+import { isTerminal, waitForFinish } from './execution-waiter';
+import type { RouteDeps } from './route-deps';
+import { API_PREFIX, type ApiContext, type RouteSpec } from './route-spec';
+import { cursorErrors, pageSize } from './workflows.routes';
+
+const CancelBodySchema = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
+
+/** Starting, reading, listing and cancelling executions. */
+export function executionRoutes(deps: RouteDeps): RouteSpec[] {
+  return [
+    {
+      method: 'POST',
+      path: `${API_PREFIX}/workflows/:id/execute`,
+      operationId: 'executeWorkflow',
+      summary: 'Start an execution of the current version (202), or run it to the end with `wait` (200)',
+      tag: 'executions',
+      params: IdParamsSchema,
+      body: ExecuteBodySchema,
+      bodyOptional: true,
+      responses: {
+        202: { description: 'started (or the execution an idempotency key already started)', schema: ExecuteAcceptedSchema },
+        200: { description: 'with `wait: true`: the finished execution', schema: ExecutionDocumentSchema },
+      },
+      handler: (ctx) => execute(deps, ctx),
+    },
+    {
+      method: 'GET',
+      path: `${API_PREFIX}/workflows/:id/executions`,
+      operationId: 'listWorkflowExecutions',
+      summary: 'Executions of a workflow, newest first (filters on status and start time, keyset pagination)',
+      tag: 'executions',
+      params: IdParamsSchema,
+      query: ExecutionListQuerySchema,
+      responses: { 200: { description: 'a page of executions', schema: ExecutionPageSchema } },
+      handler: (ctx) => list(deps, ctx),
+    },
+    {
+      method: 'GET',
+      path: `${API_PREFIX}/executions/:id`,
+      operationId: 'getExecution',
+      summary: 'The execution document with its node executions',
+      tag: 'executions',
+      params: IdParamsSchema,
+      responses: { 200: { description: 'the execution', schema: ExecutionDocumentSchema } },
+      async handler(ctx) {
+        ctx.body = await getDocument(deps, ctx.state.params.id);
+      },
+    },
+    {
+      method: 'GET',
+      path: `${API_PREFIX}/executions/:id/nodes`,
+      operationId: 'getExecutionNodes',
+      summary: 'The node executions of an execution',
+      tag: 'executions',
+      params: IdParamsSchema,
+      responses: { 200: { description: 'node executions', schema: NodeListSchema } },
+      async handler(ctx) {
+        ctx.body = { nodes: (await getDocument(deps, ctx.state.params.id)).nodes };
+      },
+    },
+    {
+      method: 'POST',
+      path: `${API_PREFIX}/executions/:id/cancel`,
+      operationId: 'cancelExecution',
+      summary: 'Cancel a running execution (202; 409 when it already finished)',
+      tag: 'executions',
+      params: IdParamsSchema,
+      body: CancelBodySchema,
+      bodyOptional: true,
+      responses: { 202: { description: 'cancellation requested', schema: CancelAcceptedSchema } },
+      handler: (ctx) => cancel(deps, ctx),
+    },
+  ];
+}
+
+async function execute(deps: RouteDeps, ctx: ApiContext): Promise<void> {
+  const workflowId: string = ctx.state.params.id;
+  const record = await deps.workflowCache.get(workflowId);
+  if (!record) throw new NotFoundError(`workflow "${workflowId}" not found`);
+  const body: { inputs?: Record<string, unknown>; idempotencyKey?: string; wait?: boolean } = ctx.state.body;
+  const options = {
+    workflowId: record.id,
+    workflowVersion: record.version,
+    inputs: body.inputs ?? {},
+    trigger: 'api' as const,
+    idempotencyKey: body.idempotencyKey ?? null,
+  };
+  // queue mode hands executions to workers (no `done` here); inline mode runs them in this process
+  const started = deps.dispatcher
+    ? await deps.dispatcher.dispatch(record.definition, options)
+    : await deps.executor.start(record.definition, options).then((h) => ({ executionId: h.executionId, created: h.created, done: h.created ? h.done : undefined }));
+  const { executionId, created } = started;
+  const log = (ctx.state.log = ctx.state.log.child({ executionId }));
+  log.info({ workflowId: record.id, version: record.version, created }, created ? 'execution started' : 'idempotency key matched an execution');
+  if (body.wait) {
+    const doc = started.done ? await started.done : await waitForClient(deps, ctx, executionId);
+    if (!doc) return; // the client left; the execution goes on
+    ctx.status = 200;
+    ctx.body = doc;
+    return;
+  }
+  // a new execution is `running` here, or `pending` in a queue; an earlier one is looked up
+  const status = created ? (started.done ? 'running' : 'pending') : ((await deps.executions.getExecution(executionId))?.status ?? 'pending');
+  ctx.status = 202;
+  ctx.set('Location', `${API_PREFIX}/executions/${encodeURIComponent(executionId)}`);
+  ctx.body = { executionId, status };
+}
+
+function waitForClient(deps: RouteDeps, ctx: ApiContext, executionId: string): Promise<ExecutionDocument | null> {
+  const gone = new AbortController();
+  const onClose = () => {
+    if (!ctx.res.writableEnded) gone.abort();
+  };
+  ctx.req.once('close', onClose);
+  return waitForFinish(executionId, deps, gone.signal).finally(() => ctx.req.removeListener('close', onClose));
+}
+
+async function list(deps: RouteDeps, ctx: ApiContext): Promise<void> {
+  const q: Record<string, string | undefined> = ctx.state.query;
+  let status: ExecutionStatus[] | undefined;
+  if (q.status !== undefined) {
+    const parts = [...new Set(q.status.split(','))];
+    const unknown = parts.filter((s) => !(EXECUTION_STATUSES as readonly string[]).includes(s));
+    if (unknown.length) {
+      const message = `unknown status ${unknown.map((s) => `"${s}"`).join(', ')}; expected ${EXECUTION_STATUSES.join(', ')}`;
+      throw new ValidationError(message, { details: [{ path: 'query.status', message }] });
+    }
+    status = parts as ExecutionStatus[];
+  }
+  // normalised to UTC so stores can compare them with the ISO strings they keep
+  const from = q.from !== undefined ? new Date(q.from).toISOString() : undefined;
+  const to = q.to !== undefined ? new Date(q.to).toISOString() : undefined;
+  if (from !== undefined && to !== undefined && from > to) {
+    throw new ValidationError('from must not be after to', { details: [{ path: 'query.from', message: 'must not be after query.to' }] });
+  }
+  ctx.body = await cursorErrors(
+    q.cursor,
+    deps.executions.listExecutions({
+      workflowId: ctx.state.params.id,
+      status,
+      from,
+      to,
+      limit: pageSize(q.limit),
+      cursor: q.cursor,
+    }),
+  );
+}
+
+async function cancel(deps: RouteDeps, ctx: ApiContext): Promise<void> {
+  const id: string = ctx.state.params.id;
+  const doc = await getDocument(deps, id);
+  if (isTerminal(doc.status)) throw new ConflictError(`execution "${id}" already finished (${doc.status})`);
+  const reason: string = ctx.state.body.reason ?? 'cancelled through the API';
+  if (!deps.executor.cancel(id, reason)) {
+    const now = await deps.executions.getExecution(id);
+    if (now && isTerminal(now.status)) throw new ConflictError(`execution "${id}" already finished (${now.status})`);
+    throw new ConflictError(`execution "${id}" is not running in this process`);
+  }
+  ctx.state.log.child({ executionId: id }).info({ reason }, 'execution cancel requested');
+  ctx.status = 202;
+  ctx.body = { executionId: id, cancelRequested: true };
+}
+
+async function getDocument(deps: RouteDeps, id: string): Promise<ExecutionDocument> {
+  const doc = await deps.executions.getExecution(id);
+  if (!doc) throw new NotFoundError(`execution "${id}" not found`);
+  return doc;
+}

@@ -1,0 +1,72 @@
+import { Type } from '@sinclair/typebox';
+import { CursorQuery, LimitQuery } from './common.schema';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+const ErrorRecordSchema = Type.Object(
+  { type: Type.String(), code: Type.String(), message: Type.String() },
+  { additionalProperties: true },
+);
+
+export const NodeExecutionSchema = Type.Object(
+  {
+    nodeId: Type.String(),
+    status: Type.String({ enum: ['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'] }),
+    attempts: Type.Integer(),
+    startedAt: Nullable(Type.String()),
+    finishedAt: Nullable(Type.String()),
+    output: Type.Unknown(),
+    error: Nullable(ErrorRecordSchema),
+    recoveredBy: Nullable(Type.String()),
+    skipReason: Nullable(Type.String({ enum: ['branch_not_taken', 'upstream_failed'] })),
+  },
+  { additionalProperties: true },
+);
+
+/** Every execution status, in the order DESIGN.md lists them. */
+export const EXECUTION_STATUSES = ['pending', 'running', 'succeeded', 'partially_succeeded', 'failed', 'cancelled', 'skipped'] as const;
+
+const ExecutionSummaryProps = {
+  id: Type.String(),
+  workflowId: Type.String(),
+  workflowVersion: Type.Integer(),
+  status: Type.String({ enum: [...EXECUTION_STATUSES] }),
+  trigger: Type.String({ enum: ['manual', 'api', 'schedule'] }),
+  inputs: Type.Record(Type.String(), Type.Unknown()),
+  outputs: Nullable(Type.Record(Type.String(), Type.Unknown())),
+  error: Nullable(ErrorRecordSchema),
+  startedAt: Nullable(Type.String()),
+  finishedAt: Nullable(Type.String()),
+  durationMs: Nullable(Type.Number()),
+};
+
+export const ExecutionSummarySchema = Type.Object(ExecutionSummaryProps, { additionalProperties: true });
+
+/** The execution document of DESIGN.md. */
+export const ExecutionDocumentSchema = Type.Object(
+  { ...ExecutionSummaryProps, nodes: Type.Array(NodeExecutionSchema) },
+  { additionalProperties: true },
+);
+
+export const NodeListSchema = Type.Object({ nodes: Type.Array(NodeExecutionSchema) });
+
+export const ExecutionPageSchema = Type.Object({
+  items: Type.Array(ExecutionSummarySchema),
+  nextCursor: Nullable(Type.String()),
+});
+
+/** `GET /workflows/:id/executions` query: strings checked here, converted (and statuses checked) by the route. */
+export const ExecutionListQuerySchema = Type.Object(
+  {
+    status: Type.Optional(
+      Type.String({ maxLength: 200, pattern: '^[a-z_]+(,[a-z_]+)*$', description: `comma-separated: ${EXECUTION_STATUSES.join(', ')}` }),
+    ),
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'inclusive lower bound on startedAt' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'exclusive upper bound on startedAt' })),
+    limit: Type.Optional(LimitQuery),
+    cursor: Type.Optional(CursorQuery),
+  },
+  { additionalProperties: false },
+);
+
+export const CancelAcceptedSchema = Type.Object({ executionId: Type.String(), cancelRequested: Type.Boolean() });

@@ -1,0 +1,44 @@
+import { Type } from '@sinclair/typebox';
+import { ScheduleSchema, WorkflowDefinitionSchema } from '../../core/index';
+import { IdSchema } from './common.schema';
+
+/** `201`/`200` of create and update. */
+export const WorkflowVersionResponseSchema = Type.Object({ id: Type.String(), version: Type.Integer() });
+
+const WorkflowSummaryProps = {
+  id: Type.String(),
+  name: Type.String(),
+  version: Type.Integer(),
+  schedule: Type.Union([ScheduleSchema, Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+};
+
+/** A list entry (the definition is left out: read the workflow for it). */
+export const WorkflowSummarySchema = Type.Object(WorkflowSummaryProps);
+
+/** `GET /workflows/:id`. */
+export const WorkflowRecordSchema = Type.Object({ ...WorkflowSummaryProps, definition: WorkflowDefinitionSchema });
+
+export const WorkflowListSchema = Type.Object({
+  items: Type.Array(WorkflowSummarySchema),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+/** Body of `POST /workflows/:id/execute` (the whole body is optional). */
+export const ExecuteBodySchema = Type.Object(
+  {
+    inputs: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    wait: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const ExecuteAcceptedSchema = Type.Object({ executionId: IdSchema, status: Type.String() });
+
+/** `GET /workflows/:id/schedule`. */
+export const ScheduleResponseSchema = Type.Object({
+  schedule: ScheduleSchema,
+  nextFireTimes: Type.Array(Type.String({ description: 'ISO 8601 with offset' })),
+});
