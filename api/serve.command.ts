@@ -2,9 +2,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { Tokens, type Kernel, type ScheduleService } from '../core/index';
 import type { CliCommand } from '../runtime/cli/cli-command';
 import { loadConfig, type WeftConfig } from '../runtime/config/weft-config';
-import { buildRuntime } from '../runtime/composition/build-runtime';
-import { createApp } from './create-app';
-import { listenApp } from './listen-app';
+import type { buildRuntime } from '../runtime/composition/build-runtime';
+import type { listenApp } from './listen-app';
 
 /** Longest a stuck handle may keep the process alive once shutdown is done. */
 const EXIT_GRACE_MS = 5_000;
@@ -41,7 +40,8 @@ async function serve(opts: { port?: number; host?: string }): Promise<number> {
   if (opts.host !== undefined) config = { ...config, host: opts.host };
   let runtime: Awaited<ReturnType<typeof buildRuntime>>;
   try {
-    runtime = await buildRuntime(config);
+    // loaded on demand so `weft --help` and the other commands start fast
+    runtime = await (await import('../runtime/composition/build-runtime')).buildRuntime(config);
   } catch (err) {
     process.stderr.write(`weft serve: ${(err as Error).message}\n`);
     return 1;
@@ -54,6 +54,8 @@ async function serve(opts: { port?: number; host?: string }): Promise<number> {
     await runtime.recover();
     schedules = optionalScheduleService(runtime.kernel);
     await schedules?.start();
+    const { createApp } = await import('./create-app');
+    const { listenApp } = await import('./listen-app');
     const weft = createApp({ kernel: runtime.kernel, config, logger: runtime.logger, version: packageVersion() });
     listening = await listenApp(weft, config.port, config.host);
   } catch (err) {

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { CliCommand } from './cli-command';
 import { loadConfig } from '../config/weft-config';
-import { openPersistence } from '../persistence/persistence';
+import type { openPersistence } from '../persistence/persistence';
 import { serializeError } from '../../core/errors/error-serializer';
 import { ValidationError } from '../../core/errors/weft-error';
 import type { ApiKeyRole } from '../../core/store/api-key-store';
@@ -28,7 +28,7 @@ export const keysCommand: CliCommand = {
 async function createKey(opts: { role: ApiKeyRole; name?: string }): Promise<number> {
   let persistence: Awaited<ReturnType<typeof openPersistence>> | null = null;
   try {
-    persistence = await openPersistence(loadConfig());
+    persistence = await (await import('../persistence/persistence')).openPersistence(loadConfig());
     const { key } = await persistence.apiKeyStore.create(opts.role, opts.name !== undefined ? { name: opts.name } : {});
     process.stdout.write(`${key}\n`);
     return 0;
