@@ -52,7 +52,7 @@ export async function buildRuntime(config: WeftConfig, options: BuildRuntimeOpti
   let persistence: Persistence | null = null;
   const services: ServiceBinding<any>[] = [
     bind(Tokens.Logger, () => logger),
-    bind(Tokens.KernelSettings, () => ({ maxOutputBytes: config.maxOutputBytes, defaultMaxParallel: 10 })),
+    bind(Tokens.KernelSettings, () => ({ maxOutputBytes: config.maxOutputBytes, defaultMaxParallel: 10, aggregateWorkerThreshold: config.aggregateWorkerThreshold })),
     expressionEngineBinding(),
     sandboxBinding(config),
     workerPoolBinding(config),
