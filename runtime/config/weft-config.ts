@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ConfigurationError } from '../../core/errors/weft-error';
@@ -92,7 +93,7 @@ const OWNED_PREFIX = 'WEFT_';
 const META_KEYS = new Set(['WEFT_CONFIG']);
 
 /** Parses settings from `env` (and the file it names) into a typed config; throws naming every bad key. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, fileValues: Record<string, unknown> = {}): WeftConfig {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, fileValues: Record<string, unknown> = readConfigFile(env.WEFT_CONFIG)): WeftConfig {
   const problems: string[] = [];
   for (const key of Object.keys(fileValues)) if (!SETTINGS[key]) problems.push(`${key}: unknown setting (config file)`);
   for (const key of Object.keys(env)) {
@@ -120,6 +121,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, fileValues: Rec
 }
 
 const INVALID = Symbol('invalid');
+
+/** The JSON config file named by `WEFT_CONFIG` (same keys as the environment). */
+function readConfigFile(file: string | undefined): Record<string, unknown> {
+  if (!file) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigurationError(`WEFT_CONFIG: cannot read ${file}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new ConfigurationError(`WEFT_CONFIG: ${file} must hold a JSON object of settings`);
+  return value as Record<string, unknown>;
+}
 
 function parseValue(raw: string, kind: Setting['kind']): unknown {
   switch (kind) {
