@@ -52,6 +52,7 @@ async function serve(opts: { port?: number; host?: string }): Promise<number> {
   try {
     await bootstrapAdminKey(runtime.kernel, config);
     await runtime.recover();
+    runtime.persistence?.startRetention();
     schedules = optionalScheduleService(runtime.kernel);
     await schedules?.start();
     const { createApp } = await import('./create-app');

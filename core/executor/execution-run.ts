@@ -170,6 +170,8 @@ export class ExecutionRun {
       const fb = this.plan.nodes[node.fallback]!;
       this.context!.setError(node.id, publicError(ran.error));
       const fbRec = await this.execute(fb, node.id);
+      await this.write(this.deps.store.nodeFinished(this.init.id, fbRec));
+      this.emitNode(fbRec);
       if (fbRec.status === 'succeeded') {
         recoveredBy = fb.id;
         ran.recoveredBy = fb.id;

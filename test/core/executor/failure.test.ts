@@ -3,6 +3,7 @@ import { startTestKernel } from '../../support/test-kernel';
 import { createTestPlugin } from '../../support/test-plugin';
 import { NodeExecutionError, TransientError } from '../../../core/errors/weft-error';
 import type { Kernel } from '../../../core/kernel/kernel';
+import { Tokens } from '../../../core/di/tokens';
 import type { ExecutionDocument } from '../../../core/model/execution-document';
 
 const byId = (doc: ExecutionDocument) => Object.fromEntries(doc.nodes.map((n) => [n.nodeId, n]));
@@ -137,6 +138,12 @@ describe('executor failure handling', () => {
     assert.deepEqual(by.use!.output, { orders: [], why: 'down' });
     assert.deepEqual(doc.outputs, { used: { orders: [], why: 'down' } });
     assert.equal(by.spare, undefined, 'a fallback that did not run is not listed');
+    const stored = await kernel.get(Tokens.ExecutionStore).getExecution(doc.id);
+    assert.deepEqual(
+      stored!.nodes.map((n) => [n.nodeId, n.status, n.recoveredBy]).sort(),
+      [['cached', 'succeeded', null], ['fetch', 'failed', 'cached'], ['unused', 'succeeded', null], ['use', 'succeeded', null]],
+      'the store holds the finished fallback record too',
+    );
     assert.ok(!doc.nodes.some((n) => n.nodeId === 'spare'));
   });
 

@@ -1,0 +1,16 @@
+import { ApiKeyEntity } from './api-key.entity';
+import { NodeExecutionEntity } from './node-execution.entity';
+import { WeftMetaEntity } from './weft-meta.entity';
+import { WorkflowEntity } from './workflow.entity';
+import { WorkflowExecutionEntity } from './workflow-execution.entity';
+import { WorkflowVersionEntity } from './workflow-version.entity';
+
+/** Every entity weft persists (MikroORM `entities`). */
+export const persistenceEntities = [
+  WorkflowEntity,
+  WorkflowVersionEntity,
+  WorkflowExecutionEntity,
+  NodeExecutionEntity,
+  ApiKeyEntity,
+  WeftMetaEntity,
+];

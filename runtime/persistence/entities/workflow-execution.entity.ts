@@ -1,0 +1,58 @@
+import { BigIntType, EntitySchema } from '@mikro-orm/core';
+
+/**
+ * A `workflow_execution` row. Payloads (inputs, outputs, error, definition) are JSON text in both
+ * dialects: text round-trips every JSON value exactly (PostgreSQL's jsonb rejects `\u0000` and
+ * reorders keys) and is parsed once, by us. Times are epoch milliseconds (bigint): one
+ * representation for both dialects, exact to the millisecond like the ISO strings of the document.
+ */
+export interface WorkflowExecutionRow {
+  id: string;
+  workflowId: string;
+  workflowVersion: number;
+  status: string;
+  triggeredBy: string;
+  inputs: string;
+  outputs: string | null;
+  error: string | null;
+  idempotencyKey: string | null;
+  startedAt: number;
+  finishedAt: number | null;
+  durationMs: number | null;
+  /** The process that runs it (`host:pid:random`); recovery takes over only stale owners. */
+  owner: string | null;
+  heartbeatAt: number | null;
+  /** The definition, kept only when no `workflow_version` row holds it (ad-hoc runs), for recovery. */
+  definition: string | null;
+}
+
+/** Executions. Indexes serve keyset listing, filters, recovery, pruning and idempotency at 1M rows. */
+export const WorkflowExecutionEntity = new EntitySchema<WorkflowExecutionRow>({
+  name: 'WorkflowExecution',
+  tableName: 'workflow_execution',
+  properties: {
+    id: { type: 'string', length: 36, primary: true },
+    workflowId: { type: 'string', length: 200 },
+    workflowVersion: { type: 'integer' },
+    status: { type: 'string', length: 32 },
+    triggeredBy: { type: 'string', length: 16 },
+    inputs: { type: 'text' },
+    outputs: { type: 'text', nullable: true },
+    error: { type: 'text', nullable: true },
+    idempotencyKey: { type: 'string', length: 512, nullable: true },
+    startedAt: { type: new BigIntType('number') },
+    finishedAt: { type: new BigIntType('number'), nullable: true },
+    durationMs: { type: new BigIntType('number'), nullable: true },
+    owner: { type: 'string', length: 128, nullable: true },
+    heartbeatAt: { type: new BigIntType('number'), nullable: true },
+    definition: { type: 'text', nullable: true },
+  },
+  indexes: [
+    { name: 'workflow_execution_workflow_id_id_index', properties: ['workflowId', 'id'] },
+    { name: 'workflow_execution_workflow_id_status_id_index', properties: ['workflowId', 'status', 'id'] },
+    { name: 'workflow_execution_workflow_id_started_at_id_index', properties: ['workflowId', 'startedAt', 'id'] },
+    { name: 'workflow_execution_status_index', properties: ['status'] },
+    { name: 'workflow_execution_started_at_index', properties: ['startedAt'] },
+  ],
+  uniques: [{ name: 'workflow_execution_workflow_id_idempotency_key_unique', properties: ['workflowId', 'idempotencyKey'] }],
+});

@@ -1,0 +1,99 @@
+import { get, run, type SqlStep, type WriteOp } from './sql-batch';
+import { NODE_COLUMNS } from './execution-row-mapper';
+
+/**
+ * The execution store's writes as SQL with `?` placeholders, shared by both dialects (the
+ * `on conflict` upsert syntax is the same in SQLite and PostgreSQL). Column names come from fixed
+ * lists here, never from input.
+ */
+const EXECUTION_COLUMNS = [
+  'id', 'workflow_id', 'workflow_version', 'status', 'triggered_by', 'inputs', 'outputs', 'error',
+  'idempotency_key', 'started_at', 'finished_at', 'duration_ms', 'owner', 'heartbeat_at', 'definition',
+] as const;
+
+const INSERT_EXECUTION = `insert into workflow_execution (${EXECUTION_COLUMNS.join(', ')}) values (${EXECUTION_COLUMNS.map(() => '?').join(', ')})`;
+
+/** Inserts an execution; with an idempotency key the unique index decides races (insert-or-ignore, then read the winner). */
+export function startExecutionOp(row: Record<string, unknown>, definition: string | null): WriteOp<{ id: string; created: boolean }> {
+  return function* () {
+    if (definition) {
+      // keep the definition for recovery only when no saved version pins it (ad-hoc runs)
+      const pinned = yield get('select version from workflow_version where workflow_id = ? and version = ?', [row.workflow_id, row.workflow_version]);
+      row.definition = pinned ? null : definition;
+    }
+    const values = EXECUTION_COLUMNS.map((c) => row[c] ?? null);
+    if (!row.idempotency_key) {
+      yield run(INSERT_EXECUTION, values);
+      return { id: String(row.id), created: true };
+    }
+    yield run(`${INSERT_EXECUTION} on conflict (workflow_id, idempotency_key) do nothing`, values);
+    const winner = yield get('select id from workflow_execution where workflow_id = ? and idempotency_key = ?', [row.workflow_id, row.idempotency_key]);
+    return { id: String(winner.id), created: String(winner.id) === row.id };
+  };
+}
+
+const UPDATABLE = new Set(['status', 'outputs', 'error', 'finished_at', 'duration_ms', 'owner', 'heartbeat_at']);
+/** Columns a conditional update may test. */
+const TESTABLE = new Set([...UPDATABLE]);
+
+/** Updates allowlisted columns of one execution, optionally only when `where` columns match (null matches NULL). */
+export function updateExecutionOp(id: string, set: Record<string, unknown>, where: Record<string, unknown> = {}): WriteOp<number> {
+  return function* () {
+    const cols = Object.keys(set).filter((c) => UPDATABLE.has(c));
+    const conds = ['id = ?'];
+    const params: unknown[] = cols.map((c) => set[c] ?? null).concat([id]);
+    for (const [c, v] of Object.entries(where)) {
+      if (!TESTABLE.has(c)) continue;
+      if (v === null) conds.push(`${c} is null`);
+      else {
+        conds.push(`${c} = ?`);
+        params.push(v);
+      }
+    }
+    return (yield run(`update workflow_execution set ${cols.map((c) => `${c} = ?`).join(', ')} where ${conds.join(' and ')}`, params)) as number;
+  };
+}
+
+/** Refreshes `heartbeat_at` of this owner's running executions. */
+export function heartbeatOp(owner: string, nowMs: number): WriteOp<number> {
+  return function* () {
+    return (yield run("update workflow_execution set heartbeat_at = ? where owner = ? and status = 'running'", [nowMs, owner])) as number;
+  };
+}
+
+/** Ends an execution `failed` with `error`; its nodes still `running`/`pending` end `failed` with `nodeError`. */
+export function interruptOp(id: string, error: string, nodeError: string, nowMs: number): WriteOp<void> {
+  return function* () {
+    yield run("update node_execution set status = 'failed', error = ?, finished_at = ? where execution_id = ? and status in ('running', 'pending')", [
+      nodeError, nowMs, id,
+    ]);
+    const row = yield get('select started_at from workflow_execution where id = ?', [id]);
+    const duration = row ? nowMs - Number(row.started_at) : null;
+    yield run("update workflow_execution set status = 'failed', error = ?, finished_at = ?, duration_ms = ? where id = ?", [error, nowMs, duration, id]);
+  };
+}
+
+const NODE_MERGE = NODE_COLUMNS.filter((c) => c !== 'execution_id' && c !== 'node_id' && c !== 'position')
+  .map((c) => `${c} = excluded.${c}`)
+  .concat(['position = coalesce(node_execution.position, excluded.position)'])
+  .join(', ');
+const NODE_TUPLE = `(${NODE_COLUMNS.map(() => '?').join(', ')})`;
+/** Rows per statement: 15 columns × 400 stays well under both dialects' bound-parameter limits. */
+const NODE_CHUNK = 400;
+
+/** Multi-row upserts of node execution rows (latest state wins). */
+export function upsertNodeSteps(rows: Record<string, unknown>[]): SqlStep[] {
+  const steps: SqlStep[] = [];
+  for (let i = 0; i < rows.length; i += NODE_CHUNK) {
+    const chunk = rows.slice(i, i + NODE_CHUNK);
+    const params: unknown[] = [];
+    for (const r of chunk) for (const c of NODE_COLUMNS) params.push(r[c] ?? null);
+    steps.push(
+      run(
+        `insert into node_execution (${NODE_COLUMNS.join(', ')}) values ${chunk.map(() => NODE_TUPLE).join(', ')} on conflict (execution_id, node_id) do update set ${NODE_MERGE}`,
+        params,
+      ),
+    );
+  }
+  return steps;
+}

@@ -1,0 +1,187 @@
+import { PersistenceError } from '../../core/errors/weft-error';
+import type { Logger } from '../../core/services/logger';
+import type { SqlBatchDriver, SqlStep, WriteOp } from './sql-batch';
+
+interface QueuedOp {
+  op: WriteOp;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+interface QueuedRow {
+  row: Record<string, unknown>;
+  waiters: Array<{ resolve(): void; reject(err: unknown): void }>;
+}
+
+export interface GroupCommitOptions {
+  /** The statements that write a set of keyed rows (one multi-row upsert per chunk). */
+  rowSteps(rows: Record<string, unknown>[]): SqlStep[];
+  /** How long a write nobody waits for may sit in the queue before it is committed on its own. */
+  lazyFlushMs?: number;
+  /**
+   * When a durable write starts a commit: `immediate` (next macrotask: also gathers writes from
+   * I/O callbacks of the same loop turn; best when a commit is a network round trip) or
+   * `microtask` (right after the current synchronous code; best when a commit costs µs).
+   */
+  flushOn?: 'immediate' | 'microtask';
+  logger?: Logger;
+}
+
+/**
+ * Group commit: every write queued while no commit is running (in the same tick) or while one
+ * is in flight goes into the next single transaction. Durable writes resolve when their commit
+ * succeeds; lazy ones (node starts) ride along with the next commit or a short timer. Keyed rows
+ * (node executions) collapse to their latest state, so a node that starts and finishes between
+ * two commits costs one row write. When a batch fails, each write is retried on its own so one
+ * bad write cannot fail its neighbours.
+ */
+export class GroupCommitWriter {
+  private ops: QueuedOp[] = [];
+  private rows = new Map<string, QueuedRow>();
+  private hasDurable = false;
+  private inFlight: Promise<void> | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private microtask = false;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private readonly lazyFlushMs: number;
+
+  constructor(
+    private readonly driver: SqlBatchDriver,
+    private readonly options: GroupCommitOptions,
+  ) {
+    this.lazyFlushMs = options.lazyFlushMs ?? 20;
+  }
+
+  /** Queues an operation; resolves with its result once committed. */
+  run<T>(op: WriteOp<T>): Promise<T> {
+    if (this.closed) return Promise.reject(closedError());
+    return new Promise<T>((resolve, reject) => {
+      this.ops.push({ op, resolve: resolve as (v: unknown) => void, reject });
+      this.hasDurable = true;
+      this.schedule();
+    });
+  }
+
+  /** Queues a keyed row (latest state wins); `durable` resolves after commit, otherwise it returns at once. */
+  putRow(key: string, row: Record<string, unknown>, durable: boolean): Promise<void> {
+    if (this.closed) return durable ? Promise.reject(closedError()) : Promise.resolve();
+    const existing = this.rows.get(key);
+    const entry: QueuedRow = { row, waiters: existing ? existing.waiters : [] };
+    this.rows.set(key, entry);
+    if (!durable) {
+      this.schedule();
+      return Promise.resolve();
+    }
+    this.hasDurable = true;
+    return new Promise<void>((resolve, reject) => {
+      entry.waiters.push({ resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Commits everything queued (and waits for a commit in flight). */
+  async flush(): Promise<void> {
+    while (this.inFlight || this.ops.length || this.rows.size) {
+      if (this.inFlight) await this.inFlight;
+      else this.startCommit();
+    }
+  }
+
+  /** Flushes, then refuses new work and closes the driver. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    this.clearTimers();
+    await this.driver.close();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private schedule(): void {
+    if (this.inFlight) return; // the commit in flight picks the queue up when it ends
+    if (this.hasDurable) {
+      if (this.options.flushOn === 'microtask') {
+        if (!this.microtask) {
+          this.microtask = true;
+          queueMicrotask(() => {
+            this.microtask = false;
+            this.startCommit();
+          });
+        }
+      } else if (!this.immediate) this.immediate = setImmediate(() => this.startCommit());
+    } else if (!this.timer && !this.immediate && !this.microtask) {
+      this.timer = setTimeout(() => this.startCommit(), this.lazyFlushMs);
+      this.timer.unref();
+    }
+  }
+
+  private clearTimers(): void {
+    if (this.immediate) clearImmediate(this.immediate);
+    if (this.timer) clearTimeout(this.timer);
+    this.immediate = null;
+    this.timer = null;
+  }
+
+  private startCommit(): void {
+    this.clearTimers();
+    if (this.inFlight || (!this.ops.length && !this.rows.size)) return;
+    const ops = this.ops;
+    const rows = [...this.rows.values()];
+    this.ops = [];
+    this.rows = new Map();
+    this.hasDurable = false;
+    this.inFlight = this.commit(ops, rows).finally(() => {
+      this.inFlight = null;
+      if (this.ops.length || this.rows.size) this.schedule();
+    });
+  }
+
+  private async commit(ops: QueuedOp[], rows: QueuedRow[]): Promise<void> {
+    let results: unknown[];
+    try {
+      results = await this.driver.commit(
+        ops.map((o) => o.op),
+        this.options.rowSteps(rows.map((r) => r.row)),
+      );
+    } catch (batchErr) {
+      if (ops.length + rows.length === 1) return this.settle(ops, rows, [], batchErr);
+      this.options.logger?.warn({ err: (batchErr as Error).message, writes: ops.length + rows.length }, 'group commit failed; retrying writes one by one');
+      return this.retryOneByOne(ops, rows);
+    }
+    this.settle(ops, rows, results, null);
+  }
+
+  private settle(ops: QueuedOp[], rows: QueuedRow[], results: unknown[], err: unknown): void {
+    ops.forEach((o, i) => (err ? o.reject(err) : o.resolve(results[i])));
+    for (const r of rows) for (const w of r.waiters) err ? w.reject(err) : w.resolve();
+    if (err && rows.some((r) => !r.waiters.length)) {
+      this.options.logger?.error({ err: (err as Error).message }, 'a queued node-start record could not be written');
+    }
+  }
+
+  private async retryOneByOne(ops: QueuedOp[], rows: QueuedRow[]): Promise<void> {
+    for (const o of ops) {
+      try {
+        o.resolve((await this.driver.commit([o.op], []))[0]);
+      } catch (err) {
+        o.reject(err);
+      }
+    }
+    for (const r of rows) {
+      try {
+        await this.driver.commit([], this.options.rowSteps([r.row]));
+        this.settle([], [r], [], null);
+      } catch (err) {
+        this.settle([], [r], [], err);
+      }
+    }
+  }
+}
+
+function closedError(): PersistenceError {
+  return new PersistenceError('the execution store is closed');
+}

@@ -1,0 +1,16 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { PostgresInitialSchema } from './postgresql/initial-schema.migration';
+import { SqliteInitialSchema } from './sqlite/initial-schema.migration';
+
+/** The dialects weft persists to. */
+export type PersistenceDialect = 'sqlite' | 'postgresql';
+
+/**
+ * Migrations per dialect, in order. Names are shared across dialects and never change once
+ * released (the migrations table records them); add new ones at the end of both lists.
+ */
+export function migrationsFor(dialect: PersistenceDialect): MigrationObject[] {
+  return dialect === 'sqlite'
+    ? [{ name: '0001_initial_schema', class: SqliteInitialSchema }]
+    : [{ name: '0001_initial_schema', class: PostgresInitialSchema }];
+}

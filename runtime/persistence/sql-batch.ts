@@ -1,0 +1,27 @@
+/**
+ * A write expressed as a generator of SQL steps, so the same code runs synchronously on SQLite
+ * (one uninterrupted transaction: the write lock is never held across an event-loop turn) and
+ * asynchronously on PostgreSQL. SQL uses `?` placeholders only; values are always bound.
+ */
+export interface SqlStep {
+  kind: 'run' | 'get';
+  sql: string;
+  params: unknown[];
+}
+
+/** `run` steps resume with the affected row count, `get` steps with the first row (or undefined). */
+export type WriteOp<T = unknown> = () => Generator<SqlStep, T, any>;
+
+export function run(sql: string, params: unknown[]): SqlStep {
+  return { kind: 'run', sql, params };
+}
+
+export function get(sql: string, params: unknown[]): SqlStep {
+  return { kind: 'get', sql, params };
+}
+
+/** Executes batches: every op and then the rows in one transaction, results in op order. */
+export interface SqlBatchDriver {
+  commit(ops: WriteOp[], rowSteps: SqlStep[]): Promise<unknown[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,50 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { ExecutionStartRecord } from '../../../core/store/execution-store';
+import type { NodeExecutionRecord } from '../../../core/model/execution-document';
+import type { WorkflowDefinition } from '../../../core/model/workflow-definition';
+
+/** A start record for `workflowId` (new UUIDv7 id unless given). */
+export function startRecord(workflowId: string, extra: Partial<ExecutionStartRecord> = {}): ExecutionStartRecord {
+  return {
+    id: uuidv7(),
+    workflowId,
+    workflowVersion: 1,
+    trigger: 'api',
+    inputs: { n: 1 },
+    idempotencyKey: null,
+    startedAt: new Date().toISOString(),
+    ...extra,
+  };
+}
+
+/** A finished (succeeded) node record. */
+export function nodeDone(nodeId: string, output: unknown = { ok: nodeId }, extra: Partial<NodeExecutionRecord> = {}): NodeExecutionRecord {
+  const startedAt = new Date(Date.now() - 5).toISOString();
+  return {
+    nodeId,
+    status: 'succeeded',
+    attempts: 1,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    durationMs: 5,
+    output,
+    error: null,
+    recoveredBy: null,
+    skipReason: null,
+    ...extra,
+  };
+}
+
+/** A running node record. */
+export function nodeRunning(nodeId: string): NodeExecutionRecord {
+  return { nodeId, status: 'running', attempts: 1, startedAt: new Date().toISOString(), finishedAt: null, output: null, error: null, recoveredBy: null, skipReason: null };
+}
+
+/** A chain definition a → b → c ... of `type` nodes. */
+export function chainDefinition(name: string, ids: string[], type = 'echo', config: (id: string) => Record<string, unknown> = (id) => ({ value: id })): WorkflowDefinition {
+  return {
+    name,
+    nodes: ids.map((id) => ({ id, type, config: config(id) })),
+    edges: ids.slice(1).map((id, i) => ({ from: ids[i]!, to: id })),
+  };
+}
