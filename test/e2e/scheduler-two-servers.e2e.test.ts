@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sharedPostgresDatabase, stopSharedPostgres } from '../support/postgres-server';
+
+after(stopSharedPostgres);
+
+const ROOT = path.join(__dirname, '..', '..', '..');
+const BIN = path.join(ROOT, 'bin', 'weft.js');
+const ADMIN_KEY = 'e2e-scheduler-admin-key-0123456789';
+/** How long both servers fire the one-second schedule together. */
+const RUN_MS = 10_000;
+
+interface Served {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+}
+
+function weftEnv(dataDir: string, databaseUrl: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('WEFT_') && k !== 'DATABASE_URL') env[k] = v;
+  return { ...env, WEFT_DATA_DIR: dataDir, WEFT_LOG_LEVEL: 'warn', WEFT_PORT: '0', WEFT_ADMIN_KEY: ADMIN_KEY, DATABASE_URL: databaseUrl };
+}
+
+/** Spawns `weft serve`; resolves with its URL once it prints `weft listening on ...`. */
+function startServe(env: NodeJS.ProcessEnv): Promise<Served> {
+  const child = spawn(process.execPath, ['--no-node-snapshot', BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`weft serve did not start:\n${out}`)), 30_000);
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /weft listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1]!, output: () => out });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`weft serve exited with ${code}:\n${out}`));
+    });
+  });
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+}
+
+async function call(url: string, method: string, p: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(url + p, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+describe('e2e: two weft serve processes on one PostgreSQL run each scheduled fire once', function () {
+  this.timeout(120_000);
+  let dir = '';
+  let databaseUrl = '';
+  const children: ChildProcess[] = [];
+
+  before(async function () {
+    const db = await sharedPostgresDatabase();
+    if ('skip' in db) {
+      console.log(`      ${db.skip}`);
+      return this.skip();
+    }
+    databaseUrl = db.url;
+    dir = mkdtempSync(path.join(tmpdir(), 'weft-sched-e2e-'));
+  });
+
+  after(() => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('every fire time appears exactly once in the execution history', async () => {
+    // One server migrates the fresh database first; the second starts on the migrated schema.
+    const a = await startServe(weftEnv(path.join(dir, 'a'), databaseUrl));
+    children.push(a.child);
+    const created = await call(a.url, 'POST', '/api/v1/workflows', {
+      name: 'every-second',
+      schedule: { intervalMs: 1000 },
+      nodes: [{ id: 'tick', type: 'tool', config: { tool: 'core.echo', input: { at: '{{ execution.startedAt }}' } } }],
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id: string = created.body.id;
+    // B loads the scheduled workflow at start, as every server does
+    const b = await startServe(weftEnv(path.join(dir, 'b'), databaseUrl));
+    children.push(b.child);
+
+    const schedule = await call(b.url, 'GET', `/api/v1/workflows/${id}/schedule`);
+    assert.equal(schedule.status, 200);
+    assert.equal(schedule.body.nextFireTimes.length, 10);
+    assert.match(schedule.body.nextFireTimes[0], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/);
+
+    const bothUp = Date.now();
+    await new Promise((r) => setTimeout(r, RUN_MS));
+    // stop the schedule through B: A learns it at its next fire (it reads the workflow) and stops too
+    assert.equal((await call(b.url, 'DELETE', `/api/v1/workflows/${id}`)).status, 204);
+    await new Promise((r) => setTimeout(r, 1500));
+
+    const items: Array<{ id: string; status: string; trigger: string; idempotencyKey: string | null; startedAt: string }> = [];
+    let cursor: string | null = null;
+    do {
+      const page = await call(a.url, 'GET', `/api/v1/workflows/${id}/executions?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      assert.equal(page.status, 200, JSON.stringify(page.body));
+      items.push(...page.body.items);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+
+    for (const c of [a.child, b.child]) c.kill('SIGTERM');
+    assert.deepEqual(await Promise.all([exitOf(a.child), exitOf(b.child)]), [0, 0]);
+
+    const keys = items.map((e) => e.idempotencyKey);
+    assert.ok(items.every((e) => e.trigger === 'schedule'));
+    assert.equal(new Set(keys).size, keys.length, `a fire ran twice: ${keys.sort().join(', ')}`);
+    const fireTimes = keys.map((k) => Date.parse(k!.slice(`schedule:${id}:`.length))).sort((x, y) => x - y);
+    // one per whole second, none missing, across the whole time both servers were up
+    for (let i = 1; i < fireTimes.length; i++) assert.equal(fireTimes[i]! - fireTimes[i - 1]!, 1000, 'consecutive fires, none missing');
+    const whileBothUp = fireTimes.filter((t) => t > bothUp && t <= bothUp + RUN_MS);
+    assert.ok(whileBothUp.length >= RUN_MS / 1000 - 1, `fires while both servers ran: ${whileBothUp.length}`);
+    assert.ok(items.every((e) => e.status === 'succeeded'), JSON.stringify(items.filter((e) => e.status !== 'succeeded')));
+  });
+});

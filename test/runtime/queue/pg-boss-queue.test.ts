@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { InMemoryExecutionStore } from '../../../core/store/in-memory-execution-store';
+import { InMemoryWorkflowStore } from '../../../core/store/in-memory-workflow-store';
+import { systemClock } from '../../../core/services/clock';
+import { silentLogger } from '../../../core/services/logger';
+import { ConfigurationError, ValidationError } from '../../../core/errors/weft-error';
+import type { WorkflowDefinition } from '../../../core/model/workflow-definition';
+import { EXECUTION_QUEUE, PgBossExecutionQueue } from '../../../runtime/queue/pg-boss-queue';
+import { sharedPostgresDatabase, stopSharedPostgres } from '../../support/postgres-server';
+import { aborted, eventually, workerProcess, type WorkerProcess } from './queue-harness';
+
+after(stopSharedPostgres);
+
+const twoSteps: WorkflowDefinition = {
+  name: 'two-steps',
+  nodes: [
+    { id: 'first', type: 'fn', config: { fn: 'first' } },
+    { id: 'second', type: 'fn', config: { fn: 'second' } },
+  ],
+  edges: [{ from: 'first', to: 'second' }],
+};
+
+describe('pg-boss execution queue and workers (PostgreSQL)', function () {
+  this.timeout(60_000);
+  let url = '';
+  const procs: WorkerProcess[] = [];
+  let executions: InMemoryExecutionStore;
+  let workflows: InMemoryWorkflowStore;
+
+  before(async function () {
+    const db = await sharedPostgresDatabase();
+    if ('skip' in db) {
+      console.log(`      ${db.skip}`);
+      return this.skip();
+    }
+    url = db.url;
+  });
+
+  beforeEach(async () => {
+    // one database per test: pg-boss state never leaks between tests
+    const db = await sharedPostgresDatabase();
+    if ('url' in db) url = db.url;
+    executions = new InMemoryExecutionStore();
+    workflows = new InMemoryWorkflowStore();
+  });
+
+  afterEach(async () => {
+    for (const p of procs.splice(0)) await p.kill();
+  });
+
+  const spawn = (handlers: Parameters<typeof workerProcess>[0]['handlers'], extra: Partial<Parameters<typeof workerProcess>[0]> = {}) => {
+    const p = workerProcess({ url, executions, workflows, handlers, ...extra });
+    procs.push(p);
+    return p;
+  };
+
+  it('a killed worker stops renewing its claim and another worker resumes the execution without re-running finished nodes', async () => {
+    const calls = { first: 0, secondOnA: 0, secondOnB: 0 };
+    const a = spawn({
+      first: () => ++calls.first,
+      second: (_input, ctx) => (++calls.secondOnA, aborted(ctx.signal)), // A dies in the middle of this node
+    });
+    const b = spawn({ first: () => ++calls.first, second: () => ++calls.secondOnB });
+    const wf = await workflows.create(twoSteps);
+    const { executionId, created } = await a.queue.enqueueExecution(wf.definition, { workflowId: wf.id, workflowVersion: wf.version, trigger: 'api' });
+    assert.equal(created, true);
+
+    await a.worker.start();
+    await eventually(() => calls.secondOnA === 1, 'worker A to reach the second node');
+    const before = await executions.listNodeExecutions(executionId);
+    assert.equal(before.find((n) => n.nodeId === 'first')?.status, 'succeeded');
+
+    await a.kill();
+    await b.worker.start();
+    await eventually(async () => (await executions.getExecution(executionId))?.status === 'succeeded', 'worker B to finish the execution');
+
+    const doc = (await executions.getExecution(executionId))!;
+    assert.deepEqual(doc.nodes.map((n) => [n.nodeId, n.status]).sort(), [['first', 'succeeded'], ['second', 'succeeded']]);
+    assert.deepEqual(calls, { first: 1, secondOnA: 1, secondOnB: 1 });
+    assert.equal(doc.id, executionId);
+    await eventually(async () => (await b.queue.instance.getJobById(EXECUTION_QUEUE, executionId))?.state === 'completed', 'the job to complete');
+  });
+
+  it('two workers share a backlog: every execution runs exactly once', async () => {
+    const runs = new Map<string, number>();
+    const count = (_: unknown, ctx: { executionId: string }) => void runs.set(ctx.executionId, (runs.get(ctx.executionId) ?? 0) + 1);
+    const a = spawn({ first: count, second: () => 'ok' }, { concurrency: 3 });
+    const b = spawn({ first: count, second: () => 'ok' }, { concurrency: 3 });
+    const wf = await workflows.create(twoSteps);
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) ids.push((await a.queue.enqueueExecution(wf.definition, { workflowId: wf.id, workflowVersion: 1 })).executionId);
+    await Promise.all([a.worker.start(), b.worker.start()]);
+    await eventually(async () => {
+      const docs = await Promise.all(ids.map((id) => executions.getExecution(id)));
+      return docs.every((d) => d?.status === 'succeeded');
+    }, 'the backlog to drain');
+    assert.equal(runs.size, 30);
+    assert.ok([...runs.values()].every((n) => n === 1), 'no execution ran twice');
+  });
+
+  it('SIGTERM hands a running execution back at once; another worker resumes it', async () => {
+    let secondCalls = 0;
+    const a = spawn({ first: () => 1, second: (_i, ctx) => (++secondCalls, aborted(ctx.signal)) });
+    const wf = await workflows.create(twoSteps);
+    const { executionId } = await a.queue.enqueueExecution(wf.definition, { workflowId: wf.id, workflowVersion: 1 });
+    await a.worker.start();
+    await eventually(() => secondCalls === 1, 'the second node to start');
+    await a.shutdown(0);
+    const job = await (async () => {
+      const q = new PgBossExecutionQueue({ connectionString: url, executionStore: executions, clock: systemClock, logger: silentLogger });
+      try {
+        return await (await q.start()).getJobById(EXECUTION_QUEUE, executionId);
+      } finally {
+        await q.stop();
+      }
+    })();
+    assert.equal(job?.state, 'retry', 'the job went back to the queue without waiting for its lease');
+    const b = spawn({ first: () => assert.fail('first must not run again'), second: () => 'done' });
+    await b.worker.start();
+    await eventually(async () => (await executions.getExecution(executionId))?.status === 'succeeded', 'worker B to finish');
+  });
+
+  it('an execution whose claims all lapse ends failed with reason interrupted', async () => {
+    let started = 0;
+    const opts = { queue: { maxClaims: 1 } };
+    const a = spawn({ first: (_i, ctx) => (++started, aborted(ctx.signal)), second: () => 1 }, opts);
+    const wf = await workflows.create(twoSteps);
+    const { executionId } = await a.queue.enqueueExecution(wf.definition, { workflowId: wf.id, workflowVersion: 1 });
+    await a.worker.start();
+    await eventually(() => started === 1, 'the first node to start');
+    await a.kill();
+    const b = spawn({ first: () => assert.fail('no claims left'), second: () => 1 }, opts);
+    await b.worker.start();
+    await eventually(async () => (await executions.getExecution(executionId))?.status === 'failed', 'the execution to be given up');
+    const doc = (await executions.getExecution(executionId))!;
+    assert.equal(doc.error?.code, 'WF_INTERRUPTED');
+    assert.equal(doc.error?.reason, 'interrupted');
+  });
+
+  it('enqueue is idempotent per idempotency key, validates before queueing, and needs PostgreSQL', async () => {
+    const a = spawn({ first: () => 1, second: () => 1 });
+    const wf = await workflows.create(twoSteps);
+    const one = await a.queue.enqueueExecution(wf.definition, { workflowId: wf.id, idempotencyKey: 'k1' });
+    const two = await a.queue.enqueueExecution(wf.definition, { workflowId: wf.id, idempotencyKey: 'k1' });
+    assert.equal(two.created, false);
+    assert.equal(two.executionId, one.executionId);
+    await a.queue.requeue(one.executionId); // job id = execution id: no second job
+    assert.equal(await a.queue.waiting(), 1);
+    const invalid = { ...twoSteps, edges: [{ from: 'second', to: 'first' }, { from: 'first', to: 'second' }] };
+    await assert.rejects(a.queue.enqueueExecution(invalid, { workflowId: wf.id }), ValidationError);
+    assert.equal(await a.queue.waiting(), 1);
+    assert.throws(
+      () => new PgBossExecutionQueue({ connectionString: 'sqlite:./x.db', executionStore: executions, clock: systemClock, logger: silentLogger }),
+      ConfigurationError,
+    );
+  });
+});

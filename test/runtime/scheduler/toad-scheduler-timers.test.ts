@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { systemClock } from '../../../core/services/clock';
+import { silentLogger, type Logger } from '../../../core/services/logger';
+import { ToadSchedulerTimers } from '../../../runtime/scheduler/toad-scheduler-timers';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('ToadSchedulerTimers (real timers)', () => {
+  let timers: ToadSchedulerTimers;
+  afterEach(() => timers?.disarmAll());
+
+  it('fires once at the instant, never before it', async () => {
+    timers = new ToadSchedulerTimers(systemClock, silentLogger);
+    const at = Date.now() + 40;
+    const fired: number[] = [];
+    timers.arm('w', at, () => void fired.push(Date.now()));
+    await sleep(120);
+    assert.equal(fired.length, 1);
+    assert.ok(fired[0]! >= at, `fired ${at - fired[0]!} ms early`);
+  });
+
+  it('re-arming a key replaces its timer; disarm cancels it; one job per key', async () => {
+    timers = new ToadSchedulerTimers(systemClock, silentLogger);
+    const fired: string[] = [];
+    timers.arm('w', Date.now() + 30, () => void fired.push('first'));
+    timers.arm('w', Date.now() + 50, () => void fired.push('second'));
+    timers.arm('x', Date.now() + 30, () => void fired.push('x'));
+    assert.equal(timers.size, 2);
+    timers.disarm('x');
+    await sleep(120);
+    assert.deepEqual(fired, ['second']);
+  });
+
+  it('an instant in the past fires at once; a fire that throws goes to the logger, not to an unhandled rejection', async () => {
+    const errors: unknown[] = [];
+    const logger: Logger = { ...silentLogger, error: (o) => void errors.push(o), child: () => logger };
+    timers = new ToadSchedulerTimers(systemClock, logger);
+    timers.arm('boom', Date.now() - 1000, async () => {
+      throw new Error('boom');
+    });
+    await sleep(30);
+    assert.equal(errors.length, 1);
+  });
+
+  it('chains long waits and re-reads the clock instead of trusting one long setTimeout', async () => {
+    // a clock that jumps: the timer was armed for +1 h, then the wall clock moves forward by an hour
+    let offset = 0;
+    const clock = { now: () => Date.now() + offset, sleep: systemClock.sleep };
+    timers = new ToadSchedulerTimers(clock, silentLogger);
+    let fired = 0;
+    timers.arm('w', clock.now() + 3_600_000, () => void fired++);
+    offset = 3_600_000;
+    // the chained wait re-checks at most MAX_TIMER_DELAY_MS later; force that check now
+    const job = (timers as unknown as { jobs: Map<string, { start(): void }> }).jobs.get('w')!;
+    job.start();
+    await sleep(20);
+    assert.equal(fired, 1);
+  });
+
+  it('disarmAll stops everything', async () => {
+    timers = new ToadSchedulerTimers(systemClock, silentLogger);
+    let fired = 0;
+    for (let i = 0; i < 50; i++) timers.arm(`w${i}`, Date.now() + 20, () => void fired++);
+    timers.disarmAll();
+    await sleep(60);
+    assert.equal(fired, 0);
+    assert.equal(timers.size, 0);
+  });
+});
