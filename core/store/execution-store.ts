@@ -18,6 +18,8 @@ export interface ExecutionStartRecord {
   startedAt: string;
   /** The definition that runs (stores that keep versions pin it; others may keep it for recovery). */
   definition?: WorkflowDefinition;
+  /** `pending` for an execution queued for a worker (no owner yet); default `running`. */
+  status?: 'pending' | 'running';
 }
 
 export interface ExecutionListQuery {

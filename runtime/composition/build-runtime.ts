@@ -15,6 +15,7 @@ import type { Persistence } from '../persistence/persistence';
 import { InMemoryWorkflowStore } from '../../core/store/in-memory-workflow-store';
 import { InMemoryApiKeyStore } from '../../core/store/in-memory-api-key-store';
 import { schedulerBinding } from '../scheduler/scheduler.bindings';
+import { executionDispatcherBinding } from '../queue/queue.bindings';
 
 export interface BuildRuntimeOptions {
   /** `database` (default): SQLite under `dataDir`, or PostgreSQL with `databaseUrl`. `memory`: nothing persisted. */
@@ -68,7 +69,8 @@ export async function buildRuntime(config: WeftConfig, options: BuildRuntimeOpti
     persistence = await openPersistence(db === undefined ? config : { ...config, databaseUrl: pg ? db : null }, logger, { sqliteFile });
     services.push(...persistenceBindings(persistence));
   }
-  services.push(schedulerBinding(config));
+  // the dispatcher first: the scheduler and the API send executions through it (inline or queued)
+  services.push(executionDispatcherBinding(config), schedulerBinding(config));
   let kernel: Kernel;
   try {
     kernel = Kernel.create({ plugins, services, overrides: options.overrides });
@@ -83,7 +85,8 @@ export async function buildRuntime(config: WeftConfig, options: BuildRuntimeOpti
     persistent: persistence !== null,
     persistence,
     async recover() {
-      if (persistence) await persistence.recover(kernel.executor);
+      // in queue mode pg-boss hands an abandoned execution to another worker; resuming it here too could run it twice
+      if (persistence && config.executionMode !== 'queue') await persistence.recover(kernel.executor);
     },
     async close() {
       try {
