@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { aggregatorNodeType } from '../plugins/aggregator/aggregator.node-type';
 import { DEFAULT_KERNEL_SETTINGS } from '../core/kernel/kernel';
-import { silentLogger } from '../core/services/logger';
+import { nodeRunContext } from '../test/support/node-run-context';
 import type { NodeRunContext } from '../core/plugin/node-type';
 import type { Sandbox } from '../core/services/sandbox';
 import { PiscinaWorkerPool } from '../runtime/worker-pool/piscina-worker-pool';
@@ -10,17 +10,7 @@ import { fmt, median, report } from './bench-stats';
 const ROWS = 1_000_000;
 
 function context(): NodeRunContext {
-  return {
-    executionId: 'bench',
-    workflowId: 'bench',
-    nodeId: 'sum',
-    attempt: 1,
-    signal: new AbortController().signal,
-    logger: silentLogger,
-    scope: { variables: {}, inputs: {}, nodes: {}, execution: { id: 'bench', startedAt: new Date().toISOString() } },
-    upstream: [],
-    emitToken() {},
-  };
+  return nodeRunContext({ executionId: 'bench', workflowId: 'bench', nodeId: 'sum' });
 }
 
 /** Event-loop delay p99 of this process doing nothing: the machine's own noise floor. */

@@ -30,3 +30,4 @@ export * from './store/api-key-store';
 export * from './services/schedule-service';
 export * from './store/in-memory-workflow-store';
 export * from './store/in-memory-api-key-store';
+export * from './executor/retry-after';

@@ -1,17 +1,7 @@
-import { silentLogger, type NodeRunContext } from '../../../core';
+import type { NodeRunContext } from '../../../core';
+import { nodeRunContext } from '../../support/node-run-context';
 
-/** A hand-built {@link NodeRunContext} for calling tools and node executors directly. */
+/** A hand-built {@link NodeRunContext} for calling tools directly. */
 export function makeRunContext(overrides: Partial<NodeRunContext> = {}): NodeRunContext {
-  return {
-    executionId: 'exec-test',
-    workflowId: 'wf-test',
-    nodeId: 'node',
-    attempt: 1,
-    signal: new AbortController().signal,
-    logger: silentLogger,
-    scope: { variables: {}, inputs: {}, nodes: {}, execution: { id: 'exec-test', startedAt: new Date(0).toISOString() } },
-    upstream: [],
-    emitToken() {},
-    ...overrides,
-  };
+  return nodeRunContext({ executionId: 'exec-test', workflowId: 'wf-test', ...overrides });
 }
