@@ -13,6 +13,7 @@ import { serializeError, toWeftError, type SerializedError } from '../errors/err
 import { ErrorCodes } from '../errors/error-codes';
 import { runAttempts } from './node-attempts';
 import { AbortFanout } from './abort-fanout';
+import { RunContext } from './run-context';
 import { finishedRecord, renderOutputs, runningRecord, skippedRecord } from './node-records';
 
 /** Per-node outcome used for scheduling (a node its fallback recovered counts as SUCCEEDED). */
@@ -235,7 +236,7 @@ export class ExecutionRun {
     return new RunContext(this, node, scope, this.controller.signal);
   }
 
-  /** @internal for {@link RunContext} */
+  /** For {@link RunContext}: the outputs of the node's upstream nodes. */
   upstreamOf(node: PlannedNode): NodeRunContext['upstream'] {
     return node.upstream
       .map((u) => this.plan.nodes[u]!.id)
@@ -243,12 +244,12 @@ export class ExecutionRun {
       .map((id) => ({ nodeId: id, output: this.context!.getOutput(id) }));
   }
 
-  /** @internal for {@link RunContext} */
+  /** For {@link RunContext}. */
   childLogger(nodeId: string): Logger {
     return this.log.child({ nodeId });
   }
 
-  /** @internal for {@link RunContext} */
+  /** For {@link RunContext}: a streamed token event. */
   token(nodeId: string, attempt: number, text: string): void {
     this.emit({ kind: 'token', nodeId, attempt, text });
   }
@@ -418,34 +419,4 @@ function publicError(e: NodeExecutionRecord['error']): unknown {
 function nodeError(nodeId: string, rec: NodeExecutionRecord): SerializedError {
   const e = rec.error!;
   return { type: e.type, code: e.code, message: `node "${nodeId}" failed: ${e.message}`, details: { nodeId } };
-}
-
-/** A node's {@link NodeRunContext}; `logger` and `upstream` are built on first use (most nodes never touch them). */
-class RunContext implements NodeRunContext {
-  readonly executionId: string;
-  readonly workflowId: string;
-  readonly nodeId: string;
-  readonly limits: NodeRunContext['limits'];
-  attempt = 1;
-  private cachedLogger: Logger | undefined;
-  private cachedUpstream: NodeRunContext['upstream'] | undefined;
-
-  constructor(private readonly run: ExecutionRun, private readonly node: PlannedNode, readonly scope: TemplateScope, public signal: AbortSignal) {
-    this.executionId = run.id;
-    this.workflowId = run.workflowId;
-    this.nodeId = node.id;
-    this.limits = node.definition.limits;
-  }
-
-  get logger(): Logger {
-    return (this.cachedLogger ??= this.run.childLogger(this.nodeId));
-  }
-
-  get upstream(): NodeRunContext['upstream'] {
-    return (this.cachedUpstream ??= this.run.upstreamOf(this.node));
-  }
-
-  emitToken(text: string): void {
-    this.run.token(this.nodeId, this.attempt, text);
-  }
 }
