@@ -50,7 +50,6 @@ type StopKind = 'failed' | 'cancelled' | 'interrupted';
 export class ExecutionRun {
   readonly done: Promise<ExecutionDocument>;
   private resolveDone!: (doc: ExecutionDocument) => void;
-  private readonly n: number;
   private readonly remainingIn: Int32Array;
   private readonly activeIn: Int32Array;
   private readonly failedIn: Int32Array;
@@ -78,7 +77,7 @@ export class ExecutionRun {
 
   constructor(private readonly plan: ExecutionPlan, private readonly init: ExecutionRunInit, private readonly deps: ExecutionRunDeps) {
     this.done = new Promise((r) => (this.resolveDone = r));
-    const n = (this.n = plan.nodes.length);
+    const n = plan.nodes.length;
     this.remainingIn = new Int32Array(n);
     this.activeIn = new Int32Array(n);
     this.failedIn = new Int32Array(n);
