@@ -72,6 +72,7 @@ export class ExecutionRun {
   private timer: NodeJS.Timeout | undefined;
   private pendingWrites = 0;
   private writesDrained: (() => void) | null = null;
+  private writeError: WeftError | null = null;
   private finished = false;
   private readonly log: Logger;
 
@@ -178,7 +179,11 @@ export class ExecutionRun {
         this.context!.setError(node.id, publicError(ran.error), fbRec.output);
       }
     }
-    await this.write(this.deps.store.nodeFinished(this.init.id, ran));
+    const recorded = this.write(this.deps.store.nodeFinished(this.init.id, ran));
+    // a node's record is durable before any later node starts, so a crash loses at most the nodes
+    // in flight; when nothing can start after this node (it is the only one running, nothing is
+    // queued, nothing is downstream), its record rides in the commit that ends the execution
+    if (!this.lastToRun(node)) await recorded;
     this.emitNode(ran);
     if (ran.status === 'succeeded' || recoveredBy) {
       if (!recoveredBy) this.context!.setOutput(node.id, ran.output);
@@ -194,6 +199,11 @@ export class ExecutionRun {
         this.stop('failed', { ...nodeError(node.id, ran), message: `failure threshold ${threshold} exceeded (${this.failed} of ${this.plan.scheduledCount} nodes failed); last: ${ran.error!.message}` });
       }
     } else this.complete(node.index, Outcome.Cancelled);
+  }
+
+  /** True when no node can start after `node` ends: it alone runs, nothing waits in the queue, nothing is downstream. */
+  private lastToRun(node: PlannedNode): boolean {
+    return this.running === 1 && this.qHead >= this.queue.length && node.downstream.length === 0;
   }
 
   /** Runs one node (or a fallback for `fallbackFor`) and returns its finished record (not yet written). */
@@ -343,19 +353,23 @@ export class ExecutionRun {
         this.write(this.deps.store.nodeFinished(this.init.id, rec));
       }
     }
-    if (this.pendingWrites > 0) await new Promise<void>((r) => (this.writesDrained = r));
     const status: ExecutionStatus = kind === 'cancelled' ? 'cancelled' : kind === 'failed' ? 'failed' : kind === 'interrupted' ? 'running' : this.failed > 0 ? 'partially_succeeded' : 'succeeded';
     const finishedAt = this.now();
     const durationMs = Date.parse(finishedAt) - Date.parse(this.init.startedAt);
     const outputs = kind === null && this.plan.outputs ? renderOutputs(this.plan.outputs, this.context!.scope) : null;
-    const result = { status, outputs, error: this.stopError, finishedAt, durationMs };
-    if (kind !== 'interrupted') {
-      try {
-        await this.deps.store.finishExecution(this.init.id, result);
-      } catch (err) {
-        this.log.error({ err }, 'could not record the end of the execution');
+    let result = { status, outputs, error: this.stopError, finishedAt, durationMs };
+    // the end is queued behind the node records still being written (the store commits in
+    // order), so it usually shares their commit instead of waiting for one of its own
+    const ended = kind === 'interrupted' ? null : this.record(result);
+    if (this.pendingWrites > 0) await new Promise<void>((r) => (this.writesDrained = r));
+    if (ended) {
+      await ended;
+      if (this.writeError && status !== 'failed' && status !== 'cancelled') {
+        // a node record was lost: the execution did not keep its durability promise
+        result = { ...result, status: 'failed', outputs: null, error: serializeError(this.writeError, false) };
+        await this.record(result);
       }
-      this.emit({ kind: 'execution', status, error: this.stopError });
+      this.emit({ kind: 'execution', status: result.status, error: result.error });
     }
     const doc: ExecutionDocument = {
       id: this.init.id,
@@ -373,12 +387,22 @@ export class ExecutionRun {
     this.resolveDone(doc);
   }
 
+  /** Records the end of the execution (a refusal is logged: the execution has ended either way). */
+  private async record(result: Pick<ExecutionDocument, 'status' | 'outputs' | 'error' | 'finishedAt' | 'durationMs'>): Promise<void> {
+    try {
+      await this.deps.store.finishExecution(this.init.id, result);
+    } catch (err) {
+      this.log.error({ err }, 'could not record the end of the execution');
+    }
+  }
+
   /** Tracks a store write; a failed write breaks the durability promise, so the execution stops. */
   private write(p: Promise<unknown>): Promise<void> {
     this.pendingWrites++;
     return p.then(
       () => this.writeDone(),
       (err) => {
+        this.writeError ??= toWeftError(err);
         this.log.error({ err }, 'execution store write failed');
         this.stop('failed', serializeError(toWeftError(err), false));
         this.writeDone();

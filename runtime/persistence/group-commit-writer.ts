@@ -18,12 +18,6 @@ export interface GroupCommitOptions {
   rowSteps(rows: Record<string, unknown>[]): SqlStep[];
   /** How long a write nobody waits for may sit in the queue before it is committed on its own. */
   lazyFlushMs?: number;
-  /**
-   * When a durable write starts a commit: `immediate` (next macrotask: also gathers writes from
-   * I/O callbacks of the same loop turn; best when a commit is a network round trip) or
-   * `microtask` (right after the current synchronous code; best when a commit costs µs).
-   */
-  flushOn?: 'immediate' | 'microtask';
   logger?: Logger;
 }
 
@@ -41,7 +35,6 @@ export class GroupCommitWriter {
   private hasDurable = false;
   private inFlight: Promise<void> | null = null;
   private immediate: NodeJS.Immediate | null = null;
-  private microtask = false;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly lazyFlushMs: number;
@@ -103,17 +96,12 @@ export class GroupCommitWriter {
 
   private schedule(): void {
     if (this.inFlight) return; // the commit in flight picks the queue up when it ends
+    // a durable write commits in the check phase of this loop turn: every write queued by the
+    // I/O callbacks of the same turn (other requests, other executions) shares the transaction,
+    // so under load one commit carries dozens of writes instead of one each
     if (this.hasDurable) {
-      if (this.options.flushOn === 'microtask') {
-        if (!this.microtask) {
-          this.microtask = true;
-          queueMicrotask(() => {
-            this.microtask = false;
-            this.startCommit();
-          });
-        }
-      } else if (!this.immediate) this.immediate = setImmediate(() => this.startCommit());
-    } else if (!this.timer && !this.immediate && !this.microtask) {
+      if (!this.immediate) this.immediate = setImmediate(() => this.startCommit());
+    } else if (!this.timer && !this.immediate) {
       this.timer = setTimeout(() => this.startCommit(), this.lazyFlushMs);
       this.timer.unref();
     }

@@ -61,13 +61,7 @@ export class SqlExecutionStore implements ExecutionStore {
     this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
     this.owner = options.owner ?? defaultOwner();
-    // SQLite commits cost µs and block nothing: commit right after the current code; PostgreSQL
-    // commits are round trips: wait for the loop turn to gather more writes into each
-    this.writer = new GroupCommitWriter(options.driver, {
-      rowSteps: upsertNodeSteps,
-      logger: this.logger,
-      flushOn: options.dialect === 'sqlite' ? 'microtask' : 'immediate',
-    });
+    this.writer = new GroupCommitWriter(options.driver, { rowSteps: upsertNodeSteps, logger: this.logger });
     const every = options.heartbeatMs ?? 10_000;
     if (every > 0) {
       this.heartbeat = setInterval(() => void this.beat(), every);

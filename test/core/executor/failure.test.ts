@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { startTestKernel } from '../../support/test-kernel';
 import { createTestPlugin } from '../../support/test-plugin';
-import { NodeExecutionError, TransientError } from '../../../core/errors/weft-error';
+import { NodeExecutionError, PersistenceError, TransientError } from '../../../core/errors/weft-error';
 import type { Kernel } from '../../../core/kernel/kernel';
 import { Tokens } from '../../../core/di/tokens';
-import type { ExecutionDocument } from '../../../core/model/execution-document';
+import type { ExecutionDocument, NodeExecutionRecord } from '../../../core/model/execution-document';
+import { InMemoryExecutionStore } from '../../../core/store/in-memory-execution-store';
+import { bind } from '../../../core/kernel/kernel';
 
 const byId = (doc: ExecutionDocument) => Object.fromEntries(doc.nodes.map((n) => [n.nodeId, n]));
 
@@ -168,5 +170,45 @@ describe('executor failure handling', () => {
     assert.equal(doc.status, 'failed');
     assert.equal(doc.nodes[0]!.error!.type, 'TemplateError');
     assert.match(doc.nodes[0]!.error!.message, /node "n" field "config.input": template path "variables.nope" not found/);
+  });
+});
+
+describe('executor: a node record the store cannot write', () => {
+  /** An in-memory store whose `nodeFinished` fails for the node ids in `refuse`. */
+  class RefusingStore extends InMemoryExecutionStore {
+    constructor(private readonly refuse: Set<string>) {
+      super();
+    }
+    override async nodeFinished(executionId: string, record: NodeExecutionRecord): Promise<void> {
+      if (this.refuse.has(record.nodeId) && record.status !== 'cancelled') throw new PersistenceError(`disk full writing ${record.nodeId}`);
+      return super.nodeFinished(executionId, record);
+    }
+  }
+  const echo = (id: string) => ({ id, type: 'fn', config: { fn: 'echo', input: id } });
+  const run = async (refuse: string[], definition: object) => {
+    const store = new RefusingStore(new Set(refuse));
+    const kernel = startTestKernel({ plugins: [createTestPlugin({ echo: (i: unknown) => i })], overrides: [bind(Tokens.ExecutionStore, () => store)] });
+    try {
+      const doc = await kernel.executor.run(definition);
+      return { doc, stored: await store.getExecution(doc.id) };
+    } finally {
+      await kernel.stop();
+    }
+  };
+
+  it('ends the execution failed when a node before the end is not recorded; nothing runs after it', async () => {
+    const { doc, stored } = await run(['a'], { name: 'w', nodes: [echo('a'), echo('b')], edges: [{ from: 'a', to: 'b' }] });
+    assert.equal(doc.status, 'failed');
+    assert.equal(doc.error!.code, 'WF_PERSISTENCE');
+    assert.equal(stored!.status, 'failed');
+    assert.notEqual(byId(doc).b!.status, 'succeeded');
+  });
+
+  it('ends the execution failed when the last node is not recorded, though its record shared the commit of the end', async () => {
+    const { doc, stored } = await run(['only'], { name: 'w', nodes: [echo('only')] });
+    assert.equal(doc.status, 'failed');
+    assert.match(doc.error!.message, /disk full writing only/);
+    assert.equal(stored!.status, 'failed', 'the store ends up saying failed, not succeeded');
+    assert.deepEqual(stored!.outputs, null);
   });
 });

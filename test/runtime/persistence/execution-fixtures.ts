@@ -2,6 +2,8 @@ import { v7 as uuidv7 } from 'uuid';
 import type { ExecutionStartRecord } from '../../../core/store/execution-store';
 import type { NodeExecutionRecord } from '../../../core/model/execution-document';
 import type { WorkflowDefinition } from '../../../core/model/workflow-definition';
+import type { Persistence } from '../../../runtime/persistence/persistence';
+import type { SqlBatchDriver } from '../../../runtime/persistence/sql-batch';
 
 /** A start record for `workflowId` (new UUIDv7 id unless given). */
 export function startRecord(workflowId: string, extra: Partial<ExecutionStartRecord> = {}): ExecutionStartRecord {
@@ -47,4 +49,16 @@ export function chainDefinition(name: string, ids: string[], type = 'echo', conf
     nodes: ids.map((id) => ({ id, type, config: config(id) })),
     edges: ids.slice(1).map((id, i) => ({ from: ids[i]!, to: id })),
   };
+}
+
+/** Counts the commits of a store's writer (wraps the real driver). */
+export function countCommits(p: Persistence): { readonly count: number } {
+  const driver = (p.executionStore.writer as unknown as { driver: SqlBatchDriver }).driver;
+  const original = driver.commit.bind(driver);
+  const counter = { count: 0 };
+  driver.commit = (ops, rows) => {
+    counter.count++;
+    return original(ops, rows);
+  };
+  return counter;
 }

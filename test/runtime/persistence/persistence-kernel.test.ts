@@ -6,6 +6,7 @@ import { persistenceBindings, type Persistence } from '../../../runtime/persiste
 import type { Kernel } from '../../../core/kernel/kernel';
 import { Tokens } from '../../../core/di/tokens';
 import type { WorkflowDefinition } from '../../../core/model/workflow-definition';
+import { countCommits } from './execution-fixtures';
 
 const workflow: WorkflowDefinition = {
   name: 'kernel-e2e',
@@ -80,6 +81,20 @@ describeDialects('executor with SQL persistence', (ctx) => {
     const docs = await Promise.all(handles.map((h) => h.done));
     assert.ok(docs.every((d) => d.status === 'succeeded'));
     assert.equal((await p.executionStore.listExecutions({ workflowId: 'wf_idem_e2e', limit: 10 })).items.length, 1);
+  });
+
+  it('commits once for the start and once per node boundary; the last node shares the commit of the end', async () => {
+    const commits = countCommits(p);
+    const one = await kernel.executor.run({ name: 'one', nodes: [{ id: 'only', type: 'echo', config: { value: 1 } }] });
+    assert.equal(one.status, 'succeeded');
+    assert.equal(commits.count, 2, 'start; node + end');
+    const ids = ['a', 'b', 'c'];
+    const chain: WorkflowDefinition = { name: 'abc', nodes: ids.map((id) => ({ id, type: 'echo', config: { value: id } })), edges: [{ from: 'a', to: 'b' }, { from: 'b', to: 'c' }] };
+    const doc = await kernel.executor.run(chain);
+    assert.equal(commits.count, 2 + 4, 'start; a; b; c + end');
+    // nothing was lost by sharing: the stored document is the returned one
+    assert.deepStrictEqual(await p.executionStore.getExecution(doc.id), doc);
+    assert.deepStrictEqual(await p.executionStore.getExecution(one.id), one);
   });
 
   it('records a 300-node chain with one row per node', async () => {

@@ -1,22 +1,9 @@
 import assert from 'node:assert/strict';
 import { describeDialects } from './dialect-harness';
-import { chainDefinition, nodeDone, nodeRunning, startRecord } from './execution-fixtures';
+import { chainDefinition, countCommits, nodeDone, nodeRunning, startRecord } from './execution-fixtures';
 import type { ExecutionDocument, NodeExecutionRecord } from '../../../core/model/execution-document';
 import { WeftError } from '../../../core/errors/weft-error';
 import type { Persistence } from '../../../runtime/persistence/persistence';
-import type { SqlBatchDriver } from '../../../runtime/persistence/sql-batch';
-
-/** Counts the commits of a store's writer (wraps the real driver). */
-function countCommits(p: Persistence): { readonly count: number } {
-  const driver = (p.executionStore.writer as unknown as { driver: SqlBatchDriver }).driver;
-  const original = driver.commit.bind(driver);
-  const counter = { count: 0 };
-  driver.commit = (ops, rows) => {
-    counter.count++;
-    return original(ops, rows);
-  };
-  return counter;
-}
 
 describeDialects('SqlExecutionStore', (ctx) => {
   let p: Persistence;
@@ -94,6 +81,24 @@ describeDialects('SqlExecutionStore', (ctx) => {
       await p.executionStore.nodeFinished(s.id, nodeDone(id));
     }
     assert.equal(commits.count - before, 4);
+  });
+
+  it('commits writes queued by separate callbacks of one loop turn (two requests, say) together', async () => {
+    const commits = countCommits(p);
+    const a = startRecord('wf_turn');
+    const b = startRecord('wf_turn');
+    const written = await new Promise<unknown[]>((resolve) => {
+      const pending: Promise<unknown>[] = [];
+      setImmediate(() => pending.push(p.executionStore.startExecution(a)));
+      setImmediate(() => {
+        pending.push(p.executionStore.startExecution(b));
+        resolve(Promise.all(pending));
+      });
+    });
+    assert.equal(written.length, 2);
+    assert.equal(commits.count, 1);
+    assert.ok(await p.executionStore.getExecution(a.id));
+    assert.ok(await p.executionStore.getExecution(b.id));
   });
 
   it('returns the first execution for a used idempotency key, also for concurrent starts', async () => {
