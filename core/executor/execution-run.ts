@@ -74,7 +74,7 @@ export class ExecutionRun {
   private writesDrained: (() => void) | null = null;
   private writeError: WeftError | null = null;
   private finished = false;
-  private readonly log: Logger;
+  private logger: Logger | null = null;
 
   constructor(private readonly plan: ExecutionPlan, private readonly init: ExecutionRunInit, private readonly deps: ExecutionRunDeps) {
     this.done = new Promise((r) => (this.resolveDone = r));
@@ -89,11 +89,15 @@ export class ExecutionRun {
     for (const node of plan.nodes) this.remainingIn[node.index] = node.upstream.length;
     for (const r of init.resumed ?? []) this.resumed.set(r.nodeId, r);
     this.context = new ExecutionContext(plan.definition.variables, init.inputs, { id: init.id, startedAt: init.startedAt });
-    this.log = deps.logger.child({ executionId: init.id, workflowId: init.workflowId });
   }
 
   get id(): string {
     return this.init.id;
+  }
+
+  /** The execution's logger (every line carries its id), made on first use: most runs never log. */
+  private get log(): Logger {
+    return (this.logger ??= this.deps.logger.child({ executionId: this.init.id, workflowId: this.init.workflowId }));
   }
 
   /** Starts scheduling; `done` settles when the execution ends. */

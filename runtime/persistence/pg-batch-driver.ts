@@ -51,6 +51,15 @@ export class PgBatchDriver implements SqlBatchDriver {
     }
   }
 
+  async all(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+    const conn = await this.client.acquireConnection();
+    try {
+      return (await conn.query({ ...this.statement(sql), values: params })).rows as Record<string, unknown>[];
+    } finally {
+      await this.client.releaseConnection(conn);
+    }
+  }
+
   async close(): Promise<void> {}
 
   private async runOp(conn: PgConnection, op: WriteOp): Promise<unknown> {

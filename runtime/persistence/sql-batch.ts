@@ -23,5 +23,7 @@ export function get(sql: string, params: unknown[]): SqlStep {
 /** Executes batches: every op and then the rows in one transaction, results in op order. */
 export interface SqlBatchDriver {
   commit(ops: WriteOp[], rowSteps: SqlStep[]): Promise<unknown[]>;
+  /** A read of committed rows with a cached prepared statement (the hot lookups by key). */
+  all(sql: string, params: unknown[]): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }

@@ -34,6 +34,10 @@ export interface SqlExecutionStoreOptions {
   now?: () => number;
 }
 
+/** The lookups by key behind `GET /executions/:id`: fixed SQL, prepared once per connection. */
+const SELECT_EXECUTION = `select ${SUMMARY_COLUMNS.join(', ')} from workflow_execution where id = ?`;
+const SELECT_NODES = `select ${NODE_COLUMNS.join(', ')} from node_execution where execution_id = ?`;
+
 type Result = Pick<ExecutionDocument, 'status' | 'outputs' | 'error' | 'finishedAt' | 'durationMs'>;
 
 /**
@@ -164,14 +168,14 @@ export class SqlExecutionStore implements ExecutionStore {
 
   async getExecution(executionId: string): Promise<ExecutionDocument | null> {
     if (typeof executionId !== 'string' || executionId.length > 200) return null;
-    const row = await this.knex('workflow_execution').where({ id: executionId }).first(SUMMARY_COLUMNS);
+    const [row] = await this.options.driver.all(SELECT_EXECUTION, [executionId]);
     if (!row) return null;
     return { ...rowToSummary(row), nodes: await this.listNodeExecutions(executionId) };
   }
 
   async listNodeExecutions(executionId: string): Promise<NodeExecutionRecord[]> {
     if (typeof executionId !== 'string' || executionId.length > 200) return [];
-    const rows = await this.knex('node_execution').where({ execution_id: executionId }).select(NODE_COLUMNS);
+    const rows = await this.options.driver.all(SELECT_NODES, [executionId]);
     return sortNodeRows(rows).map(rowToNode);
   }
 

@@ -7,6 +7,7 @@ import type { SqliteSynchronous } from './orm-options';
 interface Statement {
   run(...params: unknown[]): { changes: number };
   get(...params: unknown[]): unknown;
+  all(...params: unknown[]): Record<string, unknown>[];
 }
 interface Database {
   prepare(sql: string): Statement;
@@ -50,16 +51,17 @@ export class SqliteBatchDriver implements SqlBatchDriver {
   }
 
   async commit(ops: WriteOp[], rowSteps: SqlStep[]): Promise<unknown[]> {
-    for (let attempt = 0, delay = 1; ; attempt++) {
-      try {
-        // immediate: take the write lock at BEGIN, so a busy database fails before any work
-        return this.tx.immediate(ops, rowSteps);
-      } catch (err) {
-        if ((err as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= 200) throw err;
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 2, 50);
-      }
-    }
+    // immediate: take the write lock at BEGIN, so a busy database fails before any work
+    return whenNotBusy(() => this.tx.immediate(ops, rowSteps));
+  }
+
+  /**
+   * Runs synchronously on the write connection: a lookup by key costs µs here against hundreds
+   * through the query builder, and since every commit is one synchronous call, a read can never
+   * see half of one.
+   */
+  async all(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+    return whenNotBusy(() => this.statement(sql).all(...params));
   }
 
   async close(): Promise<void> {
@@ -74,13 +76,31 @@ export class SqliteBatchDriver implements SqlBatchDriver {
   }
 
   private step(s: SqlStep): unknown {
-    if (!this.db.open) throw new PersistenceError('the SQLite database is closed');
-    let st = this.statements.get(s.sql);
-    if (!st) {
-      st = this.db.prepare(s.sql);
-      if (this.statements.size > 200) this.statements.clear();
-      this.statements.set(s.sql, st);
-    }
+    const st = this.statement(s.sql);
     return s.kind === 'get' ? st.get(...s.params) : st.run(...s.params).changes;
+  }
+
+  private statement(sql: string): Statement {
+    if (!this.db.open) throw new PersistenceError('the SQLite database is closed');
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      if (this.statements.size > 200) this.statements.clear();
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+}
+
+/** Runs `fn`; while another connection holds a lock it needs, retries asynchronously (backing off to 50 ms, about 10 s in all). */
+async function whenNotBusy<T>(fn: () => T): Promise<T> {
+  for (let attempt = 0, delay = 1; ; attempt++) {
+    try {
+      return fn();
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= 200) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 50);
+    }
   }
 }
