@@ -121,17 +121,22 @@ export class SqlExecutionStore implements ExecutionStore {
       status = 'failed';
       error = { type: refused.type, code: refused.code, message: refused.message };
     }
-    await this.writer.run(
-      updateExecutionOp(executionId, {
-        status,
-        outputs,
-        error: toJson(error ?? undefined),
-        finished_at: result.finishedAt ? isoToMs(result.finishedAt, 'finishedAt') : this.now(),
-        duration_ms: result.durationMs ?? null,
-      }),
-    );
-    this.positions.delete(executionId);
-    this.active.delete(executionId);
+    try {
+      await this.writer.run(
+        updateExecutionOp(executionId, {
+          status,
+          outputs,
+          error: toJson(error ?? undefined),
+          finished_at: result.finishedAt ? isoToMs(result.finishedAt, 'finishedAt') : this.now(),
+          duration_ms: result.durationMs ?? null,
+        }),
+      );
+    } finally {
+      // even when the end could not be written: the execution no longer runs here, so its
+      // heartbeat stops and recovery (another process, or the next start) ends it
+      this.positions.delete(executionId);
+      this.active.delete(executionId);
+    }
     if (refused) throw refused;
   }
 

@@ -4,6 +4,7 @@ import { chainDefinition, countCommits, nodeDone, nodeRunning, startRecord } fro
 import type { ExecutionDocument, NodeExecutionRecord } from '../../../core/model/execution-document';
 import { WeftError } from '../../../core/errors/weft-error';
 import type { Persistence } from '../../../runtime/persistence/persistence';
+import type { SqlBatchDriver } from '../../../runtime/persistence/sql-batch';
 
 describeDialects('SqlExecutionStore', (ctx) => {
   let p: Persistence;
@@ -175,6 +176,25 @@ describeDialects('SqlExecutionStore', (ctx) => {
     const row = await read();
     assert.equal(row.status, 'running');
     assert.equal(row.owner, p.executionStore.owner);
+  });
+
+  it('stops the heartbeat of an execution whose end could not be written, so recovery can take it', async () => {
+    const q = await ctx.open({ heartbeatMs: 15, owner: 'test-host:1:lost-end' });
+    const s = startRecord('wf_lost_end');
+    await q.executionStore.startExecution(s);
+    const driver = (q.executionStore.writer as unknown as { driver: SqlBatchDriver }).driver;
+    const commit = driver.commit.bind(driver);
+    driver.commit = async () => {
+      driver.commit = commit;
+      throw new Error('disk I/O error');
+    };
+    await assert.rejects(q.executionStore.finishExecution(s.id, { status: 'succeeded', outputs: null, error: null, finishedAt: new Date().toISOString(), durationMs: 1 }), /disk I\/O error/);
+    const read = async () => Number((await q.executionStore.knex('workflow_execution').where({ id: s.id }).first('heartbeat_at')).heartbeat_at);
+    await new Promise((r) => setTimeout(r, 40));
+    const stopped = await read();
+    await new Promise((r) => setTimeout(r, 80));
+    assert.equal(await read(), stopped, 'no heartbeat after the failed end');
+    assert.equal((await q.executionStore.getExecution(s.id))!.status, 'running');
   });
 
   it('records queued executions pending without an owner until a worker resumes them', async () => {
