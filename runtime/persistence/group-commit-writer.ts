@@ -22,7 +22,7 @@ export interface GroupCommitOptions {
 }
 
 /**
- * Group commit: every write queued while no commit is running (in the same tick) or while one
+ * Group commit: every write queued in the same event-loop turn while no commit runs, or while one
  * is in flight goes into the next single transaction. Durable writes resolve when their commit
  * succeeds; lazy ones (node starts) ride along with the next commit or a short timer. Keyed rows
  * (node executions) collapse to their latest state, so a node that starts and finishes between
