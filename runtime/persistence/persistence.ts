@@ -42,8 +42,6 @@ export interface OpenPersistenceOptions {
   sqliteFile?: string;
   /** SQLite durability; see {@link SqliteSynchronous}. Default `normal`. */
   sqliteSynchronous?: SqliteSynchronous;
-  /** How often a background thread checkpoints the SQLite WAL (default 1000 ms; 0: commits checkpoint on their own). */
-  sqliteCheckpointMs?: number;
   /** Execution owner identity (default `host:pid:random`). */
   owner?: string;
   /** Heartbeat period of running executions, ms (default 10 000; 0 disables). */
@@ -82,11 +80,7 @@ export async function openPersistence(config: WeftConfig, logger: Logger = silen
     cursorSecret = Buffer.from(String(secretRow?.value ?? ''), 'hex');
     if (cursorSecret.length < 16) throw new Error('it has no cursor secret (weft_meta); was it migrated by weft?');
     const driver =
-      target.dialect === 'sqlite' ? new SqliteBatchDriver(knex, target.location, {
-            synchronous: options.sqliteSynchronous ?? 'normal',
-            checkpointIntervalMs: options.sqliteCheckpointMs ?? 1_000,
-            logger,
-          }) : new PgBatchDriver(knex);
+      target.dialect === 'sqlite' ? new SqliteBatchDriver(knex, target.location, options.sqliteSynchronous ?? 'normal') : new PgBatchDriver(knex);
     executionStore = new SqlExecutionStore({
       knex,
       driver,

@@ -2,15 +2,6 @@ import type { Knex } from '@mikro-orm/knex';
 import { PersistenceError } from '../../core/errors/weft-error';
 import type { SqlBatchDriver, SqlStep, WriteOp } from './sql-batch';
 import type { SqliteSynchronous } from './orm-options';
-import { SqliteCheckpointer } from './sqlite-checkpointer';
-import type { Logger } from '../../core/services/logger';
-
-export interface SqliteBatchDriverOptions {
-  synchronous: SqliteSynchronous;
-  /** Background WAL checkpoints every this many ms (0: none; commits checkpoint on their own). */
-  checkpointIntervalMs?: number;
-  logger?: Logger;
-}
 
 /** The better-sqlite3 surface used here (the package ships no types). */
 interface Statement {
@@ -38,11 +29,8 @@ export class SqliteBatchDriver implements SqlBatchDriver {
   private readonly statements = new Map<string, Statement>();
   /** One transaction function for every batch (better-sqlite3 wraps it in BEGIN IMMEDIATE … COMMIT). */
   private readonly tx: { immediate(ops: WriteOp[], rowSteps: SqlStep[]): unknown[] };
-  /** The background checkpoint thread, when there is one. */
-  readonly checkpointer: SqliteCheckpointer | null;
 
-  constructor(knex: Knex, file: string, options: SqliteBatchDriverOptions) {
-    const { synchronous } = options;
+  constructor(knex: Knex, file: string, synchronous: SqliteSynchronous) {
     // the driver module knex already loaded for this dialect (better-sqlite3)
     const Driver = (knex.client as { driver: new (file: string) => Database }).driver;
     this.db = new Driver(file);
@@ -50,14 +38,11 @@ export class SqliteBatchDriver implements SqlBatchDriver {
     this.db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     // never block the event loop on a lock: fail fast and retry asynchronously
     this.db.pragma('busy_timeout = 0');
-    // checkpoints run on a thread of their own (SqliteCheckpointer); should it stop, a commit
-    // checkpoints itself once the WAL passes ~40 MB (instead of SQLite's ~4 MB: a checkpoint
-    // writes each changed page once however often it changed); the WAL file is truncated back to
-    // 64 MB at most afterwards
+    // checkpoint every ~40 MB of WAL instead of ~4 MB: a checkpoint writes each changed page once
+    // however often it changed, so rarer checkpoints halve the amortised cost per commit; the WAL
+    // file is truncated back to 64 MB at most afterwards
     this.db.pragma('wal_autocheckpoint = 10000');
     this.db.pragma('journal_size_limit = 67108864');
-    const every = options.checkpointIntervalMs ?? 0;
-    this.checkpointer = every > 0 && file !== ':memory:' ? new SqliteCheckpointer(file, every, options.logger) : null;
     this.tx = this.db.transaction((ops: WriteOp[], rowSteps: SqlStep[]) => {
       const results = ops.map((op) => this.runOp(op));
       for (const s of rowSteps) this.step(s);
@@ -80,7 +65,6 @@ export class SqliteBatchDriver implements SqlBatchDriver {
   }
 
   async close(): Promise<void> {
-    await this.checkpointer?.close();
     if (this.db.open) this.db.close();
   }
 
