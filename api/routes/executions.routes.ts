@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
 import {
-  ConflictError,
   NotFoundError,
   ValidationError,
   type ExecutionDocument,
@@ -16,7 +15,7 @@ import {
   NodeListSchema,
 } from '../schemas/execution.schema';
 import { ExecuteAcceptedSchema, ExecuteBodySchema } from '../schemas/workflow.schema';
-import { isTerminal, waitForFinish } from './execution-waiter';
+import { waitForFinish } from './execution-waiter';
 import type { RouteDeps } from './route-deps';
 import { API_PREFIX, type ApiContext, type RouteSpec } from './route-spec';
 import { cursorErrors, pageSize } from './workflows.routes';
@@ -80,7 +79,7 @@ export function executionRoutes(deps: RouteDeps): RouteSpec[] {
       method: 'POST',
       path: `${API_PREFIX}/executions/:id/cancel`,
       operationId: 'cancelExecution',
-      summary: 'Cancel a running execution (202; 409 when it already finished)',
+      summary: 'Cancel an execution wherever it runs or waits (202; 409 when it already finished)',
       tag: 'executions',
       params: IdParamsSchema,
       body: CancelBodySchema,
@@ -166,15 +165,17 @@ async function list(deps: RouteDeps, ctx: ApiContext): Promise<void> {
 
 async function cancel(deps: RouteDeps, ctx: ApiContext): Promise<void> {
   const id: string = ctx.state.params.id;
-  const doc = await getDocument(deps, id);
-  if (isTerminal(doc.status)) throw new ConflictError(`execution "${id}" already finished (${doc.status})`);
   const reason: string = ctx.state.body.reason ?? 'cancelled through the API';
-  if (!deps.executor.cancel(id, reason)) {
-    const now = await deps.executions.getExecution(id);
-    if (now && isTerminal(now.status)) throw new ConflictError(`execution "${id}" already finished (${now.status})`);
-    throw new ConflictError(`execution "${id}" is not running in this process`);
+  const log = ctx.state.log.child({ executionId: id });
+  if (deps.executor.cancel(id, reason)) {
+    log.info({ reason }, 'execution cancel requested');
+  } else {
+    // queued, or run by another process (a worker, another server): a durable request that ends a
+    // queued execution at once and that the owner of a running one polls for; the store answers
+    // 404 for an unknown execution and 409 for a finished one
+    const outcome = await deps.executions.requestCancel(id, reason);
+    log.info({ reason, outcome }, outcome === 'cancelled' ? 'queued execution cancelled' : 'execution cancel requested from its process');
   }
-  ctx.state.log.child({ executionId: id }).info({ reason }, 'execution cancel requested');
   ctx.status = 202;
   ctx.body = { executionId: id, cancelRequested: true };
 }

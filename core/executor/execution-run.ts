@@ -14,7 +14,7 @@ import { ErrorCodes } from '../errors/error-codes';
 import { runAttempts } from './node-attempts';
 import { AbortFanout } from './abort-fanout';
 import { RunContext } from './run-context';
-import { finishedRecord, renderOutputs, runningRecord, skippedRecord } from './node-records';
+import { cancelledRecord, finishedRecord, renderOutputs, runningRecord, skippedRecord } from './node-records';
 
 /** Per-node outcome used for scheduling (a node its fallback recovered counts as SUCCEEDED). */
 const enum Outcome { None, Succeeded, Failed, SkippedBranch, SkippedUpstream, Cancelled }
@@ -352,7 +352,7 @@ export class ExecutionRun {
     if (kind !== 'interrupted') {
       for (const node of this.plan.nodes) {
         if (this.records[node.index] || node.isFallback) continue;
-        const rec: NodeExecutionRecord = { ...skippedRecord(node.id, null), status: 'cancelled' };
+        const rec = cancelledRecord(node.id);
         this.records[node.index] = rec;
         this.write(this.deps.store.nodeFinished(this.init.id, rec));
       }

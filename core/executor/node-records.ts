@@ -2,6 +2,7 @@ import type { NodeErrorRecord, NodeExecutionRecord, NodeStatus, SkipReason } fro
 import type { CompiledValue } from '../context/compiled-value';
 import { renderValue } from '../context/compiled-value';
 import type { TemplateScope } from '../plugin/node-type';
+import type { WorkflowDefinition } from '../model/workflow-definition';
 
 /** A node's record as it starts. */
 export function runningRecord(nodeId: string, startedAt: string, fallbackFor: string | null): NodeExecutionRecord {
@@ -57,6 +58,21 @@ export function skippedRecord(nodeId: string, reason: SkipReason | null): NodeEx
     recoveredBy: null,
     skipReason: reason,
   };
+}
+
+/** A node that never started because its execution was cancelled (or stopped) first. */
+export function cancelledRecord(nodeId: string): NodeExecutionRecord {
+  return { ...skippedRecord(nodeId, null), status: 'cancelled' };
+}
+
+/**
+ * The records of an execution cancelled before any node started: every node `cancelled`, in
+ * definition order, fallback nodes left out (the document lists a fallback only when it ran) —
+ * the same list the executor writes when it stops before starting anything.
+ */
+export function neverStartedRecords(definition: Pick<WorkflowDefinition, 'nodes'>): NodeExecutionRecord[] {
+  const fallbacks = new Set(definition.nodes.map((n) => n.fallback).filter((f): f is string => typeof f === 'string'));
+  return definition.nodes.filter((n) => !fallbacks.has(n.id)).map((n) => cancelledRecord(n.id));
 }
 
 /** Renders the workflow's `outputs`; an output whose path is missing (e.g. a skipped node) is null. */

@@ -13,6 +13,8 @@ import { ExecutionRun } from './execution-run';
 export class WorkflowExecutor {
   private readonly active = new Map<string, ExecutionRun>();
   private draining = false;
+  /** Stops listening to the store's cancel requests (null until the first start). */
+  private unwatch: (() => void) | null = null;
 
   constructor(private readonly resolver: Resolver) {}
 
@@ -21,6 +23,8 @@ export class WorkflowExecutor {
     if (this.draining) throw new ConflictError('weft is shutting down and starts no new executions');
     const plan = this.resolver.get(Tokens.WorkflowValidator).assertValid(definition);
     const store = this.resolver.get(Tokens.ExecutionStore);
+    // cancel requests made through the store (by another process, or on behalf of one) reach the run here
+    this.unwatch ??= store.watchCancelRequests?.((executionId, reason) => void this.cancel(executionId, reason)) ?? null;
     const clock = this.resolver.get(Tokens.Clock);
     const settings = this.resolver.get(Tokens.KernelSettings);
     const id = options.executionId ?? uuidv7();
@@ -104,6 +108,12 @@ export class WorkflowExecutor {
     clearTimeout(timer);
     for (const r of runs) r.abortInterrupted();
     await Promise.allSettled(runs.map((r) => r.done));
+  }
+
+  /** Stops listening for cancel requests (the kernel calls it at stop). */
+  dispose(): void {
+    this.unwatch?.();
+    this.unwatch = null;
   }
 
   private async existing(id: string): Promise<ExecutionHandle> {

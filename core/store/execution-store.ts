@@ -34,6 +34,17 @@ export interface ExecutionListQuery {
   cursor?: string;
 }
 
+/**
+ * What {@link ExecutionStore.requestCancel} did: `cancelled` — the execution was still waiting in
+ * a queue (no process had claimed it), so it ended `cancelled` at once, every node recorded
+ * `cancelled`, and the worker that later claims it does not run it; `requested` — it is running,
+ * the request is recorded, and the process that runs it cancels it when it notices.
+ */
+export type CancelRequestOutcome = 'cancelled' | 'requested';
+
+/** Told about a cancel request for an execution this process runs (`reason` as given by the requester). */
+export type CancelRequestListener = (executionId: string, reason: string) => void;
+
 export interface ExecutionPage {
   items: ExecutionSummary[];
   nextCursor: string | null;
@@ -62,4 +73,17 @@ export interface ExecutionStore {
   listNodeExecutions(executionId: string): Promise<NodeExecutionRecord[]>;
   listExecutions(query: ExecutionListQuery): Promise<ExecutionPage>;
   findByIdempotencyKey(workflowId: string, key: string): Promise<ExecutionDocument | null>;
+  /**
+   * Asks for an execution to be cancelled wherever it runs (see {@link CancelRequestOutcome}).
+   * Durable when it resolves. Rejects with a NotFoundError for an unknown execution and a
+   * ConflictError for one that already finished.
+   */
+  requestCancel(executionId: string, reason: string): Promise<CancelRequestOutcome>;
+  /**
+   * Calls `listener` when a cancel request arrives for an execution this process runs, until the
+   * returned function is called. Stores shared by several processes notice requests made by
+   * the others; a listener may be told about one request more than once. Stores that only one
+   * process uses may leave it out.
+   */
+  watchCancelRequests?(listener: CancelRequestListener): () => void;
 }

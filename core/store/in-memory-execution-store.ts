@@ -1,10 +1,22 @@
-import type { ExecutionDocument, NodeExecutionRecord } from '../model/execution-document';
-import type { ExecutionListQuery, ExecutionPage, ExecutionStartRecord, ExecutionStore } from './execution-store';
-import { ValidationError } from '../errors/weft-error';
+import { TERMINAL_EXECUTION_STATUSES, type ExecutionDocument, type NodeExecutionRecord } from '../model/execution-document';
+import type { WorkflowDefinition } from '../model/workflow-definition';
+import type {
+  CancelRequestListener,
+  CancelRequestOutcome,
+  ExecutionListQuery,
+  ExecutionPage,
+  ExecutionStartRecord,
+  ExecutionStore,
+} from './execution-store';
+import { CancelledError, ConflictError, NotFoundError, ValidationError } from '../errors/weft-error';
+import { serializeError } from '../errors/error-serializer';
+import { neverStartedRecords } from '../executor/node-records';
 
 interface StoredExecution {
   doc: Omit<ExecutionDocument, 'nodes'>;
   nodes: Map<string, NodeExecutionRecord>;
+  /** Kept while the execution is `pending`: a cancel before any worker claims it records every node from it. */
+  definition?: WorkflowDefinition;
 }
 
 /**
@@ -14,6 +26,7 @@ interface StoredExecution {
 export class InMemoryExecutionStore implements ExecutionStore {
   private readonly executions = new Map<string, StoredExecution>();
   private readonly idempotency = new Map<string, string>();
+  private readonly cancelListeners = new Set<CancelRequestListener>();
 
   async startExecution(r: ExecutionStartRecord): Promise<{ id: string; created: boolean }> {
     if (r.idempotencyKey) {
@@ -27,7 +40,7 @@ export class InMemoryExecutionStore implements ExecutionStore {
         id: r.id,
         workflowId: r.workflowId,
         workflowVersion: r.workflowVersion,
-        status: 'running',
+        status: r.status === 'pending' ? 'pending' : 'running',
         trigger: r.trigger,
         inputs: r.inputs,
         outputs: null,
@@ -38,6 +51,7 @@ export class InMemoryExecutionStore implements ExecutionStore {
         durationMs: null,
       },
       nodes: new Map(),
+      definition: r.status === 'pending' ? r.definition : undefined,
     });
     return { id: r.id, created: true };
   }
@@ -58,9 +72,40 @@ export class InMemoryExecutionStore implements ExecutionStore {
     if (e) Object.assign(e.doc, result);
   }
 
+  /** Refused with a ConflictError for a cancelled execution (e.g. cancelled while it waited in a queue). */
   async resumeExecution(executionId: string): Promise<void> {
     const e = this.executions.get(executionId);
-    if (e) e.doc.status = 'running';
+    if (!e) return;
+    if (e.doc.status === 'cancelled') throw new ConflictError(`execution ${executionId} was cancelled`);
+    e.doc.status = 'running';
+    e.definition = undefined;
+  }
+
+  async requestCancel(executionId: string, reason: string): Promise<CancelRequestOutcome> {
+    const e = typeof executionId === 'string' ? this.executions.get(executionId) : undefined;
+    if (!e) throw new NotFoundError(`execution "${String(executionId).slice(0, 40)}" not found`);
+    if (TERMINAL_EXECUTION_STATUSES.includes(e.doc.status)) throw new ConflictError(`execution "${executionId}" already finished (${e.doc.status})`);
+    const why = typeof reason === 'string' && reason ? reason.slice(0, 500) : 'cancelled by request';
+    if (e.doc.status === 'pending') {
+      const at = Date.now();
+      for (const rec of neverStartedRecords(e.definition ?? { nodes: [] })) if (!e.nodes.has(rec.nodeId)) e.nodes.set(rec.nodeId, rec);
+      Object.assign(e.doc, {
+        status: 'cancelled',
+        error: serializeError(new CancelledError(why), false),
+        finishedAt: new Date(at).toISOString(),
+        durationMs: e.doc.startedAt ? Math.max(0, at - Date.parse(e.doc.startedAt)) : null,
+      });
+      e.definition = undefined;
+      return 'cancelled';
+    }
+    // one process holds this store: every executor watching it hears the request, and the one running it acts
+    for (const listener of [...this.cancelListeners]) listener(executionId, why);
+    return 'requested';
+  }
+
+  watchCancelRequests(listener: CancelRequestListener): () => void {
+    this.cancelListeners.add(listener);
+    return () => this.cancelListeners.delete(listener);
   }
 
   async getExecution(executionId: string): Promise<ExecutionDocument | null> {

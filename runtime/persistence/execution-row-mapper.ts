@@ -1,5 +1,7 @@
 import type { ExecutionDocument, ExecutionSummary, NodeErrorRecord, NodeExecutionRecord } from '../../core/model/execution-document';
 import type { ExecutionStartRecord } from '../../core/store/execution-store';
+import type { WorkflowDefinition } from '../../core/model/workflow-definition';
+import { neverStartedRecords } from '../../core/executor/node-records';
 import { fromJson, isoToMs, msToIso, optIsoToMs, toNumber } from './sql-codec';
 
 /** Columns of `workflow_execution` that make an {@link ExecutionSummary} (not the kept definition). */
@@ -99,6 +101,18 @@ export function nodeRow(executionId: string, r: NodeExecutionRecord, position: n
     branch: r.branch ?? null,
     fallback_for: r.fallbackFor ?? null,
   };
+}
+
+/**
+ * The rows of an execution cancelled before any node started: every node of its definition
+ * (JSON text) `cancelled`, at its definition position. No definition (it cannot be: a queued
+ * execution pins a version or keeps its definition), no rows.
+ */
+export function cancelledNodeRows(executionId: string, definitionJson: string | null): DbRow[] {
+  const definition = fromJson<WorkflowDefinition>(definitionJson);
+  if (!definition || !Array.isArray(definition.nodes)) return [];
+  const positions = new Map(definition.nodes.map((n, i) => [n.id, i]));
+  return neverStartedRecords(definition).map((r) => nodeRow(executionId, r, positions.get(r.nodeId) ?? null, null, null));
 }
 
 /** A node record from its row; optional fields appear only when set, like the executor's own records. */

@@ -1,3 +1,4 @@
+import { PersistenceError } from '../../core/errors/weft-error';
 import { get, run, type SqlStep, type WriteOp } from './sql-batch';
 import { NODE_COLUMNS } from './execution-row-mapper';
 
@@ -73,6 +74,57 @@ export function interruptOp(id: string, error: string, nodeError: string, nowMs:
   };
 }
 
+/** What {@link requestCancelOp} found and did. */
+export type CancelOpResult = { kind: 'missing' } | { kind: 'finished'; status: string } | { kind: 'cancelled' } | { kind: 'requested' };
+
+/**
+ * A cancel request. A `pending` execution (queued, unclaimed) ends `cancelled` in the same
+ * transaction, with a `cancelled` row for every node `nodeRows` derives from its pinned
+ * definition; a `running` one keeps running with the request recorded (the first request's time
+ * and reason stand) for its owner's poll to find. Every update is conditional on the status just
+ * read, so a worker claiming the execution at that moment (PostgreSQL reads committed rows, not a
+ * snapshot) makes the loop read again instead of cancelling a run that started.
+ */
+export function requestCancelOp(
+  id: string,
+  reason: string,
+  errorJson: string,
+  nowMs: number,
+  nodeRows: (definitionJson: string | null) => Record<string, unknown>[],
+): WriteOp<CancelOpResult> {
+  return function* () {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const row = yield get('select status, started_at, workflow_id, workflow_version, definition from workflow_execution where id = ?', [id]);
+      if (!row) return { kind: 'missing' };
+      if (row.status === 'pending') {
+        const duration = Math.max(0, nowMs - Number(row.started_at));
+        const n = yield run(
+          "update workflow_execution set status = 'cancelled', error = ?, finished_at = ?, duration_ms = ?, cancel_requested_at = ?, cancel_reason = ? where id = ? and status = 'pending'",
+          [errorJson, nowMs, duration, nowMs, reason, id],
+        );
+        if (n !== 1) continue;
+        const pinned = yield get('select definition from workflow_version where workflow_id = ? and version = ?', [row.workflow_id, row.workflow_version]);
+        for (const step of upsertNodeSteps(nodeRows((pinned?.definition as string | undefined) ?? (row.definition as string | null)), true)) yield step;
+        return { kind: 'cancelled' };
+      }
+      if (row.status === 'running') {
+        const n = yield run(
+          "update workflow_execution set cancel_requested_at = coalesce(cancel_requested_at, ?), cancel_reason = coalesce(cancel_reason, ?) where id = ? and status = 'running'",
+          [nowMs, reason, id],
+        );
+        if (n === 1) return { kind: 'requested' };
+        continue;
+      }
+      return { kind: 'finished', status: String(row.status) };
+    }
+    throw new PersistenceError(`execution ${id} kept changing state while it was being cancelled`);
+  };
+}
+
+/** This owner's running executions with a cancel request (served by the partial cancel-request index). */
+export const SELECT_CANCEL_REQUESTS =
+  "select id, cancel_reason from workflow_execution where owner = ? and status = 'running' and cancel_requested_at is not null";
+
 const NODE_MERGE = NODE_COLUMNS.filter((c) => c !== 'execution_id' && c !== 'node_id' && c !== 'position')
   .map((c) => `${c} = excluded.${c}`)
   .concat(['position = coalesce(node_execution.position, excluded.position)'])
@@ -81,8 +133,8 @@ const NODE_TUPLE = `(${NODE_COLUMNS.map(() => '?').join(', ')})`;
 /** Rows per statement: 15 columns × 400 stays well under both dialects' bound-parameter limits. */
 const NODE_CHUNK = 400;
 
-/** Multi-row upserts of node execution rows (latest state wins). */
-export function upsertNodeSteps(rows: Record<string, unknown>[]): SqlStep[] {
+/** Multi-row upserts of node execution rows (latest state wins; with `keepExisting`, rows already there are left alone). */
+export function upsertNodeSteps(rows: Record<string, unknown>[], keepExisting = false): SqlStep[] {
   const steps: SqlStep[] = [];
   for (let i = 0; i < rows.length; i += NODE_CHUNK) {
     const chunk = rows.slice(i, i + NODE_CHUNK);
@@ -90,7 +142,7 @@ export function upsertNodeSteps(rows: Record<string, unknown>[]): SqlStep[] {
     for (const r of chunk) for (const c of NODE_COLUMNS) params.push(r[c] ?? null);
     steps.push(
       run(
-        `insert into node_execution (${NODE_COLUMNS.join(', ')}) values ${chunk.map(() => NODE_TUPLE).join(', ')} on conflict (execution_id, node_id) do update set ${NODE_MERGE}`,
+        `insert into node_execution (${NODE_COLUMNS.join(', ')}) values ${chunk.map(() => NODE_TUPLE).join(', ')} on conflict (execution_id, node_id) ${keepExisting ? 'do nothing' : `do update set ${NODE_MERGE}`}`,
         params,
       ),
     );

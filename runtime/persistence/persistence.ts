@@ -48,6 +48,8 @@ export interface OpenPersistenceOptions {
   heartbeatMs?: number;
   /** A heartbeat older than this marks a dead owner, ms (default 30 000; keep it ≥ 3 × heartbeatMs). */
   staleAfterMs?: number;
+  /** How often, while executions run here, other processes' cancel requests are looked for, ms (default 500; 0 disables). */
+  cancelPollMs?: number;
 }
 
 /**
@@ -90,6 +92,7 @@ export async function openPersistence(config: WeftConfig, logger: Logger = silen
       owner: options.owner,
       heartbeatMs: options.heartbeatMs,
       staleAfterMs: options.staleAfterMs,
+      cancelPollMs: options.cancelPollMs,
       logger,
     });
   } catch (err) {

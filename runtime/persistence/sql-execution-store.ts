@@ -1,14 +1,23 @@
 import type { Knex } from '@mikro-orm/knex';
-import { ConflictError, NodeExecutionError, NotFoundError, ValidationError } from '../../core/errors/weft-error';
+import { CancelledError, ConflictError, NodeExecutionError, NotFoundError, ValidationError } from '../../core/errors/weft-error';
+import { serializeError } from '../../core/errors/error-serializer';
 import type { ExecutionDocument, NodeExecutionRecord } from '../../core/model/execution-document';
 import type { WorkflowDefinition } from '../../core/model/workflow-definition';
-import type { ExecutionListQuery, ExecutionPage, ExecutionStartRecord, ExecutionStore } from '../../core/store/execution-store';
+import type {
+  CancelRequestListener,
+  CancelRequestOutcome,
+  ExecutionListQuery,
+  ExecutionPage,
+  ExecutionStartRecord,
+  ExecutionStore,
+} from '../../core/store/execution-store';
 import { silentLogger, type Logger } from '../../core/services/logger';
 import { GroupCommitWriter } from './group-commit-writer';
 import type { SqlBatchDriver } from './sql-batch';
-import { heartbeatOp, startExecutionOp, updateExecutionOp, upsertNodeSteps } from './execution-sql';
+import { heartbeatOp, requestCancelOp, startExecutionOp, updateExecutionOp, upsertNodeSteps } from './execution-sql';
+import { CancelRequestWatcher } from './cancel-request-watcher';
 import { checkListQuery, CursorCodec } from './execution-list-query';
-import { executionStartRow, NODE_COLUMNS, nodeRow, rowToNode, rowToSummary, sortNodeRows, SUMMARY_COLUMNS } from './execution-row-mapper';
+import { cancelledNodeRows, executionStartRow, NODE_COLUMNS, nodeRow, rowToNode, rowToSummary, sortNodeRows, SUMMARY_COLUMNS } from './execution-row-mapper';
 import { assertOutputSize } from './output-size';
 import { fromJson, isoToMs, toJson } from './sql-codec';
 import { defaultOwner, isStale } from './execution-owner';
@@ -30,6 +39,8 @@ export interface SqlExecutionStoreOptions {
   heartbeatMs?: number;
   /** An owner whose heartbeat is older than this is taken for dead (recovery, resume). Default 30 s. */
   staleAfterMs?: number;
+  /** How often, while executions run here, cancel requests from other processes are looked for (0: never). Default 500 ms. */
+  cancelPollMs?: number;
   logger?: Logger;
   now?: () => number;
 }
@@ -58,6 +69,8 @@ export class SqlExecutionStore implements ExecutionStore {
   /** Executions this process runs (their heartbeat is refreshed). */
   private readonly active = new Set<string>();
   private readonly heartbeat: NodeJS.Timeout | null = null;
+  /** Finds cancel requests other processes made for executions running here. */
+  readonly cancelRequests: CancelRequestWatcher;
 
   constructor(private readonly options: SqlExecutionStoreOptions) {
     this.knex = options.knex;
@@ -66,6 +79,13 @@ export class SqlExecutionStore implements ExecutionStore {
     this.now = options.now ?? Date.now;
     this.owner = options.owner ?? defaultOwner();
     this.writer = new GroupCommitWriter(options.driver, { rowSteps: upsertNodeSteps, logger: this.logger });
+    this.cancelRequests = new CancelRequestWatcher({
+      driver: options.driver,
+      owner: this.owner,
+      intervalMs: options.cancelPollMs ?? 500,
+      hasActive: () => this.active.size > 0,
+      logger: this.logger,
+    });
     const every = options.heartbeatMs ?? 10_000;
     if (every > 0) {
       this.heartbeat = setInterval(() => void this.beat(), every);
@@ -94,7 +114,7 @@ export class SqlExecutionStore implements ExecutionStore {
     const definition = r.definition ? JSON.stringify(r.definition) : null;
     this.trackDefinition(r.id, r.definition);
     const result = await this.writer.run(startExecutionOp(row, definition));
-    if (result.created && row.status === 'running') this.active.add(r.id);
+    if (result.created && row.status === 'running') this.markActive(r.id);
     else this.positions.delete(r.id);
     return result;
   }
@@ -143,13 +163,15 @@ export class SqlExecutionStore implements ExecutionStore {
   /**
    * Takes an execution over for this process (the executor calls it when resuming). Refused with a
    * ConflictError while another live process owns it (fresh heartbeat), so a recovery sweep and a
-   * queue failover can never both resume one execution.
+   * queue failover can never both resume one execution, and for a cancelled one.
    */
   async resumeExecution(executionId: string): Promise<void> {
     const row = await this.knex('workflow_execution')
       .where({ id: executionId })
       .first('status', 'owner', 'heartbeat_at', 'workflow_id', 'workflow_version', 'definition');
     if (!row) throw new NotFoundError(`execution ${String(executionId).slice(0, 40)} not found`);
+    // cancelled while it waited in the queue (or by its owner): a worker that claims it must not run it
+    if (row.status === 'cancelled') throw new ConflictError(`execution ${executionId} was cancelled`);
     const owner = (row.owner as string | null) ?? null;
     if (row.status === 'running' && owner !== null && owner !== this.owner && !isStale({ owner, heartbeat_at: row.heartbeat_at }, this.owner, this.now() - this.staleAfterMs)) {
       throw new ConflictError(`execution ${executionId} is running in another live process (${owner})`);
@@ -163,12 +185,32 @@ export class SqlExecutionStore implements ExecutionStore {
       ),
     );
     if (n !== 1) throw new ConflictError(`execution ${executionId} was taken over by another process`);
-    this.active.add(executionId);
+    this.markActive(executionId);
     if (!this.positions.has(executionId)) {
       // resumed by someone who did not tell us the definition (a queue worker): its node order
       const pinned = await this.knex('workflow_version').where({ workflow_id: row.workflow_id, version: row.workflow_version }).first('definition');
       this.trackDefinition(executionId, fromJson<WorkflowDefinition>(pinned?.definition ?? row.definition) ?? undefined);
     }
+  }
+
+  /**
+   * Records a cancel request (see {@link ExecutionStore.requestCancel}). A running execution's
+   * owner finds it within `cancelPollMs` through {@link watchCancelRequests}, wherever it runs.
+   */
+  async requestCancel(executionId: string, reason: string): Promise<CancelRequestOutcome> {
+    const shown = `"${String(executionId).slice(0, 40)}"`;
+    // PostgreSQL refuses NUL in text parameters: such an id cannot exist, so it is not found rather than a driver error
+    if (typeof executionId !== 'string' || !executionId || executionId.length > 36 || executionId.includes('\u0000')) throw new NotFoundError(`execution ${shown} not found`);
+    const why = typeof reason === 'string' && reason ? reason.slice(0, 500) : 'cancelled by request';
+    const error = JSON.stringify(serializeError(new CancelledError(why), false));
+    const r = await this.writer.run(requestCancelOp(executionId, why, error, this.now(), (definition) => cancelledNodeRows(executionId, definition)));
+    if (r.kind === 'missing') throw new NotFoundError(`execution ${shown} not found`);
+    if (r.kind === 'finished') throw new ConflictError(`execution ${shown} already finished (${r.status})`);
+    return r.kind;
+  }
+
+  watchCancelRequests(listener: CancelRequestListener): () => void {
+    return this.cancelRequests.subscribe(listener);
   }
 
   async getExecution(executionId: string): Promise<ExecutionDocument | null> {
@@ -232,7 +274,13 @@ export class SqlExecutionStore implements ExecutionStore {
   /** Flushes, stops the heartbeat and closes the write connection ({@link Persistence.close} calls it). */
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
+    this.cancelRequests.close();
     await this.writer.close();
+  }
+
+  private markActive(executionId: string): void {
+    this.active.add(executionId);
+    this.cancelRequests.wake();
   }
 
   private async putNode(executionId: string, record: NodeExecutionRecord, durable: boolean): Promise<void> {

@@ -161,8 +161,13 @@ export class QueueWorker {
         resume: { startedAt, nodes },
       });
     } catch (err) {
-      // Shutting down (or already running here): give the job back for another worker.
-      if (err instanceof ConflictError) return { kind: 'handback', reason: err.message };
+      if (err instanceof ConflictError) {
+        // cancelled (or otherwise ended) between the read above and the claim: nothing to run
+        const now = await store.getExecution(executionId);
+        if (now && TERMINAL_EXECUTION_STATUSES.includes(now.status)) return { kind: 'finished', status: now.status };
+        // shutting down (or already running here): give the job back for another worker
+        return { kind: 'handback', reason: err.message };
+      }
       await this.fail(executionId, startedAt, err);
       return { kind: 'finished', status: 'failed' };
     }

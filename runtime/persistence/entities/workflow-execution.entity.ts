@@ -24,7 +24,13 @@ export interface WorkflowExecutionRow {
   heartbeatAt: number | null;
   /** The definition, kept only when no `workflow_version` row holds it (ad-hoc runs), for recovery. */
   definition: string | null;
+  /** When someone asked to cancel it (epoch ms); the owner polls for these and cancels the run. */
+  cancelRequestedAt: number | null;
+  cancelReason: string | null;
 }
+
+/** Cancel requests still to act on: running executions with a request, looked up by owner. */
+export const CANCEL_REQUESTED_INDEX = 'workflow_execution_cancel_requested_index';
 
 /** Executions. Indexes serve keyset listing, filters, recovery, pruning and idempotency at 1M rows. */
 export const WorkflowExecutionEntity = new EntitySchema<WorkflowExecutionRow>({
@@ -46,6 +52,8 @@ export const WorkflowExecutionEntity = new EntitySchema<WorkflowExecutionRow>({
     owner: { type: 'string', length: 128, nullable: true },
     heartbeatAt: { type: new BigIntType('number'), nullable: true },
     definition: { type: 'text', nullable: true },
+    cancelRequestedAt: { type: new BigIntType('number'), nullable: true },
+    cancelReason: { type: 'string', length: 500, nullable: true },
   },
   indexes: [
     { name: 'workflow_execution_workflow_id_id_index', properties: ['workflowId', 'id'] },
@@ -53,6 +61,11 @@ export const WorkflowExecutionEntity = new EntitySchema<WorkflowExecutionRow>({
     { name: 'workflow_execution_workflow_id_started_at_id_index', properties: ['workflowId', 'startedAt', 'id'] },
     { name: 'workflow_execution_status_index', properties: ['status'] },
     { name: 'workflow_execution_started_at_index', properties: ['startedAt'] },
+    // partial (a custom expression: the schema diff compares it by name); unquoted names suit both dialects
+    {
+      name: CANCEL_REQUESTED_INDEX,
+      expression: `create index ${CANCEL_REQUESTED_INDEX} on workflow_execution (owner) where cancel_requested_at is not null and status = 'running'`,
+    },
   ],
   uniques: [{ name: 'workflow_execution_workflow_id_idempotency_key_unique', properties: ['workflowId', 'idempotencyKey'] }],
 });

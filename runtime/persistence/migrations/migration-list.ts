@@ -1,6 +1,8 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { PostgresInitialSchema } from './postgresql/initial-schema.migration';
+import { PostgresCancelRequest } from './postgresql/cancel-request.migration';
 import { SqliteInitialSchema } from './sqlite/initial-schema.migration';
+import { SqliteCancelRequest } from './sqlite/cancel-request.migration';
 
 /** The dialects weft persists to. */
 export type PersistenceDialect = 'sqlite' | 'postgresql';
@@ -11,6 +13,12 @@ export type PersistenceDialect = 'sqlite' | 'postgresql';
  */
 export function migrationsFor(dialect: PersistenceDialect): MigrationObject[] {
   return dialect === 'sqlite'
-    ? [{ name: '0001_initial_schema', class: SqliteInitialSchema }]
-    : [{ name: '0001_initial_schema', class: PostgresInitialSchema }];
+    ? [
+        { name: '0001_initial_schema', class: SqliteInitialSchema },
+        { name: '0002_cancel_request', class: SqliteCancelRequest },
+      ]
+    : [
+        { name: '0001_initial_schema', class: PostgresInitialSchema },
+        { name: '0002_cancel_request', class: PostgresCancelRequest },
+      ];
 }

@@ -137,6 +137,28 @@ describe('pg-boss execution queue and workers (PostgreSQL)', function () {
     assert.equal(doc.error?.reason, 'interrupted');
   });
 
+  it('an execution cancelled just as a worker claims it is not run, and its job completes on that first claim', async () => {
+    const resume = executions.resumeExecution.bind(executions);
+    // the API's cancel lands between the worker's read (still `pending`) and its claim
+    executions.resumeExecution = async (id) => {
+      assert.equal(await executions.requestCancel(id, 'cancelled mid-claim'), 'cancelled');
+      return resume(id);
+    };
+    let ran = 0;
+    const a = spawn({ first: () => ++ran, second: () => ++ran });
+    const wf = await workflows.create(twoSteps);
+    const { executionId } = await a.queue.enqueueExecution(wf.definition, { workflowId: wf.id, workflowVersion: 1 });
+    await a.worker.start();
+    await eventually(async () => (await a.queue.instance.getJobById(EXECUTION_QUEUE, executionId))?.state === 'completed', 'the job to complete');
+    const job = (await a.queue.instance.getJobById(EXECUTION_QUEUE, executionId))!;
+    assert.equal(job.retryCount, 0, 'settled on its first claim, not handed back to be claimed again');
+    assert.deepEqual(job.output, { status: 'cancelled' });
+    assert.equal(ran, 0, 'no node ran');
+    const doc = (await executions.getExecution(executionId))!;
+    assert.equal(doc.status, 'cancelled');
+    assert.deepEqual(doc.nodes.map((n) => [n.nodeId, n.status]), [['first', 'cancelled'], ['second', 'cancelled']]);
+  });
+
   it('enqueue is idempotent per idempotency key, validates before queueing, and needs PostgreSQL', async () => {
     const a = spawn({ first: () => 1, second: () => 1 });
     const wf = await workflows.create(twoSteps);

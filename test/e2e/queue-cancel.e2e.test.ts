@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sharedPostgresDatabase, stopSharedPostgres } from '../support/postgres-server';
+import { loadConfig } from '../../runtime/config/weft-config';
+import { openPersistence } from '../../runtime/persistence/persistence';
+import { exitOf, startWeft, weftEnv } from '../support/weft-process';
+
+after(stopSharedPostgres);
+
+const ADMIN_KEY = 'e2e-cancel-admin-key-0123456789abcdef';
+const SLEEP_MS = 30_000;
+
+interface NodeDoc {
+  nodeId: string;
+  status: string;
+  attempts: number;
+  startedAt: string | null;
+}
+
+/**
+ * Queue mode with real processes: `weft serve` (API, `WEFT_EXECUTION_MODE=queue`) and a
+ * `weft worker` on one PostgreSQL. The API cancels executions it does not run itself.
+ */
+describe('e2e: cancelling through the API of weft serve what a weft worker runs (queue mode)', function () {
+  this.timeout(120_000);
+  let dir = '';
+  let url = '';
+  let databaseUrl = '';
+  let env: NodeJS.ProcessEnv = {};
+  const children: ChildProcess[] = [];
+
+  before(async function () {
+    const db = await sharedPostgresDatabase();
+    if ('skip' in db) {
+      console.log(`      ${db.skip}`);
+      return this.skip();
+    }
+    databaseUrl = db.url;
+    dir = mkdtempSync(path.join(tmpdir(), 'weft-queue-cancel-'));
+    env = weftEnv({ DATABASE_URL: db.url, WEFT_DATA_DIR: dir, WEFT_EXECUTION_MODE: 'queue', WEFT_ADMIN_KEY: ADMIN_KEY, WEFT_PORT: '0', WEFT_SHUTDOWN_DEADLINE_MS: '300' });
+    const serve = await startWeft(['serve'], env, /weft listening on (http:\/\/\S+)/);
+    children.push(serve.child);
+    url = serve.match[1]!;
+  });
+
+  after(() => {
+    for (const c of children) if (c.exitCode === null && !c.signalCode) c.kill('SIGKILL');
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const call = async (method: string, p: string, body?: unknown) => {
+    const res = await fetch(url + p, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+  const execution = async (id: string) => (await call('GET', `/api/v1/executions/${id}`)).body as { status: string; error: { type: string; message: string } | null; nodes: NodeDoc[] };
+  const until = async <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> => {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const v = await probe();
+      if (v !== undefined) return v;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  let workflowId = '';
+  let queuedId = '';
+
+  it('cancels a queued execution before any worker runs: 202, ended cancelled at once, no node ever runs', async () => {
+    const created = await call('POST', '/api/v1/workflows', {
+      name: 'slow-in-a-worker',
+      nodes: [
+        { id: 'fetch', type: 'tool', config: { tool: 'core.echo', input: { n: 1 } } },
+        { id: 'crunch', type: 'tool', config: { tool: 'core.sleep', input: { ms: SLEEP_MS, value: 'crunched' } } },
+        { id: 'report', type: 'tool', config: { tool: 'core.echo', input: '{{ nodes.crunch.output }}' } },
+      ],
+      edges: [
+        { from: 'fetch', to: 'crunch' },
+        { from: 'crunch', to: 'report' },
+      ],
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    workflowId = created.body.id;
+    const started = await call('POST', `/api/v1/workflows/${workflowId}/execute`, {});
+    assert.equal(started.status, 202);
+    assert.equal(started.body.status, 'pending');
+    queuedId = started.body.executionId;
+
+    const cancel = await call('POST', `/api/v1/executions/${queuedId}/cancel`, { reason: 'no longer needed' });
+    assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
+    assert.deepEqual(cancel.body, { executionId: queuedId, cancelRequested: true });
+    const doc = await execution(queuedId);
+    assert.equal(doc.status, 'cancelled');
+    assert.equal(doc.error!.message, 'no longer needed');
+    assert.deepEqual(doc.nodes.map((n) => [n.nodeId, n.status, n.attempts, n.startedAt]), [
+      ['fetch', 'cancelled', 0, null],
+      ['crunch', 'cancelled', 0, null],
+      ['report', 'cancelled', 0, null],
+    ]);
+    assert.equal((await call('POST', `/api/v1/executions/${queuedId}/cancel`)).status, 409);
+  });
+
+  it('cancels an execution running in a weft worker: 202, then it ends cancelled, its running node cancelled, long before the sleep ends', async () => {
+    const worker = await startWeft(['worker', '--concurrency', '2'], env, /weft worker started/);
+    children.push(worker.child);
+    const id: string = (await call('POST', `/api/v1/workflows/${workflowId}/execute`, {})).body.executionId;
+    await until(async () => ((await execution(id)).nodes.some((n) => n.nodeId === 'crunch' && n.status === 'running') ? true : undefined), 'the worker to run the slow node');
+
+    const asked = Date.now();
+    const cancel = await call('POST', `/api/v1/executions/${id}/cancel`, { reason: 'stop the worker run' });
+    assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
+    assert.deepEqual(cancel.body, { executionId: id, cancelRequested: true });
+    const doc = await until(async () => {
+      const d = await execution(id);
+      return d.status === 'cancelled' ? d : undefined;
+    }, 'the execution to end cancelled');
+    const tookMs = Date.now() - asked;
+    assert.ok(tookMs < 5_000, `cancelled after ${tookMs} ms (the node sleeps ${SLEEP_MS} ms)`);
+    assert.equal(doc.error!.type, 'CancelledError');
+    assert.equal(doc.error!.message, 'stop the worker run');
+    assert.deepEqual(doc.nodes.map((n) => [n.nodeId, n.status]), [['fetch', 'succeeded'], ['crunch', 'cancelled'], ['report', 'cancelled']]);
+    assert.equal((await call('POST', `/api/v1/executions/${id}/cancel`)).status, 409);
+
+    // the worker claimed the job of the execution cancelled while queued, and did not run it
+    const p = await openPersistence(loadConfig({ DATABASE_URL: databaseUrl, WEFT_DATA_DIR: dir }), undefined, { heartbeatMs: 0 });
+    try {
+      const job = await until(async () => {
+        const r = await p.executionStore.knex.raw("select state from pgboss.job where name = 'weft-executions' and id = ?", [queuedId]);
+        return r.rows[0]?.state === 'completed' ? r.rows[0] : undefined;
+      }, 'the worker to settle the cancelled execution\'s job');
+      assert.equal(job.state, 'completed');
+    } finally {
+      await p.close();
+    }
+    const queued = await execution(queuedId);
+    assert.equal(queued.status, 'cancelled');
+    assert.ok(queued.nodes.every((n) => n.status === 'cancelled' && n.attempts === 0 && n.startedAt === null), JSON.stringify(queued.nodes));
+
+    worker.child.kill('SIGTERM');
+    assert.equal(await exitOf(worker.child), 0, worker.output());
+  });
+});
