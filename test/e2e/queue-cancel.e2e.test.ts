@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { sharedPostgresDatabase, stopSharedPostgres } from '../support/postgres-server';
+import { postgresUrlOrSkip, stopSharedPostgres } from '../support/postgres-server';
 import { loadConfig } from '../../runtime/config/weft-config';
 import { openPersistence } from '../../runtime/persistence/persistence';
 import { exitOf, startWeft, weftEnv } from '../support/weft-process';
@@ -33,14 +33,9 @@ describe('e2e: cancelling through the API of weft serve what a weft worker runs 
   const children: ChildProcess[] = [];
 
   before(async function () {
-    const db = await sharedPostgresDatabase();
-    if ('skip' in db) {
-      console.log(`      ${db.skip}`);
-      return this.skip();
-    }
-    databaseUrl = db.url;
+    databaseUrl = await postgresUrlOrSkip(this);
     dir = mkdtempSync(path.join(tmpdir(), 'weft-queue-cancel-'));
-    env = weftEnv({ DATABASE_URL: db.url, WEFT_DATA_DIR: dir, WEFT_EXECUTION_MODE: 'queue', WEFT_ADMIN_KEY: ADMIN_KEY, WEFT_PORT: '0', WEFT_SHUTDOWN_DEADLINE_MS: '300' });
+    env = weftEnv({ DATABASE_URL: databaseUrl, WEFT_DATA_DIR: dir, WEFT_EXECUTION_MODE: 'queue', WEFT_ADMIN_KEY: ADMIN_KEY, WEFT_PORT: '0', WEFT_SHUTDOWN_DEADLINE_MS: '300' });
     const serve = await startWeft(['serve'], env, /weft listening on (http:\/\/\S+)/);
     children.push(serve.child);
     url = serve.match[1]!;

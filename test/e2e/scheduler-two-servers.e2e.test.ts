@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { sharedPostgresDatabase, stopSharedPostgres } from '../support/postgres-server';
+import { postgresUrlOrSkip, stopSharedPostgres } from '../support/postgres-server';
 
 after(stopSharedPostgres);
 
@@ -68,12 +68,7 @@ describe('e2e: two weft serve processes on one PostgreSQL run each scheduled fir
   const children: ChildProcess[] = [];
 
   before(async function () {
-    const db = await sharedPostgresDatabase();
-    if ('skip' in db) {
-      console.log(`      ${db.skip}`);
-      return this.skip();
-    }
-    databaseUrl = db.url;
+    databaseUrl = await postgresUrlOrSkip(this);
     dir = mkdtempSync(path.join(tmpdir(), 'weft-sched-e2e-'));
   });
 

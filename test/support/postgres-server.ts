@@ -160,3 +160,16 @@ export async function stopSharedPostgres(): Promise<void> {
   shared = null;
   await (await s.catch(() => null))?.stop();
 }
+
+/**
+ * For a suite's `before` hook: the URL of a fresh database on the shared server; without the
+ * PostgreSQL binaries it skips the suite, saying why (under CI=true it fails instead).
+ */
+export async function postgresUrlOrSkip(suite: Mocha.Context): Promise<string> {
+  const db = await sharedPostgresDatabase();
+  if ('skip' in db) {
+    console.log(`      ${db.skip}`);
+    suite.skip();
+  }
+  return db.url;
+}

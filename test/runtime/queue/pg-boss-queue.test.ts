@@ -6,7 +6,7 @@ import { silentLogger } from '../../../core/services/logger';
 import { ConfigurationError, ValidationError } from '../../../core/errors/weft-error';
 import type { WorkflowDefinition } from '../../../core/model/workflow-definition';
 import { EXECUTION_QUEUE, PgBossExecutionQueue } from '../../../runtime/queue/pg-boss-queue';
-import { sharedPostgresDatabase, stopSharedPostgres } from '../../support/postgres-server';
+import { sharedPostgresDatabase, postgresUrlOrSkip, stopSharedPostgres } from '../../support/postgres-server';
 import { aborted, eventually, workerProcess, type WorkerProcess } from './queue-harness';
 
 after(stopSharedPostgres);
@@ -28,12 +28,7 @@ describe('pg-boss execution queue and workers (PostgreSQL)', function () {
   let workflows: InMemoryWorkflowStore;
 
   before(async function () {
-    const db = await sharedPostgresDatabase();
-    if ('skip' in db) {
-      console.log(`      ${db.skip}`);
-      return this.skip();
-    }
-    url = db.url;
+    url = await postgresUrlOrSkip(this);
   });
 
   beforeEach(async () => {

@@ -9,7 +9,7 @@ import type { WorkflowDefinition } from '../../../core/model/workflow-definition
 import { loadConfig } from '../../../runtime/config/weft-config';
 import { openPersistence, type Persistence } from '../../../runtime/persistence/persistence';
 import { PgBossExecutionQueue } from '../../../runtime/queue/pg-boss-queue';
-import { sharedPostgresDatabase, stopSharedPostgres } from '../../support/postgres-server';
+import { postgresUrlOrSkip, stopSharedPostgres } from '../../support/postgres-server';
 import { eventually } from './queue-harness';
 
 after(stopSharedPostgres);
@@ -62,12 +62,7 @@ describe('weft worker processes on PostgreSQL', function () {
   const children: ChildProcess[] = [];
 
   before(async function () {
-    const db = await sharedPostgresDatabase();
-    if ('skip' in db) {
-      console.log(`      ${db.skip}`);
-      return this.skip();
-    }
-    url = db.url;
+    url = await postgresUrlOrSkip(this);
     dir = mkdtempSync(path.join(tmpdir(), 'weft-worker-'));
   });
 
