@@ -6,7 +6,7 @@ import path from 'node:path';
 import { postgresUrlOrSkip, stopSharedPostgres } from '../support/postgres-server';
 import { loadConfig } from '../../runtime/config/weft-config';
 import { openPersistence } from '../../runtime/persistence/persistence';
-import { exitOf, startWeft, weftEnv } from '../support/weft-process';
+import { callApi, exitOf, startWeft, weftEnv } from '../support/weft-process';
 
 after(stopSharedPostgres);
 
@@ -46,15 +46,7 @@ describe('e2e: cancelling through the API of weft serve what a weft worker runs 
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const call = async (method: string, p: string, body?: unknown) => {
-    const res = await fetch(url + p, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const call = (method: string, p: string, body?: unknown) => callApi(url, ADMIN_KEY, method, p, body);
   const execution = async (id: string) => (await call('GET', `/api/v1/executions/${id}`)).body as { status: string; error: { type: string; message: string } | null; nodes: NodeDoc[] };
   const until = async <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> => {
     const end = Date.now() + timeoutMs;

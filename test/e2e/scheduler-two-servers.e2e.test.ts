@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { postgresUrlOrSkip, stopSharedPostgres } from '../support/postgres-server';
+import { callApi, exitOf } from '../support/weft-process';
 
 after(stopSharedPostgres);
 
@@ -47,19 +48,7 @@ function startServe(env: NodeJS.ProcessEnv): Promise<Served> {
   });
 }
 
-function exitOf(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
-}
-
-async function call(url: string, method: string, p: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(url + p, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const call = (url: string, method: string, p: string, body?: unknown) => callApi(url, ADMIN_KEY, method, p, body);
 
 describe('e2e: two weft serve processes on one PostgreSQL run each scheduled fire once', function () {
   this.timeout(120_000);

@@ -44,3 +44,14 @@ export function startWeft(args: string[], env: NodeJS.ProcessEnv, ready: RegExp,
 export function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => (child.exitCode !== null || child.signalCode ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
 }
+
+/** One JSON call to a weft API with a bearer key: the status and the parsed body (undefined when empty). */
+export async function callApi(baseUrl: string, key: string, method: string, p: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(baseUrl + p, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
