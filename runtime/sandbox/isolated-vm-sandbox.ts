@@ -118,14 +118,16 @@ export class IsolatedVmSandbox implements Sandbox {
         clearTimeout(wallTimer);
         clearInterval(cpuTimer);
         signal?.removeEventListener('abort', onAbort);
-        releaseContext(prepared);
-        if (healthy) this.pool.release(slot);
-        else {
+        if (!healthy) {
+          // A breach ends the code at once: the isolate goes before the run is answered.
+          releaseContext(prepared);
           this.counters.breaches++;
           this.pool.discard(slot);
+          return reject(error);
         }
         if (error) reject(error);
         else resolve(value);
+        this.recycleAfterAnswer(slot, prepared);
       };
       // Ending the run means disposing its isolate: the only way to stop code already running there.
       const breach = (error: WeftError) => finish(false, error);
@@ -167,6 +169,23 @@ export class IsolatedVmSandbox implements Sandbox {
         if (!settled) breach(this.classify(err, slot, limits));
       });
     });
+  }
+
+  /**
+   * Frees the run's context and hands the slot back (which starts preparing its next context)
+   * once the caller has its answer: both cost host time that would otherwise delay the result.
+   * Until then the slot stays busy; disposal or a catastrophic error does it at once.
+   */
+  private recycleAfterAnswer(slot: IsolateSlot, prepared: PreparedContext | undefined): void {
+    let done = false;
+    const recycle = () => {
+      if (done) return;
+      done = true;
+      releaseContext(prepared);
+      this.pool.release(slot);
+    };
+    slot.interrupt = recycle;
+    setImmediate(recycle);
   }
 
   /** Maps what isolated-vm threw to the limit it stands for. */

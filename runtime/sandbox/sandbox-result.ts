@@ -10,6 +10,8 @@ export type DecodedResult =
   | { ok: false; error: SandboxError; breach: boolean };
 
 const SEPARATOR = '\u0001';
+/** The first letters of the runner's non-result answers; JSON text never starts with one of them. */
+const TAGS = new Set(['U', 'O', 'E', 'C', 'S']);
 
 /** Decodes the runner's string answer; everything the isolate said is treated as untrusted text. */
 export function decodeRunnerResult(raw: unknown, limits: SandboxLimits): DecodedResult {
@@ -17,23 +19,27 @@ export function decodeRunnerResult(raw: unknown, limits: SandboxLimits): Decoded
     return { ok: false, breach: true, error: new SandboxError('the sandbox returned an unexpected value') };
   }
   const tag = raw[0];
+  if (!TAGS.has(tag)) return decodeJson(raw, limits);
   if (tag === 'U') return { ok: true, value: null };
   if (tag === 'O') {
     return { ok: false, breach: true, error: limitError('output', limits, Number(raw.slice(1)) || undefined) };
   }
-  if (tag === 'R') {
-    const body = raw.slice(1);
-    // The isolate checked code units; this is the exact UTF-8 size.
+  return decodeError(tag, raw.slice(1), limits);
+}
+
+/** The result's JSON text. */
+function decodeJson(body: string, limits: SandboxLimits): DecodedResult {
+  // The isolate checked code units; a code unit is at most 3 UTF-8 bytes, so only a body that
+  // could exceed the cap has its exact UTF-8 size counted.
+  if (body.length * 3 > limits.outputBytes) {
     const bytes = Buffer.byteLength(body, 'utf8');
     if (bytes > limits.outputBytes) return { ok: false, breach: true, error: limitError('output', limits, bytes) };
-    try {
-      return { ok: true, value: JSON.parse(body) };
-    } catch {
-      return { ok: false, breach: true, error: new SandboxError('the sandbox returned a result that is not JSON') };
-    }
   }
-  if (tag === 'E' || tag === 'C' || tag === 'S') return decodeError(tag, raw.slice(1), limits);
-  return { ok: false, breach: true, error: new SandboxError('the sandbox returned an unexpected value') };
+  try {
+    return { ok: true, value: JSON.parse(body) };
+  } catch {
+    return { ok: false, breach: true, error: new SandboxError('the sandbox returned a result that is not JSON') };
+  }
 }
 
 function decodeError(tag: string, body: string, limits: SandboxLimits): DecodedResult {

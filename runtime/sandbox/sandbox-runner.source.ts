@@ -6,7 +6,8 @@
  * the runner as a `Reference` and calls it once per run with primitives only
  * (`code`, names JSON, args JSON, output cap); the runner answers with one string:
  *
- * - `R<json>`: the result, serialised here (getters, `toJSON`, proxies run inside, under the limits)
+ * - `<json>`: the result, serialised here (getters, `toJSON`, proxies run inside, under the limits),
+ *   untagged so the text is handed over without another copy; JSON text never starts with a tag letter
  * - `U`: the result serialised to nothing (`undefined`, a function, a symbol)
  * - `O<length>`: the serialised result is longer than the output cap (it never leaves the isolate)
  * - `E`/`C`/`S` + `json(name) \u0001 json(message) \u0001 json(stack)`: the code threw,
@@ -107,6 +108,6 @@ export const SANDBOX_RUNNER_SOURCE = String.raw`(function () {
     }
     if (typeof out !== 'string') return 'U';
     if (out.length > outputCap) return 'O' + out.length;
-    return 'R' + out;
+    return out;
   };
 })()`;

@@ -187,6 +187,24 @@ describe('IsolatedVmSandbox', function () {
     assert.equal(local.stats().liveIsolates, 0);
   });
 
+  it('answers before recycling the context; a run or a dispose right after the answer is still served', async () => {
+    const local = new IsolatedVmSandbox({ defaults: TEST_LIMITS, poolSize: 1 });
+    await local.warmUp();
+    assert.equal(await local.run({ code: 'return 1', args: {} }), 1);
+    // The slot is handed back (and its next context started) only after the caller has the answer.
+    assert.equal(local.stats().idleIsolates, 0);
+    assert.equal(await local.run({ code: 'return 2', args: {} }), 2);
+    assert.equal(local.stats().isolatesCreated, 1);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(local.stats().idleIsolates, 1);
+    assert.equal(await local.run({ code: 'return 3', args: {} }), 3);
+    // Disposed in the gap between the answer and the recycling: the isolate still goes.
+    await local.dispose();
+    assert.deepEqual([local.stats().liveIsolates, local.stats().isolatesDisposed], [0, 1]);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(local.stats().liveIsolates, 0);
+  });
+
   it('warmUp() prepares isolates and contexts ahead of the first run', async () => {
     await sandbox.warmUp();
     assert.equal(sandbox.stats().isolatesCreated, 2);
