@@ -73,6 +73,8 @@ export class ExecutionRun {
   private pendingWrites = 0;
   private writesDrained: (() => void) | null = null;
   private writeError: WeftError | null = null;
+  /** Node events held back until the commit that ends the execution (their records ride in it). */
+  private heldEvents: NodeExecutionRecord[] = [];
   private finished = false;
   private logger: Logger | null = null;
 
@@ -186,9 +188,13 @@ export class ExecutionRun {
     const recorded = this.write(this.deps.store.nodeFinished(this.init.id, ran));
     // a node's record is durable before any later node starts, so a crash loses at most the nodes
     // in flight; when nothing can start after this node (it is the only one running, nothing is
-    // queued, nothing is downstream), its record rides in the commit that ends the execution
-    if (!this.lastToRun(node)) await recorded;
-    this.emitNode(ran);
+    // queued, nothing is downstream), its record rides in the commit that ends the execution.
+    // Either way its event is published only once the record is durable.
+    if (this.lastToRun(node)) this.heldEvents.push(ran);
+    else {
+      await recorded;
+      this.emitNode(ran);
+    }
     if (ran.status === 'succeeded' || recoveredBy) {
       if (!recoveredBy) this.context!.setOutput(node.id, ran.output);
       this.branch[node.index] = node.branching ? (this.context!.getOutput(node.id) as { branch?: string } | null)?.branch ?? null : null;
@@ -366,8 +372,9 @@ export class ExecutionRun {
     // order), so it usually shares their commit instead of waiting for one of its own
     const ended = kind === 'interrupted' ? null : this.record(result);
     if (this.pendingWrites > 0) await new Promise<void>((r) => (this.writesDrained = r));
+    if (ended) await ended;
+    for (const rec of this.heldEvents.splice(0)) this.emitNode(rec);
     if (ended) {
-      await ended;
       if (this.writeError && status !== 'failed' && status !== 'cancelled') {
         // a node record was lost: the execution did not keep its durability promise
         result = { ...result, status: 'failed', outputs: null, error: serializeError(this.writeError, false) };
