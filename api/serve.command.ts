@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { Tokens, type Kernel, type ScheduleService } from '../core/index';
 import type { CliCommand } from '../runtime/cli/cli-command';
+import { shutdownOnSignal } from '../runtime/cli/shutdown-on-signal';
 import { loadConfig, type WeftConfig } from '../runtime/config/weft-config';
 import type { buildRuntime } from '../runtime/composition/build-runtime';
 import type { listenApp } from './listen-app';
@@ -69,24 +70,15 @@ async function serve(opts: { port?: number; host?: string }): Promise<number> {
   process.stdout.write(`weft listening on ${listening.url}\n`);
   log.info({ url: listening.url, persistent: runtime.persistent }, 'weft listening');
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
-  log.info({ signal, deadlineMs: config.shutdownDeadlineMs }, 'shutting down');
-  try {
+  const server = listening;
+  return shutdownOnSignal(log, config.shutdownDeadlineMs, async () => {
     // stop taking work: no new connections or fires, then let running executions reach a node boundary
-    const closing = listening.close(config.shutdownDeadlineMs + 1_000);
+    const closing = server.close(config.shutdownDeadlineMs + 1_000);
     await schedules?.stop();
     await runtime.kernel.executor.drain(config.shutdownDeadlineMs);
     await closing;
     await runtime.close();
-    log.info('stopped');
-    return 0;
-  } catch (err) {
-    log.error({ err }, 'shutdown failed');
-    return 1;
-  }
+  });
 }
 
 /**

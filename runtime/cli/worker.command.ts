@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CliCommand } from './cli-command';
+import { shutdownOnSignal } from './shutdown-on-signal';
 import { Tokens } from '../../core/di/tokens';
 import { loadConfig, type WeftConfig } from '../config/weft-config';
 import { buildRuntime } from '../composition/build-runtime';
@@ -81,23 +82,13 @@ async function work(opts: WorkerOptions): Promise<number> {
   health?.unref();
   if (opts.healthFile) await writeHealth(opts.healthFile, worker.lastPollAt);
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
-  log.info({ signal, deadlineMs: config.shutdownDeadlineMs }, 'shutting down');
-  if (health) clearInterval(health);
-  try {
+  return shutdownOnSignal(log, config.shutdownDeadlineMs, async () => {
+    if (health) clearInterval(health);
     // stop claiming; interrupted executions go back to the queue for another worker
     await Promise.all([worker.stop(), kernel.executor.drain(config.shutdownDeadlineMs)]);
     await queue.stop();
     await runtime.close();
-    log.info('stopped');
-    return 0;
-  } catch (err) {
-    log.error({ err }, 'shutdown failed');
-    return 1;
-  }
+  });
 }
 
 async function writeHealth(file: string, lastPollAt: number): Promise<void> {

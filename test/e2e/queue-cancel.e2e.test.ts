@@ -6,7 +6,7 @@ import path from 'node:path';
 import { postgresUrlOrSkip, stopSharedPostgres } from '../support/postgres-server';
 import { loadConfig } from '../../runtime/config/weft-config';
 import { openPersistence } from '../../runtime/persistence/persistence';
-import { callApi, exitOf, startWeft, weftEnv } from '../support/weft-process';
+import { callApi, exitOf, startServe, startWeft, weftEnv } from '../support/weft-process';
 
 after(stopSharedPostgres);
 
@@ -36,9 +36,9 @@ describe('e2e: cancelling through the API of weft serve what a weft worker runs 
     databaseUrl = await postgresUrlOrSkip(this);
     dir = mkdtempSync(path.join(tmpdir(), 'weft-queue-cancel-'));
     env = weftEnv({ DATABASE_URL: databaseUrl, WEFT_DATA_DIR: dir, WEFT_EXECUTION_MODE: 'queue', WEFT_ADMIN_KEY: ADMIN_KEY, WEFT_PORT: '0', WEFT_SHUTDOWN_DEADLINE_MS: '300' });
-    const serve = await startWeft(['serve'], env, /weft listening on (http:\/\/\S+)/);
+    const serve = await startServe(env);
     children.push(serve.child);
-    url = serve.match[1]!;
+    url = serve.url;
   });
 
   after(() => {

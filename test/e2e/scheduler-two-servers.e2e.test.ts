@@ -1,52 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { postgresUrlOrSkip, stopSharedPostgres } from '../support/postgres-server';
-import { callApi, exitOf } from '../support/weft-process';
+import { callApi, exitOf, startServe, weftEnv } from '../support/weft-process';
 
 after(stopSharedPostgres);
 
-const ROOT = path.join(__dirname, '..', '..', '..');
-const BIN = path.join(ROOT, 'bin', 'weft.js');
 const ADMIN_KEY = 'e2e-scheduler-admin-key-0123456789';
 /** How long both servers fire the one-second schedule together. */
 const RUN_MS = 10_000;
 
-interface Served {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-}
-
-function weftEnv(dataDir: string, databaseUrl: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('WEFT_') && k !== 'DATABASE_URL') env[k] = v;
-  return { ...env, WEFT_DATA_DIR: dataDir, WEFT_LOG_LEVEL: 'warn', WEFT_PORT: '0', WEFT_ADMIN_KEY: ADMIN_KEY, DATABASE_URL: databaseUrl };
-}
-
-/** Spawns `weft serve`; resolves with its URL once it prints `weft listening on ...`. */
-function startServe(env: NodeJS.ProcessEnv): Promise<Served> {
-  const child = spawn(process.execPath, ['--no-node-snapshot', BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`weft serve did not start:\n${out}`)), 30_000);
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /weft listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]!, output: () => out });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`weft serve exited with ${code}:\n${out}`));
-    });
-  });
-}
+const serveEnv = (dataDir: string, databaseUrl: string) =>
+  weftEnv({ WEFT_DATA_DIR: dataDir, WEFT_PORT: '0', WEFT_ADMIN_KEY: ADMIN_KEY, DATABASE_URL: databaseUrl });
 
 const call = (url: string, method: string, p: string, body?: unknown) => callApi(url, ADMIN_KEY, method, p, body);
 
@@ -68,7 +35,7 @@ describe('e2e: two weft serve processes on one PostgreSQL run each scheduled fir
 
   it('every fire time appears exactly once in the execution history', async () => {
     // One server migrates the fresh database first; the second starts on the migrated schema.
-    const a = await startServe(weftEnv(path.join(dir, 'a'), databaseUrl));
+    const a = await startServe(serveEnv(path.join(dir, 'a'), databaseUrl));
     children.push(a.child);
     const created = await call(a.url, 'POST', '/api/v1/workflows', {
       name: 'every-second',
@@ -78,7 +45,7 @@ describe('e2e: two weft serve processes on one PostgreSQL run each scheduled fir
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const id: string = created.body.id;
     // B loads the scheduled workflow at start, as every server does
-    const b = await startServe(weftEnv(path.join(dir, 'b'), databaseUrl));
+    const b = await startServe(serveEnv(path.join(dir, 'b'), databaseUrl));
     children.push(b.child);
 
     const schedule = await call(b.url, 'GET', `/api/v1/workflows/${id}/schedule`);

@@ -1,46 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { exitOf, startServe, weftEnv, WEFT_BIN } from '../support/weft-process';
 
-const ROOT = path.join(__dirname, '..', '..', '..');
-const BIN = path.join(ROOT, 'bin', 'weft.js');
 const ADMIN_KEY = 'e2e-admin-key-0123456789abcdef';
-
-/** The env of a weft process: only what the test sets (no stray WEFT_* from the caller). */
-function weftEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('WEFT_') && k !== 'DATABASE_URL') env[k] = v;
-  return { ...env, WEFT_DATA_DIR: dataDir, WEFT_LOG_LEVEL: 'warn', ...extra };
-}
-
-/** Spawns `weft serve` and resolves with its URL once it prints `weft listening on ...`. */
-function startServe(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string; stdout: () => string }> {
-  const child = spawn(process.execPath, ['--no-node-snapshot', BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`weft serve did not start:\n${out}\n${err}`)), 20_000);
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /weft listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]!, stdout: () => out });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`weft serve exited with ${code}:\n${out}\n${err}`));
-    });
-  });
-}
-
-function exitOf(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
-}
+/** A serve process's env: its data directory and the given settings, nothing inherited. */
+const serveEnv = (dataDir: string, extra: Record<string, string> = {}) => weftEnv({ WEFT_DATA_DIR: dataDir, ...extra });
 
 describe('e2e: weft serve', function () {
   this.timeout(60_000);
@@ -56,12 +23,12 @@ describe('e2e: weft serve', function () {
   });
 
   it('serves on the port it picked, runs a workflow with wait, keeps its history, and exits 0 on SIGTERM', async () => {
-    const served = await startServe(weftEnv(dir, { WEFT_PORT: '0', WEFT_ADMIN_KEY: ADMIN_KEY, WEFT_SHUTDOWN_DEADLINE_MS: '300' }));
+    const served = await startServe(serveEnv(dir, { WEFT_PORT: '0', WEFT_ADMIN_KEY: ADMIN_KEY, WEFT_SHUTDOWN_DEADLINE_MS: '300' }));
     child = served.child;
     const { url } = served;
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.ok(!url.endsWith(':0'), 'the actual port is printed');
-    assert.ok(!served.stdout().includes(ADMIN_KEY), 'a given admin key is never printed');
+    assert.ok(!served.output().includes(ADMIN_KEY), 'a given admin key is never printed');
     const call = async (method: string, p: string, body?: unknown, key = ADMIN_KEY) => {
       const res = await fetch(url + p, {
         method,
@@ -93,8 +60,8 @@ describe('e2e: weft serve', function () {
     assert.equal((await call('GET', `/api/v1/executions/${run.body.id}`)).body.nodes.length, 2);
 
     // a key made with the CLI against the same database works, with its role
-    const made = spawnSync(process.execPath, ['--no-node-snapshot', BIN, 'keys', 'create', '--role', 'viewer', '--name', 'ci'], {
-      env: weftEnv(dir),
+    const made = spawnSync(process.execPath, ['--no-node-snapshot', WEFT_BIN, 'keys', 'create', '--role', 'viewer', '--name', 'ci'], {
+      env: serveEnv(dir),
       encoding: 'utf8',
     });
     assert.equal(made.status, 0, made.stderr);
@@ -102,7 +69,7 @@ describe('e2e: weft serve', function () {
     assert.match(viewerKey, /^weft_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/, 'stdout is only the key');
     assert.equal((await call('GET', `/api/v1/executions/${run.body.id}`, undefined, viewerKey)).status, 200);
     assert.equal((await call('POST', `/api/v1/workflows/${created.body.id}/execute`, {}, viewerKey)).status, 403);
-    const badRole = spawnSync(process.execPath, ['--no-node-snapshot', BIN, 'keys', 'create', '--role', 'root'], { env: weftEnv(dir), encoding: 'utf8' });
+    const badRole = spawnSync(process.execPath, ['--no-node-snapshot', WEFT_BIN, 'keys', 'create', '--role', 'root'], { env: serveEnv(dir), encoding: 'utf8' });
     assert.notEqual(badRole.status, 0);
     assert.equal(badRole.stdout, '');
 
@@ -124,9 +91,9 @@ describe('e2e: weft serve', function () {
 
   it('on restart resumes the execution SIGTERM interrupted, creates no new admin key, and exits 0 on SIGINT', async () => {
     assert.ok(inFlight, 'the previous test left an execution in flight');
-    const served = await startServe(weftEnv(dir, { WEFT_PORT: '0', WEFT_ADMIN_KEY: ADMIN_KEY }));
+    const served = await startServe(serveEnv(dir, { WEFT_PORT: '0', WEFT_ADMIN_KEY: ADMIN_KEY }));
     child = served.child;
-    assert.ok(!served.stdout().includes('admin API key'), 'keys exist: no bootstrap key');
+    assert.ok(!served.output().includes('admin API key'), 'keys exist: no bootstrap key');
     let doc: { status: string; nodes: Array<{ nodeId: string; status: string; output: unknown }> } | null = null;
     for (let i = 0; i < 200; i++) {
       const res = await fetch(`${served.url}/api/v1/executions/${inFlight}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
@@ -134,7 +101,7 @@ describe('e2e: weft serve', function () {
       if (doc!.status !== 'running' && doc!.status !== 'pending') break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    assert.equal(doc!.status, 'succeeded', `${JSON.stringify(doc)}\n--- weft serve output:\n${served.stdout().slice(-4000)}`);
+    assert.equal(doc!.status, 'succeeded', `${JSON.stringify(doc)}\n--- weft serve output:\n${served.output().slice(-4000)}`);
     assert.equal(doc!.nodes.find((n) => n.nodeId === 'done')!.output, 'slept');
     served.child.kill('SIGINT');
     assert.equal(await exitOf(served.child), 0);
@@ -143,10 +110,10 @@ describe('e2e: weft serve', function () {
   it('prints a random bootstrap admin key once when no key exists and none is configured', async () => {
     const fresh = mkdtempSync(path.join(tmpdir(), 'weft-serve-e2e-'));
     try {
-      const served = await startServe(weftEnv(fresh, { WEFT_PORT: '0' }));
+      const served = await startServe(serveEnv(fresh, { WEFT_PORT: '0' }));
       child = served.child;
-      const m = /admin API key \(shown only this once\): (\S+)/.exec(served.stdout());
-      assert.ok(m, served.stdout());
+      const m = /admin API key \(shown only this once\): (\S+)/.exec(served.output());
+      assert.ok(m, served.output());
       const ok = await fetch(`${served.url}/api/v1/workflows`, { headers: { authorization: `Bearer ${m[1]}` } });
       assert.equal(ok.status, 200);
       served.child.kill('SIGTERM');

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
-const BIN = path.join(__dirname, '..', '..', '..', 'bin', 'weft.js');
+/** The `weft` bin of this checkout. */
+export const WEFT_BIN = path.join(__dirname, '..', '..', '..', 'bin', 'weft.js');
 
 /** A `weft` process started by a test; kill what is left in an `after` hook. */
 export interface WeftProcess {
@@ -19,7 +20,7 @@ export function weftEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 /** Spawns `weft ...args` and resolves once its output matches `ready` (with the match). */
 export function startWeft(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 30_000): Promise<WeftProcess & { match: RegExpExecArray }> {
-  const child = spawn(process.execPath, ['--no-node-snapshot', BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--no-node-snapshot', WEFT_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`weft ${args[0]} did not start:\n${out}`)), timeoutMs);
@@ -38,6 +39,12 @@ export function startWeft(args: string[], env: NodeJS.ProcessEnv, ready: RegExp,
       reject(new Error(`weft ${args[0]} exited with ${code}:\n${out}`));
     });
   });
+}
+
+/** Spawns `weft serve` and resolves once it prints `weft listening on <url>`. */
+export async function startServe(env: NodeJS.ProcessEnv, timeoutMs?: number): Promise<WeftProcess & { url: string }> {
+  const started = await startWeft(['serve'], env, /weft listening on (http:\/\/\S+)/, timeoutMs);
+  return { child: started.child, output: started.output, url: started.match[1]! };
 }
 
 /** Resolves with the exit code once the process has exited. */
