@@ -2,18 +2,19 @@ import type { ExecutionPlan, PlannedNode } from '../dag/execution-plan';
 import type { ExecutionDocument, ExecutionStatus, NodeExecutionRecord, SkipReason } from '../model/execution-document';
 import type { ExecutionStore } from '../store/execution-store';
 import type { EventBus } from '../events/event-bus';
-import type { ExecutionEventInput } from '../events/execution-event';
 import type { Clock } from '../services/clock';
 import type { Logger } from '../services/logger';
 import type { NodeRunContext, TemplateScope } from '../plugin/node-type';
 import { ExecutionContext } from '../context/execution-context';
 import { renderValue } from '../context/compiled-value';
 import { CancelledError, TimeoutError, WeftError } from '../errors/weft-error';
-import { serializeError, toWeftError, type SerializedError } from '../errors/error-serializer';
+import { serializeError, type SerializedError } from '../errors/error-serializer';
 import { ErrorCodes } from '../errors/error-codes';
 import { runAttempts } from './node-attempts';
 import { AbortFanout } from './abort-fanout';
 import { RunContext } from './run-context';
+import { ExecutionEventPublisher } from './execution-event-publisher';
+import { WriteTracker } from './write-tracker';
 import { cancelledRecord, finishedRecord, renderOutputs, runningRecord, skippedRecord } from './node-records';
 
 /** Per-node outcome used for scheduling (a node its fallback recovered counts as SUCCEEDED). */
@@ -63,22 +64,25 @@ export class ExecutionRun {
   private running = 0;
   private terminal = 0;
   private failed = 0;
-  private seq = 0;
   private stopKind: StopKind | null = null;
   private stopError: SerializedError | null = null;
   private readonly controller = new AbortController();
   private readonly abort = new AbortFanout(this.controller.signal);
   private context: ExecutionContext | null;
   private timer: NodeJS.Timeout | undefined;
-  private pendingWrites = 0;
-  private writesDrained: (() => void) | null = null;
-  private writeError: WeftError | null = null;
+  private readonly writes: WriteTracker;
+  private readonly events: ExecutionEventPublisher;
   /** Node events held back until the commit that ends the execution (their records ride in it). */
   private heldEvents: NodeExecutionRecord[] = [];
   private finished = false;
   private logger: Logger | null = null;
 
   constructor(private readonly plan: ExecutionPlan, private readonly init: ExecutionRunInit, private readonly deps: ExecutionRunDeps) {
+    this.events = new ExecutionEventPublisher(deps.bus, init.id, init.workflowId, () => this.now());
+    this.writes = new WriteTracker((error, raw) => {
+      this.log.error({ err: raw }, 'execution store write failed');
+      this.stop('failed', serializeError(error, false));
+    });
     this.done = new Promise((r) => (this.resolveDone = r));
     const n = plan.nodes.length;
     this.remainingIn = new Int32Array(n);
@@ -104,7 +108,7 @@ export class ExecutionRun {
 
   /** Starts scheduling; `done` settles when the execution ends. */
   start(): void {
-    this.emit({ kind: 'execution', status: 'running' });
+    this.events.emit({ kind: 'execution', status: 'running' });
     const timeoutMs = this.plan.settings.timeoutMs;
     if (timeoutMs !== null) {
       this.timer = setTimeout(() => this.stop('failed', serializeError(new TimeoutError(`workflow timed out after ${timeoutMs} ms`, { code: ErrorCodes.WF_WORKFLOW_TIMEOUT }), false)), timeoutMs);
@@ -177,15 +181,15 @@ export class ExecutionRun {
       const fb = this.plan.nodes[node.fallback]!;
       this.context!.setError(node.id, publicError(ran.error));
       const fbRec = await this.execute(fb, node.id);
-      await this.write(this.deps.store.nodeFinished(this.init.id, fbRec));
-      this.emitNode(fbRec);
+      await this.writes.track(this.deps.store.nodeFinished(this.init.id, fbRec));
+      this.events.emitNode(fbRec);
       if (fbRec.status === 'succeeded') {
         recoveredBy = fb.id;
         ran.recoveredBy = fb.id;
         this.context!.setError(node.id, publicError(ran.error), fbRec.output);
       }
     }
-    const recorded = this.write(this.deps.store.nodeFinished(this.init.id, ran));
+    const recorded = this.writes.track(this.deps.store.nodeFinished(this.init.id, ran));
     // a node's record is durable before any later node starts, so a crash loses at most the nodes
     // in flight; when nothing can start after this node (it is the only one running, nothing is
     // queued, nothing is downstream), its record rides in the commit that ends the execution.
@@ -193,7 +197,7 @@ export class ExecutionRun {
     if (this.lastToRun(node)) this.heldEvents.push(ran);
     else {
       await recorded;
-      this.emitNode(ran);
+      this.events.emitNode(ran);
     }
     if (ran.status === 'succeeded' || recoveredBy) {
       if (!recoveredBy) this.context!.setOutput(node.id, ran.output);
@@ -227,8 +231,8 @@ export class ExecutionRun {
     const startMs = this.deps.clock.now();
     const rec = runningRecord(node.id, new Date(startMs).toISOString(), fallbackFor);
     this.records[node.index] = rec;
-    this.write(this.deps.store.nodeStarted(this.init.id, { ...rec }));
-    this.emit({ kind: 'node', nodeId: node.id, status: 'running', attempt: 1 });
+    this.writes.track(this.deps.store.nodeStarted(this.init.id, { ...rec }));
+    this.events.emit({ kind: 'node', nodeId: node.id, status: 'running', attempt: 1 });
     const scope = this.context!.scope;
     let config: unknown;
     try {
@@ -244,7 +248,7 @@ export class ExecutionRun {
       abort: this.abort,
       clock: this.deps.clock,
       maxOutputBytes: this.deps.maxOutputBytes,
-      onRetry: (attempt, delayMs, error) => this.emit({ kind: 'node', nodeId: node.id, status: 'retrying', attempt, delayMs, error }),
+      onRetry: (attempt, delayMs, error) => this.events.emit({ kind: 'node', nodeId: node.id, status: 'retrying', attempt, delayMs, error }),
     });
     if (result.ok) return finishedRecord(rec, startMs, this.deps.clock.now(), { status: 'succeeded', attempts: result.attempts, output: result.output ?? null, attemptErrors: result.attemptErrors });
     const status = result.aborted ? 'cancelled' : 'failed';
@@ -270,7 +274,7 @@ export class ExecutionRun {
 
   /** For {@link RunContext}: a streamed token event. */
   token(nodeId: string, attempt: number, text: string): void {
-    this.emit({ kind: 'token', nodeId, attempt, text });
+    this.events.emit({ kind: 'token', nodeId, attempt, text });
   }
 
   get workflowId(): string {
@@ -335,8 +339,8 @@ export class ExecutionRun {
     const prior = this.resumed.get(node.id);
     const rec = skippedRecord(node.id, reason);
     this.records[d] = rec;
-    if (!prior || prior.status !== 'skipped') this.write(this.deps.store.nodeFinished(this.init.id, rec));
-    this.emitNode(rec);
+    if (!prior || prior.status !== 'skipped') this.writes.track(this.deps.store.nodeFinished(this.init.id, rec));
+    this.events.emitNode(rec);
     return reason === 'upstream_failed' ? Outcome.SkippedUpstream : Outcome.SkippedBranch;
   }
 
@@ -360,7 +364,7 @@ export class ExecutionRun {
         if (this.records[node.index] || node.isFallback) continue;
         const rec = cancelledRecord(node.id);
         this.records[node.index] = rec;
-        this.write(this.deps.store.nodeFinished(this.init.id, rec));
+        this.writes.track(this.deps.store.nodeFinished(this.init.id, rec));
       }
     }
     const status: ExecutionStatus = kind === 'cancelled' ? 'cancelled' : kind === 'failed' ? 'failed' : kind === 'interrupted' ? 'running' : this.failed > 0 ? 'partially_succeeded' : 'succeeded';
@@ -371,16 +375,16 @@ export class ExecutionRun {
     // the end is queued behind the node records still being written (the store commits in
     // order), so it usually shares their commit instead of waiting for one of its own
     const ended = kind === 'interrupted' ? null : this.record(result);
-    if (this.pendingWrites > 0) await new Promise<void>((r) => (this.writesDrained = r));
+    if (this.writes.inFlight > 0) await this.writes.whenDrained();
     if (ended) await ended;
-    for (const rec of this.heldEvents.splice(0)) this.emitNode(rec);
+    for (const rec of this.heldEvents.splice(0)) this.events.emitNode(rec);
     if (ended) {
-      if (this.writeError && status !== 'failed' && status !== 'cancelled') {
+      if (this.writes.error && status !== 'failed' && status !== 'cancelled') {
         // a node record was lost: the execution did not keep its durability promise
-        result = { ...result, status: 'failed', outputs: null, error: serializeError(this.writeError, false) };
+        result = { ...result, status: 'failed', outputs: null, error: serializeError(this.writes.error, false) };
         await this.record(result);
       }
-      this.emit({ kind: 'execution', status: result.status, error: result.error });
+      this.events.emit({ kind: 'execution', status: result.status, error: result.error });
     }
     const doc: ExecutionDocument = {
       id: this.init.id,
@@ -405,39 +409,6 @@ export class ExecutionRun {
     } catch (err) {
       this.log.error({ err }, 'could not record the end of the execution');
     }
-  }
-
-  /** Tracks a store write; a failed write breaks the durability promise, so the execution stops. */
-  private write(p: Promise<unknown>): Promise<void> {
-    this.pendingWrites++;
-    return p.then(
-      () => this.writeDone(),
-      (err) => {
-        this.writeError ??= toWeftError(err);
-        this.log.error({ err }, 'execution store write failed');
-        this.stop('failed', serializeError(toWeftError(err), false));
-        this.writeDone();
-      },
-    );
-  }
-
-  private writeDone(): void {
-    if (--this.pendingWrites === 0 && this.writesDrained) this.writesDrained();
-  }
-
-  private emitNode(rec: NodeExecutionRecord): void {
-    if (!this.listening()) return void this.seq++;
-    this.emit({ kind: 'node', nodeId: rec.nodeId, status: rec.status, attempt: rec.attempts, skipReason: rec.skipReason, error: rec.error, recoveredBy: rec.recoveredBy, durationMs: rec.durationMs ?? undefined });
-  }
-
-  private listening(): boolean {
-    return (this.deps.bus as EventBus & { hasListeners?: boolean }).hasListeners !== false;
-  }
-
-  private emit(e: ExecutionEventInput): void {
-    this.seq++;
-    if (!this.listening()) return;
-    this.deps.bus.publish({ ...e, executionId: this.init.id, workflowId: this.init.workflowId, seq: this.seq, at: this.now() } as never);
   }
 
   private now(): string {

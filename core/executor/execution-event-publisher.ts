@@ -1,0 +1,43 @@
+import type { EventBus } from '../events/event-bus';
+import type { ExecutionEventInput } from '../events/execution-event';
+import type { NodeExecutionRecord } from '../model/execution-document';
+
+/**
+ * Publishes one execution's events with a gapless `seq`. With no listener on the bus nothing is
+ * built, but `seq` still counts, so numbering never depends on who was listening.
+ */
+export class ExecutionEventPublisher {
+  private seq = 0;
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly executionId: string,
+    private readonly workflowId: string,
+    private readonly now: () => string,
+  ) {}
+
+  emit(e: ExecutionEventInput): void {
+    this.seq++;
+    if (!this.listening()) return;
+    this.bus.publish({ ...e, executionId: this.executionId, workflowId: this.workflowId, seq: this.seq, at: this.now() } as never);
+  }
+
+  /** A node's terminal status, from its record. */
+  emitNode(rec: NodeExecutionRecord): void {
+    if (!this.listening()) return void this.seq++;
+    this.emit({
+      kind: 'node',
+      nodeId: rec.nodeId,
+      status: rec.status,
+      attempt: rec.attempts,
+      skipReason: rec.skipReason,
+      error: rec.error,
+      recoveredBy: rec.recoveredBy,
+      durationMs: rec.durationMs ?? undefined,
+    });
+  }
+
+  private listening(): boolean {
+    return (this.bus as EventBus & { hasListeners?: boolean }).hasListeners !== false;
+  }
+}
