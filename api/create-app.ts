@@ -37,6 +37,8 @@ export interface CreateAppOptions {
   logger?: Logger;
   /** SSE heartbeat interval (default 15 s; tests shorten it). */
   sseHeartbeatMs?: number;
+  /** How often an open SSE stream reads its execution from the store, to end when it finished without an event reaching this process (default 2 s). */
+  sseStorePollMs?: number;
   /** How long a verified API key is remembered (default 5 s; 0: verify every request). Bounds how long a revoked key keeps working. */
   keyCacheMs?: number;
   /** How long `execute` reuses a workflow record (default 1 s; 0: read every time). Local updates invalidate at once. */
@@ -82,6 +84,7 @@ export function createApp(options: CreateAppOptions): WeftApp {
     logger,
     streams,
     heartbeatMs: options.sseHeartbeatMs ?? 15_000,
+    storePollMs: options.sseStorePollMs ?? 2_000,
     openapi: () => openapi!,
   };
   const keys = new CachedKeyVerifier(kernel.get(Tokens.ApiKeyStore), options.keyCacheMs ?? 5_000);

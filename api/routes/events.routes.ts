@@ -64,9 +64,11 @@ async function stream(deps: RouteDeps, ctx: ApiContext): Promise<void> {
   await new Promise<void>((resolve) => {
     let lastSeq = 0;
     let ended = false;
+    let poll: NodeJS.Timeout | undefined;
     const end = () => {
       if (ended) return;
       ended = true;
+      clearInterval(poll);
       unsubscribe();
       deregister();
       if (!ctx.res.writableEnded) ctx.res.end();
@@ -84,6 +86,24 @@ async function stream(deps: RouteDeps, ctx: ApiContext): Promise<void> {
       }
       if (e.kind === 'execution' && isTerminal(e.status)) end();
     };
+    // An execution that another process runs or ends reaches this process's bus only through a
+    // shared bus (PostgreSQL); without one, or while it is down, the store still says when it ends.
+    poll = setInterval(() => {
+      deps.executions.getExecution(id).then(
+        (latest) => {
+          if (ended || !latest || !isTerminal(latest.status)) return;
+          try {
+            session.push(latest, 'snapshot', String(lastSeq));
+          } catch (err) {
+            log.debug({ err }, 'event stream write failed');
+            return end();
+          }
+          deliver({ kind: 'execution', status: latest.status, error: latest.error, executionId: id, workflowId: latest.workflowId, seq: lastSeq + 1, at: latest.finishedAt ?? new Date().toISOString() } as ExecutionEvent);
+        },
+        (err: unknown) => log.debug({ err }, 'event stream: store poll failed'),
+      );
+    }, deps.storePollMs);
+    poll.unref();
     session.once('disconnected', end);
     if (!session.isConnected) return end();
     // finished before the stream opened: the snapshot already says everything

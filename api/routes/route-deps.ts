@@ -35,6 +35,8 @@ export interface RouteDeps {
   streams: StreamRegistry;
   /** Interval of SSE heartbeat comments. */
   heartbeatMs: number;
+  /** Interval at which an open SSE stream checks the store for an end it heard no event of. */
+  storePollMs: number;
   /** The OpenAPI document (built once the routes exist). */
   openapi(): object;
 }

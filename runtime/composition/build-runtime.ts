@@ -51,6 +51,7 @@ export async function buildRuntime(config: WeftConfig, options: BuildRuntimeOpti
     ...(options.extraPlugins ?? []),
   ];
   let persistence: Persistence | null = null;
+  let eventBus: { dispose(): Promise<void> } | null = null;
   const services: ServiceBinding<any>[] = [
     bind(Tokens.Logger, () => logger),
     bind(Tokens.KernelSettings, () => ({ maxOutputBytes: config.maxOutputBytes, defaultMaxParallel: 10, aggregateWorkerThreshold: config.aggregateWorkerThreshold })),
@@ -68,6 +69,19 @@ export async function buildRuntime(config: WeftConfig, options: BuildRuntimeOpti
     const { openPersistence, persistenceBindings } = await import('../persistence/persistence');
     persistence = await openPersistence(db === undefined ? config : { ...config, databaseUrl: pg ? db : null }, logger, { sqliteFile });
     services.push(...persistenceBindings(persistence));
+    const pgUrl = pg ? db : db === undefined ? config.databaseUrl : null;
+    if (pgUrl) {
+      // several processes can share this database: their events reach each other's SSE streams
+      try {
+        const { PgNotifyEventBus } = await import('../events/pg-notify-event-bus');
+        const bus = await PgNotifyEventBus.connect({ connectionString: pgUrl, logger: logger.child({ component: 'events' }) });
+        eventBus = bus;
+        services.push(bind(Tokens.EventBus, () => bus));
+      } catch (err) {
+        await persistence.close();
+        throw err;
+      }
+    }
   }
   // the dispatcher first: the scheduler and the API send executions through it (inline or queued)
   services.push(executionDispatcherBinding(config), schedulerBinding(config));
@@ -75,6 +89,7 @@ export async function buildRuntime(config: WeftConfig, options: BuildRuntimeOpti
   try {
     kernel = Kernel.create({ plugins, services, overrides: options.overrides });
   } catch (err) {
+    await eventBus?.dispose();
     await persistence?.close();
     throw err;
   }
@@ -92,6 +107,7 @@ export async function buildRuntime(config: WeftConfig, options: BuildRuntimeOpti
       try {
         await kernel.stop();
       } finally {
+        await eventBus?.dispose();
         await persistence?.close();
       }
     },

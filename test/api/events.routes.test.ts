@@ -113,4 +113,29 @@ describe('API execution events (SSE)', () => {
       ],
     );
   });
+  describe('an execution that another process runs', () => {
+    let other: ApiHarness;
+    before(async () => {
+      other = await startApi({ sseHeartbeatMs: 40, sseStorePollMs: 50 });
+    });
+    after(() => other.close());
+
+    it('ends the stream from the store when no event of the end reaches this process', async () => {
+      const store = other.kernel.get(Tokens.ExecutionStore);
+      const wf = await other.createWorkflow(echoWorkflow('sse-elsewhere'));
+      // recorded as running by "another process": this one runs nothing and publishes nothing
+      const id = '0193aaaa-0000-7000-8000-00000000e1e1';
+      await store.startExecution({ id, workflowId: wf, workflowVersion: 1, trigger: 'api', inputs: {}, startedAt: new Date().toISOString() });
+      const reading = readSse(`${other.url}/api/v1/executions/${id}/events`, other.keys.viewer, { timeoutMs: 5_000 });
+      await new Promise((r) => setTimeout(r, 200));
+      await store.finishExecution(id, { status: 'succeeded', outputs: { done: true }, error: null, finishedAt: new Date().toISOString(), durationMs: 200 });
+      const r = await reading;
+      assert.ok(r.closedByServer, 'the stream ends once the store says the execution ended');
+      assert.deepEqual(r.events.map((e) => e.event), ['snapshot', 'snapshot', 'execution']);
+      assert.equal(r.events[0]!.data.status, 'running');
+      assert.deepEqual([r.events[1]!.data.status, r.events[1]!.data.outputs], ['succeeded', { done: true }]);
+      assert.equal(r.events[2]!.data.status, 'succeeded');
+      assert.equal(r.events[2]!.id, String(r.events[2]!.data.seq));
+    });
+  });
 });

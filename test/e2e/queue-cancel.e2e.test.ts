@@ -7,6 +7,7 @@ import { postgresUrlOrSkip, stopSharedPostgres } from '../support/postgres-serve
 import { loadConfig } from '../../runtime/config/weft-config';
 import { openPersistence } from '../../runtime/persistence/persistence';
 import { callApi, exitOf, startServe, startWeft, weftEnv } from '../support/weft-process';
+import { readSse } from '../api/support/sse-client';
 
 after(stopSharedPostgres);
 
@@ -99,6 +100,8 @@ describe('e2e: cancelling through the API of weft serve what a weft worker runs 
     const worker = await startWeft(['worker', '--concurrency', '2'], env, /weft worker started/);
     children.push(worker.child);
     const id: string = (await call('POST', `/api/v1/workflows/${workflowId}/execute`, {})).body.executionId;
+    // followed live through the API process, though the worker runs it (events cross on PostgreSQL)
+    const stream = readSse(`${url}/api/v1/executions/${id}/events`, ADMIN_KEY, { timeoutMs: 60_000 });
     await until(async () => ((await execution(id)).nodes.some((n) => n.nodeId === 'crunch' && n.status === 'running') ? true : undefined), 'the worker to run the slow node');
 
     const asked = Date.now();
@@ -115,6 +118,11 @@ describe('e2e: cancelling through the API of weft serve what a weft worker runs 
     assert.equal(doc.error!.message, 'stop the worker run');
     assert.deepEqual(doc.nodes.map((n) => [n.nodeId, n.status]), [['fetch', 'succeeded'], ['crunch', 'cancelled'], ['report', 'cancelled']]);
     assert.equal((await call('POST', `/api/v1/executions/${id}/cancel`)).status, 409);
+    const events = await stream;
+    assert.ok(events.closedByServer, 'the stream ends with the execution');
+    const seen = events.events.map((e) => (e.event === 'node' ? `${e.data.nodeId}:${e.data.status}` : `${e.event}:${e.data.status}`));
+    assert.ok(seen.includes('crunch:cancelled'), `the worker's node events reach the API's stream: ${seen.join(' ')}`);
+    assert.equal(seen[seen.length - 1], 'execution:cancelled', seen.join(' '));
 
     // the worker claimed the job of the execution cancelled while queued, and did not run it
     const p = await openPersistence(loadConfig({ DATABASE_URL: databaseUrl, WEFT_DATA_DIR: dir }), undefined, { heartbeatMs: 0 });

@@ -10,6 +10,7 @@ export interface HarnessOptions {
   maxBodyBytes?: number;
   trustProxy?: boolean;
   sseHeartbeatMs?: number;
+  sseStorePollMs?: number;
   plugins?: readonly WeftPlugin[];
   /** Replaces the in-memory stores (e.g. SQLite persistence bindings). */
   services?: readonly ServiceBinding<any>[];
@@ -73,6 +74,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
       trustProxy: options.trustProxy ?? false,
     },
     sseHeartbeatMs: options.sseHeartbeatMs,
+    sseStorePollMs: options.sseStorePollMs,
   });
   const server = await listenApp(weft, 0, '127.0.0.1');
   const request = async <T>(method: string, path: string, o: RequestOptions = {}): Promise<Response<T>> => {
