@@ -89,6 +89,8 @@ async function stream(deps: RouteDeps, ctx: ApiContext): Promise<void> {
     // An execution that another process runs or ends reaches this process's bus only through a
     // shared bus (PostgreSQL); without one, or while it is down, the store still says when it ends.
     poll = setInterval(() => {
+      // an execution this process runs publishes its end here: nothing to read
+      if (deps.executor.isActive(id)) return;
       deps.executions.getExecution(id).then(
         (latest) => {
           if (ended || !latest || !isTerminal(latest.status)) return;

@@ -120,6 +120,26 @@ describe('API execution events (SSE)', () => {
     });
     after(() => other.close());
 
+    it('does not read the store for an execution this process runs: its events say everything', async () => {
+      const store = other.kernel.get(Tokens.ExecutionStore);
+      const wf = await other.createWorkflow(sleepWorkflow(400, 'sse-local'));
+      const id: string = (await other.request('POST', `/api/v1/workflows/${wf}/execute`, { body: {} })).body.executionId;
+      const original = store.getExecution.bind(store);
+      let reads = 0;
+      store.getExecution = (executionId: string) => {
+        if (executionId === id) reads++;
+        return original(executionId);
+      };
+      try {
+        const r = await readSse(`${other.url}/api/v1/executions/${id}/events`, other.keys.viewer);
+        assert.ok(r.closedByServer);
+        assert.equal(r.events[r.events.length - 1]!.event, 'execution');
+        assert.equal(reads, 1, 'only the snapshot was read, though the stream stayed open through several poll intervals');
+      } finally {
+        store.getExecution = original;
+      }
+    });
+
     it('ends the stream from the store when no event of the end reaches this process', async () => {
       const store = other.kernel.get(Tokens.ExecutionStore);
       const wf = await other.createWorkflow(echoWorkflow('sse-elsewhere'));
