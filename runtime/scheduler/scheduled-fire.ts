@@ -4,6 +4,7 @@ import type { WorkflowRecord } from '../../core/store/workflow-store';
 import type { NodeExecutionRecord } from '../../core/model/execution-document';
 import type { Clock } from '../../core/services/clock';
 import type { Logger } from '../../core/services/logger';
+import type { EventBus } from '../../core/events/event-bus';
 import type { ExecutionDispatcher } from '../queue/execution-dispatcher';
 
 /** The idempotency key of a fire: `schedule:<workflowId>:<fire time, ISO 8601 UTC, ms precision>`. */
@@ -24,6 +25,8 @@ export interface ScheduledFireDeps {
   dispatcher: ExecutionDispatcher;
   clock: Clock;
   logger: Logger;
+  /** Where a skipped fire's end is published. */
+  events?: EventBus;
 }
 
 /** What became of one fire. */
@@ -117,6 +120,8 @@ export class ScheduledFireRunner {
     const nodes = record.definition.nodes.filter((n) => !fallbacks.has(n.id));
     await Promise.all(nodes.map((n) => store.nodeFinished(id, skippedNode(n.id))));
     await store.finishExecution(id, { status: 'skipped', outputs: null, error: null, finishedAt: now, durationMs: 0 });
+    // it never ran, so its end is its only event
+    this.deps.events?.publish({ kind: 'execution', status: 'skipped', executionId: id, workflowId: record.id, seq: 1, at: now });
     return id;
   }
 

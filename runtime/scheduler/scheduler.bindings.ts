@@ -21,6 +21,7 @@ export function schedulerBinding(config: WeftConfig): ServiceBinding<ScheduleSer
       logger: r.get(Tokens.Logger),
       config,
       dispatcher: optional(r, Tokens.ExecutionDispatcher),
+      events: r.get(Tokens.EventBus),
     });
   });
 }

@@ -7,6 +7,7 @@ import type { ExecutionStore } from '../../core/store/execution-store';
 import type { WorkflowExecutor } from '../../core/executor/workflow-executor';
 import type { Clock } from '../../core/services/clock';
 import type { Logger } from '../../core/services/logger';
+import type { EventBus } from '../../core/events/event-bus';
 import type { WeftConfig } from '../config/weft-config';
 import { InlineExecutionDispatcher, type ExecutionDispatcher } from '../queue/execution-dispatcher';
 import { CronMatchers, createFireTimeCalculator, type FireTimeCalculator } from './fire-time-calculator';
@@ -27,6 +28,8 @@ export interface WorkflowSchedulerDeps {
   timers?: SchedulerTimers;
   /** Where fires go; defaults to `executor` in this process (queue mode passes the pg-boss queue). */
   dispatcher?: ExecutionDispatcher;
+  /** Where a skipped fire's end is published (metrics and streams count it like any other end). */
+  events?: EventBus;
   /**
    * How often the scheduled workflows are re-read from the store (ms, 0 = never), so that a
    * process sees workflows created, changed or deleted through another `weft serve`. Default 30 s.
@@ -79,6 +82,7 @@ export class WorkflowScheduler implements ScheduleService {
       dispatcher: deps.dispatcher ?? new InlineExecutionDispatcher(deps.executor),
       clock: deps.clock,
       logger: this.log,
+      events: deps.events,
     });
   }
 

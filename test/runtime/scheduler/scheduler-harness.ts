@@ -76,6 +76,7 @@ export function harness(options: HarnessOptions = {}): Harness {
     config: { missedFires: options.missedFires ?? 'none', minIntervalMs: options.minIntervalMs ?? 1000 },
     timers: time.timers(options.name ?? 'default'),
     reconcileIntervalMs: 0,
+    events: kernel.get(Tokens.EventBus),
   });
   return {
     time,

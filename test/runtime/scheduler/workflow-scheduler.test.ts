@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { ValidationError } from '../../../core/errors/weft-error';
 import { fireTimes, harness, scheduled, until, type Harness } from './scheduler-harness';
+import { Tokens } from '../../../core/di/tokens';
 
 describe('WorkflowScheduler', () => {
   let h: Harness;
@@ -100,6 +101,8 @@ describe('WorkflowScheduler', () => {
   describe('overlap', () => {
     it('skip (the default): a fire while the previous scheduled run is running is recorded as skipped', async () => {
       h = harness();
+      const ends: string[] = [];
+      h.kernel.get(Tokens.EventBus).subscribe((e) => e.kind === 'execution' && e.status !== 'running' && ends.push(`${e.executionId}:${e.status}:${e.seq}`));
       const wf = await h.workflows.create(scheduled({ intervalMs: 1000 }, 'block'));
       await h.scheduler.start();
       await h.time.advance(1000);
@@ -110,6 +113,8 @@ describe('WorkflowScheduler', () => {
       assert.equal(items[1]!.idempotencyKey, `schedule:${wf.id}:2026-06-01T00:00:02.000Z`);
       const skipped = await h.executions.getExecution(items[1]!.id);
       assert.deepEqual(skipped!.nodes.map((n) => [n.nodeId, n.status]), [['a', 'skipped']]);
+      // its end is published like any other (metrics count it)
+      assert.deepEqual(ends, [`${items[1]!.id}:skipped:1`]);
       h.gate.open();
       await until(async () => (await h.history(wf.id))[0]!.status === 'succeeded', 'the first run to finish');
       await h.time.advance(1000);
