@@ -13,6 +13,8 @@ const MAX_PAYLOAD_BYTES = 7_900;
 const SHORT_MESSAGE = 1_000;
 const RECONNECT_MIN_MS = 250;
 const RECONNECT_MAX_MS = 10_000;
+/** Longest shutdown waits for queued notifications to go out. */
+const DISPOSE_GRACE_MS = 1_000;
 
 export interface PgNotifyEventBusOptions {
   connectionString: string;
@@ -80,10 +82,13 @@ export class PgNotifyEventBus implements EventBus {
     this.flush();
     this.closed = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    await this.sending;
     const client = this.client;
     this.client = null;
-    await client?.end().catch(() => undefined);
+    // what is queued gets a moment to go out; a connection that hangs must not hold up shutdown
+    let timer: NodeJS.Timeout | undefined;
+    const closing = this.sending.then(() => client?.end()).catch(() => undefined);
+    await Promise.race([closing, new Promise<void>((resolve) => (timer = setTimeout(resolve, DISPOSE_GRACE_MS)))]);
+    clearTimeout(timer);
   }
 
   private flush(): void {
