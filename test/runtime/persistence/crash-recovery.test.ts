@@ -6,6 +6,7 @@ import { makeTempDir, type TempDir } from '../../support/sqlite-temp';
 import { CRASH_NODES } from '../../support/crash-workflow-child';
 import { loadConfig } from '../../../runtime/config/weft-config';
 import { openPersistence } from '../../../runtime/persistence/persistence';
+import { waitFor } from '../../support/wait-for';
 
 const CHILD = join(__dirname, '..', '..', 'support', 'crash-workflow-child.js');
 
@@ -20,14 +21,6 @@ function startChild(args: string[]): { child: ChildProcess; lines: string[]; exi
     if (code) console.error(err);
   });
   return { child, lines, exited };
-}
-
-async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 15));
-  }
 }
 
 const logLines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
@@ -49,10 +42,10 @@ describe('crash recovery (SQLite, real processes)', function () {
     const log = join(tmp.dir, 'ran.log');
     const run = startChild(['run', dataDir, log]);
     running = run.child;
-    await until('the execution to start', () => run.lines.some((l) => l.startsWith('started ')));
+    await waitFor(() => run.lines.some((l) => l.startsWith('started ')), 'the execution to start');
     const id = run.lines.find((l) => l.startsWith('started '))!.slice('started '.length);
     // kill while n4 sleeps: n1..n3 done (logged and committed), n4 in flight
-    await until('three nodes to finish', () => logLines(log).length >= 3);
+    await waitFor(() => logLines(log).length >= 3, 'three nodes to finish');
     await new Promise((r) => setTimeout(r, 100));
     run.child.kill('SIGKILL');
     assert.equal(await run.exited, null, 'killed by a signal');
