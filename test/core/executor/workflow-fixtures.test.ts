@@ -82,6 +82,9 @@ describe('workflow fixtures (test/fixtures/workflows: each JSON workflow against
       }
       const doc = await handle.done;
       assert.deepEqual(mask(JSON.parse(JSON.stringify(doc))), fixture.expect);
+      // the run, and the context it holds, is let go once the execution has ended
+      assert.equal(kernel.executor.isActive(handle.executionId), false);
+      assert.equal(kernel.executor.whenDone(handle.executionId), null);
     });
   }
 });
