@@ -42,11 +42,21 @@ describe('crash recovery (SQLite, real processes)', function () {
     const log = join(tmp.dir, 'ran.log');
     const run = startChild(['run', dataDir, log]);
     running = run.child;
-    await waitFor(() => run.lines.some((l) => l.startsWith('started ')), 'the execution to start');
+    await waitFor(() => run.lines.some((l) => l.startsWith('started ')), 'the execution to start', { timeoutMs: 20_000 });
     const id = run.lines.find((l) => l.startsWith('started '))!.slice('started '.length);
     // kill while n4 sleeps: n1..n3 done (logged and committed), n4 in flight
-    await waitFor(() => logLines(log).length >= 3, 'three nodes to finish');
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => logLines(log).length >= 3, 'three nodes to finish', { timeoutMs: 20_000 });
+    // kill once the database holds n3's end (the record, not a guess at how long its commit takes);
+    // n4 starts as n3 ends and sleeps 300 ms, so the kill lands while it is in flight
+    const watch = await openPersistence(loadConfig({ WEFT_DATA_DIR: dataDir }), undefined, { heartbeatMs: 0 });
+    try {
+      await waitFor(async () => {
+        const nodes = (await watch.executionStore.getExecution(id))?.nodes ?? [];
+        return nodes.some((n) => n.nodeId === 'n3' && n.status === 'succeeded') || undefined;
+      }, 'n3 recorded succeeded', { timeoutMs: 20_000 });
+    } finally {
+      await watch.close();
+    }
     run.child.kill('SIGKILL');
     assert.equal(await run.exited, null, 'killed by a signal');
     const before = logLines(log);
