@@ -1,4 +1,4 @@
-import ivm from 'isolated-vm';
+import type ivm from 'isolated-vm';
 import { SandboxError } from '../../core/errors/weft-error';
 import type { Logger } from '../../core/services/logger';
 import { abortError } from './abort-error';

@@ -1,8 +1,8 @@
-import ivm from 'isolated-vm';
 import { SandboxError, WeftError } from '../../core/errors/weft-error';
 import type { Sandbox, SandboxLimits, SandboxRunRequest } from '../../core/services/sandbox';
 import { silentLogger, type Logger } from '../../core/services/logger';
 import { abortError } from './abort-error';
+import { loadIsolatedVm } from './isolated-vm-loader';
 import { IsolatePool, type IsolateFactory, type IsolatePoolStats, type IsolateSlot, type PreparedContext } from './isolate-pool';
 import { limitError, resolveLimits } from './sandbox-limits';
 import { decodeRunnerResult } from './sandbox-result';
@@ -53,6 +53,7 @@ export class IsolatedVmSandbox implements Sandbox {
     if (!Number.isInteger(options.poolSize) || options.poolSize < 1) {
       throw new SandboxError(`sandbox poolSize must be a positive integer, got ${String(options.poolSize)}`);
     }
+    const { ivm } = loadIsolatedVm();
     this.pool = new IsolatePool({
       size: options.poolSize,
       logger: this.logger,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import ivm from 'isolated-vm';
 import { IsolatedVmSandbox } from '../../../runtime/sandbox/isolated-vm-sandbox';
+import { loadIsolatedVm } from '../../../runtime/sandbox/isolated-vm-loader';
 import { sandboxBinding } from '../../../runtime/sandbox/sandbox.bindings';
 import { loadConfig } from '../../../runtime/config/weft-config';
 import { Tokens } from '../../../core/di/tokens';
@@ -173,7 +173,7 @@ describe('IsolatedVmSandbox', function () {
       logger,
       createIsolate: (options) => {
         handlers.push(options.onCatastrophicError!);
-        return new ivm.Isolate(options);
+        return new (loadIsolatedVm().ivm.Isolate)(options);
       },
     });
     try {
