@@ -11,7 +11,10 @@ import { Link, navigate, useLocation } from './router';
 import { SessionContext, type Session } from './session-context';
 
 // the graph libraries load only when an execution page opens: the first page stays small
-const ExecutionPage = lazy(() => import('./pages/execution-page'));
+const loadExecutionPage = () => import('./pages/execution-page');
+const ExecutionPage = lazy(loadExecutionPage);
+// opened on an execution page: fetch its chunk while the key is being checked
+if (/^\/ui\/executions\/[^/]+/.test(location.pathname)) void loadExecutionPage();
 
 export function App() {
   const [key, setKey] = useState<string | null>(() => loadKey());

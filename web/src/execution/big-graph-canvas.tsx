@@ -65,8 +65,9 @@ export function BigGraphCanvas({
   useEffect(() => {
     const c = canvas.current!;
     const dpr = window.devicePixelRatio || 1;
-    c.width = size.w * dpr;
-    c.height = size.h * dpr;
+    // assigning a canvas's size reallocates it even when unchanged: only on a real resize
+    if (c.width !== Math.round(size.w * dpr)) c.width = Math.round(size.w * dpr);
+    if (c.height !== Math.round(size.h * dpr)) c.height = Math.round(size.h * dpr);
     const g = c.getContext('2d')!;
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, size.w, size.h);

@@ -1,9 +1,9 @@
 import dagre from '@dagrejs/dagre';
-import { Background, Controls, Handle, MarkerType, MiniMap, Position, ReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
+import { Background, Controls, Handle, MarkerType, MiniMap, Position, ReactFlow, useReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { memo, useEffect, useMemo } from 'react';
+import { memo, useEffect, useMemo, useRef } from 'react';
 import type { NodeExecution } from '../api/types';
-import type { GraphModel } from './graph-model';
+import { rankLayout, type GraphModel } from './graph-model';
 
 const W = 176;
 const H = 48;
@@ -34,8 +34,46 @@ const WeftNode = memo(function WeftNode({ data }: NodeProps<Node<WeftNodeData>>)
 
 const nodeTypes = { weft: WeftNode };
 
-/** Left-to-right positions from dagre (Sugiyama layering, fewer crossings than plain ranks). */
+const MINIMAP_COLOUR: Record<string, string> = {
+  running: '#93c5fd',
+  waiting: '#d8b4fe',
+  retrying: '#fcd34d',
+  succeeded: '#86efac',
+  failed: '#fca5a5',
+  cancelled: '#fdba74',
+};
+
+/** Fits the graph again when its box changes size (the node panel opening or closing, a resized window). */
+function FitOnResize({ box }: { box: React.RefObject<HTMLDivElement | null> }) {
+  const flow = useReactFlow();
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    let first = true;
+    const ro = new ResizeObserver(() => {
+      if (first) return void (first = false);
+      void flow.fitView({ maxZoom: 1.2, duration: 150 });
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [flow, box]);
+  return null;
+}
+
+/**
+ * Dagre's layout (fewest crossings) costs about a second per few hundred nodes here, so above
+ * this many nodes the linear rank layout places them instead.
+ */
+const DAGRE_MAX_NODES = 100;
+
+/** Left-to-right positions: dagre for small graphs, the rank layout for larger ones. */
 function layout(model: GraphModel): Map<string, { x: number; y: number }> {
+  if (model.ids.length > DAGRE_MAX_NODES) {
+    const { rank, row } = rankLayout(model);
+    const out = new Map<string, { x: number; y: number }>();
+    for (const id of model.ids) out.set(id, { x: 16 + rank.get(id)! * (W + 56), y: 16 + row.get(id)! * (H + 16) });
+    return out;
+  }
   const g = new dagre.graphlib.Graph({ multigraph: false, compound: false });
   g.setGraph({ rankdir: 'LR', nodesep: 16, ranksep: 56, marginx: 16, marginy: 16 });
   g.setDefaultEdgeLabel(() => ({}));
@@ -68,7 +106,12 @@ export function DagView({
   onSelect: (id: string) => void;
   onDrawn?: () => void;
 }) {
-  const positions = useMemo(() => layout(model), [model]);
+  const positions = useMemo(() => {
+    performance.mark('weft:layout-start');
+    const p = layout(model);
+    performance.mark('weft:layout-end');
+    return p;
+  }, [model]);
   const edges = useMemo<Edge[]>(
     () =>
       model.edges.map((e, i) => ({
@@ -105,13 +148,14 @@ export function DagView({
     return node;
   });
   const big = model.ids.length > 150;
+  const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const f = requestAnimationFrame(() => requestAnimationFrame(() => onDrawn?.()));
     return () => cancelAnimationFrame(f);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [model]);
   return (
-    <div className="dag" data-testid="dag">
+    <div className="dag" data-testid="dag" ref={box}>
       <ReactFlow
         nodes={nodes}
         edges={edges}
@@ -130,7 +174,10 @@ export function DagView({
       >
         <Background gap={24} size={1} />
         <Controls showInteractive={false} />
-        {!big && <MiniMap pannable zoomable nodeClassName={(n) => `minimap-${(n.data as WeftNodeData).status}`} />}
+        {!big && <FitOnResize box={box} />}
+        {model.ids.length > 12 && (
+          <MiniMap pannable zoomable nodeColor={(n) => MINIMAP_COLOUR[(n.data as WeftNodeData).status] ?? '#e5e7eb'} />
+        )}
       </ReactFlow>
     </div>
   );

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { ExecutionDocument, NodeExecution } from '../api/types';
 import { formatDuration } from '../components/format';
 import { VirtualList } from '../components/virtual-list';
@@ -14,11 +14,15 @@ export function Timeline({ doc, onSelect, selected }: { doc: ExecutionDocument; 
     const t = setInterval(() => setNow(Date.now()), 500);
     return () => clearInterval(t);
   }, [running]);
-  const started = doc.nodes.filter((n) => n.startedAt).sort((a, b) => Date.parse(a.startedAt!) - Date.parse(b.startedAt!));
+  const started = useMemo(
+    () => doc.nodes.filter((n) => n.startedAt).sort((a, b) => Date.parse(a.startedAt!) - Date.parse(b.startedAt!)),
+    [doc.nodes],
+  );
+  const end = (n: NodeExecution) => (n.finishedAt ? Date.parse(n.finishedAt) : now);
+  const lastEnd = useMemo(() => started.reduce((m, n) => Math.max(m, n.finishedAt ? Date.parse(n.finishedAt) : 0), 0), [started]);
   if (!started.length) return <p className="muted">No node has started yet.</p>;
   const t0 = Math.min(Date.parse(doc.startedAt ?? started[0]!.startedAt!), Date.parse(started[0]!.startedAt!));
-  const end = (n: NodeExecution) => (n.finishedAt ? Date.parse(n.finishedAt) : now);
-  const t1 = Math.max(t0 + 1, doc.finishedAt ? Date.parse(doc.finishedAt) : now, ...started.slice(0, 5000).map(end));
+  const t1 = Math.max(t0 + 1, doc.finishedAt ? Date.parse(doc.finishedAt) : now, lastEnd, running ? now : 0);
   const span = t1 - t0;
   const pct = (t: number) => `${(((t - t0) / span) * 100).toFixed(3)}%`;
   return (

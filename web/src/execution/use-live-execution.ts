@@ -72,7 +72,9 @@ export function useLiveExecution(id: string) {
 
     (async () => {
       try {
+        performance.mark('weft:doc-start');
         publish(await api.execution(id, ctrl.signal));
+        performance.mark('weft:doc-end');
       } catch (err) {
         if (!ctrl.signal.aborted) setError(err);
         return;

@@ -5,6 +5,7 @@ import { ErrorBanner } from '../components/error-banner';
 import { elapsed, formatDuration, formatTime } from '../components/format';
 import { StatusBadge } from '../components/status-badge';
 import { useAsync } from '../components/use-async';
+import { useWorkflowNames } from '../components/use-workflow-names';
 import { Link } from '../router';
 import { useSession } from '../session-context';
 import { Pager } from './workflows-page';
@@ -34,6 +35,7 @@ export function ExecutionList({ workflowId, refreshKey = 0 }: { workflowId?: str
   };
   const key = JSON.stringify(query);
   const { data, error, loading, reload } = useAsync((signal) => api.executions(query, signal), [key, refreshKey]);
+  const names = useWorkflowNames(api, workflowId ? [] : (data?.items ?? []).map((e) => e.workflowId));
   const running = !!data?.items.some((e) => !isTerminal(e.status));
   useEffect(() => {
     if (!data) return;
@@ -102,7 +104,9 @@ export function ExecutionList({ workflowId, refreshKey = 0 }: { workflowId?: str
               </td>
               {!workflowId && (
                 <td>
-                  <Link to={`/workflows/${encodeURIComponent(e.workflowId)}`}>{e.workflowId}</Link> <span className="muted small">v{e.workflowVersion}</span>
+                  <Link to={`/workflows/${encodeURIComponent(e.workflowId)}`} title={e.workflowId}>
+                    {names.get(e.workflowId) ?? e.workflowId}
+                  </Link> <span className="muted small">v{e.workflowVersion}</span>
                 </td>
               )}
               <td>
