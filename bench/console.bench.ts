@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -9,7 +9,7 @@ import { CONSOLE_DIR } from '../api/console/console.middleware';
 import { listenApp } from '../api/listen-app';
 import { loadConfig } from '../runtime/config/weft-config';
 import { buildRuntime } from '../runtime/composition/build-runtime';
-import { chromiumAvailable, CHROMIUM, launchConsoleBrowser } from '../test/support/console-browser';
+import { chromiumAvailable, CHROMIUM, launchConsoleBrowser, SCREENSHOT_DIR } from '../test/support/console-browser';
 import { fmt, median, report } from './bench-stats';
 
 // evaluated in the page (this project's tsconfig has no DOM lib)
@@ -94,6 +94,10 @@ export async function run(): Promise<void> {
           console.log(`  (first run, ms since navigation: ${marks.map(([k, v]) => `${k.replace('weft:', '')} ${v}`).join(', ')}, drawn ${Math.round(drawn[0]!)})`);
         }
         clicks.push(await clickToPanel(page, n));
+        if (i === 0) {
+          mkdirSync(SCREENSHOT_DIR, { recursive: true });
+          await page.screenshot({ path: path.join(SCREENSHOT_DIR, `execution-${n}-nodes.png`) });
+        }
         loopDelays.push(await maxLoopDelay(page));
         await page.close();
       }
