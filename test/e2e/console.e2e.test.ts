@@ -186,6 +186,24 @@ describe('web console (headless chromium, weft serve)', function () {
     await page.close();
   });
 
+  it('shows the problems of a refused definition at their paths (admin edit)', async () => {
+    const page = await browser.context.newPage();
+    await signIn(page, serve.url, ADMIN_KEY, `/ui/workflows/${wf['flaky']}`);
+    await page.getByRole('button', { name: 'Edit definition' }).click();
+    const editor = page.getByLabel('Definition JSON');
+    const broken = (await editor.inputValue()).replace('"id": "after"', '"id": "start"');
+    await editor.fill(broken);
+    await page.getByRole('button', { name: 'Save as new version' }).click();
+    const banner = page.getByRole('alert').filter({ hasText: 'The definition was refused' });
+    await banner.waitFor();
+    const paths = await banner.locator('.problem-path').allInnerTexts();
+    assert.ok(paths.some((p) => /nodes\[2\]/.test(p)), `problems at: ${paths.join(', ')}`);
+    assert.doesNotMatch(await banner.innerText(), /\{\s*"error"/, 'a sentence, not raw JSON');
+    const still = await callApi(serve.url, ADMIN_KEY, 'GET', `/api/v1/workflows/${wf['flaky']}`);
+    assert.equal(still.body.version, 1);
+    await page.close();
+  });
+
   it('cancels a running execution from the console', async () => {
     const started = await callApi(serve.url, operatorKey, 'POST', `/api/v1/workflows/${wf['long-sleep']}/execute`, {});
     const page = await browser.context.newPage();
