@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,6 +8,23 @@ import { exitOf, startServe, weftEnv, WEFT_BIN } from '../support/weft-process';
 const ADMIN_KEY = 'e2e-admin-key-0123456789abcdef';
 /** A serve process's env: its data directory and the given settings, nothing inherited. */
 const serveEnv = (dataDir: string, extra: Record<string, string> = {}) => weftEnv({ WEFT_DATA_DIR: dataDir, ...extra });
+
+/**
+ * Runs a weft command without blocking this process: a spawnSync that outlasts the server's 5 s
+ * keep-alive stops undici from retiring its idle socket in time, and the next request then
+ * meets a socket the server already closed ("other side closed") on a slow machine.
+ */
+function weftCommand(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--no-node-snapshot', WEFT_BIN, ...args], { env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
 
 describe('e2e: weft serve', function () {
   this.timeout(60_000);
@@ -60,16 +77,13 @@ describe('e2e: weft serve', function () {
     assert.equal((await call('GET', `/api/v1/executions/${run.body.id}`)).body.nodes.length, 2);
 
     // a key made with the CLI against the same database works, with its role
-    const made = spawnSync(process.execPath, ['--no-node-snapshot', WEFT_BIN, 'keys', 'create', '--role', 'viewer', '--name', 'ci'], {
-      env: serveEnv(dir),
-      encoding: 'utf8',
-    });
+    const made = await weftCommand(['keys', 'create', '--role', 'viewer', '--name', 'ci'], serveEnv(dir));
     assert.equal(made.status, 0, made.stderr);
     const viewerKey = made.stdout.trim();
     assert.match(viewerKey, /^weft_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/, 'stdout is only the key');
     assert.equal((await call('GET', `/api/v1/executions/${run.body.id}`, undefined, viewerKey)).status, 200);
     assert.equal((await call('POST', `/api/v1/workflows/${created.body.id}/execute`, {}, viewerKey)).status, 403);
-    const badRole = spawnSync(process.execPath, ['--no-node-snapshot', WEFT_BIN, 'keys', 'create', '--role', 'root'], { env: serveEnv(dir), encoding: 'utf8' });
+    const badRole = await weftCommand(['keys', 'create', '--role', 'root'], serveEnv(dir));
     assert.notEqual(badRole.status, 0);
     assert.equal(badRole.stdout, '');
 
