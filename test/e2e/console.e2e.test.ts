@@ -143,23 +143,23 @@ describe('web console (headless chromium, weft serve)', function () {
     await signIn(page, serve.url, operatorKey, `/ui/workflows/${wf['sleepy-chain']}`);
     await page.getByRole('button', { name: 'Run' }).click();
     const inputs = page.getByLabel(/Inputs/);
-    await inputs.fill('{ "ms": 1200 }');
+    await inputs.fill('{ "ms": 2500 }');
     await page.getByRole('dialog').getByRole('button', { name: 'Run' }).click();
     await page.waitForURL(/\/ui\/executions\/[0-9a-f-]+$/);
     await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
-    // each node is seen running, then succeeded: the page moves with the run
-    await nodeAt(page, 'a').and(page.locator('[data-status="running"]')).waitFor({ timeout: 15_000 });
-    assert.equal(await nodeAt(page, 'c').getAttribute('data-status'), 'pending');
-    await nodeAt(page, 'b').and(page.locator('[data-status="running"]')).waitFor({ timeout: 15_000 });
+    // `b` starts 2.5 s after the run does, so the page (however slow the machine) is up by then:
+    // it must see `b` running with `c` still pending, then both end, without a reload
+    await nodeAt(page, 'b').and(page.locator('[data-status="running"]')).waitFor({ timeout: 30_000 });
     assert.equal(await nodeAt(page, 'a').getAttribute('data-status'), 'succeeded');
-    await nodeAt(page, 'c').and(page.locator('[data-status="succeeded"]')).waitFor({ timeout: 15_000 });
+    assert.equal(await nodeAt(page, 'c').getAttribute('data-status'), 'pending');
+    await nodeAt(page, 'c').and(page.locator('[data-status="succeeded"]')).waitFor({ timeout: 30_000 });
     await page.locator('.page-head [data-status="succeeded"]').waitFor();
     assert.equal(await nodeAt(page, 'b').getAttribute('aria-label'), 'b: succeeded', 'status word as accessible label');
     assert.equal(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload), true, 'no reload happened');
     const executionId = page.url().split('/').pop()!;
     const doc = await callApi(serve.url, ADMIN_KEY, 'GET', `/api/v1/executions/${executionId}`);
     assert.equal(doc.body.status, 'succeeded');
-    assert.deepEqual(doc.body.inputs, { ms: 1200 });
+    assert.deepEqual(doc.body.inputs, { ms: 2500 });
     await page.locator('.timeline-row').first().waitFor();
     await nodeAt(page, 'b').click();
     await page.getByRole('complementary', { name: 'Node b' }).getByText('"b"').waitFor();
