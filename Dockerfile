@@ -15,6 +15,7 @@ COPY runtime ./runtime
 COPY api ./api
 COPY plugins ./plugins
 COPY bin ./bin
+COPY web ./web
 # npm ci builds the native addons and runs `prepare` (tsc → dist/); then drop the dev dependencies
 RUN npm ci && npm prune --omit=dev
 

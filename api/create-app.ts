@@ -19,6 +19,8 @@ import { rateLimitMiddleware } from './middleware/rate-limit.middleware';
 import { requestLogMiddleware } from './middleware/request-log.middleware';
 import { RequestValidators } from './middleware/validate.middleware';
 import { buildOpenApiDocument, type DocumentedRoute } from './openapi/openapi-document';
+import { consoleMiddleware } from './console/console.middleware';
+import { authRoutes } from './routes/auth.routes';
 import { eventRoutes } from './routes/events.routes';
 import { executionRoutes } from './routes/executions.routes';
 import { createStreamRegistry, type RouteDeps } from './routes/route-deps';
@@ -32,7 +34,9 @@ import { workflowRoutes } from './routes/workflows.routes';
 export interface CreateAppOptions {
   /** The kernel (or any resolver) with the stores, executor, event bus and, optionally, the scheduler bound. */
   kernel: Resolver;
-  config: Pick<WeftConfig, 'maxBodyBytes' | 'rateLimitPerMinute' | 'trustProxy'>;
+  config: Pick<WeftConfig, 'maxBodyBytes' | 'rateLimitPerMinute' | 'trustProxy'> & Partial<Pick<WeftConfig, 'console'>>;
+  /** Where the built console is (default: `dist/web`); tests point it elsewhere. */
+  consoleDir?: string;
   /** Defaults to the kernel's logger. */
   logger?: Logger;
   /** SSE heartbeat interval (default 15 s; tests shorten it). */
@@ -92,7 +96,7 @@ export function createApp(options: CreateAppOptions): WeftApp {
   const router = new Router<ApiState>();
   const validators = new RequestValidators();
   const routes: DocumentedRoute[] = [];
-  for (const spec of [...systemRoutes(deps), ...workflowRoutes(deps), ...executionRoutes(deps), ...eventRoutes(deps)]) {
+  for (const spec of [...systemRoutes(deps), ...authRoutes(), ...workflowRoutes(deps), ...executionRoutes(deps), ...eventRoutes(deps)]) {
     const role = ROUTE_PERMISSIONS[permissionKey(spec.method, spec.path)];
     if (!role) throw new ConfigurationError(`route ${spec.method} ${spec.path} has no role in ROUTE_PERMISSIONS`);
     router.register(spec.path, [spec.method], [
@@ -112,6 +116,8 @@ export function createApp(options: CreateAppOptions): WeftApp {
   app.silent = true; // errors are logged by the error middleware, with the request id
   app.use(requestLogMiddleware(logger, metrics));
   app.use(errorMiddleware());
+  // the console's files are public and need no key lookup or API rate limit
+  if (config.console !== false) app.use(consoleMiddleware(options.consoleDir));
   app.use(authenticate(keys));
   app.use(rateLimitMiddleware(config.rateLimitPerMinute));
   app.use(router.routes() as never);

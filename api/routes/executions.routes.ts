@@ -4,11 +4,14 @@ import {
   ValidationError,
   type ExecutionDocument,
   type ExecutionStatus,
+  type ExecutionTrigger,
 } from '../../core/index';
 import { IdParamsSchema } from '../schemas/common.schema';
 import {
+  AllExecutionsQuerySchema,
   CancelAcceptedSchema,
   EXECUTION_STATUSES,
+  EXECUTION_TRIGGERS,
   ExecutionDocumentSchema,
   ExecutionListQuerySchema,
   ExecutionPageSchema,
@@ -49,7 +52,17 @@ export function executionRoutes(deps: RouteDeps): RouteSpec[] {
       params: IdParamsSchema,
       query: ExecutionListQuerySchema,
       responses: { 200: { description: 'a page of executions', schema: ExecutionPageSchema } },
-      handler: (ctx) => list(deps, ctx),
+      handler: (ctx) => list(deps, ctx, ctx.state.params.id),
+    },
+    {
+      method: 'GET',
+      path: `${API_PREFIX}/executions`,
+      operationId: 'listExecutions',
+      summary: 'Executions of every workflow, newest first (filters on status, trigger and start time, keyset pagination; no node outputs)',
+      tag: 'executions',
+      query: AllExecutionsQuerySchema,
+      responses: { 200: { description: 'a page of executions', schema: ExecutionPageSchema } },
+      handler: (ctx) => list(deps, ctx, undefined),
     },
     {
       method: 'GET',
@@ -132,18 +145,11 @@ function waitForClient(deps: RouteDeps, ctx: ApiContext, executionId: string): P
   return waitForFinish(executionId, deps, gone.signal).finally(() => ctx.req.removeListener('close', onClose));
 }
 
-async function list(deps: RouteDeps, ctx: ApiContext): Promise<void> {
+/** Lists one workflow's executions (`workflowId`) or every workflow's. */
+async function list(deps: RouteDeps, ctx: ApiContext, workflowId: string | undefined): Promise<void> {
   const q: Record<string, string | undefined> = ctx.state.query;
-  let status: ExecutionStatus[] | undefined;
-  if (q.status !== undefined) {
-    const parts = [...new Set(q.status.split(','))];
-    const unknown = parts.filter((s) => !(EXECUTION_STATUSES as readonly string[]).includes(s));
-    if (unknown.length) {
-      const message = `unknown status ${unknown.map((s) => `"${s}"`).join(', ')}; expected ${EXECUTION_STATUSES.join(', ')}`;
-      throw new ValidationError(message, { details: [{ path: 'query.status', message }] });
-    }
-    status = parts as ExecutionStatus[];
-  }
+  const status = allowlisted(q.status, EXECUTION_STATUSES, 'status') as ExecutionStatus[] | undefined;
+  const trigger = allowlisted(q.trigger, EXECUTION_TRIGGERS, 'trigger') as ExecutionTrigger[] | undefined;
   // normalised to UTC so stores can compare them with the ISO strings they keep
   const from = q.from !== undefined ? new Date(q.from).toISOString() : undefined;
   const to = q.to !== undefined ? new Date(q.to).toISOString() : undefined;
@@ -153,14 +159,27 @@ async function list(deps: RouteDeps, ctx: ApiContext): Promise<void> {
   ctx.body = await cursorErrors(
     q.cursor,
     deps.executions.listExecutions({
-      workflowId: ctx.state.params.id,
+      workflowId,
       status,
+      trigger,
       from,
       to,
       limit: pageSize(q.limit),
       cursor: q.cursor,
     }),
   );
+}
+
+/** A comma-separated query value checked against its allowlist (400 at `query.<field>` naming the unknown values). */
+function allowlisted(raw: string | undefined, allowed: readonly string[], field: string): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const parts = [...new Set(raw.split(','))];
+  const unknown = parts.filter((s) => !allowed.includes(s));
+  if (unknown.length) {
+    const message = `unknown ${field} ${unknown.map((s) => `"${s}"`).join(', ')}; expected ${allowed.join(', ')}`;
+    throw new ValidationError(message, { details: [{ path: `query.${field}`, message }] });
+  }
+  return parts;
 }
 
 async function cancel(deps: RouteDeps, ctx: ApiContext): Promise<void> {

@@ -1,6 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { CursorQuery, LimitQuery } from './common.schema';
 
+// hoisted: the summary schema below lists them too
+const EXECUTION_TRIGGERS_LIST = ['manual', 'api', 'schedule', 'webhook', 'rerun', 'workflow'] as const;
+
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 const ErrorRecordSchema = Type.Object(
@@ -31,7 +34,7 @@ const ExecutionSummaryProps = {
   workflowId: Type.String(),
   workflowVersion: Type.Integer(),
   status: Type.String({ enum: [...EXECUTION_STATUSES] }),
-  trigger: Type.String({ enum: ['manual', 'api', 'schedule'] }),
+  trigger: Type.String({ enum: [...EXECUTION_TRIGGERS_LIST] }),
   inputs: Type.Record(Type.String(), Type.Unknown()),
   outputs: Nullable(Type.Record(Type.String(), Type.Unknown())),
   error: Nullable(ErrorRecordSchema),
@@ -65,6 +68,20 @@ export const ExecutionListQuerySchema = Type.Object(
     to: Type.Optional(Type.String({ format: 'date-time', description: 'exclusive upper bound on startedAt' })),
     limit: Type.Optional(LimitQuery),
     cursor: Type.Optional(CursorQuery),
+  },
+  { additionalProperties: false },
+);
+
+/** Every trigger DESIGN.md names. */
+export const EXECUTION_TRIGGERS = EXECUTION_TRIGGERS_LIST;
+
+/** `GET /executions` query: the per-workflow filters plus the trigger. */
+export const AllExecutionsQuerySchema = Type.Object(
+  {
+    ...ExecutionListQuerySchema.properties,
+    trigger: Type.Optional(
+      Type.String({ maxLength: 200, pattern: '^[a-z_]+(,[a-z_]+)*$', description: `comma-separated: ${EXECUTION_TRIGGERS.join(', ')}` }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -23,8 +23,11 @@ export interface ExecutionStartRecord {
 }
 
 export interface ExecutionListQuery {
-  workflowId: string;
+  /** One workflow's executions; absent: every workflow's (the console's run list). */
+  workflowId?: string;
   status?: ExecutionStatus[];
+  /** Only executions started by one of these triggers. */
+  trigger?: ExecutionTrigger[];
   /** ISO 8601, inclusive lower bound on `startedAt`. */
   from?: string;
   /** ISO 8601, exclusive upper bound on `startedAt`. */

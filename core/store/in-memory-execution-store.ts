@@ -129,8 +129,9 @@ export class InMemoryExecutionStore implements ExecutionStore {
       .map((e) => e.doc)
       .filter(
         (d) =>
-          d.workflowId === q.workflowId &&
+          (q.workflowId === undefined || d.workflowId === q.workflowId) &&
           (!q.status || q.status.includes(d.status)) &&
+          (!q.trigger || q.trigger.includes(d.trigger)) &&
           (!q.from || (d.startedAt ?? '') >= q.from) &&
           (!q.to || (d.startedAt ?? '') < q.to) &&
           (!q.cursor || d.id < q.cursor),

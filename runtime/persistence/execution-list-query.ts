@@ -1,6 +1,6 @@
 import type { CursorCodec } from '../../core/store/cursor-codec';
 import { ValidationError } from '../../core/errors/weft-error';
-import type { ExecutionStatus } from '../../core/model/execution-document';
+import type { ExecutionStatus, ExecutionTrigger } from '../../core/model/execution-document';
 import type { ExecutionListQuery } from '../../core/store/execution-store';
 
 /** Every execution status (the allowlist filters are checked against). */
@@ -14,12 +14,17 @@ export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
   'skipped',
 ];
 
+/** Every trigger DESIGN.md names (the allowlist the trigger filter is checked against). */
+export const EXECUTION_TRIGGERS: readonly ExecutionTrigger[] = ['manual', 'api', 'schedule', 'webhook', 'rerun', 'workflow'] as ExecutionTrigger[];
+
 export const MAX_LIST_LIMIT = 200;
 
 /** A list query after validation: only allowlisted values, numbers and a verified cursor id. */
 export interface CheckedListQuery {
-  workflowId: string;
+  /** null: every workflow's executions. */
+  workflowId: string | null;
   status: ExecutionStatus[] | null;
+  trigger: ExecutionTrigger[] | null;
   fromMs: number | null;
   toMs: number | null;
   limit: number;
@@ -54,7 +59,7 @@ export function parseIsoDate(value: unknown, field: string): number {
 
 /** Validates a list query against allowlists (status enum, ISO dates, limit 1..200, signed cursor). */
 export function checkListQuery(q: ExecutionListQuery, cursors: CursorCodec): CheckedListQuery {
-  if (typeof q.workflowId !== 'string' || q.workflowId.length === 0 || q.workflowId.length > 200) {
+  if (q.workflowId !== undefined && (typeof q.workflowId !== 'string' || q.workflowId.length === 0 || q.workflowId.length > 200)) {
     throw new ValidationError('workflowId must be a non-empty string', { details: [{ path: 'workflowId', message: 'invalid' }] });
   }
   if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > MAX_LIST_LIMIT) {
@@ -62,29 +67,36 @@ export function checkListQuery(q: ExecutionListQuery, cursors: CursorCodec): Che
       details: [{ path: 'limit', message: `not an integer in 1..${MAX_LIST_LIMIT}` }],
     });
   }
-  let status: ExecutionStatus[] | null = null;
-  if (q.status !== undefined) {
-    if (!Array.isArray(q.status) || q.status.length > EXECUTION_STATUSES.length) {
-      throw new ValidationError('status must be a list of execution statuses', { details: [{ path: 'status', message: 'not a list' }] });
-    }
-    for (const s of q.status) {
-      if (!EXECUTION_STATUSES.includes(s)) {
-        throw new ValidationError(`unknown status "${String(s).slice(0, 50)}"; expected one of ${EXECUTION_STATUSES.join(', ')}`, {
-          details: [{ path: 'status', message: 'unknown status' }],
-        });
-      }
-    }
-    status = [...new Set(q.status)].sort();
-    if (!status.length) status = null;
-  }
+  const status = checkedList(q.status, EXECUTION_STATUSES, 'status');
+  const trigger = checkedList(q.trigger, EXECUTION_TRIGGERS, 'trigger');
   const fromMs = q.from === undefined ? null : parseIsoDate(q.from, 'from');
   const toMs = q.to === undefined ? null : parseIsoDate(q.to, 'to');
   if (fromMs !== null && toMs !== null && fromMs > toMs) {
     throw new ValidationError('from must not be after to', { details: [{ path: 'from', message: 'after to' }] });
   }
-  const scope = JSON.stringify([q.workflowId, status, fromMs, toMs]);
+  const workflowId = q.workflowId ?? null;
+  // a cursor is bound to its filters; the trigger joins the scope only when given, so cursors
+  // issued before the filter existed stay valid
+  const scope = JSON.stringify(trigger ? [workflowId, status, fromMs, toMs, trigger] : [workflowId, status, fromMs, toMs]);
   const byTime = fromMs !== null || toMs !== null;
   const after = q.cursor === undefined || q.cursor === null ? null : cursors.decodePosition(q.cursor, scope);
   if (after && byTime !== (after.t !== null)) throw new ValidationError('invalid cursor: not issued for this query', { details: [{ path: 'cursor', message: 'wrong kind' }] });
-  return { workflowId: q.workflowId, status, fromMs, toMs, limit: q.limit, after, byTime, scope };
+  return { workflowId, status, trigger, fromMs, toMs, limit: q.limit, after, byTime, scope };
+}
+
+/** A filter list checked against its allowlist, deduplicated and sorted (null when absent or empty). */
+function checkedList<T extends string>(values: T[] | undefined, allowed: readonly T[], field: string): T[] | null {
+  if (values === undefined) return null;
+  if (!Array.isArray(values) || values.length > allowed.length) {
+    throw new ValidationError(`${field} must be a list of: ${allowed.join(', ')}`, { details: [{ path: field, message: 'not a list' }] });
+  }
+  for (const v of values) {
+    if (!allowed.includes(v)) {
+      throw new ValidationError(`unknown ${field} "${String(v).slice(0, 50)}"; expected one of ${allowed.join(', ')}`, {
+        details: [{ path: field, message: `unknown ${field}` }],
+      });
+    }
+  }
+  const out = [...new Set(values)].sort();
+  return out.length ? out : null;
 }

@@ -229,8 +229,10 @@ export class SqlExecutionStore implements ExecutionStore {
 
   async listExecutions(query: ExecutionListQuery): Promise<ExecutionPage> {
     const q = checkListQuery(query, this.cursors);
-    const qb = this.knex('workflow_execution').select(SUMMARY_COLUMNS).where('workflow_id', q.workflowId);
+    const qb = this.knex('workflow_execution').select(SUMMARY_COLUMNS);
+    if (q.workflowId !== null) qb.where('workflow_id', q.workflowId);
     if (q.status) qb.whereIn('status', q.status);
+    if (q.trigger) qb.whereIn('triggered_by', q.trigger);
     if (q.fromMs !== null) qb.where('started_at', '>=', q.fromMs);
     if (q.toMs !== null) qb.where('started_at', '<', q.toMs);
     if (q.byTime) {

@@ -38,6 +38,8 @@ describe('API route-by-role matrix', () => {
       'GET /api/v1/workflows/:id/executions',
       'GET /api/v1/workflows/:id/schedule',
       'GET /api/v1/executions/:id/events',
+      'GET /api/v1/executions',
+      'GET /api/v1/auth/me',
       'GET /api/v1/healthz',
       'GET /healthz',
       'GET /api/v1/metrics',

@@ -17,6 +17,9 @@ export interface HarnessOptions {
   overrides?: readonly ServiceBinding<any>[];
   /** A kernel built elsewhere (the caller stops it). */
   kernel?: Kernel;
+  /** `WEFT_CONSOLE` (default on) and where the built console is. */
+  console?: boolean;
+  consoleDir?: string;
 }
 
 export interface Response<T = any> {
@@ -72,7 +75,9 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
       maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
       rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
       trustProxy: options.trustProxy ?? false,
+      console: options.console,
     },
+    consoleDir: options.consoleDir,
     sseHeartbeatMs: options.sseHeartbeatMs,
     sseStorePollMs: options.sseStorePollMs,
   });

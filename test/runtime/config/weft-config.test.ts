@@ -38,6 +38,13 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ WEFT_PORT: '70000' }), /WEFT_PORT/);
   });
 
+  it('WEFT_CONSOLE: on by default, false/0 turn the console off, anything else stops the start', () => {
+    assert.equal(loadConfig({}).console, true);
+    assert.equal(loadConfig({ WEFT_CONSOLE: 'false' }).console, false);
+    assert.equal(loadConfig({ WEFT_CONSOLE: '0' }).console, false);
+    assert.throws(() => loadConfig({ WEFT_CONSOLE: 'off' }), /WEFT_CONSOLE: "off" is not a valid bool/);
+  });
+
   it('reads the WEFT_CONFIG file; the environment wins; unknown file keys are refused', () => {
     const tmp = makeTempDir();
     try {

@@ -1,0 +1,200 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { isTerminal, type NodeExecution, type WorkflowDefinition } from '../api/types';
+import { ErrorBanner } from '../components/error-banner';
+import { elapsed, formatDuration, formatTime } from '../components/format';
+import { JsonTree } from '../components/json-tree';
+import { StatusBadge } from '../components/status-badge';
+import { BigGraphCanvas } from '../execution/big-graph-canvas';
+import { DagView } from '../execution/dag-view';
+import { buildGraph } from '../execution/graph-model';
+import { NodeList } from '../execution/node-list';
+import { NodePanel } from '../execution/node-panel';
+import { Timeline } from '../execution/timeline';
+import { useLiveExecution } from '../execution/use-live-execution';
+import { Link } from '../router';
+import { useSession } from '../session-context';
+
+/**
+ * Above this many nodes the graph is drawn on one canvas instead of as React Flow nodes (a DOM
+ * subtree each): React Flow took seconds to mount a 1,000-node graph here, the canvas draws
+ * 10,000 in a fraction of that.
+ */
+export const CANVAS_THRESHOLD = 300;
+
+/** One execution: header and actions, the live DAG, the timeline and the node panel. */
+export default function ExecutionPage({ id }: { id: string }) {
+  const { api, canOperate } = useSession();
+  const { doc, error, live, refresh } = useLiveExecution(id);
+  const [definition, setDefinition] = useState<WorkflowDefinition | null | undefined>(undefined);
+  const [currentVersion, setCurrentVersion] = useState<number | null>(null);
+  const [workflowName, setWorkflowName] = useState<string | null>(null);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [cancelling, setCancelling] = useState(false);
+  const workflowId = doc?.workflowId;
+
+  useEffect(() => {
+    if (!workflowId) return;
+    let live = true;
+    // the current definition gives the edges; a deleted workflow still shows its nodes, unconnected
+    api.workflow(workflowId).then(
+      (w) => {
+        performance.mark('weft:definition-end');
+        if (!live) return;
+        setDefinition(w.definition);
+        setCurrentVersion(w.version);
+        setWorkflowName(w.name);
+      },
+      () => live && setDefinition(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, workflowId]);
+
+  const nodeIds = doc?.nodes.map((n) => n.nodeId).join('\u0000');
+  const model = useMemo(() => (doc && definition !== undefined ? buildGraph(doc, definition) : null), [definition, nodeIds]); // eslint-disable-line react-hooks/exhaustive-deps
+  const byId = useMemo(() => new Map<string, NodeExecution>((doc?.nodes ?? []).map((n) => [n.nodeId, n])), [doc]);
+  const counts = useMemo(() => {
+    const c = new Map<string, number>();
+    for (const n of doc?.nodes ?? []) c.set(n.status, (c.get(n.status) ?? 0) + 1);
+    return [...c.entries()];
+  }, [doc]);
+  const onDrawn = useCallback(() => document.body.setAttribute('data-graph-drawn', String(performance.now())), []);
+  const select = useCallback(
+    (nodeId: string) => {
+      setSelected(nodeId);
+      // outputs are not in the events: read the document again for a node that already ended
+      if (doc && !isTerminal(doc.status)) refresh();
+    },
+    [doc, refresh],
+  );
+
+  if (error && !doc) {
+    return (
+      <main className="page">
+        <p>
+          <Link to="/executions">← Executions</Link>
+        </p>
+        <ErrorBanner error={error} title={`Could not read execution ${id}`} />
+      </main>
+    );
+  }
+  if (!doc) return <main className="page muted">Loading…</main>;
+
+  async function cancel() {
+    setActionError(null);
+    setCancelling(true);
+    try {
+      await api.cancel(id);
+    } catch (err) {
+      setActionError(err);
+    } finally {
+      setCancelling(false);
+    }
+  }
+
+  const terminal = isTerminal(doc.status);
+  const big = (model?.ids.length ?? 0) > CANVAS_THRESHOLD;
+  return (
+    <main className={`page execution-page${selected ? ' with-panel' : ''}`}>
+      <div className="execution-main">
+        <p>
+          <Link to="/executions">← Executions</Link>
+        </p>
+        <div className="page-head">
+          <h1>
+            Execution <span className="mono small">{doc.id}</span>
+          </h1>
+          <StatusBadge status={doc.status} />
+          {live && <span className="live-dot" title="updating live from the event stream">live</span>}
+          <span className="spacer" />
+          {/* Slot: execution actions. "Re-run from failed" (POST /executions/:id/rerun) goes here,
+              for operators and admins, once the execution has ended. */}
+          <span data-slot="execution-actions" />
+          {canOperate && !terminal && (
+            <button type="button" className="danger" onClick={cancel} disabled={cancelling}>
+              {cancelling ? 'Cancelling…' : 'Cancel'}
+            </button>
+          )}
+        </div>
+        <ErrorBanner error={actionError} title="The action was refused" />
+        <dl className="facts facts-inline">
+          <dt>Workflow</dt>
+          <dd>
+            <Link to={`/workflows/${encodeURIComponent(doc.workflowId)}`} title={doc.workflowId}>
+              {workflowName ?? doc.workflowId}
+            </Link>{' '}
+            v{doc.workflowVersion}
+          </dd>
+          <dt>Trigger</dt>
+          <dd>{doc.trigger}</dd>
+          <dt>Started</dt>
+          <dd>{formatTime(doc.startedAt)}</dd>
+          <dt>Duration</dt>
+          <dd>{formatDuration(elapsed(doc.startedAt, doc.finishedAt, doc.durationMs))}</dd>
+          <dt>Nodes</dt>
+          <dd>
+            {doc.nodes.length.toLocaleString()}{' '}
+            {counts.map(([s, c]) => (
+              <span key={s} className={`count status-${s}`}>
+                {c.toLocaleString()} {s}
+              </span>
+            ))}
+          </dd>
+          {doc.rerunOf && (
+            <>
+              <dt>Re-run of</dt>
+              <dd>
+                <Link to={`/executions/${encodeURIComponent(doc.rerunOf)}`} className="mono">
+                  {doc.rerunOf}
+                </Link>
+              </dd>
+            </>
+          )}
+          {doc.parentExecutionId && (
+            <>
+              <dt>Parent</dt>
+              <dd>
+                <Link to={`/executions/${encodeURIComponent(doc.parentExecutionId)}`} className="mono">
+                  {doc.parentExecutionId}
+                </Link>
+              </dd>
+            </>
+          )}
+        </dl>
+        {doc.error && (
+          <div className="error-banner" role="alert">
+            <strong>{doc.error.type ?? 'Error'}:</strong> {doc.error.message}
+          </div>
+        )}
+        {currentVersion !== null && currentVersion !== doc.workflowVersion && (
+          <p className="muted small">Edges drawn from the workflow's current version (v{currentVersion}); this execution ran v{doc.workflowVersion}.</p>
+        )}
+        {definition === null && <p className="muted small">The workflow is gone: nodes are shown without their edges.</p>}
+        {model &&
+          (big ? (
+            <>
+              <BigGraphCanvas model={model} byId={byId} selected={selected} onSelect={select} onDrawn={onDrawn} />
+              <NodeList ids={model.ids} byId={byId} onSelect={select} selected={selected} />
+            </>
+          ) : (
+            <DagView model={model} byId={byId} selected={selected} onSelect={select} onDrawn={onDrawn} />
+          ))}
+        <h2>Timeline</h2>
+        <Timeline doc={doc} onSelect={select} selected={selected} />
+        <div className="io">
+          <section>
+            <h2>Inputs</h2>
+            <JsonTree value={doc.inputs} label="inputs" />
+          </section>
+          <section>
+            <h2>Outputs</h2>
+            {doc.outputs ? <JsonTree value={doc.outputs} label="outputs" /> : <p className="muted">none</p>}
+          </section>
+        </div>
+      </div>
+      {selected && <NodePanel node={byId.get(selected)} nodeId={selected} executionId={doc.id} onClose={() => setSelected(null)} />}
+    </main>
+  );
+}
