@@ -12,6 +12,7 @@ import type { WeftConfig } from '../runtime/config/weft-config';
 import { MethodNotAllowedError } from './errors/api-errors';
 import { ApiMetrics } from './metrics/api-metrics';
 import { authenticate, authorize } from './middleware/auth.middleware';
+import { AuthFailureLimiter } from './middleware/auth-failure-limiter';
 import { bodyMiddleware } from './middleware/body.middleware';
 import { errorMiddleware } from './middleware/error.middleware';
 import { CachedKeyVerifier } from './middleware/cached-key-verifier';
@@ -32,7 +33,8 @@ import { workflowRoutes } from './routes/workflows.routes';
 export interface CreateAppOptions {
   /** The kernel (or any resolver) with the stores, executor, event bus and, optionally, the scheduler bound. */
   kernel: Resolver;
-  config: Pick<WeftConfig, 'maxBodyBytes' | 'rateLimitPerMinute' | 'trustProxy'>;
+  config: Pick<WeftConfig, 'maxBodyBytes' | 'rateLimitPerMinute' | 'trustProxy'> &
+    Partial<Pick<WeftConfig, 'authFailLimitPerMinute' | 'hookRateLimitPerMinute' | 'maxSseStreamsPerKey'>>;
   /** Defaults to the kernel's logger. */
   logger?: Logger;
   /** SSE heartbeat interval (default 15 s; tests shorten it). */
@@ -83,6 +85,7 @@ export function createApp(options: CreateAppOptions): WeftApp {
     metrics,
     logger,
     streams,
+    maxStreamsPerKey: config.maxSseStreamsPerKey ?? 20,
     heartbeatMs: options.sseHeartbeatMs ?? 15_000,
     storePollMs: options.sseStorePollMs ?? 2_000,
     openapi: () => openapi!,
@@ -112,7 +115,7 @@ export function createApp(options: CreateAppOptions): WeftApp {
   app.silent = true; // errors are logged by the error middleware, with the request id
   app.use(requestLogMiddleware(logger, metrics));
   app.use(errorMiddleware());
-  app.use(authenticate(keys));
+  app.use(authenticate(keys, new AuthFailureLimiter(config.authFailLimitPerMinute ?? 120)));
   app.use(rateLimitMiddleware(config.rateLimitPerMinute));
   app.use(router.routes() as never);
   app.use(async (ctx: Koa.ParameterizedContext<ApiState>) => {

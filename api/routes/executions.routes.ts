@@ -145,8 +145,8 @@ async function list(deps: RouteDeps, ctx: ApiContext): Promise<void> {
     status = parts as ExecutionStatus[];
   }
   // normalised to UTC so stores can compare them with the ISO strings they keep
-  const from = q.from !== undefined ? new Date(q.from).toISOString() : undefined;
-  const to = q.to !== undefined ? new Date(q.to).toISOString() : undefined;
+  const from = queryDate(q.from, 'query.from');
+  const to = queryDate(q.to, 'query.to');
   if (from !== undefined && to !== undefined && from > to) {
     throw new ValidationError('from must not be after to', { details: [{ path: 'query.from', message: 'must not be after query.to' }] });
   }
@@ -184,4 +184,19 @@ async function getDocument(deps: RouteDeps, id: string): Promise<ExecutionDocume
   const doc = await deps.executions.getExecution(id);
   if (!doc) throw new NotFoundError(`execution "${id}" not found`);
   return doc;
+}
+
+/**
+ * A `from`/`to` query value as UTC ISO text. The schema's format check accepts what `Date` cannot
+ * represent (a leap second, `2016-12-31T23:59:60Z`): that is the caller's mistake (400), not ours.
+ */
+function queryDate(value: string | undefined, path: string): string | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) {
+    throw new ValidationError(`${path} is not a date this server can represent: "${value.slice(0, 60)}"`, {
+      details: [{ path, message: 'not a representable date-time (leap seconds and out-of-range dates are refused)' }],
+    });
+  }
+  return new Date(ms).toISOString();
 }

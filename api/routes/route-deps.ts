@@ -13,7 +13,10 @@ import type { WorkflowRecordCache } from './workflow-record-cache';
 
 /** Open event streams, so shutdown can end them (a server cannot close while they are open). */
 export interface StreamRegistry {
-  add(close: () => void): () => void;
+  /** Registers an open stream of `owner` (an API key id); returns its deregistration. */
+  add(close: () => void, owner?: string): () => void;
+  /** Open streams of `owner`. */
+  count(owner: string): number;
   closeAll(): void;
 }
 
@@ -33,6 +36,8 @@ export interface RouteDeps {
   metrics: ApiMetrics;
   logger: Logger;
   streams: StreamRegistry;
+  /** Open event streams allowed per API key (each holds a socket, a bus subscription and a store poll). */
+  maxStreamsPerKey: number;
   /** Interval of SSE heartbeat comments. */
   heartbeatMs: number;
   /** Interval at which an open SSE stream checks the store for an end it heard no event of. */
@@ -44,14 +49,29 @@ export interface RouteDeps {
 /** A {@link StreamRegistry} backed by a set. */
 export function createStreamRegistry(): StreamRegistry {
   const open = new Set<() => void>();
+  const perOwner = new Map<string, number>();
   return {
-    add(close) {
+    add(close, owner) {
       open.add(close);
-      return () => open.delete(close);
+      if (owner !== undefined) perOwner.set(owner, (perOwner.get(owner) ?? 0) + 1);
+      let removed = false;
+      return () => {
+        if (removed) return;
+        removed = true;
+        open.delete(close);
+        if (owner === undefined) return;
+        const n = (perOwner.get(owner) ?? 1) - 1;
+        if (n > 0) perOwner.set(owner, n);
+        else perOwner.delete(owner);
+      };
+    },
+    count(owner) {
+      return perOwner.get(owner) ?? 0;
     },
     closeAll() {
       for (const close of [...open]) close();
       open.clear();
+      perOwner.clear();
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { NodeTypeRegistry } from '../plugin/node-type-registry';
 import type { ValidationIssue } from '../plugin/node-type';
+import type { SandboxCeilings } from '../di/tokens';
 import { WorkflowDefinitionSchema, type WorkflowDefinition } from '../model/workflow-definition';
 import { ValidationError, WeftError } from '../errors/weft-error';
 import { ErrorCodes } from '../errors/error-codes';
@@ -9,6 +10,14 @@ import { topologicalOrder } from './cycle-finder';
 import { compileValue, collectPaths, type CompiledValue } from '../context/compiled-value';
 import type { ExecutionPlan, PlannedNode } from './execution-plan';
 import { resolveRetryPolicy } from '../executor/retry-policy';
+
+/** The setting that raises each ceiling, named in validation messages. */
+const CEILING_SETTINGS: Record<keyof SandboxCeilings, string> = {
+  cpuMs: 'WEFT_SANDBOX_MAX_CPU_MS',
+  wallMs: 'WEFT_SANDBOX_MAX_WALL_MS',
+  memoryMb: 'WEFT_SANDBOX_MAX_MEMORY_MB',
+  outputBytes: 'WEFT_SANDBOX_MAX_OUTPUT_BYTES',
+};
 
 let shapeValidator: ValidateFunction | undefined;
 /** The definition schema's validator, compiled once per process (compiling costs far more than validating). */
@@ -29,7 +38,10 @@ export class WorkflowValidator {
   private readonly validateShape = workflowShapeValidator();
   private readonly plans = new WeakMap<object, ExecutionPlan>();
 
-  constructor(private readonly registry: NodeTypeRegistry) {}
+  constructor(
+    private readonly registry: NodeTypeRegistry,
+    private readonly ceilings: SandboxCeilings | null = null,
+  ) {}
 
   validate(input: unknown): ValidationResult {
     if (input !== null && typeof input === 'object') {
@@ -145,6 +157,13 @@ export class WorkflowValidator {
     planned.branching = nodeType.definition.outputs === 'branches';
     if (n.limits !== undefined && !nodeType.definition.sandboxed) {
       issues.push({ path: `${base}.limits`, message: `node type "${n.type}" does not run sandboxed code, so "limits" does not apply`, code: 'schema' });
+    } else if (n.limits !== undefined && this.ceilings) {
+      for (const [key, max] of Object.entries(this.ceilings) as Array<[keyof SandboxCeilings, number]>) {
+        const value = n.limits[key];
+        if (value !== undefined && value > max) {
+          issues.push({ path: `${base}.limits.${key}`, message: `${value} is above this server's ceiling of ${max} (${CEILING_SETTINGS[key]})`, code: 'limit_ceiling' });
+        }
+      }
     }
     const config = n.config ?? {};
     const check = this.schemas.get(nodeType.definition.configSchema);

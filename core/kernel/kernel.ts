@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { container as rootContainer, instanceCachingFactory, type DependencyContainer } from 'tsyringe';
-import { asInjectionToken, Tokens, type Token, type KernelSettings } from '../di/tokens';
+import { asInjectionToken, Tokens, type Token, type KernelSettings, type SandboxCeilings } from '../di/tokens';
 import { orderPlugins } from '../plugin/plugin-loader';
 import { NodeTypeRegistry } from '../plugin/node-type-registry';
 import type { PluginRegistrar, Resolver, WeftPlugin } from '../plugin/plugin';
@@ -33,9 +33,12 @@ export interface KernelOptions {
   overrides?: readonly ServiceBinding<any>[];
 }
 
+export const DEFAULT_SANDBOX_CEILINGS: SandboxCeilings = { cpuMs: 10_000, wallMs: 60_000, memoryMb: 512, outputBytes: 64 * 1024 * 1024 };
+
 export const DEFAULT_KERNEL_SETTINGS: KernelSettings = {
   maxOutputBytes: 16 * 1024 * 1024,
   defaultMaxParallel: 10,
+  sandboxCeilings: DEFAULT_SANDBOX_CEILINGS,
 };
 
 /**
@@ -61,7 +64,7 @@ export class Kernel implements Resolver {
       bind(Tokens.KernelSettings, () => DEFAULT_KERNEL_SETTINGS),
       bind(Tokens.ExecutionStore, () => new InMemoryExecutionStore()),
       bind(Tokens.NodeTypeRegistry, () => new NodeTypeRegistry()),
-      bind(Tokens.WorkflowValidator, (r) => new WorkflowValidator(r.get(Tokens.NodeTypeRegistry))),
+      bind(Tokens.WorkflowValidator, (r) => new WorkflowValidator(r.get(Tokens.NodeTypeRegistry), r.get(Tokens.KernelSettings).sandboxCeilings ?? DEFAULT_SANDBOX_CEILINGS)),
       bind(Tokens.WorkflowExecutor, (r) => new WorkflowExecutor(r)),
     ];
     for (const b of defaults) kernel.bindService(b);
