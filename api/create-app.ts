@@ -25,6 +25,7 @@ import { executionRoutes } from './routes/executions.routes';
 import { createStreamRegistry, type RouteDeps } from './routes/route-deps';
 import { permissionKey, ROUTE_PERMISSIONS } from './routes/route-permissions';
 import type { ApiContext, ApiState } from './routes/route-spec';
+import { secretRoutes } from './routes/secrets.routes';
 import { systemRoutes } from './routes/system.routes';
 import { WorkflowRecordCache } from './routes/workflow-record-cache';
 import { workflowRoutes } from './routes/workflows.routes';
@@ -79,6 +80,7 @@ export function createApp(options: CreateAppOptions): WeftApp {
     executions: kernel.get(Tokens.ExecutionStore),
     executor,
     validator: kernel.get(Tokens.WorkflowValidator),
+    secrets: kernel.get(Tokens.SecretStore),
     events,
     schedules: optionalService(kernel, Tokens.ScheduleService),
     dispatcher: optionalService(kernel, Tokens.ExecutionDispatcher),
@@ -95,7 +97,7 @@ export function createApp(options: CreateAppOptions): WeftApp {
   const router = new Router<ApiState>();
   const validators = new RequestValidators();
   const routes: DocumentedRoute[] = [];
-  for (const spec of [...systemRoutes(deps), ...workflowRoutes(deps), ...executionRoutes(deps), ...eventRoutes(deps)]) {
+  for (const spec of [...systemRoutes(deps), ...workflowRoutes(deps), ...executionRoutes(deps), ...eventRoutes(deps), ...secretRoutes(deps)]) {
     const role = ROUTE_PERMISSIONS[permissionKey(spec.method, spec.path)];
     if (!role) throw new ConfigurationError(`route ${spec.method} ${spec.path} has no role in ROUTE_PERMISSIONS`);
     router.register(spec.path, [spec.method], [

@@ -4,6 +4,7 @@ import type {
   ExecutionStore,
   Logger,
   ScheduleService,
+  SecretStore,
   WorkflowExecutor,
   WorkflowStore,
   WorkflowValidator,
@@ -30,6 +31,7 @@ export interface RouteDeps {
   /** Where `execute` starts executions when bound (queue mode); else the executor directly. */
   dispatcher: ExecutionDispatcher | null;
   validator: WorkflowValidator;
+  secrets: SecretStore;
   events: EventBus;
   /** Null when no scheduler is bound (then schedules are stored but not run). */
   schedules: ScheduleService | null;

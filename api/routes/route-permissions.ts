@@ -22,6 +22,9 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteRole>> = Object.fre
   'GET /api/v1/executions/:id/nodes': 'viewer',
   'POST /api/v1/executions/:id/cancel': 'operator',
   'GET /api/v1/executions/:id/events': 'viewer',
+  'PUT /api/v1/secrets/:name': 'admin',
+  'GET /api/v1/secrets': 'admin',
+  'DELETE /api/v1/secrets/:name': 'admin',
 });
 
 const RANK: Record<RouteRole, number> = { public: 0, viewer: 1, operator: 2, admin: 3 };

@@ -16,6 +16,8 @@ import { RunContext } from './run-context';
 import { ExecutionEventPublisher } from './execution-event-publisher';
 import { WriteTracker } from './write-tracker';
 import { cancelledRecord, finishedRecord, renderOutputs, runningRecord, skippedRecord } from './node-records';
+import { ExecutionSecrets } from '../secrets/execution-secrets';
+import type { SecretStore } from '../secrets/secret-store';
 
 /** Per-node outcome used for scheduling (a node its fallback recovered counts as SUCCEEDED). */
 const enum Outcome { None, Succeeded, Failed, SkippedBranch, SkippedUpstream, Cancelled }
@@ -27,6 +29,8 @@ export interface ExecutionRunDeps {
   logger: Logger;
   maxParallel: number;
   maxOutputBytes: number;
+  /** Where `{{ secrets.NAME }}` values come from (null: none exist). */
+  secrets: SecretStore | null;
 }
 
 export interface ExecutionRunInit {
@@ -38,6 +42,8 @@ export interface ExecutionRunInit {
   idempotencyKey: string | null;
   startedAt: string;
   resumed?: readonly NodeExecutionRecord[];
+  /** Secrets the execution used before it started (a webhook's): redacted from the start. */
+  usedSecrets?: Readonly<Record<string, string>>;
 }
 
 /** Why an execution stopped early. */
@@ -76,9 +82,13 @@ export class ExecutionRun {
   private heldEvents: NodeExecutionRecord[] = [];
   private finished = false;
   private logger: Logger | null = null;
+  /** Secret values this execution read, and the redaction of everything it records, publishes and logs. */
+  private readonly secrets: ExecutionSecrets;
 
   constructor(private readonly plan: ExecutionPlan, private readonly init: ExecutionRunInit, private readonly deps: ExecutionRunDeps) {
-    this.events = new ExecutionEventPublisher(deps.bus, init.id, init.workflowId, () => this.now());
+    this.secrets = new ExecutionSecrets(deps.secrets);
+    for (const [name, value] of Object.entries(init.usedSecrets ?? {})) this.secrets.redactor.add(name, value);
+    this.events = new ExecutionEventPublisher(deps.bus, init.id, init.workflowId, () => this.now(), (e) => this.secrets.redact(e));
     this.writes = new WriteTracker((error, raw) => {
       this.log.error({ err: raw }, 'execution store write failed');
       this.stop('failed', serializeError(error, false));
@@ -103,7 +113,7 @@ export class ExecutionRun {
 
   /** The execution's logger (every line carries its id), made on first use: most runs never log. */
   private get log(): Logger {
-    return (this.logger ??= this.deps.logger.child({ executionId: this.init.id, workflowId: this.init.workflowId }));
+    return (this.logger ??= this.secrets.logger(this.deps.logger.child({ executionId: this.init.id, workflowId: this.init.workflowId })));
   }
 
   /** Starts scheduling; `done` settles when the execution ends. */
@@ -222,7 +232,10 @@ export class ExecutionRun {
 
   /** Runs one node (or a fallback for `fallbackFor`) and returns its finished record (not yet written). */
   private async execute(node: PlannedNode, fallbackFor: string | null): Promise<NodeExecutionRecord> {
-    const finished = await this.attempt(node, fallbackFor);
+    // outputs are redacted when recorded, and the context holds the recorded value: a first run,
+    // a resume and a re-run all see the same thing
+    const finished = this.secrets.redact(await this.attempt(node, fallbackFor));
+    this.flushTokens(node.id, finished.attempts);
     this.records[node.index] = finished;
     return finished;
   }
@@ -236,7 +249,7 @@ export class ExecutionRun {
     const scope = this.context!.scope;
     let config: unknown;
     try {
-      config = renderValue(node.config, scope);
+      config = renderValue(node.config, await this.secrets.renderScope(node.secretNames, scope));
     } catch (err) {
       return finishedRecord(rec, startMs, this.deps.clock.now(), { status: 'failed', attempts: 1, error: { ...serializeError(err), attempt: 1, input: null } });
     }
@@ -274,7 +287,16 @@ export class ExecutionRun {
 
   /** For {@link RunContext}: a streamed token event. */
   token(nodeId: string, attempt: number, text: string): void {
-    this.events.emit({ kind: 'token', nodeId, attempt, text });
+    const safe = this.secrets.token(`${nodeId}#${attempt}`, text);
+    if (safe) this.events.emit({ kind: 'token', nodeId, attempt, text: safe });
+  }
+
+  /** The token text a node's attempts held back (a possible start of a secret value), published once they ended. */
+  private flushTokens(nodeId: string, attempts: number): void {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const rest = this.secrets.endTokens(`${nodeId}#${attempt}`);
+      if (rest) this.events.emit({ kind: 'token', nodeId, attempt, text: rest });
+    }
   }
 
   get workflowId(): string {

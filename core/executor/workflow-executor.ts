@@ -1,6 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Resolver } from '../plugin/plugin';
 import type { ExecutionDocument } from '../model/execution-document';
+import { triggerSecret, type WorkflowDefinition } from '../model/workflow-definition';
 import type { ExecuteOptions, ExecutionHandle } from './execute-options';
 import { Tokens } from '../di/tokens';
 import { ConflictError, NotFoundError } from '../errors/weft-error';
@@ -40,9 +41,10 @@ export class WorkflowExecutor {
       const r = await store.startExecution({ id, workflowId, workflowVersion, trigger, inputs, idempotencyKey: options.idempotencyKey ?? null, startedAt, definition: plan.definition });
       if (!r.created) return this.existing(r.id);
     }
+    const usedSecrets = await this.triggerSecrets(plan.definition);
     const run = new ExecutionRun(
       plan,
-      { id, workflowId, workflowVersion, trigger, inputs, idempotencyKey: options.idempotencyKey ?? null, startedAt, resumed: options.resume?.nodes },
+      { id, workflowId, workflowVersion, trigger, inputs, idempotencyKey: options.idempotencyKey ?? null, startedAt, resumed: options.resume?.nodes, usedSecrets },
       {
         store,
         bus: this.resolver.get(Tokens.EventBus),
@@ -50,6 +52,7 @@ export class WorkflowExecutor {
         logger: this.resolver.get(Tokens.Logger),
         maxParallel: plan.settings.maxParallel ?? settings.defaultMaxParallel,
         maxOutputBytes: settings.maxOutputBytes,
+        secrets: this.resolver.get(Tokens.SecretStore),
       },
     );
     this.active.set(id, run);
@@ -114,6 +117,21 @@ export class WorkflowExecutor {
   dispose(): void {
     this.unwatch?.();
     this.unwatch = null;
+  }
+
+  /**
+   * The values of the secrets the workflow's triggers authenticate with: they count as used by
+   * every execution (a caller may echo a token into the body), so they are redacted from the start.
+   */
+  private async triggerSecrets(definition: WorkflowDefinition): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    if (!definition.triggers?.length) return out;
+    const store = this.resolver.get(Tokens.SecretStore);
+    for (const name of new Set(definition.triggers.map(triggerSecret))) {
+      const value = await store.get(name);
+      if (value !== null) out[name] = value;
+    }
+    return out;
   }
 
   private async existing(id: string): Promise<ExecutionHandle> {

@@ -10,6 +10,7 @@ import { systemClock } from '../services/clock';
 import { silentLogger } from '../services/logger';
 import { InMemoryExecutionStore } from '../store/in-memory-execution-store';
 import { WorkflowValidator } from '../dag/workflow-validator';
+import { InMemorySecretStore } from '../secrets/in-memory-secret-store';
 import { WorkflowExecutor } from '../executor/workflow-executor';
 import { ConfigurationError } from '../errors/weft-error';
 import { ErrorCodes } from '../errors/error-codes';
@@ -63,6 +64,7 @@ export class Kernel implements Resolver {
       bind(Tokens.Logger, () => silentLogger),
       bind(Tokens.KernelSettings, () => DEFAULT_KERNEL_SETTINGS),
       bind(Tokens.ExecutionStore, () => new InMemoryExecutionStore()),
+      bind(Tokens.SecretStore, () => new InMemorySecretStore()),
       bind(Tokens.NodeTypeRegistry, () => new NodeTypeRegistry()),
       bind(Tokens.WorkflowValidator, (r) => new WorkflowValidator(r.get(Tokens.NodeTypeRegistry), r.get(Tokens.KernelSettings).sandboxCeilings ?? DEFAULT_SANDBOX_CEILINGS)),
       bind(Tokens.WorkflowExecutor, (r) => new WorkflowExecutor(r)),

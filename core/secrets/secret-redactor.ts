@@ -1,0 +1,168 @@
+/** How a redacted value reads: `[secret:NAME]`. */
+export function secretMarker(name: string): string {
+  return `[secret:${name}]`;
+}
+
+/**
+ * Replaces secret values in text and in JSON-like data with `[secret:NAME]`. Besides the value
+ * itself it catches the forms a value takes when it travels: JSON-escaped (inside a JSON string
+ * or a serialised body), URL-encoded (query strings, form bodies), and base64 / base64url at any
+ * byte alignment (HTTP Basic auth encodes `user:password`, so the password's base64 depends on
+ * where it starts). All forms go into one regular expression, longest first, so a value that
+ * contains another secret's value is replaced as a whole.
+ */
+export class SecretRedactor {
+  /** form → secret name */
+  private readonly forms = new Map<string, string>();
+  private pattern: RegExp | null = null;
+  private shortest = Infinity;
+  private longest = 0;
+
+  /** True once any value was added (until then every method returns its input). */
+  get active(): boolean {
+    return this.forms.size > 0;
+  }
+
+  /** Length of the longest form: a streamed text must hold back one character less than this. */
+  get holdBack(): number {
+    return Math.max(0, this.longest - 1);
+  }
+
+  add(name: string, value: string): void {
+    if (value.length === 0) return;
+    let added = false;
+    for (const form of formsOf(value)) {
+      // the marker is ASCII and never contains a value of 8+ bytes, so replacing is idempotent
+      if (form.length < 4 || this.forms.has(form)) continue;
+      this.forms.set(form, name);
+      added = true;
+    }
+    if (!added) return;
+    const all = [...this.forms.keys()].sort((a, b) => b.length - a.length);
+    this.shortest = all[all.length - 1]!.length;
+    this.longest = all[0]!.length;
+    this.pattern = new RegExp(all.map(escapeRegExp).join('|'), 'g');
+  }
+
+  /** `text` with every form of every value replaced. */
+  redactText(text: string): string {
+    if (this.pattern === null || text.length < this.shortest) return text;
+    this.pattern.lastIndex = 0;
+    if (!this.pattern.test(text)) return text;
+    this.pattern.lastIndex = 0;
+    return text.replace(this.pattern, (m) => secretMarker(this.forms.get(m)!));
+  }
+
+  /** A copy of JSON-like data with every string (keys included) redacted; unchanged parts are shared. */
+  redact<T>(value: T): T {
+    if (this.pattern === null) return value;
+    return this.walk(value, 0) as T;
+  }
+
+  /**
+   * Redacts a text that arrives in chunks (streamed tokens): a value split across chunks is still
+   * caught, because the tail that could start a value is held back until the next chunk or `end`.
+   */
+  stream(): { push(chunk: string): string; end(): string } {
+    let pending = '';
+    return {
+      push: (chunk) => {
+        pending += chunk;
+        if (this.pattern === null) {
+          const out = pending;
+          pending = '';
+          return out;
+        }
+        let cut = pending.length - this.holdBack;
+        if (cut <= 0) return '';
+        // a value that starts before the cut ends within `pending` (it is at most holdBack + 1
+        // long), so it is found here: cut before it rather than through it
+        this.pattern.lastIndex = 0;
+        for (let m = this.pattern.exec(pending); m !== null; m = this.pattern.exec(pending)) {
+          if (m.index < cut && m.index + m[0].length > cut) {
+            cut = m.index;
+            break;
+          }
+          if (m.index >= cut) break;
+        }
+        const out = this.redactText(pending.slice(0, cut));
+        pending = pending.slice(cut);
+        return out;
+      },
+      end: () => {
+        const out = this.redactText(pending);
+        pending = '';
+        return out;
+      },
+    };
+  }
+
+  private walk(value: unknown, depth: number): unknown {
+    if (typeof value === 'string') return this.redactText(value);
+    if (value === null || typeof value !== 'object') return value;
+    // deeper than any real payload: redact it as text rather than recurse without bound
+    if (depth > MAX_DEPTH) return this.redactText(safeStringify(value));
+    if (Array.isArray(value)) {
+      let out: unknown[] | null = null;
+      for (let i = 0; i < value.length; i++) {
+        const v = this.walk(value[i], depth + 1);
+        if (v !== value[i]) (out ??= value.slice())[i] = v;
+      }
+      return out ?? value;
+    }
+    let changed = false;
+    const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => {
+      const rk = this.redactText(k);
+      const rv = this.walk(v, depth + 1);
+      if (rk !== k || rv !== v) changed = true;
+      return [rk, rv] as const;
+    });
+    if (!changed) return value;
+    const copy: Record<string, unknown> = {};
+    // defineProperty: a "__proto__" key stays a plain data key
+    for (const [k, v] of entries) Object.defineProperty(copy, k, { value: v, enumerable: true, writable: true, configurable: true });
+    return copy;
+  }
+}
+
+const MAX_DEPTH = 1_000;
+
+function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return '[unserialisable]';
+  }
+}
+
+/** The forms a value takes on its way out of the process. */
+function formsOf(value: string): string[] {
+  const forms = new Set<string>([value]);
+  forms.add(JSON.stringify(value).slice(1, -1));
+  forms.add(encodeURIComponent(value));
+  forms.add(encodeURIComponent(value).replace(/%20/g, '+'));
+  const bytes = Buffer.from(value, 'utf8');
+  for (let offset = 0; offset < 3; offset++) {
+    const core = base64Core(bytes, offset);
+    if (core) {
+      forms.add(core);
+      forms.add(core.replace(/\+/g, '-').replace(/\//g, '_'));
+    }
+  }
+  return [...forms];
+}
+
+/**
+ * The base64 characters that depend only on `bytes` when they start `offset` bytes into a 3-byte
+ * group: whole groups only (the partial groups at either end also depend on the neighbours).
+ */
+function base64Core(bytes: Buffer, offset: number): string {
+  const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+  const start = offset === 0 ? 0 : 4;
+  const end = Math.floor((offset + bytes.length) / 3) * 4;
+  return end - start >= 8 ? encoded.slice(start, end) : '';
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
