@@ -26,6 +26,7 @@ import { createStreamRegistry, type RouteDeps } from './routes/route-deps';
 import { permissionKey, ROUTE_PERMISSIONS } from './routes/route-permissions';
 import type { ApiContext, ApiState } from './routes/route-spec';
 import { secretRoutes } from './routes/secrets.routes';
+import { hookRoutes } from './routes/hooks.routes';
 import { systemRoutes } from './routes/system.routes';
 import { WorkflowRecordCache } from './routes/workflow-record-cache';
 import { workflowRoutes } from './routes/workflows.routes';
@@ -97,12 +98,12 @@ export function createApp(options: CreateAppOptions): WeftApp {
   const router = new Router<ApiState>();
   const validators = new RequestValidators();
   const routes: DocumentedRoute[] = [];
-  for (const spec of [...systemRoutes(deps), ...workflowRoutes(deps), ...executionRoutes(deps), ...eventRoutes(deps), ...secretRoutes(deps)]) {
+  for (const spec of [...systemRoutes(deps), ...workflowRoutes(deps), ...executionRoutes(deps), ...eventRoutes(deps), ...secretRoutes(deps), ...hookRoutes(deps, { maxBodyBytes: config.maxBodyBytes, perMinute: config.hookRateLimitPerMinute ?? 600 })]) {
     const role = ROUTE_PERMISSIONS[permissionKey(spec.method, spec.path)];
     if (!role) throw new ConfigurationError(`route ${spec.method} ${spec.path} has no role in ROUTE_PERMISSIONS`);
     router.register(spec.path, [spec.method], [
       authorize(role),
-      bodyMiddleware({ maxBytes: config.maxBodyBytes, accepts: spec.body !== undefined }),
+      spec.rawBody ? passThrough : bodyMiddleware({ maxBytes: config.maxBodyBytes, accepts: spec.body !== undefined }),
       validators.middleware(spec),
       (ctx: ApiContext) => spec.handler(ctx),
     ] as never);
@@ -137,6 +138,8 @@ export function createApp(options: CreateAppOptions): WeftApp {
     },
   };
 }
+
+const passThrough: Koa.Middleware = (_ctx, next) => next();
 
 /** Every method of every layer on the router must be in the permission table (routes added around the specs too). */
 export function assertEveryRouteHasRole(router: Router<ApiState>): void {

@@ -4,7 +4,7 @@ import { PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors/api-e
 import type { ApiState } from '../routes/route-spec';
 
 /** Keys that could reach an object's prototype when a body is merged or assigned somewhere. */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+export const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Deeper bodies are refused before parsing (reviving and downstream copies recurse). */
 export const MAX_JSON_DEPTH = 64;
@@ -86,7 +86,7 @@ function nestingDepth(text: string): number {
   return max;
 }
 
-function readBody(req: NodeJS.ReadableStream & { destroyed?: boolean }, maxBytes: number): Promise<string> {
+export function readBody(req: NodeJS.ReadableStream & { destroyed?: boolean }, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -128,7 +128,7 @@ function readBody(req: NodeJS.ReadableStream & { destroyed?: boolean }, maxBytes
   });
 }
 
-function tooLarge(maxBytes: number): PayloadTooLargeError {
+export function tooLarge(maxBytes: number): PayloadTooLargeError {
   return new PayloadTooLargeError(`request body exceeds ${maxBytes} bytes`, { details: { maxBytes } });
 }
 

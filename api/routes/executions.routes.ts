@@ -2,8 +2,11 @@ import { Type } from '@sinclair/typebox';
 import {
   NotFoundError,
   ValidationError,
+  type DispatchedExecution,
+  type ExecuteOptions,
   type ExecutionDocument,
   type ExecutionStatus,
+  type WorkflowDefinition,
 } from '../../core/index';
 import { IdParamsSchema } from '../schemas/common.schema';
 import {
@@ -95,6 +98,11 @@ async function execute(deps: RouteDeps, ctx: ApiContext): Promise<void> {
   const record = await deps.workflowCache.get(workflowId);
   if (!record) throw new NotFoundError(`workflow "${workflowId}" not found`);
   const body: { inputs?: Record<string, unknown>; idempotencyKey?: string; wait?: boolean } = ctx.state.body;
+  // schedules and webhooks own these prefixes: a caller must not pre-empt a fire or a delivery
+  if (body.idempotencyKey !== undefined && /^(schedule|webhook):/.test(body.idempotencyKey)) {
+    const message = 'idempotency keys starting "schedule:" or "webhook:" are reserved for schedules and webhooks';
+    throw new ValidationError(message, { details: [{ path: 'body.idempotencyKey', message }] });
+  }
   const options = {
     workflowId: record.id,
     workflowVersion: record.version,
@@ -102,10 +110,7 @@ async function execute(deps: RouteDeps, ctx: ApiContext): Promise<void> {
     trigger: 'api' as const,
     idempotencyKey: body.idempotencyKey ?? null,
   };
-  // queue mode hands executions to workers (no `done` here); inline mode runs them in this process
-  const started = deps.dispatcher
-    ? await deps.dispatcher.dispatch(record.definition, options)
-    : await deps.executor.start(record.definition, options).then((h) => ({ executionId: h.executionId, created: h.created, done: h.created ? h.done : undefined }));
+  const started = await startExecution(deps, record.definition, options);
   const { executionId, created } = started;
   const log = (ctx.state.log = ctx.state.log.child({ executionId }));
   log.info({ workflowId: record.id, version: record.version, created }, created ? 'execution started' : 'idempotency key matched an execution');
@@ -121,6 +126,13 @@ async function execute(deps: RouteDeps, ctx: ApiContext): Promise<void> {
   ctx.status = 202;
   ctx.set('Location', `${API_PREFIX}/executions/${encodeURIComponent(executionId)}`);
   ctx.body = { executionId, status };
+}
+
+/** Starts an execution where executions run: queue mode hands it to workers (no `done` here); inline mode runs it in this process. */
+export async function startExecution(deps: RouteDeps, definition: WorkflowDefinition, options: ExecuteOptions): Promise<DispatchedExecution> {
+  return deps.dispatcher
+    ? deps.dispatcher.dispatch(definition, options)
+    : deps.executor.start(definition, options).then((h) => ({ executionId: h.executionId, created: h.created, done: h.created ? h.done : undefined }));
 }
 
 function waitForClient(deps: RouteDeps, ctx: ApiContext, executionId: string): Promise<ExecutionDocument | null> {

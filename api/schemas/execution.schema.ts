@@ -31,7 +31,7 @@ const ExecutionSummaryProps = {
   workflowId: Type.String(),
   workflowVersion: Type.Integer(),
   status: Type.String({ enum: [...EXECUTION_STATUSES] }),
-  trigger: Type.String({ enum: ['manual', 'api', 'schedule'] }),
+  trigger: Type.String({ enum: ['manual', 'api', 'schedule', 'webhook'] }),
   inputs: Type.Record(Type.String(), Type.Unknown()),
   outputs: Nullable(Type.Record(Type.String(), Type.Unknown())),
   error: Nullable(ErrorRecordSchema),

@@ -45,14 +45,15 @@ describe('API route-by-role matrix', () => {
       'PUT /api/v1/secrets/:name',
       'GET /api/v1/secrets',
       'DELETE /api/v1/secrets/:name',
+      'POST /hooks/:workflowId/:name',
     ]) {
       assert.ok(registered.includes(key), `${key} is missing`);
     }
   });
 
-  it('only /healthz is public', () => {
+  it('only /healthz and the webhook route (which checks its own signature or token) are public', () => {
     const publicRoutes = Object.entries(ROUTE_PERMISSIONS).filter(([, r]) => r === 'public').map(([k]) => k);
-    assert.deepEqual(publicRoutes.sort(), ['GET /api/v1/healthz', 'GET /healthz']);
+    assert.deepEqual(publicRoutes.sort(), ['GET /api/v1/healthz', 'GET /healthz', 'POST /hooks/:workflowId/:name']);
   });
 
   it('walks every route for every caller and gets 401/403 exactly where the table says', async () => {
@@ -66,12 +67,14 @@ describe('API route-by-role matrix', () => {
     let checked = 0;
     for (const { method, path } of registeredRoutes()) {
       const required = ROUTE_PERMISSIONS[permissionKey(method, path)]!;
-      const concrete = path.replace(/:id/g, 'missing_id').replace(/:name/g, 'MISSING_NAME');
+      const concrete = path.replace(/:id|:workflowId/g, 'missing_id').replace(/:name/g, 'MISSING_NAME');
       for (const caller of callers) {
         const r = await api.request(method, concrete, { key: caller.key });
         const where = `${caller.name} → ${method} ${path}: ${r.status} ${r.text.slice(0, 120)}`;
         assert.notEqual(r.status, 500, where);
-        if (required === 'public') assert.equal(r.status, 200, where);
+        // a webhook of a workflow that does not exist: 404 for everyone, whatever key is sent
+        if (path.startsWith('/hooks/')) assert.equal(r.status, 404, where);
+        else if (required === 'public') assert.equal(r.status, 200, where);
         else if (caller.role === null) {
           assert.equal(r.status, 401, where);
           assert.equal(r.body.error.code, 'WF_UNAUTHORIZED', where);

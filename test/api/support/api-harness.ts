@@ -10,6 +10,7 @@ export interface HarnessOptions {
   /** Default here 100,000 (weft's own default, 120, is for tests of that limit to set). */
   authFailLimitPerMinute?: number;
   maxSseStreamsPerKey?: number;
+  hookRateLimitPerMinute?: number;
   maxBodyBytes?: number;
   trustProxy?: boolean;
   sseHeartbeatMs?: number;
@@ -76,6 +77,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
       rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
       authFailLimitPerMinute: options.authFailLimitPerMinute ?? 100_000,
       maxSseStreamsPerKey: options.maxSseStreamsPerKey,
+      hookRateLimitPerMinute: options.hookRateLimitPerMinute,
       trustProxy: options.trustProxy ?? false,
     },
     sseHeartbeatMs: options.sseHeartbeatMs,
