@@ -1,6 +1,6 @@
 import type { NodeTypeRegistry } from '../plugin/node-type-registry';
 import type { ValidationIssue } from '../plugin/node-type';
-import type { SandboxCeilings } from '../di/tokens';
+import type { SandboxCeilings } from '../kernel/kernel-settings';
 import { isSecretName, SECRET_NAME_PATTERN } from '../secrets/secret-store';
 import { WorkflowDefinitionSchema, type WorkflowDefinition } from '../model/workflow-definition';
 import { ValidationError, WeftError } from '../errors/weft-error';
