@@ -15,6 +15,10 @@ export class SecretRedactor {
   /** form → secret name */
   private readonly forms = new Map<string, string>();
   private pattern: RegExp | null = null;
+  /** The same alternation without `g`: a test that needs no `lastIndex` reset. */
+  private probe: RegExp | null = null;
+  /** Every form, longest first. */
+  private sorted: string[] = [];
   private shortest = Infinity;
   private longest = 0;
 
@@ -41,16 +45,31 @@ export class SecretRedactor {
     const all = [...this.forms.keys()].sort((a, b) => b.length - a.length);
     this.shortest = all[all.length - 1]!.length;
     this.longest = all[0]!.length;
-    this.pattern = new RegExp(all.map(escapeRegExp).join('|'), 'g');
+    this.sorted = all;
+    const source = all.map(escapeRegExp).join('|');
+    this.pattern = new RegExp(source, 'g');
+    this.probe = new RegExp(source);
   }
 
   /** `text` with every form of every value replaced. */
   redactText(text: string): string {
     if (this.pattern === null || text.length < this.shortest) return text;
-    this.pattern.lastIndex = 0;
-    if (!this.pattern.test(text)) return text;
+    if (text.length > LONG_TEXT) return this.redactLong(text);
+    if (!this.probe!.test(text)) return text;
     this.pattern.lastIndex = 0;
     return text.replace(this.pattern, (m) => secretMarker(this.forms.get(m)!));
+  }
+
+  /**
+   * A long text: form by form, longest first, with V8's fast substring search (`includes`,
+   * `replaceAll` with a string), which costs a fraction of an alternation tried at every position
+   * of a megabyte. A shorter form
+   * cannot match inside a marker, so the order gives the same result as longest-first matching.
+   */
+  private redactLong(text: string): string {
+    let out = text;
+    for (const form of this.sorted) if (out.includes(form)) out = out.replaceAll(form, secretMarker(this.forms.get(form)!));
+    return out;
   }
 
   /** A copy of JSON-like data with every string (keys included) redacted; unchanged parts are shared. */
@@ -110,22 +129,33 @@ export class SecretRedactor {
       }
       return out ?? value;
     }
-    let changed = false;
-    const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => {
+    // nothing is allocated until something changes: most outputs hold no secret at all
+    const obj = value as Record<string, unknown>;
+    const keys = Object.keys(obj);
+    let copy: Record<string, unknown> | null = null;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      const v = obj[k];
       const rk = this.redactText(k);
       const rv = this.walk(v, depth + 1);
-      if (rk !== k || rv !== v) changed = true;
-      return [rk, rv] as const;
-    });
-    if (!changed) return value;
-    const copy: Record<string, unknown> = {};
-    // defineProperty: a "__proto__" key stays a plain data key
-    for (const [k, v] of entries) Object.defineProperty(copy, k, { value: v, enumerable: true, writable: true, configurable: true });
-    return copy;
+      if (copy === null && (rk !== k || rv !== v)) {
+        copy = {};
+        for (let j = 0; j < i; j++) defineData(copy, keys[j]!, obj[keys[j]!]);
+      }
+      if (copy !== null) defineData(copy, rk, rv);
+    }
+    return copy ?? value;
   }
 }
 
+/** defineProperty: a "__proto__" key stays a plain data key. */
+function defineData(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 const MAX_DEPTH = 1_000;
+/** Texts longer than this are searched form by form (see `redactLong`). */
+const LONG_TEXT = 16 * 1024;
 
 function safeStringify(value: unknown): string {
   try {
