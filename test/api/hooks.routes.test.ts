@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startApi, type ApiHarness } from './support/api-harness';
 
 const SECRET = 'whsec-0123456789abcdef';
@@ -118,6 +122,17 @@ describe('webhook triggers (POST /hooks/:workflowId/:name)', () => {
     const unsupported = await post(`/hooks/${wf}/orders`, xml, { 'content-type': 'application/xml', 'x-weft-signature': sign(xml) });
     assert.equal(unsupported.status, 415, unsupported.text);
     assert.equal((await executions()).length, before, 'no execution recorded for a refused request');
+  });
+
+  it('accepts a request signed as the README shows, with openssl and curl', async () => {
+    const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+    const snippet = /```sh\n(SECRET=[\s\S]*?)```/.exec(readme)?.[1];
+    assert.ok(snippet, 'the README has the signing example');
+    const script = snippet.replace(/^SECRET=.*$/m, `SECRET='${SECRET}'`).replace('http://127.0.0.1:8080', api.url);
+    // asynchronously: the server answering curl runs in this process
+    const { stdout: out } = await promisify(execFile)('bash', ['-c', script], { env: { ...process.env, WF: wf }, encoding: 'utf8', timeout: 20_000 });
+    const id = JSON.parse(out).executionId;
+    assert.equal((await waitDone(id)).trigger, 'webhook');
   });
 
   it('accepts a bearer token from a secret', async () => {
