@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { NotFoundError, triggerSecret, UnauthorizedError, ValidationError, type ExecutionDocument, type WebhookTrigger, type WorkflowRecord } from '../../core/index';
+import { SecretRedactor } from '../../core/secrets/secret-redactor';
 import { PayloadTooLargeError, RateLimitedError } from '../errors/api-errors';
 import { bearerTokenValid, hmacSignatureValid } from '../hooks/webhook-auth';
 import { assertHookMediaType, pairsToObject, parseHookBody, pickHeaders } from '../hooks/webhook-inputs';
@@ -77,11 +78,14 @@ async function receive(deps: RouteDeps, options: HookRouteOptions, limiter: Rate
     if (secret === null) ctx.state.log.warn({ workflowId: record.id, hook: name, secret: triggerSecret(trigger) }, 'webhook secret missing: every request is refused');
     throw new UnauthorizedError('invalid or expired signature');
   }
-  const inputs = {
+  // the trigger's secret counts as used by the execution: a sender echoing it lands redacted in the record
+  const redactor = new SecretRedactor();
+  redactor.add(triggerSecret(trigger), secret!);
+  const inputs = redactor.redact({
     body: parseHookBody(raw, ctx.get('content-type')),
     query: pairsToObject(new URLSearchParams(ctx.querystring), 'query'),
     headers: pickHeaders(ctx.req.headers, trigger.headers),
-  };
+  });
   const idempotencyKey = hookIdempotencyKey(name, ctx.get('idempotency-key'));
   const started = await startExecution(deps, record.definition, { workflowId: record.id, workflowVersion: record.version, inputs, trigger: 'webhook', idempotencyKey });
   ctx.state.log.info({ executionId: started.executionId, workflowId: record.id, hook: name, created: started.created }, started.created ? 'webhook started an execution' : 'webhook delivery repeated');

@@ -50,6 +50,9 @@ export class WorkflowExecutor {
     const trigger = options.trigger ?? 'manual';
     const idempotencyKey = options.idempotencyKey ?? null;
     const startedAt = options.resume?.startedAt ?? new Date(clock.now()).toISOString();
+    // read before the execution is recorded: nothing may await between recording it and making it
+    // findable in `active`, or a concurrent start with the same idempotency key misses the run
+    const usedSecrets = await this.triggerSecrets(plan.definition);
     if (options.resume) {
       if (this.active.has(id)) throw new ConflictError(`execution ${id} is already running in this process`);
       await store.resumeExecution?.(id);
@@ -58,7 +61,6 @@ export class WorkflowExecutor {
       const r = await store.startExecution({ id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, definition });
       if (!r.created) return this.existing(r.id);
     }
-    const usedSecrets = await this.triggerSecrets(plan.definition);
     const run = new ExecutionRun(
       plan,
       { id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, resumed: options.resume?.nodes, usedSecrets },

@@ -4,7 +4,8 @@ import { checkSecret, isSecretName, type SecretInfo, type SecretStore } from '..
 import type { SecretCipher } from '../secrets/secret-cipher';
 import { msToIso } from './sql-codec';
 
-interface SecretRow {
+/** The row as the query builder returns it (snake_case columns; the schema is secret.entity.ts). */
+interface SecretRecordRow {
   name: string;
   sealed: string;
   created_at: number | string;
@@ -28,7 +29,7 @@ export class SqlSecretStore implements SecretStore {
    * with a clear message instead of failing nodes later (GCM never decrypts to garbage).
    */
   async checkKey(): Promise<void> {
-    const row = (await this.knex<SecretRow>('secret').orderBy('name').first()) as SecretRow | undefined;
+    const row = (await this.knex<SecretRecordRow>('secret').orderBy('name').first()) as SecretRecordRow | undefined;
     if (!row) return;
     if (!this.cipher) {
       const { n } = (await this.knex('secret').count({ n: '*' }).first()) as { n: number | string };
@@ -52,7 +53,7 @@ export class SqlSecretStore implements SecretStore {
 
   async get(name: string): Promise<string | null> {
     if (!isSecretName(name)) return null;
-    const row = (await this.knex<SecretRow>('secret').where({ name }).first()) as SecretRow | undefined;
+    const row = (await this.knex<SecretRecordRow>('secret').where({ name }).first()) as SecretRecordRow | undefined;
     return row ? this.requireCipher().decrypt(name, row.sealed) : null;
   }
 
@@ -62,7 +63,7 @@ export class SqlSecretStore implements SecretStore {
   }
 
   async list(): Promise<SecretInfo[]> {
-    const rows = (await this.knex<SecretRow>('secret').orderBy('name').select('name', 'created_at', 'updated_at')) as SecretRow[];
+    const rows = (await this.knex<SecretRecordRow>('secret').orderBy('name').select('name', 'created_at', 'updated_at')) as SecretRecordRow[];
     return rows.map((r) => ({ name: r.name, createdAt: msToIso(Number(r.created_at))!, updatedAt: msToIso(Number(r.updated_at))! }));
   }
 

@@ -135,10 +135,13 @@ describe('webhook triggers (POST /hooks/:workflowId/:name)', () => {
     assert.equal((await waitDone(id)).trigger, 'webhook');
   });
 
-  it('accepts a bearer token from a secret', async () => {
-    const body = JSON.stringify({ mustExist: 1 });
+  it('accepts a bearer token from a secret; a sender echoing it in the body is recorded redacted', async () => {
+    const body = JSON.stringify({ mustExist: 1, echoed: `token ${TOKEN}` });
     const r = await post(`/hooks/${wf}/tok`, body, { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` });
     assert.equal(r.status, 202, r.text);
+    const doc = await waitDone(r.body.executionId);
+    assert.equal(doc.inputs.body.echoed, 'token [secret:HOOK_TOKEN]');
+    assert.ok(!JSON.stringify(doc).includes(TOKEN));
   });
 
   it('answers the workflow outputs with respond: "outputs" (200), and { error } without a stack when the execution failed (500)', async () => {
