@@ -12,6 +12,7 @@ import type { WeftConfig } from '../runtime/config/weft-config';
 import { MethodNotAllowedError } from './errors/api-errors';
 import { ApiMetrics } from './metrics/api-metrics';
 import { authenticate, authorize } from './middleware/auth.middleware';
+import { AuthFailureLimiter } from './middleware/auth-failure-limiter';
 import { bodyMiddleware } from './middleware/body.middleware';
 import { errorMiddleware } from './middleware/error.middleware';
 import { CachedKeyVerifier } from './middleware/cached-key-verifier';
@@ -26,6 +27,8 @@ import { executionRoutes } from './routes/executions.routes';
 import { createStreamRegistry, type RouteDeps } from './routes/route-deps';
 import { permissionKey, ROUTE_PERMISSIONS } from './routes/route-permissions';
 import type { ApiContext, ApiState } from './routes/route-spec';
+import { secretRoutes } from './routes/secrets.routes';
+import { hookRoutes } from './routes/hooks.routes';
 import { systemRoutes } from './routes/system.routes';
 import { WorkflowRecordCache } from './routes/workflow-record-cache';
 import { workflowRoutes } from './routes/workflows.routes';
@@ -34,7 +37,8 @@ import { workflowRoutes } from './routes/workflows.routes';
 export interface CreateAppOptions {
   /** The kernel (or any resolver) with the stores, executor, event bus and, optionally, the scheduler bound. */
   kernel: Resolver;
-  config: Pick<WeftConfig, 'maxBodyBytes' | 'rateLimitPerMinute' | 'trustProxy'> & Partial<Pick<WeftConfig, 'console'>>;
+  config: Pick<WeftConfig, 'maxBodyBytes' | 'rateLimitPerMinute' | 'trustProxy'> &
+    Partial<Pick<WeftConfig, 'console' | 'authFailLimitPerMinute' | 'hookRateLimitPerMinute' | 'maxSseStreamsPerKey'>>;
   /** Where the built console is (default: `dist/web`); tests point it elsewhere. */
   consoleDir?: string;
   /** Defaults to the kernel's logger. */
@@ -81,12 +85,14 @@ export function createApp(options: CreateAppOptions): WeftApp {
     executions: kernel.get(Tokens.ExecutionStore),
     executor,
     validator: kernel.get(Tokens.WorkflowValidator),
+    secrets: kernel.get(Tokens.SecretStore),
     events,
     schedules: optionalService(kernel, Tokens.ScheduleService),
     dispatcher: optionalService(kernel, Tokens.ExecutionDispatcher),
     metrics,
     logger,
     streams,
+    maxStreamsPerKey: config.maxSseStreamsPerKey ?? 20,
     heartbeatMs: options.sseHeartbeatMs ?? 15_000,
     storePollMs: options.sseStorePollMs ?? 2_000,
     openapi: () => openapi!,
@@ -96,12 +102,12 @@ export function createApp(options: CreateAppOptions): WeftApp {
   const router = new Router<ApiState>();
   const validators = new RequestValidators();
   const routes: DocumentedRoute[] = [];
-  for (const spec of [...systemRoutes(deps), ...authRoutes(), ...workflowRoutes(deps), ...executionRoutes(deps), ...eventRoutes(deps)]) {
+  for (const spec of [...systemRoutes(deps), ...authRoutes(), ...workflowRoutes(deps), ...executionRoutes(deps), ...eventRoutes(deps), ...secretRoutes(deps), ...hookRoutes(deps, { maxBodyBytes: config.maxBodyBytes, perMinute: config.hookRateLimitPerMinute ?? 600 })]) {
     const role = ROUTE_PERMISSIONS[permissionKey(spec.method, spec.path)];
     if (!role) throw new ConfigurationError(`route ${spec.method} ${spec.path} has no role in ROUTE_PERMISSIONS`);
     router.register(spec.path, [spec.method], [
       authorize(role),
-      bodyMiddleware({ maxBytes: config.maxBodyBytes, accepts: spec.body !== undefined }),
+      spec.rawBody ? passThrough : bodyMiddleware({ maxBytes: config.maxBodyBytes, accepts: spec.body !== undefined }),
       validators.middleware(spec),
       (ctx: ApiContext) => spec.handler(ctx),
     ] as never);
@@ -118,7 +124,7 @@ export function createApp(options: CreateAppOptions): WeftApp {
   app.use(errorMiddleware());
   // the console's files are public and need no key lookup or API rate limit
   if (config.console !== false) app.use(consoleMiddleware(options.consoleDir));
-  app.use(authenticate(keys));
+  app.use(authenticate(keys, new AuthFailureLimiter(config.authFailLimitPerMinute ?? 120)));
   app.use(rateLimitMiddleware(config.rateLimitPerMinute));
   app.use(router.routes() as never);
   app.use(async (ctx: Koa.ParameterizedContext<ApiState>) => {
@@ -138,6 +144,8 @@ export function createApp(options: CreateAppOptions): WeftApp {
     },
   };
 }
+
+const passThrough: Koa.Middleware = (_ctx, next) => next();
 
 /** Every method of every layer on the router must be in the permission table (routes added around the specs too). */
 export function assertEveryRouteHasRole(router: Router<ApiState>): void {

@@ -35,3 +35,5 @@ export * from './services/schedule-service';
 export * from './store/in-memory-workflow-store';
 export * from './store/in-memory-api-key-store';
 export * from './executor/retry-after';
+export * from './secrets/secret-store';
+export * from './secrets/in-memory-secret-store';

@@ -10,7 +10,7 @@ import type { ApiState } from '../routes/route-spec';
  * secure-json-parse refuses `__proto__` and `constructor.prototype`; weft refuses the three
  * names anywhere, so a body that only becomes dangerous after a later merge is refused too.
  */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+export const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Deeper bodies are refused before parsing (reviving and downstream copies recurse). */
 export const MAX_JSON_DEPTH = 64;
@@ -148,7 +148,49 @@ function nestingDepth(text: string): number {
   return max;
 }
 
-function tooLarge(maxBytes: number): PayloadTooLargeError {
+export function readBody(req: NodeJS.ReadableStream & { destroyed?: boolean }, maxBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.removeListener('data', onData);
+      req.removeListener('end', onEnd);
+      req.removeListener('error', onError);
+      req.removeListener('aborted', onAborted);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        cleanup();
+        // keep draining (and dropping) what is left so the 413 can still be written
+        req.resume();
+        reject(tooLarge(maxBytes));
+      } else chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      try {
+        resolve(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)));
+      } catch {
+        reject(bodyError('the body is not valid UTF-8'));
+      }
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(bodyError(`the body could not be read: ${err.message}`));
+    };
+    const onAborted = () => {
+      cleanup();
+      reject(bodyError('the client aborted the request'));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('aborted', onAborted);
+  });
+}
+
+export function tooLarge(maxBytes: number): PayloadTooLargeError {
   return new PayloadTooLargeError(`request body exceeds ${maxBytes} bytes`, { details: { maxBytes } });
 }
 

@@ -1,5 +1,6 @@
 import { createSession, type Session } from 'better-sse';
 import { NotFoundError, type ExecutionEvent } from '../../core/index';
+import { RateLimitedError } from '../errors/api-errors';
 import { IdParamsSchema } from '../schemas/common.schema';
 import { isTerminal } from './execution-waiter';
 import type { RouteDeps } from './route-deps';
@@ -31,6 +32,25 @@ async function stream(deps: RouteDeps, ctx: ApiContext): Promise<void> {
     ctx.type = 'text/event-stream';
     return;
   }
+  // each stream holds a socket, a bus subscription and a store poll for as long as its execution
+  // runs: one key opening streams without end would exhaust the process for every other client
+  const owner = ctx.state.apiKey?.id ?? 'anonymous';
+  if (deps.streams.count(owner) >= deps.maxStreamsPerKey) {
+    throw new RateLimitedError(`this API key already has ${deps.maxStreamsPerKey} open event streams (the most allowed); close one first`, {
+      retryAfterMs: 5_000,
+    });
+  }
+  // shutdown (`closeAll`) ends the stream through whatever `end` it has by then
+  let end: () => void = () => {};
+  const deregister = deps.streams.add(() => end(), owner);
+  try {
+    await streamOpen(deps, ctx, id, (close) => (end = close), deregister);
+  } finally {
+    deregister();
+  }
+}
+
+async function streamOpen(deps: RouteDeps, ctx: ApiContext, id: string, onEnd: (end: () => void) => void, deregister: () => void): Promise<void> {
   // subscribe before reading the snapshot: whatever happens in between is buffered, not lost
   let pending: ExecutionEvent[] | null = [];
   let deliver: (e: ExecutionEvent) => void = () => {};
@@ -74,7 +94,7 @@ async function stream(deps: RouteDeps, ctx: ApiContext): Promise<void> {
       if (!ctx.res.writableEnded) ctx.res.end();
       resolve();
     };
-    const deregister = deps.streams.add(end);
+    onEnd(end);
     deliver = (e) => {
       if (ended || e.seq <= lastSeq) return; // duplicate or late: seq orders and de-duplicates
       lastSeq = e.seq;

@@ -2,9 +2,12 @@ import { Type } from '@sinclair/typebox';
 import {
   NotFoundError,
   ValidationError,
+  type DispatchedExecution,
+  type ExecuteOptions,
   type ExecutionDocument,
   type ExecutionStatus,
   type ExecutionTrigger,
+  type WorkflowDefinition,
 } from '../../core/index';
 import { IdParamsSchema } from '../schemas/common.schema';
 import {
@@ -108,6 +111,11 @@ async function execute(deps: RouteDeps, ctx: ApiContext): Promise<void> {
   const record = await deps.workflowCache.get(workflowId);
   if (!record) throw new NotFoundError(`workflow "${workflowId}" not found`);
   const body: { inputs?: Record<string, unknown>; idempotencyKey?: string; wait?: boolean } = ctx.state.body;
+  // schedules and webhooks own these prefixes: a caller must not pre-empt a fire or a delivery
+  if (body.idempotencyKey !== undefined && /^(schedule|webhook):/.test(body.idempotencyKey)) {
+    const message = 'idempotency keys starting "schedule:" or "webhook:" are reserved for schedules and webhooks';
+    throw new ValidationError(message, { details: [{ path: 'body.idempotencyKey', message }] });
+  }
   const options = {
     workflowId: record.id,
     workflowVersion: record.version,
@@ -115,10 +123,7 @@ async function execute(deps: RouteDeps, ctx: ApiContext): Promise<void> {
     trigger: 'api' as const,
     idempotencyKey: body.idempotencyKey ?? null,
   };
-  // queue mode hands executions to workers (no `done` here); inline mode runs them in this process
-  const started = deps.dispatcher
-    ? await deps.dispatcher.dispatch(record.definition, options)
-    : await deps.executor.start(record.definition, options).then((h) => ({ executionId: h.executionId, created: h.created, done: h.created ? h.done : undefined }));
+  const started = await startExecution(deps, record.definition, options);
   const { executionId, created } = started;
   const log = (ctx.state.log = ctx.state.log.child({ executionId }));
   log.info({ workflowId: record.id, version: record.version, created }, created ? 'execution started' : 'idempotency key matched an execution');
@@ -136,6 +141,13 @@ async function execute(deps: RouteDeps, ctx: ApiContext): Promise<void> {
   ctx.body = { executionId, status };
 }
 
+/** Starts an execution where executions run: queue mode hands it to workers (no `done` here); inline mode runs it in this process. */
+export async function startExecution(deps: RouteDeps, definition: WorkflowDefinition, options: ExecuteOptions): Promise<DispatchedExecution> {
+  return deps.dispatcher
+    ? deps.dispatcher.dispatch(definition, options)
+    : deps.executor.start(definition, options).then((h) => ({ executionId: h.executionId, created: h.created, done: h.created ? h.done : undefined }));
+}
+
 function waitForClient(deps: RouteDeps, ctx: ApiContext, executionId: string): Promise<ExecutionDocument | null> {
   const gone = new AbortController();
   const onClose = () => {
@@ -151,8 +163,8 @@ async function list(deps: RouteDeps, ctx: ApiContext, workflowId: string | undef
   const status = allowlisted(q.status, EXECUTION_STATUSES, 'status') as ExecutionStatus[] | undefined;
   const trigger = allowlisted(q.trigger, EXECUTION_TRIGGERS, 'trigger') as ExecutionTrigger[] | undefined;
   // normalised to UTC so stores can compare them with the ISO strings they keep
-  const from = q.from !== undefined ? new Date(q.from).toISOString() : undefined;
-  const to = q.to !== undefined ? new Date(q.to).toISOString() : undefined;
+  const from = queryDate(q.from, 'query.from');
+  const to = queryDate(q.to, 'query.to');
   if (from !== undefined && to !== undefined && from > to) {
     throw new ValidationError('from must not be after to', { details: [{ path: 'query.from', message: 'must not be after query.to' }] });
   }
@@ -203,4 +215,19 @@ async function getDocument(deps: RouteDeps, id: string): Promise<ExecutionDocume
   const doc = await deps.executions.getExecution(id);
   if (!doc) throw new NotFoundError(`execution "${id}" not found`);
   return doc;
+}
+
+/**
+ * A `from`/`to` query value as UTC ISO text. The schema's format check accepts what `Date` cannot
+ * represent (a leap second, `2016-12-31T23:59:60Z`): that is the caller's mistake (400), not ours.
+ */
+function queryDate(value: string | undefined, path: string): string | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) {
+    throw new ValidationError(`${path} is not a date this server can represent: "${value.slice(0, 60)}"`, {
+      details: [{ path, message: 'not a representable date-time (leap seconds and out-of-range dates are refused)' }],
+    });
+  }
+  return new Date(ms).toISOString();
 }

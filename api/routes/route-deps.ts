@@ -4,6 +4,7 @@ import type {
   ExecutionStore,
   Logger,
   ScheduleService,
+  SecretStore,
   WorkflowExecutor,
   WorkflowStore,
   WorkflowValidator,
@@ -13,7 +14,10 @@ import type { WorkflowRecordCache } from './workflow-record-cache';
 
 /** Open event streams, so shutdown can end them (a server cannot close while they are open). */
 export interface StreamRegistry {
-  add(close: () => void): () => void;
+  /** Registers an open stream of `owner` (an API key id); returns its deregistration. */
+  add(close: () => void, owner?: string): () => void;
+  /** Open streams of `owner`. */
+  count(owner: string): number;
   closeAll(): void;
 }
 
@@ -27,12 +31,15 @@ export interface RouteDeps {
   /** Where `execute` starts executions when bound (queue mode); else the executor directly. */
   dispatcher: ExecutionDispatcher | null;
   validator: WorkflowValidator;
+  secrets: SecretStore;
   events: EventBus;
   /** Null when no scheduler is bound (then schedules are stored but not run). */
   schedules: ScheduleService | null;
   metrics: ApiMetrics;
   logger: Logger;
   streams: StreamRegistry;
+  /** Open event streams allowed per API key (each holds a socket, a bus subscription and a store poll). */
+  maxStreamsPerKey: number;
   /** Interval of SSE heartbeat comments. */
   heartbeatMs: number;
   /** Interval at which an open SSE stream checks the store for an end it heard no event of. */
@@ -44,14 +51,29 @@ export interface RouteDeps {
 /** A {@link StreamRegistry} backed by a set. */
 export function createStreamRegistry(): StreamRegistry {
   const open = new Set<() => void>();
+  const perOwner = new Map<string, number>();
   return {
-    add(close) {
+    add(close, owner) {
       open.add(close);
-      return () => open.delete(close);
+      if (owner !== undefined) perOwner.set(owner, (perOwner.get(owner) ?? 0) + 1);
+      let removed = false;
+      return () => {
+        if (removed) return;
+        removed = true;
+        open.delete(close);
+        if (owner === undefined) return;
+        const n = (perOwner.get(owner) ?? 1) - 1;
+        if (n > 0) perOwner.set(owner, n);
+        else perOwner.delete(owner);
+      };
+    },
+    count(owner) {
+      return perOwner.get(owner) ?? 0;
     },
     closeAll() {
       for (const close of [...open]) close();
       open.clear();
+      perOwner.clear();
     },
   };
 }

@@ -24,6 +24,11 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteRole>> = Object.fre
   'GET /api/v1/executions/:id/nodes': 'viewer',
   'POST /api/v1/executions/:id/cancel': 'operator',
   'GET /api/v1/executions/:id/events': 'viewer',
+  'PUT /api/v1/secrets/:name': 'admin',
+  'GET /api/v1/secrets': 'admin',
+  'DELETE /api/v1/secrets/:name': 'admin',
+  // no API key: a webhook authenticates with its trigger's secret (HMAC signature or bearer token)
+  'POST /hooks/:workflowId/:name': 'public',
 });
 
 const RANK: Record<RouteRole, number> = { public: 0, viewer: 1, operator: 2, admin: 3 };

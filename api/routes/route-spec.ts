@@ -49,6 +49,8 @@ export interface RouteSpec {
   body?: TSchema;
   /** An absent body is accepted (validated as `{}`). */
   bodyOptional?: boolean;
+  /** The handler reads the body itself (webhooks: the raw bytes are signed; other media types). */
+  rawBody?: boolean;
   responses: Record<number, ResponseSpec>;
   handler(ctx: ApiContext): Promise<void>;
 }

@@ -5,6 +5,7 @@ import {
   type ValidationIssue,
   type WorkflowDefinition,
   type WorkflowRecord,
+  triggerSecret,
 } from '../../core/index';
 import { DEFAULT_PAGE_SIZE, IdParamsSchema, MAX_PAGE_SIZE, PageQuerySchema } from '../schemas/common.schema';
 import {
@@ -32,7 +33,7 @@ export function workflowRoutes(deps: RouteDeps): RouteSpec[] {
       body: WorkflowDefinitionSchema,
       responses: { 201: { description: 'created', schema: WorkflowVersionResponseSchema } },
       async handler(ctx) {
-        const definition = validateDefinition(deps, ctx.state.body);
+        const definition = await validateDefinition(deps, ctx.state.body);
         const record = await deps.workflows.create(definition);
         syncSchedule(deps, ctx, record);
         ctx.status = 201;
@@ -77,7 +78,7 @@ export function workflowRoutes(deps: RouteDeps): RouteSpec[] {
       body: WorkflowDefinitionSchema,
       responses: { 200: { description: 'the new version', schema: WorkflowVersionResponseSchema } },
       async handler(ctx) {
-        const definition = validateDefinition(deps, ctx.state.body);
+        const definition = await validateDefinition(deps, ctx.state.body);
         const record = await deps.workflows.update(ctx.state.params.id, definition);
         deps.workflowCache.invalidate(record.id);
         syncSchedule(deps, ctx, record);
@@ -149,12 +150,22 @@ async function getRecord(deps: RouteDeps, id: string): Promise<WorkflowRecord> {
 }
 
 /** Full validation (node types, cycles, templates) and the schedule, issues prefixed `body.`. */
-function validateDefinition(deps: RouteDeps, body: unknown): WorkflowDefinition {
+async function validateDefinition(deps: RouteDeps, body: unknown): Promise<WorkflowDefinition> {
   const result = deps.validator.validate(body);
   const issues: ValidationIssue[] = result.ok ? [] : result.issues.map(inBody);
   const schedule = (body as WorkflowDefinition).schedule;
   if (schedule && deps.schedules) {
     for (const i of deps.schedules.validate(schedule)) issues.push(inBody(i));
+  }
+  // a trigger's secret must exist when the workflow is saved (a hook that can never verify is a mistake)
+  if (result.ok) {
+    for (const [i, t] of (result.definition.triggers ?? []).entries()) {
+      const name = triggerSecret(t);
+      if (!(await deps.secrets.has(name))) {
+        const kind = 'hmac' in t.auth ? 'hmac' : 'token';
+        issues.push({ path: `body.triggers[${i}].auth.${kind}.secret`, message: `secret "${name}" does not exist (create it first: PUT /api/v1/secrets/${name})`, code: 'unknown_secret' });
+      }
+    }
   }
   if (issues.length || !result.ok) {
     throw new ValidationError(`invalid workflow: ${issues[0]?.path ?? 'body'} ${issues[0]?.message ?? 'is invalid'}`, {

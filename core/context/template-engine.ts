@@ -3,7 +3,7 @@ import { ErrorCodes } from '../errors/error-codes';
 import type { TemplateScope } from '../plugin/node-type';
 
 /** Template roots (DESIGN.md): anything else is a validation error. */
-export const TEMPLATE_ROOTS = ['variables', 'inputs', 'nodes', 'execution'] as const;
+export const TEMPLATE_ROOTS = ['variables', 'inputs', 'nodes', 'execution', 'secrets'] as const;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 type Segment = string | number;

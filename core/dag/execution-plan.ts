@@ -21,6 +21,8 @@ export interface PlannedNode {
   /** True for nodes that only run as another node's fallback. */
   isFallback: boolean;
   branching: boolean;
+  /** Secrets its templated fields name (`{{ secrets.NAME }}`), read when the node starts. */
+  secretNames: readonly string[];
 }
 
 /** A validated workflow ready to run many times. */
@@ -31,6 +33,8 @@ export interface ExecutionPlan {
   /** Nodes scheduled on their own (not fallbacks). */
   scheduledCount: number;
   outputs: CompiledValue | null;
+  /** Every secret a node of the workflow names (a trigger's secret is checked where the workflow is saved). */
+  secretNames: readonly string[];
   settings: {
     onNodeFailure: 'stop' | 'continue';
     failureThreshold: number | null;

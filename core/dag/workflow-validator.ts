@@ -1,5 +1,7 @@
 import type { NodeTypeRegistry } from '../plugin/node-type-registry';
 import type { ValidationIssue } from '../plugin/node-type';
+import type { SandboxCeilings } from '../kernel/kernel-settings';
+import { isSecretName, SECRET_NAME_PATTERN } from '../secrets/secret-store';
 import { WorkflowDefinitionSchema, type WorkflowDefinition } from '../model/workflow-definition';
 import { ValidationError, WeftError } from '../errors/weft-error';
 import { ErrorCodes } from '../errors/error-codes';
@@ -9,6 +11,14 @@ import { topologicalOrder } from './cycle-finder';
 import { compileValue, collectPaths, type CompiledValue } from '../context/compiled-value';
 import type { ExecutionPlan, PlannedNode } from './execution-plan';
 import { resolveRetryPolicy } from '../executor/retry-policy';
+
+/** The setting that raises each ceiling, named in validation messages. */
+const CEILING_SETTINGS: Record<keyof SandboxCeilings, string> = {
+  cpuMs: 'WEFT_SANDBOX_MAX_CPU_MS',
+  wallMs: 'WEFT_SANDBOX_MAX_WALL_MS',
+  memoryMb: 'WEFT_SANDBOX_MAX_MEMORY_MB',
+  outputBytes: 'WEFT_SANDBOX_MAX_OUTPUT_BYTES',
+};
 
 let shapeValidator: ValidateFunction | undefined;
 /** The definition schema's validator, compiled once per process (compiling costs far more than validating). */
@@ -29,7 +39,10 @@ export class WorkflowValidator {
   private readonly validateShape = workflowShapeValidator();
   private readonly plans = new WeakMap<object, ExecutionPlan>();
 
-  constructor(private readonly registry: NodeTypeRegistry) {}
+  constructor(
+    private readonly registry: NodeTypeRegistry,
+    private readonly ceilings: SandboxCeilings | null = null,
+  ) {}
 
   validate(input: unknown): ValidationResult {
     if (input !== null && typeof input === 'object') {
@@ -104,7 +117,16 @@ export class WorkflowValidator {
     }
     let outputs: CompiledValue | null = null;
     if (def.outputs) outputs = this.compile(def.outputs, 'outputs', 'outputs', 'outputs', byId, issues);
-    for (const n of nodes) if (n.config.kind !== 'const') this.checkReferences(n.config, `nodes[${n.index}].config`, byId, issues);
+    if (outputs && collectPaths(outputs).some((segs) => segs[0] === 'secrets')) {
+      issues.push({ path: 'outputs', message: 'workflow outputs cannot use {{ secrets.* }} (outputs are returned to callers; pass a secret only to the node field that needs it)', code: 'secret_in_outputs' });
+    }
+    for (const n of nodes) {
+      if (n.config.kind === 'const') continue;
+      this.checkReferences(n.config, `nodes[${n.index}].config`, byId, issues);
+      n.secretNames = secretNamesOf(n.config, `nodes[${n.index}].config`, issues);
+    }
+    checkTriggers(def, issues);
+    const secretNames = [...new Set(nodes.flatMap((n) => n.secretNames))].sort();
     const s = def.settings ?? {};
     return {
       definition: def,
@@ -112,6 +134,7 @@ export class WorkflowValidator {
       byId,
       scheduledCount: nodes.length - fallbackOf.size,
       outputs,
+      secretNames,
       settings: {
         onNodeFailure: s.onNodeFailure ?? 'stop',
         failureThreshold: s.failureThreshold ?? null,
@@ -135,6 +158,7 @@ export class WorkflowValidator {
       fallback: n.fallback !== undefined ? def.nodes.findIndex((m) => m.id === n.fallback) : -1,
       isFallback: fallbackOf.has(i),
       branching: false,
+      secretNames: [],
     };
     if (!this.registry.has(n.type)) {
       issues.push({ path: `${base}.type`, message: `unknown node type "${n.type}" (known: ${this.registry.list().map((t) => t.definition.type).join(', ') || 'none'})`, code: ErrorCodes.WF_UNKNOWN_NODE_TYPE });
@@ -145,6 +169,13 @@ export class WorkflowValidator {
     planned.branching = nodeType.definition.outputs === 'branches';
     if (n.limits !== undefined && !nodeType.definition.sandboxed) {
       issues.push({ path: `${base}.limits`, message: `node type "${n.type}" does not run sandboxed code, so "limits" does not apply`, code: 'schema' });
+    } else if (n.limits !== undefined && this.ceilings) {
+      for (const [key, max] of Object.entries(this.ceilings) as Array<[keyof SandboxCeilings, number]>) {
+        const value = n.limits[key];
+        if (value !== undefined && value > max) {
+          issues.push({ path: `${base}.limits.${key}`, message: `${value} is above this server's ceiling of ${max} (${CEILING_SETTINGS[key]})`, code: 'limit_ceiling' });
+        }
+      }
     }
     const config = n.config ?? {};
     const check = this.schemas.get(nodeType.definition.configSchema);
@@ -206,4 +237,33 @@ export class WorkflowValidator {
       issues.push({ path, message: `node "${src.id}" has no branch "${branch}" (branches: ${[...labels, 'default'].filter((v, i, a) => a.indexOf(v) === i).join(', ')})`, code: 'bad_branch' });
     }
   }
+}
+
+/** The secrets a node's compiled config names; `secrets.NAME` must be exactly that (no deeper path). */
+function secretNamesOf(c: CompiledValue, path: string, issues: ValidationIssue[]): string[] {
+  const names = new Set<string>();
+  for (const segs of collectPaths(c)) {
+    if (segs[0] !== 'secrets') continue;
+    if (segs.length !== 2 || !isSecretName(segs[1])) {
+      issues.push({ path, message: `template path "${segs.join('.')}": use {{ secrets.NAME }} with NAME matching ${SECRET_NAME_PATTERN}`, code: 'bad_secret_reference' });
+    } else names.add(segs[1]!);
+  }
+  return [...names];
+}
+
+/** Headers a trigger may not copy into inputs: credentials stay out of execution records. */
+const PRIVATE_HEADERS = new Set(['authorization', 'cookie', 'x-weft-signature']);
+
+function checkTriggers(def: WorkflowDefinition, issues: ValidationIssue[]): void {
+  const seen = new Map<string, number>();
+  (def.triggers ?? []).forEach((t, i) => {
+    const first = seen.get(t.name);
+    if (first !== undefined) issues.push({ path: `triggers[${i}].name`, message: `duplicate trigger name "${t.name}" (first at triggers[${first}])`, code: 'duplicate_trigger' });
+    else seen.set(t.name, i);
+    (t.headers ?? []).forEach((h, j) => {
+      if (PRIVATE_HEADERS.has(h.toLowerCase())) {
+        issues.push({ path: `triggers[${i}].headers[${j}]`, message: `"${h}" cannot be passed to executions (authorization, cookie and x-weft-signature stay out of records)`, code: 'private_header' });
+      }
+    });
+  });
 }

@@ -13,6 +13,7 @@ import type { WorkflowExecutor } from '../executor/workflow-executor';
 import type { WorkflowValidator } from '../dag/workflow-validator';
 import type { WorkflowStore } from '../store/workflow-store';
 import type { ApiKeyStore } from '../store/api-key-store';
+import type { SecretStore } from '../secrets/secret-store';
 import type { ScheduleService } from '../services/schedule-service';
 import type { ExecutionDispatcher } from '../executor/execution-dispatcher';
 import type { KernelSettings } from '../kernel/kernel-settings';
@@ -22,6 +23,7 @@ export const Tokens = {
   ExecutionStore: createToken<ExecutionStore>('core.executionStore'),
   WorkflowStore: createToken<WorkflowStore>('core.workflowStore'),
   ApiKeyStore: createToken<ApiKeyStore>('core.apiKeyStore'),
+  SecretStore: createToken<SecretStore>('core.secretStore'),
   ScheduleService: createToken<ScheduleService>('core.scheduleService'),
   ExecutionDispatcher: createToken<ExecutionDispatcher>('core.executionDispatcher'),
   EventBus: createToken<EventBus>('core.eventBus'),

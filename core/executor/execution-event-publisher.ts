@@ -14,12 +14,14 @@ export class ExecutionEventPublisher {
     private readonly executionId: string,
     private readonly workflowId: string,
     private readonly now: () => string,
+    /** Applied to every event before it leaves (secret redaction). */
+    private readonly redact: (e: ExecutionEventInput) => ExecutionEventInput = (e) => e,
   ) {}
 
   emit(e: ExecutionEventInput): void {
     this.seq++;
     if (!this.listening()) return;
-    this.bus.publish({ ...e, executionId: this.executionId, workflowId: this.workflowId, seq: this.seq, at: this.now() } as never);
+    this.bus.publish({ ...this.redact(e), executionId: this.executionId, workflowId: this.workflowId, seq: this.seq, at: this.now() } as never);
   }
 
   /** A node's terminal status, from its record. */

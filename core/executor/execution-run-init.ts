@@ -3,6 +3,7 @@ import type { ExecutionStore } from '../store/execution-store';
 import type { EventBus } from '../events/event-bus';
 import type { Clock } from '../services/clock';
 import type { Logger } from '../services/logger';
+import type { SecretStore } from '../secrets/secret-store';
 
 /** The services and limits one execution runs with. */
 export interface ExecutionRunDeps {
@@ -12,6 +13,8 @@ export interface ExecutionRunDeps {
   logger: Logger;
   maxParallel: number;
   maxOutputBytes: number;
+  /** Where `{{ secrets.NAME }}` values come from (null: none exist). */
+  secrets: SecretStore | null;
 }
 
 /** What identifies one execution, and what an earlier run of it left (resume). */
@@ -28,6 +31,8 @@ export interface ExecutionRunInit {
    * (resume). A re-run seeds the nodes it copies from the original the same way.
    */
   resumed?: readonly NodeExecutionRecord[];
+  /** Secrets the execution counts as used before any node reads one (its triggers'): redacted from the start. */
+  usedSecrets?: Readonly<Record<string, string>>;
 }
 
 /** Why an execution stopped early (null while it has not). */

@@ -13,6 +13,7 @@ import type { ExecutionRunDeps, ExecutionRunInit, StopKind } from './execution-r
 import { NodeLifecycle, type NodeEnd, type NodeLifecycleHost } from './node-lifecycle';
 import { NodeScheduler, Outcome, type SchedulerHost } from './node-scheduler';
 import { WriteTracker } from './write-tracker';
+import { ExecutionSecrets } from '../secrets/execution-secrets';
 
 export type { ExecutionRunDeps, ExecutionRunInit } from './execution-run-init';
 
@@ -38,9 +39,14 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
   private timer: NodeJS.Timeout | undefined;
   private finished = false;
   private logger: Logger | null = null;
+  /** Secret values this execution read, and the redaction of everything it records, publishes and logs. */
+  private readonly secrets: ExecutionSecrets;
 
   constructor(private readonly plan: ExecutionPlan, private readonly init: ExecutionRunInit, private readonly deps: ExecutionRunDeps) {
-    this.events = new ExecutionEventPublisher(deps.bus, init.id, init.workflowId, () => new Date(deps.clock.now()).toISOString());
+    this.secrets = new ExecutionSecrets(deps.secrets);
+    for (const [name, value] of Object.entries(init.usedSecrets ?? {})) this.secrets.redactor.add(name, value);
+    const now = () => new Date(deps.clock.now()).toISOString();
+    this.events = new ExecutionEventPublisher(deps.bus, init.id, init.workflowId, now, (e) => this.secrets.redact(e));
     this.writes = new WriteTracker((error, raw) => {
       this.log.error({ err: raw }, 'execution store write failed');
       this.stop('failed', serializeError(error, false));
@@ -56,6 +62,7 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
         abort: new AbortFanout(this.controller.signal),
         signal: this.controller.signal,
         resumed: init.resumed ?? [],
+        secrets: this.secrets,
       },
       this,
     );
@@ -76,7 +83,7 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
 
   /** The execution's logger (every line carries its id), made on first use: most runs never log. */
   private get log(): Logger {
-    return (this.logger ??= this.deps.logger.child({ executionId: this.init.id, workflowId: this.init.workflowId }));
+    return (this.logger ??= this.secrets.logger(this.deps.logger.child({ executionId: this.init.id, workflowId: this.init.workflowId })));
   }
 
   /** Starts scheduling; `done` settles when the execution ends. */
@@ -161,7 +168,8 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
 
   /** For {@link RunContext}: a streamed token event. */
   token(nodeId: string, attempt: number, text: string): void {
-    this.events.emit({ kind: 'token', nodeId, attempt, text });
+    const safe = this.secrets.token(`${nodeId}#${attempt}`, text);
+    if (safe) this.events.emit({ kind: 'token', nodeId, attempt, text: safe });
   }
 
   /** `stop` ends the execution at the first failure; `continue` only once `failureThreshold` is exceeded. */

@@ -10,6 +10,7 @@ import { runAttempts } from './node-attempts';
 import { cancelledRecord, finishedRecord, runningRecord, skippedRecord } from './node-records';
 import { RunContext, type RunContextHost } from './run-context';
 import type { WriteTracker } from './write-tracker';
+import type { ExecutionSecrets } from '../secrets/execution-secrets';
 
 /**
  * How a node ended, for scheduling and the failure policy. A node its fallback recovered ends
@@ -43,6 +44,8 @@ export interface NodeLifecycleParts {
   abort: AbortFanout;
   signal: AbortSignal;
   resumed: readonly NodeExecutionRecord[];
+  /** Reads the secrets a node's templates name, and redacts what the node leaves behind. */
+  secrets: ExecutionSecrets;
 }
 
 /**
@@ -155,7 +158,10 @@ export class NodeLifecycle {
 
   /** Runs one node (or a fallback for `fallbackFor`) and returns its finished record (not yet written). */
   private async execute(node: PlannedNode, fallbackFor: string | null): Promise<NodeExecutionRecord> {
-    const finished = await this.attempt(node, fallbackFor);
+    // outputs are redacted when recorded, and the context holds the recorded value: a first run,
+    // a resume and a re-run all see the same thing
+    const finished = this.parts.secrets.redact(await this.attempt(node, fallbackFor));
+    this.flushTokens(node.id, finished.attempts);
     this.records[node.index] = finished;
     return finished;
   }
@@ -171,7 +177,7 @@ export class NodeLifecycle {
     const scope = this.parts.context.scope;
     let config: unknown;
     try {
-      config = renderValue(node.config, scope);
+      config = renderValue(node.config, await this.parts.secrets.renderScope(node.secretNames, scope));
     } catch (err) {
       const error = { ...serializeError(err), attempt: 1, input: null };
       return finishedRecord(rec, startMs, clock.now(), { status: 'failed', attempts: 1, error });
@@ -191,6 +197,14 @@ export class NodeLifecycle {
     }
     const status = result.aborted ? 'cancelled' : 'failed';
     return finishedRecord(rec, startMs, clock.now(), { status, attempts, error: result.record, attemptErrors });
+  }
+
+  /** The token text a node's attempts held back (a possible start of a secret value), published once they ended. */
+  private flushTokens(nodeId: string, attempts: number): void {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const rest = this.parts.secrets.endTokens(`${nodeId}#${attempt}`);
+      if (rest) this.parts.events.emit({ kind: 'token', nodeId, attempt, text: rest });
+    }
   }
 }
 

@@ -1,11 +1,13 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { ExecutionDocument } from '../model/execution-document';
+import { triggerSecret, type WorkflowDefinition } from '../model/workflow-definition';
 import type { WorkflowValidator } from '../dag/workflow-validator';
 import type { ExecutionStore } from '../store/execution-store';
 import type { EventBus } from '../events/event-bus';
 import type { Clock } from '../services/clock';
 import type { Logger } from '../services/logger';
 import type { KernelSettings } from '../kernel/kernel-settings';
+import type { SecretStore } from '../secrets/secret-store';
 import type { ExecuteOptions, ExecutionHandle } from './execute-options';
 import { ConflictError, NotFoundError } from '../errors/weft-error';
 import { ExecutionRun } from './execution-run';
@@ -18,6 +20,8 @@ export interface WorkflowExecutorDeps {
   clock: Clock;
   logger: Logger;
   settings: KernelSettings;
+  /** Where `{{ secrets.NAME }}` and trigger secrets come from (absent: no secrets exist). */
+  secrets?: SecretStore;
 }
 
 /**
@@ -46,6 +50,9 @@ export class WorkflowExecutor {
     const trigger = options.trigger ?? 'manual';
     const idempotencyKey = options.idempotencyKey ?? null;
     const startedAt = options.resume?.startedAt ?? new Date(clock.now()).toISOString();
+    // read before the execution is recorded: nothing may await between recording it and making it
+    // findable in `active`, or a concurrent start with the same idempotency key misses the run
+    const usedSecrets = await this.triggerSecrets(plan.definition);
     if (options.resume) {
       if (this.active.has(id)) throw new ConflictError(`execution ${id} is already running in this process`);
       await store.resumeExecution?.(id);
@@ -56,7 +63,7 @@ export class WorkflowExecutor {
     }
     const run = new ExecutionRun(
       plan,
-      { id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, resumed: options.resume?.nodes },
+      { id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, resumed: options.resume?.nodes, usedSecrets },
       {
         store,
         bus: this.deps.bus,
@@ -64,6 +71,7 @@ export class WorkflowExecutor {
         logger: this.deps.logger,
         maxParallel: plan.settings.maxParallel ?? settings.defaultMaxParallel,
         maxOutputBytes: settings.maxOutputBytes,
+        secrets: this.deps.secrets ?? null,
       },
     );
     this.active.set(id, run);
@@ -128,6 +136,22 @@ export class WorkflowExecutor {
   dispose(): void {
     this.unwatch?.();
     this.unwatch = null;
+  }
+
+  /**
+   * The values of the secrets the workflow's triggers authenticate with: they count as used by
+   * every execution (a caller may echo a token into the body), so they are redacted from the start.
+   */
+  private async triggerSecrets(definition: WorkflowDefinition): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    if (!definition.triggers?.length) return out;
+    const store = this.deps.secrets;
+    if (!store) return out;
+    for (const name of new Set(definition.triggers.map(triggerSecret))) {
+      const value = await store.get(name);
+      if (value !== null) out[name] = value;
+    }
+    return out;
   }
 
   private async existing(id: string): Promise<ExecutionHandle> {

@@ -6,4 +6,14 @@ export interface KernelSettings {
   defaultMaxParallel: number;
   /** Numeric aggregations over more values than this run in the worker pool (config `aggregateWorkerThreshold`; 10,000 when unset). */
   aggregateWorkerThreshold?: number;
+  /** Operator ceilings on a node's sandbox `limits` (a `limits` field above one fails validation); defaults in the kernel. */
+  sandboxCeilings?: SandboxCeilings;
+}
+
+/** The most a node's `limits` may ask for (`WEFT_SANDBOX_MAX_*`). */
+export interface SandboxCeilings {
+  cpuMs: number;
+  wallMs: number;
+  memoryMb: number;
+  outputBytes: number;
 }

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { container as rootContainer, instanceCachingFactory, type DependencyContainer } from 'tsyringe';
 import { Tokens } from '../di/tokens';
 import { asInjectionToken, tokenName, type Token } from '../di/token';
-import type { KernelSettings } from './kernel-settings';
+import type { KernelSettings, SandboxCeilings } from './kernel-settings';
 import { orderPlugins } from '../plugin/plugin-loader';
 import { NodeTypeRegistry } from '../plugin/node-type-registry';
 import type { PluginRegistrar, Resolver, WeftPlugin } from '../plugin/plugin';
@@ -12,6 +12,7 @@ import { systemClock } from '../services/clock';
 import { silentLogger } from '../services/logger';
 import { InMemoryExecutionStore } from '../store/in-memory-execution-store';
 import { WorkflowValidator } from '../dag/workflow-validator';
+import { InMemorySecretStore } from '../secrets/in-memory-secret-store';
 import { WorkflowExecutor } from '../executor/workflow-executor';
 import { ConfigurationError } from '../errors/weft-error';
 import { ErrorCodes } from '../errors/error-codes';
@@ -35,9 +36,12 @@ export interface KernelOptions {
   overrides?: readonly ServiceBinding<any>[];
 }
 
+export const DEFAULT_SANDBOX_CEILINGS: SandboxCeilings = { cpuMs: 10_000, wallMs: 60_000, memoryMb: 512, outputBytes: 64 * 1024 * 1024 };
+
 export const DEFAULT_KERNEL_SETTINGS: KernelSettings = {
   maxOutputBytes: 16 * 1024 * 1024,
   defaultMaxParallel: 10,
+  sandboxCeilings: DEFAULT_SANDBOX_CEILINGS,
 };
 
 /**
@@ -64,8 +68,9 @@ export class Kernel implements Resolver {
       bind(Tokens.Logger, () => silentLogger),
       bind(Tokens.KernelSettings, () => DEFAULT_KERNEL_SETTINGS),
       bind(Tokens.ExecutionStore, () => new InMemoryExecutionStore()),
+      bind(Tokens.SecretStore, () => new InMemorySecretStore()),
       bind(Tokens.NodeTypeRegistry, () => new NodeTypeRegistry()),
-      bind(Tokens.WorkflowValidator, (r) => new WorkflowValidator(r.get(Tokens.NodeTypeRegistry))),
+      bind(Tokens.WorkflowValidator, (r) => new WorkflowValidator(r.get(Tokens.NodeTypeRegistry), r.get(Tokens.KernelSettings).sandboxCeilings ?? DEFAULT_SANDBOX_CEILINGS)),
       bind(
         Tokens.WorkflowExecutor,
         (r) =>
@@ -76,6 +81,7 @@ export class Kernel implements Resolver {
             clock: r.get(Tokens.Clock),
             logger: r.get(Tokens.Logger),
             settings: r.get(Tokens.KernelSettings),
+            secrets: r.get(Tokens.SecretStore),
           }),
       ),
     ];

@@ -11,7 +11,7 @@ export type ExecutionStatus =
 
 export type NodeStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
-export type ExecutionTrigger = 'manual' | 'api' | 'schedule';
+export type ExecutionTrigger = 'manual' | 'api' | 'schedule' | 'webhook';
 
 export type SkipReason = 'branch_not_taken' | 'upstream_failed';
 

@@ -78,6 +78,25 @@ export const ScheduleSchema = Type.Union([
   ),
 ]);
 
+const SecretRef = Type.Object({ secret: Type.String({ pattern: '^[A-Z][A-Z0-9_]{0,63}$' }) }, { additionalProperties: false });
+
+/** A webhook trigger (DESIGN.md "Triggers and secrets"): `POST /hooks/<workflowId>/<name>`. */
+export const WebhookTriggerSchema = Type.Object(
+  {
+    type: Type.Literal('webhook'),
+    name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' }),
+    auth: Type.Union([
+      Type.Object({ hmac: SecretRef }, { additionalProperties: false }),
+      Type.Object({ token: SecretRef }, { additionalProperties: false }),
+    ]),
+    respond: Type.Optional(Type.Union([Type.Literal('accepted'), Type.Literal('outputs')])),
+    timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 300_000 })),
+    /** Request headers passed to the execution as `inputs.headers` (besides `content-type`). */
+    headers: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z0-9-]{1,100}$' }), { maxItems: 50 })),
+  },
+  { additionalProperties: false },
+);
+
 /** The workflow definition: the contract users write against (DESIGN.md). */
 export const WorkflowDefinitionSchema = Type.Object(
   {
@@ -89,6 +108,7 @@ export const WorkflowDefinitionSchema = Type.Object(
     nodes: Type.Array(NodeSchema, { minItems: 1 }),
     edges: Type.Optional(Type.Array(EdgeSchema)),
     outputs: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    triggers: Type.Optional(Type.Array(WebhookTriggerSchema, { maxItems: 50 })),
   },
   { additionalProperties: false },
 );
@@ -100,6 +120,12 @@ export type EdgeDefinition = Static<typeof EdgeSchema>;
 export type WorkflowSettings = Static<typeof SettingsSchema>;
 export type ScheduleDefinition = Static<typeof ScheduleSchema>;
 export type WorkflowDefinition = Static<typeof WorkflowDefinitionSchema>;
+export type WebhookTrigger = Static<typeof WebhookTriggerSchema>;
+
+/** The secret a trigger authenticates with. */
+export function triggerSecret(t: WebhookTrigger): string {
+  return 'hmac' in t.auth ? t.auth.hmac.secret : t.auth.token.secret;
+}
 
 /** Defaults from DESIGN.md. */
 export const SettingsDefaults = {

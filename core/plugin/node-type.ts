@@ -15,6 +15,8 @@ export interface TemplateScope {
   inputs: Readonly<Record<string, unknown>>;
   nodes: Readonly<Record<string, { output?: unknown; error?: unknown }>>;
   execution: Readonly<{ id: string; startedAt: string }>;
+  /** Only while a node's templated fields render: the secrets they name. Never in a node's own `ctx.scope`. */
+  secrets?: Readonly<Record<string, string>>;
 }
 
 /** What a node's code receives besides its (template-rendered) config. */

@@ -26,6 +26,14 @@ export const WeftConfigSchema = Type.Object({
   maxBodyBytes: Type.Integer({ minimum: 1024 }),
   /** Requests per minute per API key / per client address. */
   rateLimitPerMinute: Type.Integer({ minimum: 1 }),
+  /** `/api/v1` requests per minute per client address that carry no key or a refused one. */
+  authFailLimitPerMinute: Type.Integer({ minimum: 1 }),
+  /** Requests per minute per webhook (`POST /hooks/:workflowId/:name`). */
+  hookRateLimitPerMinute: Type.Integer({ minimum: 1 }),
+  /** Open event streams (SSE) per API key. */
+  maxSseStreamsPerKey: Type.Integer({ minimum: 1 }),
+  /** The secrets' encryption key (32 bytes, base64); null: `<dataDir>/secrets.key` on SQLite. */
+  secretsKey: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
   /** Largest serialised node output stored, in bytes. */
   maxOutputBytes: Type.Integer({ minimum: 1024 }),
   /** Sandbox defaults (DESIGN.md: CPU 1 s, wall 5 s, memory 128 MB, output 16 MB). */
@@ -34,6 +42,11 @@ export const WeftConfigSchema = Type.Object({
   sandboxMemoryMb: Type.Integer({ minimum: 8 }),
   sandboxOutputBytes: Type.Integer({ minimum: 1 }),
   sandboxPoolSize: Type.Integer({ minimum: 1, maximum: 64 }),
+  /** Ceilings on a node's `limits` (and on the defaults): above one is a validation problem. */
+  sandboxMaxCpuMs: Type.Integer({ minimum: 1 }),
+  sandboxMaxWallMs: Type.Integer({ minimum: 1 }),
+  sandboxMaxMemoryMb: Type.Integer({ minimum: 8 }),
+  sandboxMaxOutputBytes: Type.Integer({ minimum: 1 }),
   /** Numeric aggregations over more values than this go to the worker pool. */
   aggregateWorkerThreshold: Type.Integer({ minimum: 0 }),
   workerPoolSize: Type.Integer({ minimum: 1, maximum: 64 }),
@@ -74,12 +87,20 @@ export const SETTINGS: Record<string, Setting> = {
   WEFT_TRUST_PROXY: { key: 'trustProxy', kind: 'bool', default: false },
   WEFT_MAX_BODY_BYTES: { key: 'maxBodyBytes', kind: 'int', default: 1024 * 1024 },
   WEFT_RATE_LIMIT_PER_MINUTE: { key: 'rateLimitPerMinute', kind: 'int', default: 600_000 },
+  WEFT_AUTH_FAIL_LIMIT_PER_MINUTE: { key: 'authFailLimitPerMinute', kind: 'int', default: 120 },
+  WEFT_HOOK_RATE_LIMIT_PER_MINUTE: { key: 'hookRateLimitPerMinute', kind: 'int', default: 600 },
+  WEFT_MAX_SSE_STREAMS_PER_KEY: { key: 'maxSseStreamsPerKey', kind: 'int', default: 20 },
+  WEFT_SECRETS_KEY: { key: 'secretsKey', kind: 'nullable', default: null },
   WEFT_MAX_OUTPUT_BYTES: { key: 'maxOutputBytes', kind: 'int', default: 16 * 1024 * 1024 },
   WEFT_SANDBOX_CPU_MS: { key: 'sandboxCpuMs', kind: 'int', default: 1000 },
   WEFT_SANDBOX_WALL_MS: { key: 'sandboxWallMs', kind: 'int', default: 5000 },
   WEFT_SANDBOX_MEMORY_MB: { key: 'sandboxMemoryMb', kind: 'int', default: 128 },
   WEFT_SANDBOX_OUTPUT_BYTES: { key: 'sandboxOutputBytes', kind: 'int', default: 16 * 1024 * 1024 },
   WEFT_SANDBOX_POOL_SIZE: { key: 'sandboxPoolSize', kind: 'int', default: 2 },
+  WEFT_SANDBOX_MAX_CPU_MS: { key: 'sandboxMaxCpuMs', kind: 'int', default: 10_000 },
+  WEFT_SANDBOX_MAX_WALL_MS: { key: 'sandboxMaxWallMs', kind: 'int', default: 60_000 },
+  WEFT_SANDBOX_MAX_MEMORY_MB: { key: 'sandboxMaxMemoryMb', kind: 'int', default: 512 },
+  WEFT_SANDBOX_MAX_OUTPUT_BYTES: { key: 'sandboxMaxOutputBytes', kind: 'int', default: 64 * 1024 * 1024 },
   WEFT_AGGREGATE_WORKER_THRESHOLD: { key: 'aggregateWorkerThreshold', kind: 'int', default: 10_000 },
   WEFT_WORKER_POOL_SIZE: { key: 'workerPoolSize', kind: 'int', default: 2 },
   WEFT_RETENTION_DAYS: { key: 'retentionDays', kind: 'number', default: 0 },
@@ -119,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, fileValues: Rec
       problems.push(`${name}: ${e.message}`);
     }
   }
+  if (!problems.length) problems.push(...ceilingProblems(out as WeftConfig));
   if (problems.length) throw new ConfigurationError(`invalid configuration: ${problems.join('; ')}`, { details: problems });
   return out as WeftConfig;
 }
@@ -155,4 +177,15 @@ function parseValue(raw: string, kind: Setting['kind']): unknown {
         .map((s) => s.trim())
         .filter(Boolean);
   }
+}
+
+/** A sandbox default above its ceiling would make every sandboxed node invalid: refuse the start instead. */
+function ceilingProblems(c: WeftConfig): string[] {
+  const pairs: Array<[string, number, string, number]> = [
+    ['WEFT_SANDBOX_CPU_MS', c.sandboxCpuMs, 'WEFT_SANDBOX_MAX_CPU_MS', c.sandboxMaxCpuMs],
+    ['WEFT_SANDBOX_WALL_MS', c.sandboxWallMs, 'WEFT_SANDBOX_MAX_WALL_MS', c.sandboxMaxWallMs],
+    ['WEFT_SANDBOX_MEMORY_MB', c.sandboxMemoryMb, 'WEFT_SANDBOX_MAX_MEMORY_MB', c.sandboxMaxMemoryMb],
+    ['WEFT_SANDBOX_OUTPUT_BYTES', c.sandboxOutputBytes, 'WEFT_SANDBOX_MAX_OUTPUT_BYTES', c.sandboxMaxOutputBytes],
+  ];
+  return pairs.filter(([, v, , max]) => v > max).map(([name, v, maxName, max]) => `${name}: ${v} is above ${maxName} (${max})`);
 }

@@ -12,6 +12,9 @@ import { databaseTarget, ormOptions, type SqliteSynchronous } from './orm-option
 import { SqlExecutionStore } from './sql-execution-store';
 import { SqlWorkflowStore } from './sql-workflow-store';
 import { SqlApiKeyStore } from './sql-api-key-store';
+import { SqlSecretStore } from './sql-secret-store';
+import { SecretCipher } from '../secrets/secret-cipher';
+import { resolveSecretsKey } from '../secrets/secrets-key';
 import { recoverExecutions, type RecoveryReport, type ResumingExecutor } from './execution-recovery';
 import { pruneExecutions, startRetention } from './execution-retention';
 import { redactPasswords, redactUrl } from './sql-codec';
@@ -27,6 +30,7 @@ export interface Persistence {
   executionStore: SqlExecutionStore;
   workflowStore: SqlWorkflowStore;
   apiKeyStore: SqlApiKeyStore;
+  secretStore: SqlSecretStore;
   /** Resumes (or ends `failed`/`interrupted`) executions left `running` by dead processes. */
   recover(executor: ResumingExecutor, options?: { staleAfterMs?: number }): Promise<RecoveryReport>;
   /** Deletes finished executions that started before `olderThan`; returns how many. */
@@ -101,6 +105,17 @@ export async function openPersistence(config: WeftConfig, logger: Logger = silen
   }
   const workflowStore = new SqlWorkflowStore(knex, cursorSecret);
   const apiKeyStore = new SqlApiKeyStore(orm);
+  let secretStore: SqlSecretStore;
+  try {
+    // on SQLite the key file lives beside the database (`<dataDir>/secrets.key` by default)
+    const key = resolveSecretsKey(config.secretsKey, target.dialect === 'sqlite' ? dirname(target.location) : null);
+    secretStore = new SqlSecretStore(knex, key ? new SecretCipher(key) : null);
+    await secretStore.checkKey();
+  } catch (err) {
+    await executionStore.close().catch(() => undefined);
+    await orm.close(true).catch(() => undefined);
+    throw err;
+  }
   let retention: { stop(): Promise<void> } | null = null;
   let closed = false;
   const prune = (olderThan: Date) => pruneExecutions(knex, olderThan);
@@ -112,6 +127,7 @@ export async function openPersistence(config: WeftConfig, logger: Logger = silen
     executionStore,
     workflowStore,
     apiKeyStore,
+    secretStore,
     recover: (executor, o = {}) =>
       recoverExecutions({
         store: executionStore,
@@ -143,6 +159,7 @@ export function persistenceBindings(p: Persistence): ServiceBinding<any>[] {
     bind(Tokens.ExecutionStore, () => p.executionStore),
     bind(Tokens.WorkflowStore, () => p.workflowStore),
     bind(Tokens.ApiKeyStore, () => p.apiKeyStore),
+    bind(Tokens.SecretStore, () => p.secretStore),
   ];
 }
 

@@ -44,14 +44,18 @@ describe('API route-by-role matrix', () => {
       'GET /healthz',
       'GET /api/v1/metrics',
       'GET /api/v1/openapi.json',
+      'PUT /api/v1/secrets/:name',
+      'GET /api/v1/secrets',
+      'DELETE /api/v1/secrets/:name',
+      'POST /hooks/:workflowId/:name',
     ]) {
       assert.ok(registered.includes(key), `${key} is missing`);
     }
   });
 
-  it('only /healthz is public', () => {
+  it('only /healthz and the webhook route (which checks its own signature or token) are public', () => {
     const publicRoutes = Object.entries(ROUTE_PERMISSIONS).filter(([, r]) => r === 'public').map(([k]) => k);
-    assert.deepEqual(publicRoutes.sort(), ['GET /api/v1/healthz', 'GET /healthz']);
+    assert.deepEqual(publicRoutes.sort(), ['GET /api/v1/healthz', 'GET /healthz', 'POST /hooks/:workflowId/:name']);
   });
 
   it('walks every route for every caller and gets 401/403 exactly where the table says', async () => {
@@ -65,12 +69,14 @@ describe('API route-by-role matrix', () => {
     let checked = 0;
     for (const { method, path } of registeredRoutes()) {
       const required = ROUTE_PERMISSIONS[permissionKey(method, path)]!;
-      const concrete = path.replace(/:id/g, 'missing_id');
+      const concrete = path.replace(/:id|:workflowId/g, 'missing_id').replace(/:name/g, 'MISSING_NAME');
       for (const caller of callers) {
         const r = await api.request(method, concrete, { key: caller.key });
         const where = `${caller.name} → ${method} ${path}: ${r.status} ${r.text.slice(0, 120)}`;
         assert.notEqual(r.status, 500, where);
-        if (required === 'public') assert.equal(r.status, 200, where);
+        // a webhook of a workflow that does not exist: 404 for everyone, whatever key is sent
+        if (path.startsWith('/hooks/')) assert.equal(r.status, 404, where);
+        else if (required === 'public') assert.equal(r.status, 200, where);
         else if (caller.role === null) {
           assert.equal(r.status, 401, where);
           assert.equal(r.body.error.code, 'WF_UNAUTHORIZED', where);
@@ -83,6 +89,17 @@ describe('API route-by-role matrix', () => {
       }
     }
     assert.equal(checked, Object.keys(ROUTE_PERMISSIONS).length * callers.length);
+  });
+
+  it('keeps every secrets route to admin keys (viewer and operator get 403)', async () => {
+    for (const key of ['PUT /api/v1/secrets/:name', 'GET /api/v1/secrets', 'DELETE /api/v1/secrets/:name']) {
+      assert.equal(ROUTE_PERMISSIONS[key], 'admin', key);
+      const [method, path] = key.split(' ') as [string, string];
+      for (const caller of [api.keys.viewer, api.keys.operator]) {
+        const r = await api.request(method, path.replace(':name', 'API_TOKEN'), { key: caller, body: method === 'PUT' ? { value: 'a-long-enough-value' } : undefined });
+        assert.equal(r.status, 403, `${key}: ${r.text}`);
+      }
+    }
   });
 
   it('refuses at startup a route that has no role in the table, and a table entry without a route', () => {

@@ -1,5 +1,6 @@
 import { ApiKeyEntity } from './api-key.entity';
 import { NodeExecutionEntity } from './node-execution.entity';
+import { SecretEntity } from './secret.entity';
 import { WeftMetaEntity } from './weft-meta.entity';
 import { WorkflowEntity } from './workflow.entity';
 import { WorkflowExecutionEntity } from './workflow-execution.entity';
@@ -13,4 +14,5 @@ export const persistenceEntities = [
   NodeExecutionEntity,
   ApiKeyEntity,
   WeftMetaEntity,
+  SecretEntity,
 ];

@@ -3,6 +3,8 @@ import { PostgresInitialSchema } from './postgresql/initial-schema.migration';
 import { PostgresCancelRequest } from './postgresql/cancel-request.migration';
 import { SqliteInitialSchema } from './sqlite/initial-schema.migration';
 import { SqliteCancelRequest } from './sqlite/cancel-request.migration';
+import { SqliteSecrets } from './sqlite/secrets.migration';
+import { PostgresSecrets } from './postgresql/secrets.migration';
 
 /** The dialects weft persists to. */
 export type PersistenceDialect = 'sqlite' | 'postgresql';
@@ -16,9 +18,11 @@ export function migrationsFor(dialect: PersistenceDialect): MigrationObject[] {
     ? [
         { name: '0001_initial_schema', class: SqliteInitialSchema },
         { name: '0002_cancel_request', class: SqliteCancelRequest },
+        { name: '0003_secrets', class: SqliteSecrets },
       ]
     : [
         { name: '0001_initial_schema', class: PostgresInitialSchema },
         { name: '0002_cancel_request', class: PostgresCancelRequest },
+        { name: '0003_secrets', class: PostgresSecrets },
       ];
 }

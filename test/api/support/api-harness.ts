@@ -7,6 +7,10 @@ import { listenApp, type ListeningServer } from '../../../api/listen-app';
 
 export interface HarnessOptions {
   rateLimitPerMinute?: number;
+  /** Default here 100,000 (weft's own default, 120, is for tests of that limit to set). */
+  authFailLimitPerMinute?: number;
+  maxSseStreamsPerKey?: number;
+  hookRateLimitPerMinute?: number;
   maxBodyBytes?: number;
   trustProxy?: boolean;
   sseHeartbeatMs?: number;
@@ -74,6 +78,9 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
     config: {
       maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
       rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
+      authFailLimitPerMinute: options.authFailLimitPerMinute ?? 100_000,
+      maxSseStreamsPerKey: options.maxSseStreamsPerKey,
+      hookRateLimitPerMinute: options.hookRateLimitPerMinute,
       trustProxy: options.trustProxy ?? false,
       console: options.console,
     },

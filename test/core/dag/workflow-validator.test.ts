@@ -3,6 +3,7 @@ import { startTestKernel } from '../../support/test-kernel';
 import { createTestPlugin } from '../../support/test-plugin';
 import { ValidationError } from '../../../core/errors/weft-error';
 import type { Kernel } from '../../../core/kernel/kernel';
+import type { WeftPlugin } from '../../../core/plugin/plugin';
 
 describe('workflow validation', () => {
   let kernel: Kernel;
@@ -130,5 +131,33 @@ describe('workflow validation', () => {
     const w = await kernel.executor.run(wide);
     assert.equal(w.status, 'succeeded');
     assert.equal(w.nodes.length, n + 2);
+  });
+});
+
+describe('workflow validation: sandbox ceilings', () => {
+  const sandboxed: WeftPlugin = {
+    id: 'test.sandboxed',
+    version: '1.0.0',
+    register(reg) {
+      reg.addNodeType({ type: 'boxed', sandboxed: true, configSchema: { type: 'object' }, create: () => ({ execute: async () => null }) });
+    },
+  };
+  it('makes a node `limits` above a WEFT_SANDBOX_MAX_* ceiling a problem at that path (defaults 10 s, 60 s, 512 MB, 64 MiB)', async () => {
+    const kernel = startTestKernel({ plugins: [sandboxed] });
+    try {
+      const r = kernel.validator.validate({
+        name: 'greedy',
+        nodes: [
+          { id: 'ok', type: 'boxed', limits: { cpuMs: 10_000, wallMs: 60_000, memoryMb: 512, outputBytes: 64 * 1024 * 1024 } },
+          { id: 'big', type: 'boxed', limits: { cpuMs: 600_000, wallMs: 60_001, memoryMb: 4096, outputBytes: 64 * 1024 * 1024 + 1 } },
+        ],
+      });
+      assert.equal(r.ok, false);
+      const issues = (r as { issues: Array<{ path: string; message: string }> }).issues;
+      assert.deepEqual(issues.map((i) => i.path).sort(), ['nodes[1].limits.cpuMs', 'nodes[1].limits.memoryMb', 'nodes[1].limits.outputBytes', 'nodes[1].limits.wallMs']);
+      assert.match(issues.find((i) => i.path === 'nodes[1].limits.cpuMs')!.message, /600000 is above this server's ceiling of 10000 \(WEFT_SANDBOX_MAX_CPU_MS\)/);
+    } finally {
+      await kernel.stop();
+    }
   });
 });

@@ -15,6 +15,20 @@ describe('configuration', () => {
     assert.deepEqual(c.plugins, []);
     assert.equal(c.sandboxCpuMs, 1000);
     assert.equal(c.sandboxMemoryMb, 128);
+    // defences on by default
+    assert.equal(c.authFailLimitPerMinute, 120);
+    assert.equal(c.hookRateLimitPerMinute, 600);
+    assert.deepEqual([c.sandboxMaxCpuMs, c.sandboxMaxWallMs, c.sandboxMaxMemoryMb, c.sandboxMaxOutputBytes], [10_000, 60_000, 512, 64 * 1024 * 1024]);
+  });
+
+  it('refuses sandbox defaults above their ceilings, naming both settings', () => {
+    assert.throws(
+      () => loadConfig({ WEFT_SANDBOX_CPU_MS: '20000', WEFT_SANDBOX_MAX_MEMORY_MB: '64' }),
+      (err: unknown) =>
+        err instanceof ConfigurationError &&
+        /WEFT_SANDBOX_CPU_MS: 20000 is above WEFT_SANDBOX_MAX_CPU_MS \(10000\)/.test(err.message) &&
+        /WEFT_SANDBOX_MEMORY_MB: 128 is above WEFT_SANDBOX_MAX_MEMORY_MB \(64\)/.test(err.message),
+    );
   });
 
   it('parses typed values and lists', () => {
