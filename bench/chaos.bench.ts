@@ -129,7 +129,9 @@ async function failover(pg: PostgresServer, sideEffects: SideEffectServer): Prom
         return owner ? c.workers.find((w) => w && owner.includes(`:${w.pid}:`)) ?? undefined : undefined;
       }, 'a worker to start the execution', 30_000);
       const at = await c.kill(victim);
+      let last = '';
       const resumedAt = await until(async () => {
+        if (process.env.WEFT_CHAOS_TRACE) last = await traceJob(c, id, at, last);
         const s = (await c.statuses()).get(id);
         return s && (TERMINAL.has(s.status) || (s.owner && !s.owner.includes(`:${victim.pid}:`))) ? Date.now() : undefined;
       }, 'the execution to resume', 180_000);
@@ -229,4 +231,16 @@ function unexplainedRepeats(calls: { key: string; arrivedAt: number; answeredAt:
     }
   }
   return { all, unexplained };
+}
+
+/** `WEFT_CHAOS_TRACE=1`: prints each change of the execution's job and owner, in seconds after the kill. */
+async function traceJob(c: ChaosCluster, id: string, killedAt: number, last: string): Promise<string> {
+  const { rows } = await c.db.query(
+    "select j.state, j.retry_count, extract(epoch from j.expire_in) as expire_s, round(extract(epoch from now() - j.started_on)::numeric, 1) as since_start, e.owner from pgboss.job j, workflow_execution e where j.id = $1 and e.id = $1::text",
+    [id],
+  );
+  const r = rows[0];
+  const line = r ? `job ${String(r.state)} (claim ${String(r.retry_count)}, expire_in ${String(r.expire_s)} s), owner ${String(r.owner).split(':')[1]}` : 'no job';
+  if (line !== last) console.log(`    +${fmt((Date.now() - killedAt) / 1000, 1)} s: ${line}${r ? `, started ${String(r.since_start)} s ago` : ''}`);
+  return line;
 }

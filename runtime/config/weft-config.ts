@@ -47,6 +47,10 @@ export const WeftConfigSchema = Type.Object({
   shutdownDeadlineMs: Type.Integer({ minimum: 0 }),
   /** `inline`: `weft serve` runs executions itself; `queue`: it queues them in PostgreSQL for `weft worker`s. */
   executionMode: Type.Union([Type.Literal('inline'), Type.Literal('queue')]),
+  /** Queue mode: a worker's claim on an execution lapses this many seconds after its last renewal (renewed every third of it). */
+  queueLeaseSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
+  /** Queue mode: how often lapsed claims are looked for (pg-boss maintenance), in seconds. */
+  queueLapseCheckSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
 });
 
 export type WeftConfig = Static<typeof WeftConfigSchema>;
@@ -85,6 +89,9 @@ export const SETTINGS: Record<string, Setting> = {
   WEFT_MIN_INTERVAL_MS: { key: 'minIntervalMs', kind: 'int', default: 1000 },
   WEFT_SHUTDOWN_DEADLINE_MS: { key: 'shutdownDeadlineMs', kind: 'int', default: 10_000 },
   WEFT_EXECUTION_MODE: { key: 'executionMode', kind: 'string', default: 'inline' },
+  // a SIGKILLed worker's executions resume elsewhere within lease + lapse check + a poll (≤ 8 s)
+  WEFT_QUEUE_LEASE_SECONDS: { key: 'queueLeaseSeconds', kind: 'int', default: 5 },
+  WEFT_QUEUE_LAPSE_CHECK_SECONDS: { key: 'queueLapseCheckSeconds', kind: 'int', default: 2 },
 };
 
 /** Env vars with these prefixes that are not settings are typos: reject them. */
