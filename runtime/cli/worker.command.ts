@@ -24,7 +24,7 @@ const HEALTH_EVERY_MS = 5_000;
  * `weft worker [--concurrency N] [--lease-seconds S]`: executes queued executions from
  * PostgreSQL (`DATABASE_URL`), beside any number of other workers on any number of machines.
  * A worker that dies stops renewing its claims; after the lease (`WEFT_QUEUE_LEASE_SECONDS`,
- * default 5) and the next check for lapsed claims (`WEFT_QUEUE_LAPSE_CHECK_SECONDS`, default 2)
+ * default 5) and the next check for lapsed claims (`WEFT_QUEUE_LAPSE_CHECK_SECONDS`, default 1)
  * another worker resumes those executions from their persisted node results. SIGTERM/SIGINT: stop claiming, let running
  * nodes finish up to `WEFT_SHUTDOWN_DEADLINE_MS`, hand unfinished executions back to the queue.
  */

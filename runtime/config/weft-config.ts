@@ -89,9 +89,9 @@ export const SETTINGS: Record<string, Setting> = {
   WEFT_MIN_INTERVAL_MS: { key: 'minIntervalMs', kind: 'int', default: 1000 },
   WEFT_SHUTDOWN_DEADLINE_MS: { key: 'shutdownDeadlineMs', kind: 'int', default: 10_000 },
   WEFT_EXECUTION_MODE: { key: 'executionMode', kind: 'string', default: 'inline' },
-  // a SIGKILLed worker's executions resume elsewhere within lease + lapse check + a poll (≤ 8 s)
+  // a SIGKILLed worker's executions resume elsewhere within lease + up to two lapse checks (pg-boss runs its maintenance only when the last run is older than the interval, so timer jitter between processes can double it) + a poll: ≤ 7.5 s
   WEFT_QUEUE_LEASE_SECONDS: { key: 'queueLeaseSeconds', kind: 'int', default: 5 },
-  WEFT_QUEUE_LAPSE_CHECK_SECONDS: { key: 'queueLapseCheckSeconds', kind: 'int', default: 2 },
+  WEFT_QUEUE_LAPSE_CHECK_SECONDS: { key: 'queueLapseCheckSeconds', kind: 'int', default: 1 },
 };
 
 /** Env vars with these prefixes that are not settings are typos: reject them. */

@@ -40,7 +40,7 @@ export interface PgBossQueueOptions {
    * renewed for this long lapses and another worker resumes the execution.
    */
   leaseSeconds?: number;
-  /** How often pg-boss's maintenance looks for lapsed claims, in seconds (default 2). */
+  /** How often pg-boss's maintenance looks for lapsed claims, in seconds (default 1). */
   maintenanceIntervalSeconds?: number;
   /** Claims an execution gets before it is given up and ended `failed` (default 5). */
   maxClaims?: number;
@@ -157,7 +157,7 @@ export class PgBossExecutionQueue implements ExecutionDispatcher {
       application_name: 'weft',
       max: this.options.poolSize ?? 4,
       supervise: true,
-      maintenanceIntervalSeconds: this.options.maintenanceIntervalSeconds ?? 2,
+      maintenanceIntervalSeconds: this.options.maintenanceIntervalSeconds ?? 1,
       // weft's own scheduler fires workflows; pg-boss's cron is not used
       schedule: false,
     });

@@ -31,7 +31,7 @@ export interface WorkerProcessOptions {
   queue?: Partial<PgBossQueueOptions>;
 }
 
-/** Short leases so failover is quick in tests (defaults: 5 s lease, 2 s lapse check). */
+/** Short leases so failover is quick in tests (defaults: 5 s lease, 1 s lapse check). */
 export const TEST_QUEUE_TUNING = { leaseSeconds: 2, maintenanceIntervalSeconds: 1 };
 
 /** Opens the PostgreSQL stores at `url` the way a weft process does (migrated, own owner identity). */
