@@ -3,21 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { postgresUnavailableReason, startPostgres, type PostgresServer } from '../test/support/postgres-server';
 import { fmt, median, percentile, report } from './bench-stats';
-import { ChaosCluster, SideEffectServer, until, type Proc } from './chaos-cluster';
-import { chainWorkflow, fanOutWorkflow } from './chaos-workflows';
+import { ChaosCluster, SideEffectServer, TERMINAL, until, type Kill } from '../test/support/chaos-cluster';
+import { chainWorkflow, fanOutWorkflow } from '../test/support/chaos-workflows';
 
-const TERMINAL = new Set(['succeeded', 'partially_succeeded', 'failed', 'cancelled', 'skipped']);
 /** `WEFT_CHAOS_SCALE=0.2` runs a fifth of the executions and kills (a quick look). */
 const SCALE = Number(process.env.WEFT_CHAOS_SCALE ?? 1);
 const scaled = (n: number) => Math.max(1, Math.round(n * SCALE));
-
-/** A kill and what it interrupted. */
-interface Kill {
-  at: number;
-  serve?: boolean;
-  pid: number;
-  affected: string[];
-}
 
 /**
  * The chaos run of the queue mode: PostgreSQL, `weft serve` and workers as real processes. Prints
@@ -170,10 +161,9 @@ async function chaos(pg: PostgresServer, sideEffects: SideEffectServer): Promise
         }
       }
       const slot = Math.floor(Math.random() * 3);
-      const victim = c.workers[slot] as Proc;
-      const affected = await c.ownedBy(victim.pid);
-      kills.push({ at: await c.kill(victim), pid: victim.pid, affected });
-      void watchResumption(c, victim.pid, affected, resumed);
+      const kill = await c.killWorker(slot);
+      kills.push(kill);
+      void c.watchResumption(kill, resumed);
       await c.startWorker(slot);
     }
     await submitting;
@@ -193,23 +183,6 @@ async function chaos(pg: PostgresServer, sideEffects: SideEffectServer): Promise
     }
     if (lost) report('interrupted executions never seen resuming', String(lost), '0', false);
   });
-}
-
-/** Records when each execution a kill interrupted is taken over (another owner) or ends. */
-async function watchResumption(c: ChaosCluster, pid: number, ids: string[], resumed: Map<string, number>): Promise<void> {
-  const left = new Set(ids);
-  const end = Date.now() + 300_000;
-  while (left.size && Date.now() < end) {
-    const s = await c.statuses();
-    for (const id of [...left]) {
-      const e = s.get(id);
-      if (e && (TERMINAL.has(e.status) || (e.owner && !e.owner.includes(`:${pid}:`)))) {
-        resumed.set(id, Date.now());
-        left.delete(id);
-      }
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /**

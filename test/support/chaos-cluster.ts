@@ -13,8 +13,19 @@ interface PgClient {
 const { Client } = require('pg') as { Client: new (o: { connectionString: string }) => PgClient };
 
 /** The `weft` bin the cluster runs (`WEFT_CHAOS_BIN` points at another build, e.g. to measure a baseline). */
-const BIN = process.env.WEFT_CHAOS_BIN ?? path.join(__dirname, '..', '..', 'bin', 'weft.js');
+const BIN = process.env.WEFT_CHAOS_BIN ?? path.join(__dirname, '..', '..', '..', 'bin', 'weft.js');
 const ADMIN_KEY = 'chaos-admin-key-0123456789abcdef0123';
+
+/** Execution statuses that end it. */
+export const TERMINAL = new Set(['succeeded', 'partially_succeeded', 'failed', 'cancelled', 'skipped']);
+
+/** A SIGKILL and the executions its process was running. */
+export interface Kill {
+  at: number;
+  pid: number;
+  affected: string[];
+  serve?: boolean;
+}
 
 /** One call a node made to the side-effect server. */
 export interface SideEffect {
@@ -47,6 +58,13 @@ export class SideEffectServer {
     this.server.keepAliveTimeout = 1000;
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** Keys (`/call/<executionId>/<nodeId>`) called more than once. */
+  repeated(): string[] {
+    const seen = new Map<string, number>();
+    for (const c of this.calls) seen.set(c.key, (seen.get(c.key) ?? 0) + 1);
+    return [...seen].filter(([, n]) => n > 1).map(([k]) => k);
   }
 
   async stop(): Promise<void> {
@@ -146,6 +164,34 @@ export class ChaosCluster {
     });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  /**
+   * SIGKILLs the worker in `slot` and lists the executions it was running: read after the kill
+   * (a dead worker's executions keep its name until another worker takes them over, at least a
+   * lease later), so none started just before the kill is missed.
+   */
+  async killWorker(slot: number): Promise<Kill> {
+    const victim = this.workers[slot]!;
+    const at = await this.kill(victim);
+    return { at, pid: victim.pid, affected: await this.ownedBy(victim.pid) };
+  }
+
+  /** Records when each execution a kill interrupted is taken over (another owner) or ends. */
+  async watchResumption(kill: Kill, resumed: Map<string, number>, ms = 300_000): Promise<void> {
+    const left = new Set(kill.affected);
+    const end = Date.now() + ms;
+    while (left.size && Date.now() < end) {
+      const s = await this.statuses();
+      for (const id of [...left]) {
+        const e = s.get(id);
+        if (e && (TERMINAL.has(e.status) || (e.owner && !e.owner.includes(`:${kill.pid}:`)))) {
+          resumed.set(id, Date.now());
+          left.delete(id);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   /** Ids of the executions a process (by pid) owns and runs right now. */

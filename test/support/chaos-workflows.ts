@@ -1,4 +1,4 @@
-import type { WorkflowDefinition } from '../core/model/workflow-definition';
+import type { WorkflowDefinition } from '../../core/model/workflow-definition';
 
 /** A node that calls the side-effect server once per run, answered after `ms`. */
 function call(sideEffects: string, id: string, ms: number) {
