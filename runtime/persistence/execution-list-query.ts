@@ -1,7 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ValidationError } from '../../core/errors/weft-error';
 import type { ExecutionStatus } from '../../core/model/execution-document';
-import type { ExecutionListQuery } from '../../core/store/execution-store';
+import type { Knex } from '@mikro-orm/knex';
+import type { ExecutionListQuery, ExecutionPage } from '../../core/store/execution-store';
+import { rowToSummary, SUMMARY_COLUMNS } from './execution-row-mapper';
 
 /** Every execution status (the allowlist filters are checked against). */
 export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
@@ -128,4 +130,25 @@ export function checkListQuery(q: ExecutionListQuery, cursors: CursorCodec): Che
   const after = q.cursor === undefined || q.cursor === null ? null : cursors.decodePosition(q.cursor, scope);
   if (after && byTime !== (after.t !== null)) throw new ValidationError('invalid cursor: not issued for this query', { details: [{ path: 'cursor', message: 'wrong kind' }] });
   return { workflowId: q.workflowId, status, fromMs, toMs, limit: q.limit, after, byTime, scope };
+}
+
+/** One page of a checked list query: keyset pagination over the listing indexes. */
+export async function queryExecutionPage(knex: Knex, q: CheckedListQuery, cursors: CursorCodec): Promise<ExecutionPage> {
+  const qb = knex('workflow_execution').select(SUMMARY_COLUMNS).where('workflow_id', q.workflowId);
+  if (q.status) qb.whereIn('status', q.status);
+  if (q.fromMs !== null) qb.where('started_at', '>=', q.fromMs);
+  if (q.toMs !== null) qb.where('started_at', '<', q.toMs);
+  if (q.byTime) {
+    // row-value comparison: both dialects can seek the (workflow_id, started_at, id) index with it
+    if (q.after) qb.whereRaw('(started_at, id) < (?, ?)', [q.after.t!, q.after.id]);
+    qb.orderBy([{ column: 'started_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
+  } else {
+    if (q.after) qb.where('id', '<', q.after.id);
+    qb.orderBy('id', 'desc');
+  }
+  const rows = await qb.limit(q.limit + 1);
+  const items = rows.slice(0, q.limit).map(rowToSummary);
+  const last = rows[q.limit - 1];
+  const nextCursor = rows.length > q.limit ? cursors.encode(String(last.id), q.scope, q.byTime ? Number(last.started_at) : undefined) : null;
+  return { items, nextCursor };
 }

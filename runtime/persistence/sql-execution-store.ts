@@ -1,5 +1,5 @@
 import type { Knex } from '@mikro-orm/knex';
-import { CancelledError, ConflictError, NodeExecutionError, NotFoundError, ValidationError } from '../../core/errors/weft-error';
+import { CancelledError, ConflictError, NodeExecutionError, NotFoundError } from '../../core/errors/weft-error';
 import { ErrorCodes } from '../../core/errors/error-codes';
 import { serializeError } from '../../core/errors/error-serializer';
 import type { ExecutionDocument, NodeExecutionRecord } from '../../core/model/execution-document';
@@ -14,12 +14,13 @@ import type {
 } from '../../core/store/execution-store';
 import { silentLogger, type Logger } from '../../core/services/logger';
 import { GroupCommitWriter } from './group-commit-writer';
-import type { SqlBatchDriver, SqlConnection, SqlStep } from './sql-batch';
-import { claimCheck, FENCED, fencedOp, heartbeatOp, requestCancelOp, startExecutionOp, takeOverOp, updateExecutionOp, upsertNodeSteps } from './execution-sql';
+import type { SqlBatchDriver, SqlConnection } from './sql-batch';
+import { ExecutionClaims } from './execution-claims';
+import { FENCED, fencedOp, heartbeatOp, requestCancelOp, startExecutionOp, takeOverOp, updateExecutionOp, upsertNodeSteps } from './execution-sql';
 import { CancelRequestWatcher } from './cancel-request-watcher';
-import { checkListQuery, CursorCodec } from './execution-list-query';
-import { cancelledNodeRows, executionStartRow, NODE_COLUMNS, nodeRow, rowToNode, rowToSummary, sortNodeRows, SUMMARY_COLUMNS } from './execution-row-mapper';
-import { assertOutputSize } from './output-size';
+import { checkListQuery, CursorCodec, queryExecutionPage } from './execution-list-query';
+import { assertStartRecord, cancelledNodeRows, executionStartRow, NODE_COLUMNS, nodeRow, rowToNode, rowToSummary, sortNodeRows, SUMMARY_COLUMNS } from './execution-row-mapper';
+import { assertOutputSize, errorRecordJson } from './output-size';
 import { fromJson, isoToMs, toJson } from './sql-codec';
 import { defaultOwner, isStale } from './execution-owner';
 import type { PersistenceDialect } from './migrations/migration-list';
@@ -69,10 +70,8 @@ export class SqlExecutionStore implements ExecutionStore {
   private readonly positions = new Map<string, Map<string, number>>();
   /** Executions this process runs (their heartbeat is refreshed). */
   private readonly active = new Set<string>();
-  /** The claim epoch this process took per execution it runs: every write of one is fenced with it. */
-  private readonly claims = new Map<string, number>();
-  /** Executions whose claim this process lost (taken over elsewhere): whatever it still writes for them is dropped. */
-  private readonly lost = new Set<string>();
+  /** The claims this process holds (or lost) on the executions it runs: every write of one is fenced with its epoch. */
+  private readonly claims = new ExecutionClaims();
   private readonly heartbeat: NodeJS.Timeout | null = null;
   /** Finds cancel requests other processes made for executions running here. */
   readonly cancelRequests: CancelRequestWatcher;
@@ -88,7 +87,7 @@ export class SqlExecutionStore implements ExecutionStore {
       logger: this.logger,
       fence: {
         groupOf: (row) => String(row.execution_id),
-        check: (ids) => this.claimChecks(ids),
+        check: (ids) => this.claims.checks(ids),
         refused: (id) => this.claimLost(id),
       },
     });
@@ -125,13 +124,7 @@ export class SqlExecutionStore implements ExecutionStore {
    * is never a job without its row nor a row without its job.
    */
   async startExecutionAlongside(r: ExecutionStartRecord, alongside: ((db: SqlConnection) => Promise<unknown>) | null): Promise<{ id: string; created: boolean }> {
-    if (typeof r.id !== 'string' || !r.id || r.id.length > 36) throw new ValidationError('execution id must be 1-36 characters');
-    if (typeof r.workflowId !== 'string' || !r.workflowId || r.workflowId.length > 200) {
-      throw new ValidationError('workflowId must be 1-200 characters');
-    }
-    if (r.idempotencyKey !== undefined && r.idempotencyKey !== null && (typeof r.idempotencyKey !== 'string' || r.idempotencyKey.length > 512)) {
-      throw new ValidationError('idempotencyKey must be a string of at most 512 characters');
-    }
+    assertStartRecord(r);
     const row = executionStartRow(r, this.owner, this.now());
     const definition = r.definition ? JSON.stringify(r.definition) : null;
     this.trackDefinition(r.id, r.definition);
@@ -145,7 +138,7 @@ export class SqlExecutionStore implements ExecutionStore {
       : insert;
     const result = await this.writer.run(op);
     if (result.created && row.status === 'running') {
-      this.claims.set(r.id, 0);
+      this.claims.hold(r.id, 0);
       this.markActive(r.id);
     } else this.positions.delete(r.id);
     return result;
@@ -173,10 +166,10 @@ export class SqlExecutionStore implements ExecutionStore {
       status = 'failed';
       error = { type: refused.type, code: refused.code, message: refused.message };
     }
-    const epoch = this.claims.get(executionId);
+    const epoch = this.claims.epochOf(executionId);
     try {
       // the end of an execution this process lost is not its to record
-      if (this.lost.has(executionId)) return;
+      if (this.claims.isLost(executionId)) return;
       const update = updateExecutionOp(executionId, {
         status,
         outputs,
@@ -194,7 +187,7 @@ export class SqlExecutionStore implements ExecutionStore {
       // heartbeat stops and recovery (another process, or the next start) ends it
       this.positions.delete(executionId);
       this.active.delete(executionId);
-      this.claims.delete(executionId);
+      this.claims.release(executionId);
     }
     if (refused) throw refused;
   }
@@ -213,7 +206,7 @@ export class SqlExecutionStore implements ExecutionStore {
     // cancelled while it waited in the queue (or by its owner): a worker that claims it must not run it
     if (row.status === 'cancelled') throw new ConflictError(`execution ${executionId} was cancelled`);
     const owner = (row.owner as string | null) ?? null;
-    const claimed = owner === this.owner && row.status === 'running' && this.claims.get(executionId) === Number(row.claim_epoch);
+    const claimed = owner === this.owner && row.status === 'running' && this.claims.epochOf(executionId) === Number(row.claim_epoch);
     if (!claimed) {
       if (row.status === 'running' && owner !== null && owner !== this.owner && !isStale({ owner, heartbeat_at: row.heartbeat_at }, this.owner, this.now() - this.staleAfterMs)) {
         throw new ConflictError(`execution ${executionId} is running in another live process (${owner})`);
@@ -254,18 +247,17 @@ export class SqlExecutionStore implements ExecutionStore {
    * run here is stopped.
    */
   relinquish(executionId: string): void {
-    if (this.claims.has(executionId) || this.active.has(executionId)) this.claimLost(executionId);
+    if (this.claims.holds(executionId) || this.active.has(executionId)) this.claimLost(executionId);
   }
 
   /** Whether this process lost the claim on an execution (see {@link relinquish}); what it ran of it was not recorded. */
   hasLostClaim(executionId: string): boolean {
-    return this.lost.has(executionId);
+    return this.claims.isLost(executionId);
   }
 
   /** Recovery took the execution over with a conditional update (its own claim); writes of it are fenced from now on. */
   holdClaim(executionId: string, epoch: number): void {
-    this.lost.delete(executionId);
-    this.claims.set(executionId, epoch);
+    this.claims.hold(executionId, epoch);
   }
 
   /**
@@ -302,24 +294,7 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 
   async listExecutions(query: ExecutionListQuery): Promise<ExecutionPage> {
-    const q = checkListQuery(query, this.cursors);
-    const qb = this.knex('workflow_execution').select(SUMMARY_COLUMNS).where('workflow_id', q.workflowId);
-    if (q.status) qb.whereIn('status', q.status);
-    if (q.fromMs !== null) qb.where('started_at', '>=', q.fromMs);
-    if (q.toMs !== null) qb.where('started_at', '<', q.toMs);
-    if (q.byTime) {
-      // row-value comparison: both dialects can seek the (workflow_id, started_at, id) index with it
-      if (q.after) qb.whereRaw('(started_at, id) < (?, ?)', [q.after.t!, q.after.id]);
-      qb.orderBy([{ column: 'started_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
-    } else {
-      if (q.after) qb.where('id', '<', q.after.id);
-      qb.orderBy('id', 'desc');
-    }
-    const rows = await qb.limit(q.limit + 1);
-    const items = rows.slice(0, q.limit).map(rowToSummary);
-    const last = rows[q.limit - 1];
-    const nextCursor = rows.length > q.limit ? this.cursors.encode(String(last.id), q.scope, q.byTime ? Number(last.started_at) : undefined) : null;
-    return { items, nextCursor };
+    return queryExecutionPage(this.knex, checkListQuery(query, this.cursors), this.cursors);
   }
 
   async findByIdempotencyKey(workflowId: string, key: string): Promise<ExecutionDocument | null> {
@@ -359,47 +334,20 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 
   private async putNode(executionId: string, record: NodeExecutionRecord, durable: boolean): Promise<void> {
-    if (this.lost.has(executionId)) {
+    if (this.claims.isLost(executionId)) {
       if (durable) throw this.claimLostError(executionId);
       return;
     }
     const outputJson = assertOutputSize(record.nodeId, record.output, this.options.maxOutputBytes);
-    const errorJson = this.errorJson(record);
+    const errorJson = errorRecordJson(record, this.options.maxOutputBytes);
     const position = this.positions.get(executionId)?.get(record.nodeId) ?? null;
     const row = nodeRow(executionId, record, position, outputJson, errorJson);
     await this.writer.putRow(`${executionId}\u0000${record.nodeId}`, row, durable);
   }
 
-  /** The error JSON; an input snapshot that would exceed the size cap is left out, and the record says so. */
-  private errorJson(record: NodeExecutionRecord): string | null {
-    if (!record.error) return null;
-    const json = JSON.stringify(record.error);
-    if (Buffer.byteLength(json) <= this.options.maxOutputBytes) return json;
-    const { input: _input, ...rest } = record.error;
-    void _input;
-    return JSON.stringify({ ...rest, inputOmitted: `the input snapshot is over the ${this.options.maxOutputBytes}-byte limit` });
-  }
-
-  /** The claim checks of a commit's node rows: the executions among `ids` whose claim is gone. */
-  private claimChecks(ids: Set<string>): (() => Generator<SqlStep, Set<string>, any>) | null {
-    const held = [...ids].filter((id) => this.claims.has(id)).sort();
-    if (!held.length) return null;
-    const claims = this.claims;
-    return function* () {
-      const gone = new Set<string>();
-      // in id order, so two writers checking the same executions lock them in the same order
-      for (const id of held) if ((yield claimCheck(id, claims.get(id)!)) !== 1) gone.add(id);
-      return gone;
-    };
-  }
-
   /** Another process took the execution over: drop what this one still writes for it, and stop the run here. */
   private claimLost(executionId: string): ConflictError {
-    if (!this.lost.has(executionId)) {
-      this.lost.add(executionId);
-      // bounded: an entry is only needed until the run here has stopped writing
-      if (this.lost.size > 10_000) this.lost.delete(this.lost.values().next().value!);
-      this.claims.delete(executionId);
+    if (this.claims.markLost(executionId)) {
       this.active.delete(executionId);
       this.logger.warn({ executionId }, 'lost the claim on an execution (another process took it over); nothing more is recorded for it here');
       this.cancelRequests.notify(executionId, 'another process took this execution over');
