@@ -149,12 +149,7 @@ export function assertEveryRouteHasRole(router: Router<ApiState>): void {
   }
 }
 
-/** Resolves a service that may not be bound (the scheduler is optional). */
+/** A service that may not be bound (the scheduler is optional); a bound one that fails to build fails startup. */
 function optionalService<T>(kernel: Resolver, token: Token<T>): T | null {
-  try {
-    return kernel.get(token);
-  } catch (err) {
-    if (/unregistered dependency token/i.test((err as Error).message)) return null;
-    throw err;
-  }
+  return kernel.has(token) ? kernel.get(token) : null;
 }

@@ -98,12 +98,7 @@ async function bootstrapAdminKey(kernel: Kernel, config: WeftConfig): Promise<vo
 }
 
 function optionalScheduleService(kernel: Kernel): ScheduleService | null {
-  try {
-    return kernel.get(Tokens.ScheduleService);
-  } catch (err) {
-    if (/unregistered dependency token/i.test((err as Error).message)) return null;
-    throw err;
-  }
+  return kernel.has(Tokens.ScheduleService) ? kernel.get(Tokens.ScheduleService) : null;
 }
 
 function parsePort(value: string): number {

@@ -1,4 +1,4 @@
-import type { DispatchedExecution, ExecutionDispatcher } from '../core/di/tokens';
+import type { DispatchedExecution, ExecutionDispatcher } from '../core/executor/execution-dispatcher';
 import type { ExecuteOptions } from '../core/executor/execute-options';
 import { systemClock } from '../core/services/clock';
 import { silentLogger } from '../core/services/logger';

@@ -1,5 +1,8 @@
 /** weft's kernel: the public API for plugins, runtime and embedders. */
 export * from './di/tokens';
+export * from './di/token';
+export * from './kernel/kernel-settings';
+export * from './executor/execution-dispatcher';
 export * from './errors/error-codes';
 export * from './errors/weft-error';
 export * from './errors/error-serializer';

@@ -60,4 +60,41 @@ describe('dependency direction (plugins → core ← runtime ← api)', () => {
     }
     assert.deepEqual(bad, []);
   });
+
+  it('core/ has no import cycle, type-only imports included (tokens.ts sits above what it lists)', () => {
+    const graph = new Map<string, string[]>();
+    for (const file of sources(path.join(root, 'core'))) {
+      const deps = imports(file)
+        .filter((spec) => spec.startsWith('.'))
+        .map((spec) => path.resolve(path.dirname(file), spec) + '.ts');
+      graph.set(file, deps.filter((d) => d !== file));
+    }
+    const state = new Map<string, 'open' | 'done'>();
+    const cycles: string[] = [];
+    // iterative depth-first search: a back edge to an open file closes a cycle
+    for (const start of graph.keys()) {
+      if (state.has(start)) continue;
+      const stack: Array<{ file: string; next: number }> = [{ file: start, next: 0 }];
+      state.set(start, 'open');
+      while (stack.length) {
+        const top = stack[stack.length - 1]!;
+        const deps = graph.get(top.file) ?? [];
+        if (top.next >= deps.length) {
+          state.set(top.file, 'done');
+          stack.pop();
+          continue;
+        }
+        const dep = deps[top.next++]!;
+        if (!graph.has(dep)) continue;
+        if (state.get(dep) === 'open') {
+          const from = stack.findIndex((f) => f.file === dep);
+          cycles.push([...stack.slice(from).map((f) => f.file), dep].map((f) => path.relative(root, f)).join(' → '));
+        } else if (!state.has(dep)) {
+          state.set(dep, 'open');
+          stack.push({ file: dep, next: 0 });
+        }
+      }
+    }
+    assert.deepEqual(cycles, []);
+  });
 });

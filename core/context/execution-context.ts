@@ -34,6 +34,14 @@ export class ExecutionContext {
     this.nodes[nodeId] = Object.freeze(entry);
   }
 
+  /**
+   * Drops the stored node results once the execution has ended (its document holds them): a
+   * handle or a node that outlives the execution keeps nothing alive, and reads find nothing.
+   */
+  release(): void {
+    for (const id of Object.keys(this.nodes)) delete this.nodes[id];
+  }
+
   hasOutput(nodeId: string): boolean {
     return Object.prototype.hasOwnProperty.call(this.nodes, nodeId) && 'output' in this.nodes[nodeId]!;
   }

@@ -1,104 +1,77 @@
 import type { ExecutionPlan, PlannedNode } from '../dag/execution-plan';
-import type { ExecutionDocument, ExecutionStatus, NodeExecutionRecord, SkipReason } from '../model/execution-document';
-import type { ExecutionStore } from '../store/execution-store';
-import type { EventBus } from '../events/event-bus';
-import type { Clock } from '../services/clock';
+import type { ExecutionDocument, SkipReason } from '../model/execution-document';
 import type { Logger } from '../services/logger';
-import type { NodeRunContext, TemplateScope } from '../plugin/node-type';
+import type { NodeRunContext } from '../plugin/node-type';
 import { ExecutionContext } from '../context/execution-context';
-import { renderValue } from '../context/compiled-value';
 import { CancelledError, TimeoutError, WeftError } from '../errors/weft-error';
 import { serializeError, type SerializedError } from '../errors/error-serializer';
 import { ErrorCodes } from '../errors/error-codes';
-import { runAttempts } from './node-attempts';
 import { AbortFanout } from './abort-fanout';
-import { RunContext } from './run-context';
 import { ExecutionEventPublisher } from './execution-event-publisher';
+import { ExecutionFinisher } from './execution-finisher';
+import type { ExecutionRunDeps, ExecutionRunInit, StopKind } from './execution-run-init';
+import { NodeLifecycle, type NodeEnd, type NodeLifecycleHost } from './node-lifecycle';
+import { NodeScheduler, Outcome, type SchedulerHost } from './node-scheduler';
 import { WriteTracker } from './write-tracker';
-import { cancelledRecord, finishedRecord, renderOutputs, runningRecord, skippedRecord } from './node-records';
 
-/** Per-node outcome used for scheduling (a node its fallback recovered counts as SUCCEEDED). */
-const enum Outcome { None, Succeeded, Failed, SkippedBranch, SkippedUpstream, Cancelled }
-
-export interface ExecutionRunDeps {
-  store: ExecutionStore;
-  bus: EventBus;
-  clock: Clock;
-  logger: Logger;
-  maxParallel: number;
-  maxOutputBytes: number;
-}
-
-export interface ExecutionRunInit {
-  id: string;
-  workflowId: string;
-  workflowVersion: number;
-  trigger: ExecutionDocument['trigger'];
-  inputs: Record<string, unknown>;
-  idempotencyKey: string | null;
-  startedAt: string;
-  resumed?: readonly NodeExecutionRecord[];
-}
-
-/** Why an execution stopped early. */
-type StopKind = 'failed' | 'cancelled' | 'interrupted';
+export type { ExecutionRunDeps, ExecutionRunInit } from './execution-run-init';
 
 /**
- * One execution: dependency-driven scheduling (a node starts when all its upstreams are
- * terminal, no level barriers), at most `maxParallel` nodes at once, branches, skips, joins,
- * failure modes, fallbacks, timeouts and cancellation.
+ * One execution: starts ready nodes into free slots ({@link NodeScheduler}), applies the failure
+ * policy to how each node ended ({@link NodeLifecycle}), stops on failure, cancel, workflow
+ * timeout or drain, and finishes once nothing runs ({@link ExecutionFinisher}).
  */
-export class ExecutionRun {
+export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
   readonly done: Promise<ExecutionDocument>;
   private resolveDone!: (doc: ExecutionDocument) => void;
-  private readonly remainingIn: Int32Array;
-  private readonly activeIn: Int32Array;
-  private readonly failedIn: Int32Array;
-  private readonly upstreamFailedIn: Int32Array;
-  private readonly outcome: Uint8Array;
-  private readonly branch: (string | null)[];
-  private readonly records: (NodeExecutionRecord | undefined)[];
-  private readonly resumed = new Map<string, NodeExecutionRecord>();
-  private readonly queue: number[] = [];
-  private qHead = 0;
-  private running = 0;
-  private terminal = 0;
-  private failed = 0;
-  private stopKind: StopKind | null = null;
-  private stopError: SerializedError | null = null;
+  private readonly scheduler: NodeScheduler;
+  private readonly nodes: NodeLifecycle;
+  private readonly finisher: ExecutionFinisher;
+  /** Lives as long as the run; {@link ExecutionContext.release} drops its node results when the run ends. */
+  private readonly context: ExecutionContext;
   private readonly controller = new AbortController();
-  private readonly abort = new AbortFanout(this.controller.signal);
-  private context: ExecutionContext | null;
-  private timer: NodeJS.Timeout | undefined;
   private readonly writes: WriteTracker;
   private readonly events: ExecutionEventPublisher;
-  /** Node events held back until the commit that ends the execution (their records ride in it). */
-  private heldEvents: NodeExecutionRecord[] = [];
+  private failed = 0;
+  private stopped: StopKind | null = null;
+  private stopError: SerializedError | null = null;
+  private timer: NodeJS.Timeout | undefined;
   private finished = false;
   private logger: Logger | null = null;
 
   constructor(private readonly plan: ExecutionPlan, private readonly init: ExecutionRunInit, private readonly deps: ExecutionRunDeps) {
-    this.events = new ExecutionEventPublisher(deps.bus, init.id, init.workflowId, () => this.now());
+    this.events = new ExecutionEventPublisher(deps.bus, init.id, init.workflowId, () => new Date(deps.clock.now()).toISOString());
     this.writes = new WriteTracker((error, raw) => {
       this.log.error({ err: raw }, 'execution store write failed');
       this.stop('failed', serializeError(error, false));
     });
     this.done = new Promise((r) => (this.resolveDone = r));
-    const n = plan.nodes.length;
-    this.remainingIn = new Int32Array(n);
-    this.activeIn = new Int32Array(n);
-    this.failedIn = new Int32Array(n);
-    this.upstreamFailedIn = new Int32Array(n);
-    this.outcome = new Uint8Array(n);
-    this.branch = new Array(n).fill(null);
-    this.records = new Array(n);
-    for (const node of plan.nodes) this.remainingIn[node.index] = node.upstream.length;
-    for (const r of init.resumed ?? []) this.resumed.set(r.nodeId, r);
     this.context = new ExecutionContext(plan.definition.variables, init.inputs, { id: init.id, startedAt: init.startedAt });
+    this.scheduler = new NodeScheduler(plan, deps.maxParallel, this);
+    const shared = { plan, deps, context: this.context, writes: this.writes, events: this.events };
+    this.nodes = new NodeLifecycle(
+      {
+        ...shared,
+        executionId: init.id,
+        abort: new AbortFanout(this.controller.signal),
+        signal: this.controller.signal,
+        resumed: init.resumed ?? [],
+      },
+      this,
+    );
+    this.finisher = new ExecutionFinisher({ ...shared, init, nodes: this.nodes, log: () => this.log });
   }
 
   get id(): string {
     return this.init.id;
+  }
+
+  get workflowId(): string {
+    return this.init.workflowId;
+  }
+
+  get isRunning(): boolean {
+    return !this.finished;
   }
 
   /** The execution's logger (every line carries its id), made on first use: most runs never log. */
@@ -111,9 +84,12 @@ export class ExecutionRun {
     this.events.emit({ kind: 'execution', status: 'running' });
     const timeoutMs = this.plan.settings.timeoutMs;
     if (timeoutMs !== null) {
-      this.timer = setTimeout(() => this.stop('failed', serializeError(new TimeoutError(`workflow timed out after ${timeoutMs} ms`, { code: ErrorCodes.WF_WORKFLOW_TIMEOUT }), false)), timeoutMs);
+      this.timer = setTimeout(() => {
+        const error = new TimeoutError(`workflow timed out after ${timeoutMs} ms`, { code: ErrorCodes.WF_WORKFLOW_TIMEOUT });
+        this.stop('failed', serializeError(error, false));
+      }, timeoutMs);
     }
-    for (const node of this.plan.nodes) if (!node.isFallback && node.upstream.length === 0) this.queue.push(node.index);
+    this.scheduler.enqueueRoots();
     this.pump();
     this.maybeFinish();
   }
@@ -124,147 +100,58 @@ export class ExecutionRun {
 
   /** Stops starting nodes; running ones finish (until `abort`); the execution stays resumable. */
   interrupt(): void {
-    if (this.stopKind === null) this.stopKind = 'interrupted';
+    if (this.stopped === null) this.stopped = 'interrupted';
     this.maybeFinish();
   }
 
   /** Ends an interrupted execution's running nodes without recording them. */
   abortInterrupted(): void {
-    if (this.stopKind === 'interrupted') this.controller.abort(new CancelledError('weft is shutting down'));
+    if (this.stopped === 'interrupted') this.controller.abort(new CancelledError('weft is shutting down'));
   }
 
-  get isRunning(): boolean {
-    return !this.finished;
+  /** For {@link NodeLifecycle}: why the execution stopped, null while it runs on. */
+  get stopKind(): StopKind | null {
+    return this.stopped;
   }
 
-  private stop(kind: StopKind, error: SerializedError | null): void {
-    if (this.stopKind !== null || this.finished) return;
-    this.stopKind = kind;
-    this.stopError = error;
-    const reason = kind === 'failed' && error?.type === 'TimeoutError' ? new TimeoutError(error.message, { code: error.code }) : new CancelledError(kind === 'cancelled' ? error?.message ?? 'cancelled' : 'execution stopped after a node failed');
-    this.controller.abort(reason);
-    this.maybeFinish();
+  /** For {@link NodeScheduler}. */
+  get stopping(): boolean {
+    return this.stopped !== null;
   }
 
-  private pump(): void {
-    while (this.stopKind === null && this.running < this.deps.maxParallel && this.qHead < this.queue.length) {
-      const i = this.queue[this.qHead++]!;
-      this.running++;
-      this.runNode(this.plan.nodes[i]!).then(
-        () => this.afterNode(),
-        (err) => {
-          this.log.error({ err, nodeId: this.plan.nodes[i]!.id }, 'executor error');
-          this.stop('failed', serializeError(err, false));
-          this.afterNode();
-        },
-      );
+  /** For {@link NodeScheduler}. */
+  skip(index: number, reason: SkipReason): Outcome {
+    this.nodes.skip(index, reason);
+    return reason === 'upstream_failed' ? Outcome.SkippedUpstream : Outcome.SkippedBranch;
+  }
+
+  /** For {@link NodeLifecycle}. */
+  isLastToRun(index: number): boolean {
+    return this.scheduler.isLastToRun(index);
+  }
+
+  /** For {@link NodeLifecycle}: applies how a node ended to scheduling and the failure policy. */
+  ended(node: PlannedNode, end: NodeEnd): void {
+    switch (end.kind) {
+      case 'succeeded':
+        return this.scheduler.complete(node.index, Outcome.Succeeded, end.branch);
+      case 'cancelled':
+        return this.scheduler.complete(node.index, Outcome.Cancelled);
+      case 'interrupted':
+        return;
+      case 'failed':
+        this.failed++;
+        this.scheduler.complete(node.index, Outcome.Failed);
+        return this.applyFailurePolicy(end);
     }
-  }
-
-  private afterNode(): void {
-    this.running--;
-    if (this.qHead > 1024 && this.qHead * 2 > this.queue.length) {
-      this.queue.splice(0, this.qHead);
-      this.qHead = 0;
-    }
-    this.pump();
-    this.maybeFinish();
-  }
-
-  private async runNode(node: PlannedNode): Promise<void> {
-    const prior = this.resumed.get(node.id);
-    if (prior && (prior.status === 'succeeded' || prior.status === 'failed')) return this.adopt(node, prior);
-    const ran = await this.execute(node, null);
-    if (this.stopKind === 'interrupted' && ran.status === 'cancelled') return;
-    let recoveredBy: string | null = null;
-    if (ran.status === 'failed' && node.fallback >= 0 && this.stopKind === null) {
-      const fb = this.plan.nodes[node.fallback]!;
-      this.context!.setError(node.id, publicError(ran.error));
-      const fbRec = await this.execute(fb, node.id);
-      await this.writes.track(this.deps.store.nodeFinished(this.init.id, fbRec));
-      this.events.emitNode(fbRec);
-      if (fbRec.status === 'succeeded') {
-        recoveredBy = fb.id;
-        ran.recoveredBy = fb.id;
-        this.context!.setError(node.id, publicError(ran.error), fbRec.output);
-      }
-    }
-    const recorded = this.writes.track(this.deps.store.nodeFinished(this.init.id, ran));
-    // a node's record is durable before any later node starts, so a crash loses at most the nodes
-    // in flight; when nothing can start after this node (it is the only one running, nothing is
-    // queued, nothing is downstream), its record rides in the commit that ends the execution.
-    // Either way its event is published only once the record is durable.
-    if (this.lastToRun(node)) this.heldEvents.push(ran);
-    else {
-      await recorded;
-      this.events.emitNode(ran);
-    }
-    if (ran.status === 'succeeded' || recoveredBy) {
-      if (!recoveredBy) this.context!.setOutput(node.id, ran.output);
-      this.branch[node.index] = node.branching ? (this.context!.getOutput(node.id) as { branch?: string } | null)?.branch ?? null : null;
-      this.complete(node.index, Outcome.Succeeded);
-    } else if (ran.status === 'failed') {
-      if (!this.context!.hasOutput(node.id)) this.context!.setError(node.id, publicError(ran.error));
-      this.failed++;
-      this.complete(node.index, Outcome.Failed);
-      const threshold = this.plan.settings.failureThreshold;
-      if (this.plan.settings.onNodeFailure === 'stop') this.stop('failed', nodeError(node.id, ran));
-      else if (threshold !== null && this.failed / this.plan.scheduledCount > threshold) {
-        this.stop('failed', { ...nodeError(node.id, ran), message: `failure threshold ${threshold} exceeded (${this.failed} of ${this.plan.scheduledCount} nodes failed); last: ${ran.error!.message}` });
-      }
-    } else this.complete(node.index, Outcome.Cancelled);
-  }
-
-  /** True when no node can start after `node` ends: it alone runs, nothing waits in the queue, nothing is downstream. */
-  private lastToRun(node: PlannedNode): boolean {
-    return this.running === 1 && this.qHead >= this.queue.length && node.downstream.length === 0;
-  }
-
-  /** Runs one node (or a fallback for `fallbackFor`) and returns its finished record (not yet written). */
-  private async execute(node: PlannedNode, fallbackFor: string | null): Promise<NodeExecutionRecord> {
-    const finished = await this.attempt(node, fallbackFor);
-    this.records[node.index] = finished;
-    return finished;
-  }
-
-  private async attempt(node: PlannedNode, fallbackFor: string | null): Promise<NodeExecutionRecord> {
-    const startMs = this.deps.clock.now();
-    const rec = runningRecord(node.id, new Date(startMs).toISOString(), fallbackFor);
-    this.records[node.index] = rec;
-    this.writes.track(this.deps.store.nodeStarted(this.init.id, { ...rec }));
-    this.events.emit({ kind: 'node', nodeId: node.id, status: 'running', attempt: 1 });
-    const scope = this.context!.scope;
-    let config: unknown;
-    try {
-      config = renderValue(node.config, scope);
-    } catch (err) {
-      return finishedRecord(rec, startMs, this.deps.clock.now(), { status: 'failed', attempts: 1, error: { ...serializeError(err), attempt: 1, input: null } });
-    }
-    const ctx = this.nodeContext(node, scope);
-    const result = await runAttempts({
-      node,
-      config,
-      ctx,
-      abort: this.abort,
-      clock: this.deps.clock,
-      maxOutputBytes: this.deps.maxOutputBytes,
-      onRetry: (attempt, delayMs, error) => this.events.emit({ kind: 'node', nodeId: node.id, status: 'retrying', attempt, delayMs, error }),
-    });
-    if (result.ok) return finishedRecord(rec, startMs, this.deps.clock.now(), { status: 'succeeded', attempts: result.attempts, output: result.output ?? null, attemptErrors: result.attemptErrors });
-    const status = result.aborted ? 'cancelled' : 'failed';
-    return finishedRecord(rec, startMs, this.deps.clock.now(), { status, attempts: result.attempts, error: result.record, attemptErrors: result.attemptErrors });
-  }
-
-  private nodeContext(node: PlannedNode, scope: TemplateScope): NodeRunContext {
-    return new RunContext(this, node, scope, this.controller.signal);
   }
 
   /** For {@link RunContext}: the outputs of the node's upstream nodes. */
   upstreamOf(node: PlannedNode): NodeRunContext['upstream'] {
     return node.upstream
       .map((u) => this.plan.nodes[u]!.id)
-      .filter((id) => this.context?.hasOutput(id))
-      .map((id) => ({ nodeId: id, output: this.context!.getOutput(id) }));
+      .filter((id) => this.context.hasOutput(id))
+      .map((id) => ({ nodeId: id, output: this.context.getOutput(id) }));
   }
 
   /** For {@link RunContext}. */
@@ -277,77 +164,60 @@ export class ExecutionRun {
     this.events.emit({ kind: 'token', nodeId, attempt, text });
   }
 
-  get workflowId(): string {
-    return this.init.workflowId;
+  /** `stop` ends the execution at the first failure; `continue` only once `failureThreshold` is exceeded. */
+  private applyFailurePolicy(end: Extract<NodeEnd, { kind: 'failed' }>): void {
+    const { onNodeFailure, failureThreshold } = this.plan.settings;
+    if (onNodeFailure === 'stop') return this.stop('failed', end.error);
+    // a resumed failure was already weighed against the threshold by the run that recorded it
+    if (end.resumed || failureThreshold === null) return;
+    const total = this.plan.scheduledCount;
+    if (this.failed / total <= failureThreshold) return;
+    const last = end.record.error?.message;
+    const message = `failure threshold ${failureThreshold} exceeded (${this.failed} of ${total} nodes failed); last: ${last}`;
+    this.stop('failed', { ...end.error, message });
   }
 
-  /** Takes a node result recorded by an earlier run of this execution (resume). */
-  private adopt(node: PlannedNode, prior: NodeExecutionRecord): void {
-    this.records[node.index] = prior;
-    if (prior.recoveredBy) {
-      const fb = this.resumed.get(prior.recoveredBy);
-      const fbNode = this.plan.nodes[this.plan.byId.get(prior.recoveredBy) ?? -1];
-      if (fb && fbNode) this.records[fbNode.index] = fb;
-      this.context!.setError(node.id, publicError(prior.error), fb?.output ?? null);
-    } else if (prior.status === 'succeeded') this.context!.setOutput(node.id, prior.output);
-    else this.context!.setError(node.id, publicError(prior.error));
-    if (prior.status === 'succeeded' || prior.recoveredBy) {
-      this.branch[node.index] = prior.branch ?? (node.branching ? (prior.output as { branch?: string } | null)?.branch ?? null : null);
-      this.complete(node.index, Outcome.Succeeded);
-    } else {
-      this.failed++;
-      this.complete(node.index, Outcome.Failed);
-      if (this.plan.settings.onNodeFailure === 'stop') this.stop('failed', nodeError(node.id, prior));
+  private stop(kind: StopKind, error: SerializedError | null): void {
+    if (this.stopped !== null || this.finished) return;
+    this.stopped = kind;
+    this.stopError = error;
+    this.controller.abort(this.abortReason(kind, error));
+    this.maybeFinish();
+  }
+
+  /** What running nodes see as their signal's reason: the workflow timeout, or a cancel. */
+  private abortReason(kind: StopKind, error: SerializedError | null): WeftError {
+    if (kind === 'failed' && error?.type === 'TimeoutError') return new TimeoutError(error.message, { code: error.code });
+    if (kind === 'cancelled') return new CancelledError(error?.message ?? 'cancelled');
+    return new CancelledError('execution stopped after a node failed');
+  }
+
+  private pump(): void {
+    while (this.stopped === null) {
+      const i = this.scheduler.take();
+      if (i < 0) return;
+      const node = this.plan.nodes[i]!;
+      this.nodes.run(node).then(
+        () => this.afterNode(),
+        (err) => {
+          this.log.error({ err, nodeId: node.id }, 'executor error');
+          this.stop('failed', serializeError(err, false));
+          this.afterNode();
+        },
+      );
     }
   }
 
-  /** Marks a node terminal and resolves its downstream edges (iteratively: long skip chains are fine). */
-  private complete(index: number, outcome: Outcome): void {
-    const work: Array<[number, Outcome]> = [[index, outcome]];
-    while (work.length) {
-      const [i, out] = work.pop()!;
-      this.outcome[i] = out;
-      this.terminal++;
-      // once stopping, nothing downstream is decided: never-started nodes end `cancelled`
-      if (this.stopKind !== null) continue;
-      for (const edge of this.plan.nodes[i]!.downstream) {
-        const d = edge.to;
-        if (out === Outcome.Succeeded) {
-          if (edge.branch === null || edge.branch === this.branch[i]) this.activeIn[d]!++;
-        } else if (out === Outcome.Failed) this.failedIn[d]!++;
-        else if (out === Outcome.SkippedUpstream) this.upstreamFailedIn[d]!++;
-        if (--this.remainingIn[d]! === 0) {
-          const skip = this.decide(d);
-          if (skip === null) this.queue.push(d);
-          else work.push([d, this.skip(d, skip)]);
-        }
-      }
-    }
-  }
-
-  /** null: the node runs; otherwise why it is skipped. */
-  private decide(d: number): SkipReason | null {
-    const node = this.plan.nodes[d]!;
-    const failedUp = this.failedIn[d]! + this.upstreamFailedIn[d]!;
-    if (node.definition.runOnUpstreamFailure) return this.activeIn[d]! + failedUp > 0 ? null : 'branch_not_taken';
-    if (failedUp > 0) return 'upstream_failed';
-    return this.activeIn[d]! > 0 ? null : 'branch_not_taken';
-  }
-
-  private skip(d: number, reason: SkipReason): Outcome {
-    const node = this.plan.nodes[d]!;
-    const prior = this.resumed.get(node.id);
-    const rec = skippedRecord(node.id, reason);
-    this.records[d] = rec;
-    if (!prior || prior.status !== 'skipped') this.writes.track(this.deps.store.nodeFinished(this.init.id, rec));
-    this.events.emitNode(rec);
-    return reason === 'upstream_failed' ? Outcome.SkippedUpstream : Outcome.SkippedBranch;
+  private afterNode(): void {
+    this.scheduler.release();
+    this.pump();
+    this.maybeFinish();
   }
 
   private maybeFinish(): void {
-    if (this.finished || this.running > 0) return;
-    if (this.stopKind === null && this.terminal < this.plan.scheduledCount) {
-      if (this.qHead < this.queue.length) return;
+    if (this.finished || this.scheduler.running > 0) return;
+    if (this.stopped === null && this.scheduler.terminal < this.plan.scheduledCount) {
+      if (this.scheduler.hasQueued) return;
       // nothing runs, nothing is queued, yet nodes are not terminal: cannot happen for a validated DAG
       this.stop('failed', serializeError(new WeftError('executor stalled: no runnable node', { code: ErrorCodes.WF_INTERNAL }), false));
       return;
@@ -356,72 +226,17 @@ export class ExecutionRun {
     void this.finish();
   }
 
+  /** Settles `done` whatever happens: a throw while finishing ends the execution `failed` with that error. */
   private async finish(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
-    const kind = this.stopKind;
-    if (kind !== 'interrupted') {
-      for (const node of this.plan.nodes) {
-        if (this.records[node.index] || node.isFallback) continue;
-        const rec = cancelledRecord(node.id);
-        this.records[node.index] = rec;
-        this.writes.track(this.deps.store.nodeFinished(this.init.id, rec));
-      }
+    let doc: ExecutionDocument;
+    try {
+      doc = await this.finisher.finish({ stopKind: this.stopped, stopError: this.stopError, failed: this.failed });
+    } catch (err) {
+      doc = await this.finisher.finishBroken(err);
+    } finally {
+      this.context.release();
     }
-    const status: ExecutionStatus = kind === 'cancelled' ? 'cancelled' : kind === 'failed' ? 'failed' : kind === 'interrupted' ? 'running' : this.failed > 0 ? 'partially_succeeded' : 'succeeded';
-    const finishedAt = this.now();
-    const durationMs = Date.parse(finishedAt) - Date.parse(this.init.startedAt);
-    const outputs = kind === null && this.plan.outputs ? renderOutputs(this.plan.outputs, this.context!.scope) : null;
-    let result = { status, outputs, error: this.stopError, finishedAt, durationMs };
-    // the end is queued behind the node records still being written (the store commits in
-    // order), so it usually shares their commit instead of waiting for one of its own
-    const ended = kind === 'interrupted' ? null : this.record(result);
-    if (this.writes.inFlight > 0) await this.writes.whenDrained();
-    if (ended) await ended;
-    for (const rec of this.heldEvents.splice(0)) this.events.emitNode(rec);
-    if (ended) {
-      if (this.writes.error && status !== 'failed' && status !== 'cancelled') {
-        // a node record was lost: the execution did not keep its durability promise
-        result = { ...result, status: 'failed', outputs: null, error: serializeError(this.writes.error, false) };
-        await this.record(result);
-      }
-      this.events.emit({ kind: 'execution', status: result.status, error: result.error });
-    }
-    const doc: ExecutionDocument = {
-      id: this.init.id,
-      workflowId: this.init.workflowId,
-      workflowVersion: this.init.workflowVersion,
-      trigger: this.init.trigger,
-      inputs: this.init.inputs,
-      idempotencyKey: this.init.idempotencyKey,
-      startedAt: this.init.startedAt,
-      ...result,
-      finishedAt: kind === 'interrupted' ? null : finishedAt,
-      nodes: this.records.filter((r): r is NodeExecutionRecord => r !== undefined),
-    };
-    this.context = null;
     this.resolveDone(doc);
   }
-
-  /** Records the end of the execution (a refusal is logged: the execution has ended either way). */
-  private async record(result: Pick<ExecutionDocument, 'status' | 'outputs' | 'error' | 'finishedAt' | 'durationMs'>): Promise<void> {
-    try {
-      await this.deps.store.finishExecution(this.init.id, result);
-    } catch (err) {
-      this.log.error({ err }, 'could not record the end of the execution');
-    }
-  }
-
-  private now(): string {
-    return new Date(this.deps.clock.now()).toISOString();
-  }
-}
-
-/** What downstream nodes and fallbacks see as `nodes.<id>.error` (no stack, no input snapshot). */
-function publicError(e: NodeExecutionRecord['error']): unknown {
-  return e ? { type: e.type, code: e.code, message: e.message, attempt: e.attempt } : null;
-}
-
-function nodeError(nodeId: string, rec: NodeExecutionRecord): SerializedError {
-  const e = rec.error!;
-  return { type: e.type, code: e.code, message: `node "${nodeId}" failed: ${e.message}`, details: { nodeId } };
 }

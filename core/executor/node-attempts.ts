@@ -53,7 +53,8 @@ export async function runAttempts(a: AttemptsInput): Promise<AttemptsResult> {
         await a.clock.sleep(delay, signal);
       } catch {
         const reason = toWeftError(signal.reason);
-        return { ok: false, error: reason, record: { ...serializeError(reason), attempt, input: a.config }, attempts: attempt, attemptErrors, aborted: true };
+        const record = { ...serializeError(reason), attempt, input: a.config };
+        return { ok: false, error: reason, record, attempts: attempt, attemptErrors, aborted: true };
       }
     }
   }
@@ -69,10 +70,11 @@ function runOnce(a: AttemptsInput, attempt: number): Promise<unknown> {
   if (timeoutMs !== undefined) {
     controller = new AbortController();
     ctx.signal = AbortSignal.any([a.abort.signal, controller.signal]);
-    timer = setTimeout(
-      () => controller!.abort(new TimeoutError(`node "${a.node.id}" timed out after ${timeoutMs} ms (attempt ${attempt})`, { code: ErrorCodes.WF_NODE_TIMEOUT })),
-      timeoutMs,
-    );
+    const timeout = controller;
+    timer = setTimeout(() => {
+      const message = `node "${a.node.id}" timed out after ${timeoutMs} ms (attempt ${attempt})`;
+      timeout.abort(new TimeoutError(message, { code: ErrorCodes.WF_NODE_TIMEOUT }));
+    }, timeoutMs);
   }
   return new Promise<unknown>((resolve, reject) => {
     let settled = false;
@@ -110,10 +112,13 @@ function checkOutput(node: PlannedNode, output: unknown, maxBytes: number): void
     throw new NodeExecutionError(`node "${node.id}" returned an output that is not JSON: ${(err as Error).message}`);
   }
   if (text !== undefined && text.length > maxBytes / 4 && Buffer.byteLength(text) > maxBytes) {
-    throw new NodeExecutionError(`node "${node.id}" output is ${Buffer.byteLength(text)} bytes, above the ${maxBytes}-byte cap`, { code: ErrorCodes.WF_OUTPUT_TOO_LARGE });
+    const message = `node "${node.id}" output is ${Buffer.byteLength(text)} bytes, above the ${maxBytes}-byte cap`;
+    throw new NodeExecutionError(message, { code: ErrorCodes.WF_OUTPUT_TOO_LARGE });
   }
   if (node.branching) {
     const b = (output as { branch?: unknown } | null)?.branch;
-    if (typeof b !== 'string') throw new NodeExecutionError(`node "${node.id}" (branching type "${node.definition.type}") must return { branch: string }`);
+    if (typeof b !== 'string') {
+      throw new NodeExecutionError(`node "${node.id}" (branching type "${node.definition.type}") must return { branch: string }`);
+    }
   }
 }

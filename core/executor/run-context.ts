@@ -21,7 +21,12 @@ export class RunContext implements NodeRunContext {
   private cachedLogger: Logger | undefined;
   private cachedUpstream: NodeRunContext['upstream'] | undefined;
 
-  constructor(private readonly run: RunContextHost, private readonly node: PlannedNode, readonly scope: TemplateScope, public signal: AbortSignal) {
+  constructor(
+    private readonly run: RunContextHost,
+    private readonly node: PlannedNode,
+    readonly scope: TemplateScope,
+    public signal: AbortSignal,
+  ) {
     this.executionId = run.id;
     this.workflowId = run.workflowId;
     this.nodeId = node.id;

@@ -1,10 +1,24 @@
 import { v7 as uuidv7 } from 'uuid';
-import type { Resolver } from '../plugin/plugin';
 import type { ExecutionDocument } from '../model/execution-document';
+import type { WorkflowValidator } from '../dag/workflow-validator';
+import type { ExecutionStore } from '../store/execution-store';
+import type { EventBus } from '../events/event-bus';
+import type { Clock } from '../services/clock';
+import type { Logger } from '../services/logger';
+import type { KernelSettings } from '../kernel/kernel-settings';
 import type { ExecuteOptions, ExecutionHandle } from './execute-options';
-import { Tokens } from '../di/tokens';
 import { ConflictError, NotFoundError } from '../errors/weft-error';
 import { ExecutionRun } from './execution-run';
+
+/** The services a {@link WorkflowExecutor} runs executions with (the composition root binds them). */
+export interface WorkflowExecutorDeps {
+  validator: WorkflowValidator;
+  store: ExecutionStore;
+  bus: EventBus;
+  clock: Clock;
+  logger: Logger;
+  settings: KernelSettings;
+}
 
 /**
  * Starts, tracks, cancels and drains executions. Validation (cached per definition object)
@@ -16,38 +30,38 @@ export class WorkflowExecutor {
   /** Stops listening to the store's cancel requests (null until the first start). */
   private unwatch: (() => void) | null = null;
 
-  constructor(private readonly resolver: Resolver) {}
+  constructor(private readonly deps: WorkflowExecutorDeps) {}
 
   /** Validates and starts an execution; resolves once it is recorded and running. */
   async start(definition: unknown, options: ExecuteOptions = {}): Promise<ExecutionHandle> {
     if (this.draining) throw new ConflictError('weft is shutting down and starts no new executions');
-    const plan = this.resolver.get(Tokens.WorkflowValidator).assertValid(definition);
-    const store = this.resolver.get(Tokens.ExecutionStore);
+    const { store, clock, settings } = this.deps;
+    const plan = this.deps.validator.assertValid(definition);
     // cancel requests made through the store (by another process, or on behalf of one) reach the run here
     this.unwatch ??= store.watchCancelRequests?.((executionId, reason) => void this.cancel(executionId, reason)) ?? null;
-    const clock = this.resolver.get(Tokens.Clock);
-    const settings = this.resolver.get(Tokens.KernelSettings);
     const id = options.executionId ?? uuidv7();
     const workflowId = options.workflowId ?? plan.definition.name;
     const workflowVersion = options.workflowVersion ?? 1;
     const inputs = options.inputs ?? {};
     const trigger = options.trigger ?? 'manual';
+    const idempotencyKey = options.idempotencyKey ?? null;
     const startedAt = options.resume?.startedAt ?? new Date(clock.now()).toISOString();
     if (options.resume) {
       if (this.active.has(id)) throw new ConflictError(`execution ${id} is already running in this process`);
       await store.resumeExecution?.(id);
     } else {
-      const r = await store.startExecution({ id, workflowId, workflowVersion, trigger, inputs, idempotencyKey: options.idempotencyKey ?? null, startedAt, definition: plan.definition });
+      const definition = plan.definition;
+      const r = await store.startExecution({ id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, definition });
       if (!r.created) return this.existing(r.id);
     }
     const run = new ExecutionRun(
       plan,
-      { id, workflowId, workflowVersion, trigger, inputs, idempotencyKey: options.idempotencyKey ?? null, startedAt, resumed: options.resume?.nodes },
+      { id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, resumed: options.resume?.nodes },
       {
         store,
-        bus: this.resolver.get(Tokens.EventBus),
+        bus: this.deps.bus,
         clock,
-        logger: this.resolver.get(Tokens.Logger),
+        logger: this.deps.logger,
         maxParallel: plan.settings.maxParallel ?? settings.defaultMaxParallel,
         maxOutputBytes: settings.maxOutputBytes,
       },
@@ -117,7 +131,7 @@ export class WorkflowExecutor {
   }
 
   private async existing(id: string): Promise<ExecutionHandle> {
-    const store = this.resolver.get(Tokens.ExecutionStore);
+    const store = this.deps.store;
     const running = this.active.get(id);
     const done = running
       ? running.done
@@ -130,5 +144,6 @@ export class WorkflowExecutor {
 }
 
 function reasonText(reason: unknown): string {
-  return reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'cancelled';
+  if (reason instanceof Error) return reason.message;
+  return typeof reason === 'string' ? reason : 'cancelled';
 }

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { container as rootContainer, instanceCachingFactory, type DependencyContainer } from 'tsyringe';
-import { asInjectionToken, Tokens, type Token, type KernelSettings } from '../di/tokens';
+import { Tokens } from '../di/tokens';
+import { asInjectionToken, tokenName, type Token } from '../di/token';
+import type { KernelSettings } from './kernel-settings';
 import { orderPlugins } from '../plugin/plugin-loader';
 import { NodeTypeRegistry } from '../plugin/node-type-registry';
 import type { PluginRegistrar, Resolver, WeftPlugin } from '../plugin/plugin';
@@ -44,6 +46,8 @@ export const DEFAULT_KERNEL_SETTINGS: KernelSettings = {
  */
 export class Kernel implements Resolver {
   private readonly created: unknown[] = [];
+  /** Who bound each service token (the kernel, the runtime, or `plugin "id"`), to name both sides of a clash. */
+  private readonly owners = new Map<symbol, string>();
   private stopped = false;
 
   private constructor(
@@ -62,15 +66,26 @@ export class Kernel implements Resolver {
       bind(Tokens.ExecutionStore, () => new InMemoryExecutionStore()),
       bind(Tokens.NodeTypeRegistry, () => new NodeTypeRegistry()),
       bind(Tokens.WorkflowValidator, (r) => new WorkflowValidator(r.get(Tokens.NodeTypeRegistry))),
-      bind(Tokens.WorkflowExecutor, (r) => new WorkflowExecutor(r)),
+      bind(
+        Tokens.WorkflowExecutor,
+        (r) =>
+          new WorkflowExecutor({
+            validator: r.get(Tokens.WorkflowValidator),
+            store: r.get(Tokens.ExecutionStore),
+            bus: r.get(Tokens.EventBus),
+            clock: r.get(Tokens.Clock),
+            logger: r.get(Tokens.Logger),
+            settings: r.get(Tokens.KernelSettings),
+          }),
+      ),
     ];
-    for (const b of defaults) kernel.bindService(b);
-    for (const b of options.services ?? []) kernel.bindService(b);
+    for (const b of defaults) kernel.bindService(b, 'the kernel');
+    for (const b of options.services ?? []) kernel.bindService(b, 'the runtime');
     const nodeTypes: Array<{ def: NodeTypeDefinition; pluginId: string }> = [];
     for (const plugin of kernel.plugins) {
       const registrar: PluginRegistrar = {
         addNodeType: (def) => nodeTypes.push({ def: def as NodeTypeDefinition, pluginId: plugin.id }),
-        provide: (token, factory) => kernel.bindService({ token, factory }),
+        provide: (token, factory) => kernel.provide(plugin.id, { token, factory }),
         contribute: (point, item) => kernel.container.register(asInjectionToken(point), { useValue: item }),
       };
       try {
@@ -82,19 +97,44 @@ export class Kernel implements Resolver {
         });
       }
     }
-    for (const b of options.overrides ?? []) kernel.bindService(b);
+    for (const b of options.overrides ?? []) kernel.bindService(b, 'an override');
     const registry = kernel.get(Tokens.NodeTypeRegistry);
     for (const { def, pluginId } of nodeTypes) {
-      const deps: Record<string, unknown> = {};
-      for (const [key, token] of Object.entries(def.deps ?? {})) deps[key] = kernel.get(token as Token<unknown>);
-      registry.add({ definition: def, pluginId, executor: def.create(deps) });
+      registry.add({ definition: def, pluginId, executor: def.create(kernel.nodeTypeDeps(def, pluginId)) });
     }
     return kernel;
+  }
+
+  /** A node type's `deps`, resolved; one nothing binds fails startup naming the plugin, the node type and the service. */
+  private nodeTypeDeps(def: NodeTypeDefinition, pluginId: string): Record<string, unknown> {
+    const deps: Record<string, unknown> = {};
+    for (const [key, token] of Object.entries(def.deps ?? {}) as Array<[string, Token<unknown>]>) {
+      if (!this.has(token)) {
+        const message = `plugin "${pluginId}": node type "${def.type}" needs service "${tokenName(token)}" (deps.${key}), which nothing binds`;
+        throw new ConfigurationError(message, { code: ErrorCodes.WF_PLUGIN, details: { plugin: pluginId, nodeType: def.type, service: tokenName(token) } });
+      }
+      deps[key] = this.get(token);
+    }
+    return deps;
+  }
+
+  /** A plugin's `provide`: it may not replace a service the kernel, the runtime or another plugin binds. */
+  private provide<T>(pluginId: string, binding: ServiceBinding<T>): void {
+    const owner = this.owners.get(binding.token);
+    if (owner !== undefined) {
+      const message = `plugin "${pluginId}" provides service "${tokenName(binding.token)}", which ${owner} already binds`;
+      throw new ConfigurationError(message, { code: ErrorCodes.WF_PLUGIN, details: { plugin: pluginId, service: tokenName(binding.token), boundBy: owner } });
+    }
+    this.bindService(binding, `plugin "${pluginId}"`);
   }
 
   get<T>(token: Token<T>): T {
     if (this.stopped) throw new ConfigurationError('the kernel is stopped');
     return this.container.resolve(asInjectionToken(token));
+  }
+
+  has(token: Token<unknown>): boolean {
+    return this.container.isRegistered(asInjectionToken(token), true);
   }
 
   getAll<T>(point: Token<T>): T[] {
@@ -128,7 +168,8 @@ export class Kernel implements Resolver {
     if (errors.length) throw new ConfigurationError(`kernel stop had ${errors.length} error(s): ${(errors[0] as Error).message}`);
   }
 
-  private bindService<T>(binding: ServiceBinding<T>): void {
+  private bindService<T>(binding: ServiceBinding<T>, owner: string): void {
+    this.owners.set(binding.token, owner);
     this.container.register(asInjectionToken(binding.token), {
       useFactory: instanceCachingFactory(() => {
         const value = binding.factory(this);

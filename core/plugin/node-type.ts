@@ -1,6 +1,6 @@
 import type { Logger } from '../services/logger';
 import type { NodeLimits } from '../model/workflow-definition';
-import type { Token } from '../di/tokens';
+import type { Token } from '../di/token';
 
 /** A problem found while validating; `path` points into the workflow (`nodes[2].config.expression`). */
 export interface ValidationIssue {

@@ -1,4 +1,4 @@
-import type { DispatchedExecution, ExecutionDispatcher } from '../../core/di/tokens';
+import type { DispatchedExecution, ExecutionDispatcher } from '../../core/executor/execution-dispatcher';
 import type { ExecuteOptions } from '../../core/executor/execute-options';
 import type { WorkflowExecutor } from '../../core/executor/workflow-executor';
 import type { WorkflowDefinition } from '../../core/model/workflow-definition';

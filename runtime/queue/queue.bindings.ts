@@ -1,5 +1,6 @@
 import { bind, type ServiceBinding } from '../../core/kernel/kernel';
-import { Tokens, type ExecutionDispatcher } from '../../core/di/tokens';
+import { Tokens } from '../../core/di/tokens';
+import type { ExecutionDispatcher } from '../../core/executor/execution-dispatcher';
 import type { Resolver } from '../../core/plugin/plugin';
 import { ConfigurationError } from '../../core/errors/weft-error';
 import type { WeftConfig } from '../config/weft-config';

@@ -1,5 +1,6 @@
 import { bind, type ServiceBinding } from '../../core/kernel/kernel';
-import { Tokens, type ExecutionDispatcher } from '../../core/di/tokens';
+import { Tokens } from '../../core/di/tokens';
+import type { ExecutionDispatcher } from '../../core/executor/execution-dispatcher';
 import type { Resolver } from '../../core/plugin/plugin';
 import type { ScheduleService } from '../../core/services/schedule-service';
 import type { WeftConfig } from '../config/weft-config';
@@ -27,9 +28,5 @@ export function schedulerBinding(config: WeftConfig): ServiceBinding<ScheduleSer
 }
 
 function optional(r: Resolver, token: typeof Tokens.ExecutionDispatcher): ExecutionDispatcher | undefined {
-  try {
-    return r.get(token);
-  } catch {
-    return undefined;
-  }
+  return r.has(token) ? r.get(token) : undefined;
 }

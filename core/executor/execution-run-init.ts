@@ -1,0 +1,34 @@
+import type { ExecutionDocument, NodeExecutionRecord } from '../model/execution-document';
+import type { ExecutionStore } from '../store/execution-store';
+import type { EventBus } from '../events/event-bus';
+import type { Clock } from '../services/clock';
+import type { Logger } from '../services/logger';
+
+/** The services and limits one execution runs with. */
+export interface ExecutionRunDeps {
+  store: ExecutionStore;
+  bus: EventBus;
+  clock: Clock;
+  logger: Logger;
+  maxParallel: number;
+  maxOutputBytes: number;
+}
+
+/** What identifies one execution, and what an earlier run of it left (resume). */
+export interface ExecutionRunInit {
+  id: string;
+  workflowId: string;
+  workflowVersion: number;
+  trigger: ExecutionDocument['trigger'];
+  inputs: Record<string, unknown>;
+  idempotencyKey: string | null;
+  startedAt: string;
+  /**
+   * Node records a node is not run again for: those an earlier run of this execution recorded
+   * (resume). A re-run seeds the nodes it copies from the original the same way.
+   */
+  resumed?: readonly NodeExecutionRecord[];
+}
+
+/** Why an execution stopped early (null while it has not). */
+export type StopKind = 'failed' | 'cancelled' | 'interrupted';

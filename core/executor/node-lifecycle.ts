@@ -1,0 +1,205 @@
+import type { ExecutionPlan, PlannedNode } from '../dag/execution-plan';
+import type { NodeExecutionRecord, SkipReason } from '../model/execution-document';
+import type { ExecutionContext } from '../context/execution-context';
+import { renderValue } from '../context/compiled-value';
+import { serializeError, type SerializedError } from '../errors/error-serializer';
+import type { AbortFanout } from './abort-fanout';
+import type { ExecutionEventPublisher } from './execution-event-publisher';
+import type { ExecutionRunDeps, StopKind } from './execution-run-init';
+import { runAttempts } from './node-attempts';
+import { cancelledRecord, finishedRecord, runningRecord, skippedRecord } from './node-records';
+import { RunContext, type RunContextHost } from './run-context';
+import type { WriteTracker } from './write-tracker';
+
+/**
+ * How a node ended, for scheduling and the failure policy. A node its fallback recovered ends
+ * `succeeded`. `interrupted`: the execution is shutting down and the node is left unrecorded, so
+ * a resume runs it again. (A `waiting` node would end here too, as a kind that frees its slot
+ * without completing.)
+ */
+export type NodeEnd =
+  | { kind: 'succeeded'; branch: string | null }
+  | { kind: 'failed'; error: SerializedError; record: NodeExecutionRecord; resumed: boolean }
+  | { kind: 'cancelled' }
+  | { kind: 'interrupted' };
+
+/** What one node's lifecycle needs from its execution. */
+export interface NodeLifecycleHost extends RunContextHost {
+  readonly stopKind: StopKind | null;
+  /** True when no node can start after this one ends (its record then rides in the final commit). */
+  isLastToRun(index: number): boolean;
+  /** Called synchronously once the node's record is stored (or held), before anything else runs. */
+  ended(node: PlannedNode, end: NodeEnd): void;
+}
+
+/** The parts of an execution a node's lifecycle writes to. */
+export interface NodeLifecycleParts {
+  plan: ExecutionPlan;
+  executionId: string;
+  context: ExecutionContext;
+  deps: ExecutionRunDeps;
+  writes: WriteTracker;
+  events: ExecutionEventPublisher;
+  abort: AbortFanout;
+  signal: AbortSignal;
+  resumed: readonly NodeExecutionRecord[];
+}
+
+/**
+ * One node's life in an execution: taking a result an earlier run recorded (resume), its
+ * attempts, its fallback, its record and its event, in the order that keeps the durability
+ * promise (a node's event is published only once its record is durable). Owns the records of
+ * the execution's nodes, which become the execution document's `nodes`.
+ */
+export class NodeLifecycle {
+  private readonly records: (NodeExecutionRecord | undefined)[];
+  private readonly resumed = new Map<string, NodeExecutionRecord>();
+  /** Node events held back until the commit that ends the execution (their records ride in it). */
+  private readonly held: NodeExecutionRecord[] = [];
+
+  constructor(private readonly parts: NodeLifecycleParts, private readonly host: NodeLifecycleHost) {
+    this.records = new Array(parts.plan.nodes.length);
+    for (const r of parts.resumed) this.resumed.set(r.nodeId, r);
+  }
+
+  /** Runs `node` (or takes its earlier result) and reports how it ended through the host. */
+  async run(node: PlannedNode): Promise<void> {
+    const prior = this.resumed.get(node.id);
+    if (prior && (prior.status === 'succeeded' || prior.status === 'failed')) return this.adopt(node, prior);
+    const { context, deps, writes, events, plan } = this.parts;
+    const ran = await this.execute(node, null);
+    if (this.host.stopKind === 'interrupted' && ran.status === 'cancelled') return this.host.ended(node, { kind: 'interrupted' });
+    let recovered = false;
+    if (ran.status === 'failed' && node.fallback >= 0 && this.host.stopKind === null) {
+      const fb = plan.nodes[node.fallback]!;
+      context.setError(node.id, publicError(ran.error));
+      const fbRec = await this.execute(fb, node.id);
+      await writes.track(deps.store.nodeFinished(this.parts.executionId, fbRec));
+      events.emitNode(fbRec);
+      if (fbRec.status === 'succeeded') {
+        recovered = true;
+        ran.recoveredBy = fb.id;
+        context.setError(node.id, publicError(ran.error), fbRec.output);
+      }
+    }
+    const recorded = writes.track(deps.store.nodeFinished(this.parts.executionId, ran));
+    // a node's record is durable before any later node starts, so a crash loses at most the nodes
+    // in flight; when nothing can start after this node (it is the only one running, nothing is
+    // queued, nothing is downstream), its record rides in the commit that ends the execution.
+    // Either way its event is published only once the record is durable.
+    if (this.host.isLastToRun(node.index)) this.held.push(ran);
+    else {
+      await recorded;
+      events.emitNode(ran);
+    }
+    if (ran.status === 'succeeded' || recovered) {
+      if (!recovered) context.setOutput(node.id, ran.output);
+      this.host.ended(node, { kind: 'succeeded', branch: this.branchOf(node, context.getOutput(node.id)) });
+    } else if (ran.status === 'failed') {
+      if (!context.hasOutput(node.id)) context.setError(node.id, publicError(ran.error));
+      this.host.ended(node, { kind: 'failed', error: nodeError(node.id, ran), record: ran, resumed: false });
+    } else this.host.ended(node, { kind: 'cancelled' });
+  }
+
+  /** Records a node that will not run (its incoming edges were inactive, or an upstream failed). */
+  skip(index: number, reason: SkipReason): void {
+    const node = this.parts.plan.nodes[index]!;
+    const prior = this.resumed.get(node.id);
+    const rec = skippedRecord(node.id, reason);
+    this.records[index] = rec;
+    if (!prior || prior.status !== 'skipped') this.parts.writes.track(this.parts.deps.store.nodeFinished(this.parts.executionId, rec));
+    this.parts.events.emitNode(rec);
+  }
+
+  /** Records every scheduled node that never started as `cancelled` (the execution stopped first). */
+  cancelUnstarted(): void {
+    for (const node of this.parts.plan.nodes) {
+      if (this.records[node.index] || node.isFallback) continue;
+      const rec = cancelledRecord(node.id);
+      this.records[node.index] = rec;
+      this.parts.writes.track(this.parts.deps.store.nodeFinished(this.parts.executionId, rec));
+    }
+  }
+
+  /** Publishes the node events held for the final commit (call once it is durable). */
+  releaseHeldEvents(): void {
+    for (const rec of this.held.splice(0)) this.parts.events.emitNode(rec);
+  }
+
+  /** The records so far, in definition order (the execution document's `nodes`). */
+  nodeRecords(): NodeExecutionRecord[] {
+    return this.records.filter((r): r is NodeExecutionRecord => r !== undefined);
+  }
+
+  /** Takes a node result recorded by an earlier run of this execution (resume). */
+  private adopt(node: PlannedNode, prior: NodeExecutionRecord): void {
+    const { context, plan } = this.parts;
+    this.records[node.index] = prior;
+    if (prior.recoveredBy) {
+      const fb = this.resumed.get(prior.recoveredBy);
+      const fbNode = plan.nodes[plan.byId.get(prior.recoveredBy) ?? -1];
+      if (fb && fbNode) this.records[fbNode.index] = fb;
+      context.setError(node.id, publicError(prior.error), fb?.output ?? null);
+    } else if (prior.status === 'succeeded') context.setOutput(node.id, prior.output);
+    else context.setError(node.id, publicError(prior.error));
+    if (prior.status === 'succeeded' || prior.recoveredBy) {
+      const branch = prior.branch ?? this.branchOf(node, prior.output);
+      this.host.ended(node, { kind: 'succeeded', branch });
+    } else this.host.ended(node, { kind: 'failed', error: nodeError(node.id, prior), record: prior, resumed: true });
+  }
+
+  private branchOf(node: PlannedNode, output: unknown): string | null {
+    if (!node.branching) return null;
+    return (output as { branch?: string } | null)?.branch ?? null;
+  }
+
+  /** Runs one node (or a fallback for `fallbackFor`) and returns its finished record (not yet written). */
+  private async execute(node: PlannedNode, fallbackFor: string | null): Promise<NodeExecutionRecord> {
+    const finished = await this.attempt(node, fallbackFor);
+    this.records[node.index] = finished;
+    return finished;
+  }
+
+  private async attempt(node: PlannedNode, fallbackFor: string | null): Promise<NodeExecutionRecord> {
+    const { deps, events } = this.parts;
+    const clock = deps.clock;
+    const startMs = clock.now();
+    const rec = runningRecord(node.id, new Date(startMs).toISOString(), fallbackFor);
+    this.records[node.index] = rec;
+    this.parts.writes.track(deps.store.nodeStarted(this.parts.executionId, { ...rec }));
+    events.emit({ kind: 'node', nodeId: node.id, status: 'running', attempt: 1 });
+    const scope = this.parts.context.scope;
+    let config: unknown;
+    try {
+      config = renderValue(node.config, scope);
+    } catch (err) {
+      const error = { ...serializeError(err), attempt: 1, input: null };
+      return finishedRecord(rec, startMs, clock.now(), { status: 'failed', attempts: 1, error });
+    }
+    const result = await runAttempts({
+      node,
+      config,
+      ctx: new RunContext(this.host, node, scope, this.parts.signal),
+      abort: this.parts.abort,
+      clock,
+      maxOutputBytes: deps.maxOutputBytes,
+      onRetry: (attempt, delayMs, error) => events.emit({ kind: 'node', nodeId: node.id, status: 'retrying', attempt, delayMs, error }),
+    });
+    const { attempts, attemptErrors } = result;
+    if (result.ok) {
+      return finishedRecord(rec, startMs, clock.now(), { status: 'succeeded', attempts, output: result.output ?? null, attemptErrors });
+    }
+    const status = result.aborted ? 'cancelled' : 'failed';
+    return finishedRecord(rec, startMs, clock.now(), { status, attempts, error: result.record, attemptErrors });
+  }
+}
+
+/** What downstream nodes and fallbacks see as `nodes.<id>.error` (no stack, no input snapshot). */
+function publicError(e: NodeExecutionRecord['error']): unknown {
+  return e ? { type: e.type, code: e.code, message: e.message, attempt: e.attempt } : null;
+}
+
+function nodeError(nodeId: string, rec: NodeExecutionRecord): SerializedError {
+  const e = rec.error!;
+  return { type: e.type, code: e.code, message: `node "${nodeId}" failed: ${e.message}`, details: { nodeId } };
+}

@@ -1,0 +1,9 @@
+/** Settings the kernel reads (parsed once by the composition root). */
+export interface KernelSettings {
+  /** Largest serialised node output accepted, in bytes. */
+  maxOutputBytes: number;
+  /** Default `maxParallel` when a workflow sets none. */
+  defaultMaxParallel: number;
+  /** Numeric aggregations over more values than this run in the worker pool (config `aggregateWorkerThreshold`; 10,000 when unset). */
+  aggregateWorkerThreshold?: number;
+}
