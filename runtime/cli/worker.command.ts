@@ -6,14 +6,14 @@ import { Tokens } from '../../core/di/tokens';
 import { loadConfig, type WeftConfig } from '../config/weft-config';
 import { buildRuntime } from '../composition/build-runtime';
 import { createExecutionQueue } from '../queue/queue.bindings';
-import { QueueWorker } from '../queue/queue-worker';
+import { QueueWorker, type ClaimingExecutionStore } from '../queue/queue-worker';
 
 /** Longest a stuck handle may keep the process alive once shutdown is done. */
 const EXIT_GRACE_MS = 5_000;
 
 interface WorkerOptions {
   concurrency: number;
-  leaseSeconds: number;
+  leaseSeconds?: number;
   healthFile?: string;
 }
 
@@ -23,8 +23,9 @@ const HEALTH_EVERY_MS = 5_000;
 /**
  * `weft worker [--concurrency N] [--lease-seconds S]`: executes queued executions from
  * PostgreSQL (`DATABASE_URL`), beside any number of other workers on any number of machines.
- * A worker that dies stops renewing its claims; after the lease another worker resumes those
- * executions from their persisted node results. SIGTERM/SIGINT: stop claiming, let running
+ * A worker that dies stops renewing its claims; after the lease (`WEFT_QUEUE_LEASE_SECONDS`,
+ * default 5) and the next check for lapsed claims (`WEFT_QUEUE_LAPSE_CHECK_SECONDS`, default 1)
+ * another worker resumes those executions from their persisted node results. SIGTERM/SIGINT: stop claiming, let running
  * nodes finish up to `WEFT_SHUTDOWN_DEADLINE_MS`, hand unfinished executions back to the queue.
  */
 export const workerCommand: CliCommand = {
@@ -33,7 +34,7 @@ export const workerCommand: CliCommand = {
       .command('worker')
       .description('execute queued workflow executions from PostgreSQL (DATABASE_URL)')
       .option('-c, --concurrency <n>', 'executions run at once', positiveInt('--concurrency'), 4)
-      .option('--lease-seconds <s>', 'claim lease: how long a dead worker holds its executions', positiveInt('--lease-seconds'), 60)
+      .option('--lease-seconds <s>', 'claim lease: how long a dead worker holds its executions (default WEFT_QUEUE_LEASE_SECONDS, 5)', positiveInt('--lease-seconds'))
       .option('--health-file <path>', 'keep writing the time of the last claim-loop pass (epoch ms) to this file, for liveness probes')
       .action(async (opts: WorkerOptions) => {
         process.exitCode = await work(opts);
@@ -57,11 +58,17 @@ async function work(opts: WorkerOptions): Promise<number> {
   const runtime = await buildRuntime(config);
   const log = runtime.logger.child({ component: 'worker' });
   const { kernel } = runtime;
-  const queue = createExecutionQueue(config, kernel, { leaseSeconds: opts.leaseSeconds, maintenanceIntervalSeconds: Math.min(15, opts.leaseSeconds) });
+  const queue = createExecutionQueue(config, kernel, opts.leaseSeconds ? { leaseSeconds: opts.leaseSeconds } : {});
+  const store = kernel.get(Tokens.ExecutionStore) as Partial<ClaimingExecutionStore>;
+  if (typeof store.claimExecution !== 'function') {
+    process.stderr.write('weft worker: the execution store cannot fence claims (PostgreSQL expected)\n');
+    await runtime.close().catch(() => undefined);
+    return 2;
+  }
   const worker = new QueueWorker({
     queue,
     executor: kernel.executor,
-    executionStore: kernel.get(Tokens.ExecutionStore),
+    executionStore: store as ClaimingExecutionStore,
     workflowStore: kernel.get(Tokens.WorkflowStore),
     clock: kernel.get(Tokens.Clock),
     logger: runtime.logger,

@@ -62,6 +62,10 @@ export const WeftConfigSchema = Type.Object({
   executionMode: Type.Union([Type.Literal('inline'), Type.Literal('queue')]),
   /** Serve the web console under `/ui/` (and redirect `/` to it). */
   console: Type.Boolean(),
+  /** Queue mode: a worker's claim on an execution lapses this many seconds after its last renewal (renewed every third of it). */
+  queueLeaseSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
+  /** Queue mode: how often lapsed claims are looked for (pg-boss maintenance), in seconds. */
+  queueLapseCheckSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
 });
 
 export type WeftConfig = Static<typeof WeftConfigSchema>;
@@ -109,6 +113,9 @@ export const SETTINGS: Record<string, Setting> = {
   WEFT_SHUTDOWN_DEADLINE_MS: { key: 'shutdownDeadlineMs', kind: 'int', default: 10_000 },
   WEFT_EXECUTION_MODE: { key: 'executionMode', kind: 'string', default: 'inline' },
   WEFT_CONSOLE: { key: 'console', kind: 'bool', default: true },
+  // a SIGKILLed worker's executions resume elsewhere within lease + up to two lapse checks (pg-boss runs its maintenance only when the last run is older than the interval, so timer jitter between processes can double it) + a poll: ≤ 7.5 s
+  WEFT_QUEUE_LEASE_SECONDS: { key: 'queueLeaseSeconds', kind: 'int', default: 5 },
+  WEFT_QUEUE_LAPSE_CHECK_SECONDS: { key: 'queueLapseCheckSeconds', kind: 'int', default: 1 },
 };
 
 /** Env vars with these prefixes that are not settings are typos: reject them. */

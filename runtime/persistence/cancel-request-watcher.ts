@@ -48,6 +48,17 @@ export class CancelRequestWatcher {
     this.timer.unref();
   }
 
+  /** Tells the listeners at once to cancel an execution running here (the store lost its claim on it). */
+  notify(executionId: string, reason: string): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(executionId, reason);
+      } catch (err) {
+        this.options.logger.error({ err, executionId }, 'a cancel request listener failed');
+      }
+    }
+  }
+
   /** Stops polling for good (the store closes). */
   close(): void {
     this.closed = true;
@@ -72,13 +83,7 @@ export class CancelRequestWatcher {
         const reason = row.cancel_reason === null || row.cancel_reason === undefined ? 'cancelled by request' : String(row.cancel_reason);
         seen.add(id);
         if (!this.seen.has(id)) this.options.logger.info({ executionId: id, reason }, 'cancel requested by another process');
-        for (const listener of [...this.listeners]) {
-          try {
-            listener(id, reason);
-          } catch (err) {
-            this.options.logger.error({ err, executionId: id }, 'a cancel request listener failed');
-          }
-        }
+        this.notify(id, reason);
       }
       this.seen = seen;
     } catch (err) {

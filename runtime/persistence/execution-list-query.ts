@@ -2,6 +2,9 @@ import type { CursorCodec } from '../../core/store/cursor-codec';
 import { ValidationError } from '../../core/errors/weft-error';
 import type { ExecutionStatus, ExecutionTrigger } from '../../core/model/execution-document';
 import type { ExecutionListQuery } from '../../core/store/execution-store';
+import type { Knex } from '@mikro-orm/knex';
+import type { ExecutionPage } from '../../core/store/execution-store';
+import { rowToSummary, SUMMARY_COLUMNS } from './execution-row-mapper';
 
 /** Every execution status (the allowlist filters are checked against). */
 export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
@@ -99,4 +102,27 @@ function checkedList<T extends string>(values: T[] | undefined, allowed: readonl
   }
   const out = [...new Set(values)].sort();
   return out.length ? out : null;
+}
+
+/** One page of a checked list query: keyset pagination over the listing indexes. */
+export async function queryExecutionPage(knex: Knex, q: CheckedListQuery, cursors: CursorCodec): Promise<ExecutionPage> {
+  const qb = knex('workflow_execution').select(SUMMARY_COLUMNS);
+  if (q.workflowId !== null) qb.where('workflow_id', q.workflowId);
+  if (q.status) qb.whereIn('status', q.status);
+  if (q.trigger) qb.whereIn('triggered_by', q.trigger);
+  if (q.fromMs !== null) qb.where('started_at', '>=', q.fromMs);
+  if (q.toMs !== null) qb.where('started_at', '<', q.toMs);
+  if (q.byTime) {
+    // row-value comparison: both dialects can seek the (workflow_id, started_at, id) index with it
+    if (q.after) qb.whereRaw('(started_at, id) < (?, ?)', [q.after.t!, q.after.id]);
+    qb.orderBy([{ column: 'started_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
+  } else {
+    if (q.after) qb.where('id', '<', q.after.id);
+    qb.orderBy('id', 'desc');
+  }
+  const rows = await qb.limit(q.limit + 1);
+  const items = rows.slice(0, q.limit).map(rowToSummary);
+  const last = rows[q.limit - 1];
+  const nextCursor = rows.length > q.limit ? cursors.encode(String(last.id), q.scope, q.byTime ? Number(last.started_at) : undefined) : null;
+  return { items, nextCursor };
 }

@@ -5,7 +5,7 @@ import type { ExecuteOptions, ExecutionHandle } from '../../core/executor/execut
 import { silentLogger, type Logger } from '../../core/services/logger';
 import type { SqlExecutionStore } from './sql-execution-store';
 import { fromJson, msToIso } from './sql-codec';
-import { interruptOp, updateExecutionOp } from './execution-sql';
+import { interruptOp, takeOverOp } from './execution-sql';
 import { isStale } from './execution-owner';
 
 export { isStale };
@@ -101,14 +101,11 @@ export async function recoverExecutions(options: RecoveryOptions): Promise<Recov
 }
 
 async function claim(store: SqlExecutionStore, row: RunningRow, nowMs: number): Promise<boolean> {
-  const n = await store.writer.run(
-    updateExecutionOp(
-      String(row.id),
-      { owner: store.owner, heartbeat_at: nowMs },
-      { status: 'running', owner: row.owner, heartbeat_at: row.heartbeat_at === null ? null : Number(row.heartbeat_at) },
-    ),
-  );
-  return n === 1;
+  const heartbeat = row.heartbeat_at === null ? null : Number(row.heartbeat_at);
+  const epoch = await store.writer.run(takeOverOp(String(row.id), store.owner, nowMs, { status: 'running', owner: row.owner, heartbeat_at: heartbeat }));
+  if (epoch === null) return false;
+  store.holdClaim(String(row.id), epoch);
+  return true;
 }
 
 /** Ends an execution `failed`/`interrupted`; nodes that were in flight end `failed` with the same code. */

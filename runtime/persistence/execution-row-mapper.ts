@@ -1,6 +1,7 @@
 import type { ExecutionDocument, ExecutionSummary, NodeErrorRecord, NodeExecutionRecord } from '../../core/model/execution-document';
 import type { ExecutionStartRecord } from '../../core/store/execution-store';
 import type { WorkflowDefinition } from '../../core/model/workflow-definition';
+import { ValidationError } from '../../core/errors/weft-error';
 import { neverStartedRecords } from '../../core/executor/node-records';
 import { fromJson, isoToMs, msToIso, optIsoToMs, toNumber } from './sql-codec';
 
@@ -146,3 +147,14 @@ export function sortNodeRows(rows: DbRow[]): DbRow[] {
   );
 }
 
+
+/** Refuses a start record whose id, workflow id or idempotency key does not fit its column. */
+export function assertStartRecord(r: ExecutionStartRecord): void {
+  if (typeof r.id !== 'string' || !r.id || r.id.length > 36) throw new ValidationError('execution id must be 1-36 characters');
+  if (typeof r.workflowId !== 'string' || !r.workflowId || r.workflowId.length > 200) {
+    throw new ValidationError('workflowId must be 1-200 characters');
+  }
+  if (r.idempotencyKey !== undefined && r.idempotencyKey !== null && (typeof r.idempotencyKey !== 'string' || r.idempotencyKey.length > 512)) {
+    throw new ValidationError('idempotencyKey must be a string of at most 512 characters');
+  }
+}

@@ -55,6 +55,56 @@ export function updateExecutionOp(id: string, set: Record<string, unknown>, wher
   };
 }
 
+/**
+ * Takes an execution over for `owner`: running, owned by it, and the claim epoch raised, which
+ * fences every later write of the previous owner (see {@link fencedOp}). Only when the `where`
+ * columns still match (null matches NULL) and, with `unfinished`, only while the execution has not
+ * ended. Resolves with the new epoch, or null when the row did not match.
+ */
+export function takeOverOp(id: string, owner: string, nowMs: number, where: Record<string, unknown>, unfinished = false): WriteOp<number | null> {
+  return function* () {
+    const conds = ['id = ?'];
+    const params: unknown[] = [owner, nowMs, id];
+    for (const [c, v] of Object.entries(where)) {
+      if (!TESTABLE.has(c)) continue;
+      if (v === null) conds.push(`${c} is null`);
+      else {
+        conds.push(`${c} = ?`);
+        params.push(v);
+      }
+    }
+    if (unfinished) conds.push("status in ('pending', 'running', 'waiting')");
+    const n = yield run(
+      `update workflow_execution set status = 'running', finished_at = null, duration_ms = null, owner = ?, heartbeat_at = ?, claim_epoch = claim_epoch + 1 where ${conds.join(' and ')}`,
+      params,
+    );
+    if (n !== 1) return null;
+    const row = yield get('select claim_epoch from workflow_execution where id = ?', [id]);
+    return Number(row.claim_epoch);
+  };
+}
+
+/**
+ * The fence of one execution's writes inside a transaction: 1 while the claim epoch is still the
+ * one this process took, 0 once another process took the execution over. On PostgreSQL the
+ * update also locks the row until the commit, so a takeover waits for the writes in flight and
+ * every later write sees its epoch.
+ */
+export function claimCheck(executionId: string, epoch: number): SqlStep {
+  return run('update workflow_execution set claim_epoch = claim_epoch where id = ? and claim_epoch = ?', [executionId, epoch]);
+}
+
+/** What a fenced write resolves with when the claim was gone (nothing was written). */
+export const FENCED = Symbol('fenced');
+
+/** `op`, run only while this process still holds the execution's claim `epoch`. */
+export function fencedOp<T>(executionId: string, epoch: number, op: WriteOp<T>): WriteOp<T | typeof FENCED> {
+  return function* () {
+    if ((yield claimCheck(executionId, epoch)) !== 1) return FENCED;
+    return yield* op();
+  };
+}
+
 /** Refreshes `heartbeat_at` of this owner's running executions. */
 export function heartbeatOp(owner: string, nowMs: number): WriteOp<number> {
   return function* () {

@@ -16,6 +16,17 @@ interface QueuedRow {
 export interface GroupCommitOptions {
   /** The statements that write a set of keyed rows (one multi-row upsert per chunk). */
   rowSteps(rows: Record<string, unknown>[]): SqlStep[];
+  /**
+   * Fencing of keyed rows: `check` yields the statements that verify, inside the commit, that this
+   * process still holds the claims of the rows' groups (their executions) and returns the groups
+   * whose claim is gone (null: nothing to check); those rows are not written and their durable
+   * waiters are rejected with `refused(group)`.
+   */
+  fence?: {
+    groupOf(row: Record<string, unknown>): string;
+    check(groups: Set<string>): WriteOp<Set<string>> | null;
+    refused(group: string): unknown;
+  };
   /** How long a write nobody waits for may sit in the queue before it is committed on its own. */
   lazyFlushMs?: number;
   logger?: Logger;
@@ -130,22 +141,39 @@ export class GroupCommitWriter {
 
   private async commit(ops: QueuedOp[], rows: QueuedRow[]): Promise<void> {
     let results: unknown[];
+    let fenced: Set<string>;
     try {
-      results = await this.driver.commit(
-        ops.map((o) => o.op),
-        this.options.rowSteps(rows.map((r) => r.row)),
-      );
+      [results, fenced] = await this.commitBatch(ops, rows);
     } catch (batchErr) {
       if (ops.length + rows.length === 1) return this.settle(ops, rows, [], batchErr);
       this.options.logger?.warn({ err: (batchErr as Error).message, writes: ops.length + rows.length }, 'group commit failed; retrying writes one by one');
       return this.retryOneByOne(ops, rows);
     }
-    this.settle(ops, rows, results, null);
+    this.settle(ops, rows, results, null, fenced);
   }
 
-  private settle(ops: QueuedOp[], rows: QueuedRow[], results: unknown[], err: unknown): void {
+  /** One transaction: the ops, then the rows (those whose claim still holds, when fenced). */
+  private async commitBatch(ops: QueuedOp[], rows: QueuedRow[]): Promise<[unknown[], Set<string>]> {
+    const fence = this.options.fence;
+    const check = fence && rows.length ? fence.check(new Set(rows.map((r) => fence.groupOf(r.row)))) : null;
+    if (!fence || !check) return [await this.driver.commit(ops.map((o) => o.op), this.options.rowSteps(rows.map((r) => r.row))), new Set()];
+    const rowSteps = this.options.rowSteps;
+    const writeRows: WriteOp<Set<string>> = function* () {
+      const fenced = yield* check();
+      for (const step of rowSteps(rows.filter((r) => !fenced.has(fence.groupOf(r.row))).map((r) => r.row))) yield step;
+      return fenced;
+    };
+    const results = await this.driver.commit([...ops.map((o) => o.op), writeRows], []);
+    return [results.slice(0, ops.length), results[ops.length] as Set<string>];
+  }
+
+  private settle(ops: QueuedOp[], rows: QueuedRow[], results: unknown[], err: unknown, fenced?: Set<string>): void {
     ops.forEach((o, i) => (err ? o.reject(err) : o.resolve(results[i])));
-    for (const r of rows) for (const w of r.waiters) err ? w.reject(err) : w.resolve();
+    for (const r of rows) {
+      const group = fenced?.size ? this.options.fence!.groupOf(r.row) : null;
+      const refused = group !== null && fenced!.has(group) ? this.options.fence!.refused(group) : null;
+      for (const w of r.waiters) (err ?? refused) ? w.reject(err ?? refused) : w.resolve();
+    }
     if (err && rows.some((r) => !r.waiters.length)) {
       this.options.logger?.error({ err: (err as Error).message }, 'a queued node-start record could not be written');
     }
@@ -161,8 +189,8 @@ export class GroupCommitWriter {
     }
     for (const r of rows) {
       try {
-        await this.driver.commit([], this.options.rowSteps([r.row]));
-        this.settle([], [r], [], null);
+        const [, fenced] = await this.commitBatch([], [r]);
+        this.settle([], [r], [], null, fenced);
       } catch (err) {
         this.settle([], [r], [], err);
       }

@@ -1,5 +1,6 @@
 import { ErrorCodes } from '../../core/errors/error-codes';
 import { NodeExecutionError } from '../../core/errors/weft-error';
+import type { NodeExecutionRecord } from '../../core/model/execution-document';
 
 /**
  * Refuses a node output whose JSON is larger than `maxBytes` (or is not JSON at all): the
@@ -27,4 +28,14 @@ export function assertOutputSize(nodeId: string, output: unknown, maxBytes: numb
     }
   }
   return json;
+}
+
+/** A node record's error as JSON; an input snapshot that would exceed `maxBytes` is left out, and the record says so. */
+export function errorRecordJson(record: NodeExecutionRecord, maxBytes: number): string | null {
+  if (!record.error) return null;
+  const json = JSON.stringify(record.error);
+  if (Buffer.byteLength(json) <= maxBytes) return json;
+  const { input: _input, ...rest } = record.error;
+  void _input;
+  return JSON.stringify({ ...rest, inputOmitted: `the input snapshot is over the ${maxBytes}-byte limit` });
 }

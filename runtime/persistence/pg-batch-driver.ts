@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from '@mikro-orm/knex';
-import type { SqlBatchDriver, SqlStep, WriteOp } from './sql-batch';
+import type { SqlBatchDriver, SqlCall, SqlStep, WriteOp } from './sql-batch';
 
 /** The node-postgres client surface used here (connections come from knex's pool). */
 interface PgConnection {
@@ -69,7 +69,8 @@ export class PgBatchDriver implements SqlBatchDriver {
     return r.value;
   }
 
-  private async step(conn: PgConnection, s: SqlStep): Promise<unknown> {
+  private async step(conn: PgConnection, s: SqlStep | SqlCall): Promise<unknown> {
+    if (s.kind === 'call') return s.call({ executeSql: (text, values) => conn.query(text, values) as Promise<{ rows: any[] }> });
     const q = this.statement(s.sql);
     const res = await conn.query({ ...q, values: s.params });
     return s.kind === 'get' ? res.rows[0] : res.rowCount ?? 0;

@@ -9,8 +9,19 @@ export interface SqlStep {
   params: unknown[];
 }
 
-/** `run` steps resume with the affected row count, `get` steps with the first row (or undefined). */
-export type WriteOp<T = unknown> = () => Generator<SqlStep, T, any>;
+/** The transaction's connection as another library's SQL runs on it (`$1` placeholders; pg-boss's `db` option). */
+export interface SqlConnection {
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
+}
+
+/** A step that hands the transaction's connection to other code (PostgreSQL only): resumes with what `call` resolved. */
+export interface SqlCall {
+  kind: 'call';
+  call(db: SqlConnection): Promise<unknown>;
+}
+
+/** `run` steps resume with the affected row count, `get` steps with the first row (or undefined), `call` steps with its result. */
+export type WriteOp<T = unknown> = () => Generator<SqlStep | SqlCall, T, any>;
 
 export function run(sql: string, params: unknown[]): SqlStep {
   return { kind: 'run', sql, params };

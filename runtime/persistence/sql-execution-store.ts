@@ -1,5 +1,6 @@
 import type { Knex } from '@mikro-orm/knex';
-import { CancelledError, ConflictError, NodeExecutionError, NotFoundError, ValidationError } from '../../core/errors/weft-error';
+import { CancelledError, ConflictError, NodeExecutionError, NotFoundError } from '../../core/errors/weft-error';
+import { ErrorCodes } from '../../core/errors/error-codes';
 import { serializeError } from '../../core/errors/error-serializer';
 import type { ExecutionDocument, NodeExecutionRecord } from '../../core/model/execution-document';
 import type { WorkflowDefinition } from '../../core/model/workflow-definition';
@@ -13,13 +14,14 @@ import type {
 } from '../../core/store/execution-store';
 import { silentLogger, type Logger } from '../../core/services/logger';
 import { GroupCommitWriter } from './group-commit-writer';
-import type { SqlBatchDriver } from './sql-batch';
-import { heartbeatOp, requestCancelOp, startExecutionOp, updateExecutionOp, upsertNodeSteps } from './execution-sql';
+import type { SqlBatchDriver, SqlConnection } from './sql-batch';
+import { ExecutionClaims } from './execution-claims';
+import { FENCED, fencedOp, heartbeatOp, requestCancelOp, startExecutionOp, takeOverOp, updateExecutionOp, upsertNodeSteps } from './execution-sql';
 import { CancelRequestWatcher } from './cancel-request-watcher';
 import { CursorCodec } from '../../core/store/cursor-codec';
-import { checkListQuery } from './execution-list-query';
-import { cancelledNodeRows, executionStartRow, NODE_COLUMNS, nodeRow, rowToNode, rowToSummary, sortNodeRows, SUMMARY_COLUMNS } from './execution-row-mapper';
-import { assertOutputSize } from './output-size';
+import { checkListQuery, queryExecutionPage } from './execution-list-query';
+import { assertStartRecord, cancelledNodeRows, executionStartRow, NODE_COLUMNS, nodeRow, rowToNode, rowToSummary, sortNodeRows, SUMMARY_COLUMNS } from './execution-row-mapper';
+import { assertOutputSize, errorRecordJson } from './output-size';
 import { fromJson, isoToMs, toJson } from './sql-codec';
 import { defaultOwner, isStale } from './execution-owner';
 import type { PersistenceDialect } from './migrations/migration-list';
@@ -69,6 +71,8 @@ export class SqlExecutionStore implements ExecutionStore {
   private readonly positions = new Map<string, Map<string, number>>();
   /** Executions this process runs (their heartbeat is refreshed). */
   private readonly active = new Set<string>();
+  /** The claims this process holds (or lost) on the executions it runs: every write of one is fenced with its epoch. */
+  private readonly claims = new ExecutionClaims();
   private readonly heartbeat: NodeJS.Timeout | null = null;
   /** Finds cancel requests other processes made for executions running here. */
   readonly cancelRequests: CancelRequestWatcher;
@@ -79,7 +83,15 @@ export class SqlExecutionStore implements ExecutionStore {
     this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
     this.owner = options.owner ?? defaultOwner();
-    this.writer = new GroupCommitWriter(options.driver, { rowSteps: upsertNodeSteps, logger: this.logger });
+    this.writer = new GroupCommitWriter(options.driver, {
+      rowSteps: upsertNodeSteps,
+      logger: this.logger,
+      fence: {
+        groupOf: (row) => String(row.execution_id),
+        check: (ids) => this.claims.checks(ids),
+        refused: (id) => this.claimLost(id),
+      },
+    });
     this.cancelRequests = new CancelRequestWatcher({
       driver: options.driver,
       owner: this.owner,
@@ -104,19 +116,32 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 
   async startExecution(r: ExecutionStartRecord): Promise<{ id: string; created: boolean }> {
-    if (typeof r.id !== 'string' || !r.id || r.id.length > 36) throw new ValidationError('execution id must be 1-36 characters');
-    if (typeof r.workflowId !== 'string' || !r.workflowId || r.workflowId.length > 200) {
-      throw new ValidationError('workflowId must be 1-200 characters');
-    }
-    if (r.idempotencyKey !== undefined && r.idempotencyKey !== null && (typeof r.idempotencyKey !== 'string' || r.idempotencyKey.length > 512)) {
-      throw new ValidationError('idempotencyKey must be a string of at most 512 characters');
-    }
+    return this.startExecutionAlongside(r, null);
+  }
+
+  /**
+   * Records a new execution and, when it was created, runs `alongside` on the same connection
+   * inside the same transaction (PostgreSQL): the execution queue sends its job this way, so there
+   * is never a job without its row nor a row without its job.
+   */
+  async startExecutionAlongside(r: ExecutionStartRecord, alongside: ((db: SqlConnection) => Promise<unknown>) | null): Promise<{ id: string; created: boolean }> {
+    assertStartRecord(r);
     const row = executionStartRow(r, this.owner, this.now());
     const definition = r.definition ? JSON.stringify(r.definition) : null;
     this.trackDefinition(r.id, r.definition);
-    const result = await this.writer.run(startExecutionOp(row, definition));
-    if (result.created && row.status === 'running') this.markActive(r.id);
-    else this.positions.delete(r.id);
+    const insert = startExecutionOp(row, definition);
+    const op = alongside
+      ? function* () {
+          const res = yield* insert();
+          if (res.created) yield { kind: 'call' as const, call: alongside };
+          return res;
+        }
+      : insert;
+    const result = await this.writer.run(op);
+    if (result.created && row.status === 'running') {
+      this.claims.hold(r.id, 0);
+      this.markActive(r.id);
+    } else this.positions.delete(r.id);
     return result;
   }
 
@@ -142,21 +167,28 @@ export class SqlExecutionStore implements ExecutionStore {
       status = 'failed';
       error = { type: refused.type, code: refused.code, message: refused.message };
     }
+    const epoch = this.claims.epochOf(executionId);
     try {
-      await this.writer.run(
-        updateExecutionOp(executionId, {
-          status,
-          outputs,
-          error: toJson(error ?? undefined),
-          finished_at: result.finishedAt ? isoToMs(result.finishedAt, 'finishedAt') : this.now(),
-          duration_ms: result.durationMs ?? null,
-        }),
-      );
+      // the end of an execution this process lost is not its to record
+      if (this.claims.isLost(executionId)) return;
+      const update = updateExecutionOp(executionId, {
+        status,
+        outputs,
+        error: toJson(error ?? undefined),
+        finished_at: result.finishedAt ? isoToMs(result.finishedAt, 'finishedAt') : this.now(),
+        duration_ms: result.durationMs ?? null,
+      });
+      const r = await this.writer.run(epoch === undefined ? update : fencedOp(executionId, epoch, update));
+      if (r === FENCED) {
+        this.claimLost(executionId);
+        return;
+      }
     } finally {
       // even when the end could not be written: the execution no longer runs here, so its
       // heartbeat stops and recovery (another process, or the next start) ends it
       this.positions.delete(executionId);
       this.active.delete(executionId);
+      this.claims.release(executionId);
     }
     if (refused) throw refused;
   }
@@ -164,34 +196,69 @@ export class SqlExecutionStore implements ExecutionStore {
   /**
    * Takes an execution over for this process (the executor calls it when resuming). Refused with a
    * ConflictError while another live process owns it (fresh heartbeat), so a recovery sweep and a
-   * queue failover can never both resume one execution, and for a cancelled one.
+   * queue failover can never both resume one execution, and for a cancelled one. A no-op for an
+   * execution this process has just claimed ({@link claimExecution}).
    */
   async resumeExecution(executionId: string): Promise<void> {
     const row = await this.knex('workflow_execution')
       .where({ id: executionId })
-      .first('status', 'owner', 'heartbeat_at', 'workflow_id', 'workflow_version', 'definition');
+      .first('status', 'owner', 'heartbeat_at', 'claim_epoch', 'workflow_id', 'workflow_version', 'definition');
     if (!row) throw new NotFoundError(`execution ${String(executionId).slice(0, 40)} not found`);
     // cancelled while it waited in the queue (or by its owner): a worker that claims it must not run it
     if (row.status === 'cancelled') throw new ConflictError(`execution ${executionId} was cancelled`);
     const owner = (row.owner as string | null) ?? null;
-    if (row.status === 'running' && owner !== null && owner !== this.owner && !isStale({ owner, heartbeat_at: row.heartbeat_at }, this.owner, this.now() - this.staleAfterMs)) {
-      throw new ConflictError(`execution ${executionId} is running in another live process (${owner})`);
+    const claimed = owner === this.owner && row.status === 'running' && this.claims.epochOf(executionId) === Number(row.claim_epoch);
+    if (!claimed) {
+      if (row.status === 'running' && owner !== null && owner !== this.owner && !isStale({ owner, heartbeat_at: row.heartbeat_at }, this.owner, this.now() - this.staleAfterMs)) {
+        throw new ConflictError(`execution ${executionId} is running in another live process (${owner})`);
+      }
+      const heartbeat = row.heartbeat_at === null ? null : Number(row.heartbeat_at);
+      const epoch = await this.writer.run(takeOverOp(executionId, this.owner, this.now(), { status: row.status, owner, heartbeat_at: heartbeat }));
+      if (epoch === null) throw new ConflictError(`execution ${executionId} was taken over by another process`);
+      this.holdClaim(executionId, epoch);
     }
-    const heartbeat = row.heartbeat_at === null ? null : Number(row.heartbeat_at);
-    const n = await this.writer.run(
-      updateExecutionOp(
-        executionId,
-        { status: 'running', finished_at: null, duration_ms: null, owner: this.owner, heartbeat_at: this.now() },
-        { status: row.status, owner, heartbeat_at: heartbeat },
-      ),
-    );
-    if (n !== 1) throw new ConflictError(`execution ${executionId} was taken over by another process`);
     this.markActive(executionId);
     if (!this.positions.has(executionId)) {
       // resumed by someone who did not tell us the definition (a queue worker): its node order
       const pinned = await this.knex('workflow_version').where({ workflow_id: row.workflow_id, version: row.workflow_version }).first('definition');
       this.trackDefinition(executionId, fromJson<WorkflowDefinition>(pinned?.definition ?? row.definition) ?? undefined);
     }
+  }
+
+  /**
+   * Takes an unfinished execution over for this process whoever owns it now: for a caller that
+   * holds the right to run it by other means (a queue worker's claim on its job, which the
+   * previous holder lost). Raising the claim epoch fences every later write of the previous
+   * owner, even one that is alive but was stuck. Rejects with a ConflictError when the execution
+   * ended (or was cancelled) meanwhile, and a NotFoundError when there is none.
+   */
+  async claimExecution(executionId: string): Promise<void> {
+    const epoch = await this.writer.run(takeOverOp(executionId, this.owner, this.now(), {}, true));
+    if (epoch === null) {
+      const row = await this.knex('workflow_execution').where({ id: executionId }).first('status');
+      if (!row) throw new NotFoundError(`execution ${String(executionId).slice(0, 40)} not found`);
+      throw new ConflictError(`execution ${executionId} already ended (${String(row.status)})`);
+    }
+    this.holdClaim(executionId, epoch);
+  }
+
+  /**
+   * Gives up this process's claim on an execution without recording anything (its queue lease
+   * lapsed, so another process may already run it): every later write for it is dropped, and the
+   * run here is stopped.
+   */
+  relinquish(executionId: string): void {
+    if (this.claims.holds(executionId) || this.active.has(executionId)) this.claimLost(executionId);
+  }
+
+  /** Whether this process lost the claim on an execution (see {@link relinquish}); what it ran of it was not recorded. */
+  hasLostClaim(executionId: string): boolean {
+    return this.claims.isLost(executionId);
+  }
+
+  /** Recovery took the execution over with a conditional update (its own claim); writes of it are fenced from now on. */
+  holdClaim(executionId: string, epoch: number): void {
+    this.claims.hold(executionId, epoch);
   }
 
   /**
@@ -228,26 +295,7 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 
   async listExecutions(query: ExecutionListQuery): Promise<ExecutionPage> {
-    const q = checkListQuery(query, this.cursors);
-    const qb = this.knex('workflow_execution').select(SUMMARY_COLUMNS);
-    if (q.workflowId !== null) qb.where('workflow_id', q.workflowId);
-    if (q.status) qb.whereIn('status', q.status);
-    if (q.trigger) qb.whereIn('triggered_by', q.trigger);
-    if (q.fromMs !== null) qb.where('started_at', '>=', q.fromMs);
-    if (q.toMs !== null) qb.where('started_at', '<', q.toMs);
-    if (q.byTime) {
-      // row-value comparison: both dialects can seek the (workflow_id, started_at, id) index with it
-      if (q.after) qb.whereRaw('(started_at, id) < (?, ?)', [q.after.t!, q.after.id]);
-      qb.orderBy([{ column: 'started_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
-    } else {
-      if (q.after) qb.where('id', '<', q.after.id);
-      qb.orderBy('id', 'desc');
-    }
-    const rows = await qb.limit(q.limit + 1);
-    const items = rows.slice(0, q.limit).map(rowToSummary);
-    const last = rows[q.limit - 1];
-    const nextCursor = rows.length > q.limit ? this.cursors.encode(String(last.id), q.scope, q.byTime ? Number(last.started_at) : undefined) : null;
-    return { items, nextCursor };
+    return queryExecutionPage(this.knex, checkListQuery(query, this.cursors), this.cursors);
   }
 
   async findByIdempotencyKey(workflowId: string, key: string): Promise<ExecutionDocument | null> {
@@ -287,21 +335,29 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 
   private async putNode(executionId: string, record: NodeExecutionRecord, durable: boolean): Promise<void> {
+    if (this.claims.isLost(executionId)) {
+      if (durable) throw this.claimLostError(executionId);
+      return;
+    }
     const outputJson = assertOutputSize(record.nodeId, record.output, this.options.maxOutputBytes);
-    const errorJson = this.errorJson(record);
+    const errorJson = errorRecordJson(record, this.options.maxOutputBytes);
     const position = this.positions.get(executionId)?.get(record.nodeId) ?? null;
     const row = nodeRow(executionId, record, position, outputJson, errorJson);
     await this.writer.putRow(`${executionId}\u0000${record.nodeId}`, row, durable);
   }
 
-  /** The error JSON; an input snapshot that would exceed the size cap is left out, and the record says so. */
-  private errorJson(record: NodeExecutionRecord): string | null {
-    if (!record.error) return null;
-    const json = JSON.stringify(record.error);
-    if (Buffer.byteLength(json) <= this.options.maxOutputBytes) return json;
-    const { input: _input, ...rest } = record.error;
-    void _input;
-    return JSON.stringify({ ...rest, inputOmitted: `the input snapshot is over the ${this.options.maxOutputBytes}-byte limit` });
+  /** Another process took the execution over: drop what this one still writes for it, and stop the run here. */
+  private claimLost(executionId: string): ConflictError {
+    if (this.claims.markLost(executionId)) {
+      this.active.delete(executionId);
+      this.logger.warn({ executionId }, 'lost the claim on an execution (another process took it over); nothing more is recorded for it here');
+      this.cancelRequests.notify(executionId, 'another process took this execution over');
+    }
+    return this.claimLostError(executionId);
+  }
+
+  private claimLostError(executionId: string): ConflictError {
+    return new ConflictError(`execution ${executionId} was taken over by another process; this process no longer records it`, { code: ErrorCodes.WF_CLAIM_LOST });
   }
 
   private async beat(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Knex } from '@mikro-orm/knex';
 import { PersistenceError } from '../../core/errors/weft-error';
-import type { SqlBatchDriver, SqlStep, WriteOp } from './sql-batch';
+import type { SqlBatchDriver, SqlCall, SqlStep, WriteOp } from './sql-batch';
 import type { SqliteSynchronous } from './orm-options';
 
 /** The better-sqlite3 surface used here (the package ships no types). */
@@ -75,7 +75,9 @@ export class SqliteBatchDriver implements SqlBatchDriver {
     return r.value;
   }
 
-  private step(s: SqlStep): unknown {
+  private step(s: SqlStep | SqlCall): unknown {
+    // a transaction here never yields (see above), so it cannot wait for other code's queries
+    if (s.kind === 'call') throw new PersistenceError('this write needs PostgreSQL (it runs other code inside the transaction)');
     const st = this.statement(s.sql);
     return s.kind === 'get' ? st.get(...s.params) : st.run(...s.params).changes;
   }

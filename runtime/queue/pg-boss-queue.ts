@@ -8,6 +8,7 @@ import type { Clock } from '../../core/services/clock';
 import type { Logger } from '../../core/services/logger';
 import { ConfigurationError, PersistenceError } from '../../core/errors/weft-error';
 import type { DispatchedExecution, ExecutionDispatcher } from './execution-dispatcher';
+import type { SqlConnection } from '../persistence/sql-batch';
 
 /** The pg-boss queue of executions waiting for a `weft worker`. */
 export const EXECUTION_QUEUE = 'weft-executions';
@@ -19,10 +20,15 @@ export interface ExecutionJobData {
   executionId: string;
 }
 
+/** The execution store a queue records into: it can send the job in the transaction that inserts the row. */
+export interface QueueingExecutionStore extends ExecutionStore {
+  startExecutionAlongside(record: ExecutionStartRecord, alongside: ((db: SqlConnection) => Promise<unknown>) | null): Promise<{ id: string; created: boolean }>;
+}
+
 export interface PgBossQueueOptions {
   /** `postgres://...` (the same database as the execution store). */
   connectionString: string;
-  executionStore: ExecutionStore;
+  executionStore: QueueingExecutionStore;
   clock: Clock;
   logger: Logger;
   /** Validates definitions before they are queued (an invalid workflow never starts). */
@@ -30,11 +36,11 @@ export interface PgBossQueueOptions {
   /** pg-boss schema (default `pgboss`). */
   schema?: string;
   /**
-   * Claim lease in seconds (default 60): a worker renews its claim every third of it; a claim not
+   * Claim lease in seconds (default 5): a worker renews its claim every third of it; a claim not
    * renewed for this long lapses and another worker resumes the execution.
    */
   leaseSeconds?: number;
-  /** How often pg-boss's maintenance looks for lapsed claims, in seconds (default 15). */
+  /** How often pg-boss's maintenance looks for lapsed claims, in seconds (default 1). */
   maintenanceIntervalSeconds?: number;
   /** Claims an execution gets before it is given up and ended `failed` (default 5). */
   maxClaims?: number;
@@ -62,7 +68,7 @@ export class PgBossExecutionQueue implements ExecutionDispatcher {
     }
     this.schema = options.schema ?? 'pgboss';
     if (!/^[a-z_][a-z0-9_]*$/.test(this.schema)) throw new ConfigurationError(`invalid pg-boss schema name "${this.schema}"`);
-    this.leaseSeconds = options.leaseSeconds ?? 60;
+    this.leaseSeconds = options.leaseSeconds ?? 5;
     if (!Number.isInteger(this.leaseSeconds) || this.leaseSeconds < 1) throw new ConfigurationError('leaseSeconds must be a positive integer');
     this.log = options.logger.child({ component: 'queue' });
   }
@@ -94,7 +100,6 @@ export class PgBossExecutionQueue implements ExecutionDispatcher {
    */
   async enqueueExecution(definition: WorkflowDefinition, options: ExecuteOptions = {}): Promise<DispatchedExecution> {
     const def = this.options.validator ? (this.options.validator.assertValid(definition).definition as WorkflowDefinition) : definition;
-    await this.start();
     const record: ExecutionStartRecord & { status: 'pending' } = {
       id: options.executionId ?? uuidv7(),
       workflowId: options.workflowId ?? def.name,
@@ -107,15 +112,20 @@ export class PgBossExecutionQueue implements ExecutionDispatcher {
       // Stores that know the field record the execution `pending` until a worker claims it.
       status: 'pending',
     };
-    const r = await this.options.executionStore.startExecution(record);
-    if (!r.created) return { executionId: r.id, created: false };
-    await this.requeue(r.id);
-    return { executionId: r.id, created: true };
+    const boss = await this.start();
+    const data: ExecutionJobData = { executionId: record.id };
+    // the job is inserted by the transaction that inserts the row: both exist or neither does
+    const r = await this.options.executionStore.startExecutionAlongside(record, async (db) => {
+      crashTestPoint('after-execution-insert');
+      await boss.send(EXECUTION_QUEUE, data, { id: record.id, db });
+      crashTestPoint('after-job-send');
+    });
+    return { executionId: r.id, created: r.created };
   }
 
   /**
-   * Queues (again) an execution that is already recorded, e.g. one left `pending` when the process
-   * that recorded it died before queueing it. A no-op while its job is still queued or claimed.
+   * Queues (again) an execution that is already recorded (its job was lost: e.g. the queue's
+   * tables were cleared). A no-op while its job is still queued or claimed.
    */
   async requeue(executionId: string): Promise<void> {
     const boss = await this.start();
@@ -147,7 +157,7 @@ export class PgBossExecutionQueue implements ExecutionDispatcher {
       application_name: 'weft',
       max: this.options.poolSize ?? 4,
       supervise: true,
-      maintenanceIntervalSeconds: this.options.maintenanceIntervalSeconds ?? 15,
+      maintenanceIntervalSeconds: this.options.maintenanceIntervalSeconds ?? 1,
       // weft's own scheduler fires workflows; pg-boss's cron is not used
       schedule: false,
     });
@@ -173,4 +183,12 @@ export class PgBossExecutionQueue implements ExecutionDispatcher {
     this.boss = boss;
     return boss;
   }
+}
+
+/**
+ * Crash tests of the atomic enqueue: `TEST_WEFT_CRASH_AT=<point>` makes the process SIGKILL itself
+ * there (between the row's insert and the job's send, or after the send before the commit).
+ */
+function crashTestPoint(point: string): void {
+  if (process.env.TEST_WEFT_CRASH_AT === point) process.kill(process.pid, 'SIGKILL');
 }

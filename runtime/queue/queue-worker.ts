@@ -11,10 +11,20 @@ import { serializeError } from '../../core/errors/error-serializer';
 import { DEAD_EXECUTION_QUEUE, EXECUTION_QUEUE, type ExecutionJobData, type PgBossExecutionQueue } from './pg-boss-queue';
 import { JobLease } from './job-lease';
 
+/** What a worker needs of the execution store beyond recording: claims that fence a previous owner. */
+export interface ClaimingExecutionStore extends ExecutionStore {
+  /** Takes an unfinished execution over whoever owns it (the job's claim is the right to run it); ConflictError once it ended. */
+  claimExecution(executionId: string): Promise<void>;
+  /** Stops recording anything for an execution run here and stops the run (the job's claim lapsed). */
+  relinquish(executionId: string): void;
+  /** Whether another process took over an execution this one ran (nothing more of it was recorded here). */
+  hasLostClaim(executionId: string): boolean;
+}
+
 export interface QueueWorkerDeps {
   queue: PgBossExecutionQueue;
   executor: Pick<WorkflowExecutor, 'start'>;
-  executionStore: ExecutionStore;
+  executionStore: ClaimingExecutionStore;
   workflowStore: WorkflowStore;
   clock: Clock;
   logger: Logger;
@@ -25,7 +35,7 @@ export interface QueueWorkerDeps {
 }
 
 /** What running one claimed job came to. */
-type JobOutcome = { kind: 'finished'; status: string } | { kind: 'handback'; reason: string };
+type JobOutcome = { kind: 'finished'; status: string } | { kind: 'handback'; reason: string } | { kind: 'lost' };
 
 /**
  * A `weft worker`'s loop: claims queued executions (pg-boss fetch, SKIP LOCKED), keeps each
@@ -96,7 +106,7 @@ export class QueueWorker {
       const free = this.concurrency - this.active.size;
       if (free > 0) {
         try {
-          const jobs = await boss.fetch<ExecutionJobData>(EXECUTION_QUEUE, { batchSize: free });
+          const jobs = await boss.fetch<ExecutionJobData>(EXECUTION_QUEUE, { batchSize: free, includeMetadata: true });
           claimed = jobs.length;
           for (const job of jobs) this.track(job);
           if (claimed === 0) await this.buryDeadJobs(boss);
@@ -110,18 +120,22 @@ export class QueueWorker {
     }
   }
 
-  private track(job: PgBoss.Job<ExecutionJobData>): void {
+  private track(job: PgBoss.JobWithMetadata<ExecutionJobData>): void {
     const boss = this.deps.queue.instance;
-    const lease = new JobLease(boss, this.deps.queue.schema, EXECUTION_QUEUE, job.id, job.expireInSeconds || this.deps.queue.leaseSeconds, this.log);
-    lease.start();
+    const executionId = job.data?.executionId;
+    const lease = new JobLease(boss, this.deps.queue.schema, EXECUTION_QUEUE, job.id, job.retryCount, this.deps.queue.leaseSeconds, this.log);
+    // a lapsed claim may already be another worker's: record nothing more here and stop the run
+    lease.start(() => typeof executionId === 'string' && this.deps.executionStore.relinquish(executionId));
     this.leases.set(job.id, lease);
     const p = this.runJob(job)
       .then(async (outcome) => {
         if (!this.leases.has(job.id)) return; // abandoned: leave the job as a dead worker would
-        if (outcome.kind === 'finished') await boss.complete(EXECUTION_QUEUE, job.id, { status: outcome.status });
-        else await boss.fail(EXECUTION_QUEUE, job.id, { reason: outcome.reason });
+        const lost = outcome.kind === 'lost' || lease.isLost || (typeof executionId === 'string' && this.deps.executionStore.hasLostClaim(executionId));
+        if (lost) this.log.warn({ executionId }, 'another worker took this execution over; leaving its job to it');
+        else if (outcome.kind === 'finished') await lease.complete({ status: outcome.status });
+        else if (outcome.kind === 'handback' && (await lease.renew())) await boss.fail(EXECUTION_QUEUE, job.id, { reason: outcome.reason });
       })
-      .catch((err) => this.log.error({ err, executionId: job.data?.executionId }, 'could not settle a queued execution job'))
+      .catch((err) => this.log.error({ err, executionId }, 'could not settle a queued execution job'))
       .finally(() => {
         lease.stop();
         this.leases.delete(job.id);
@@ -147,6 +161,15 @@ export class QueueWorker {
       await this.fail(executionId, doc.startedAt, new NotFoundError(`workflow ${doc.workflowId} version ${doc.workflowVersion} not found`));
       return { kind: 'finished', status: 'failed' };
     }
+    try {
+      // the job's claim is the right to run it: take the execution over, fencing a previous owner's writes
+      await store.claimExecution(executionId);
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      const now = await store.getExecution(executionId);
+      return { kind: 'finished', status: now?.status ?? 'missing' };
+    }
+    // read after the claim: the previous owner can add nothing more
     const nodes = await store.listNodeExecutions(executionId);
     const startedAt = doc.startedAt ?? new Date(this.deps.clock.now()).toISOString();
     let handle;
@@ -173,6 +196,7 @@ export class QueueWorker {
     }
     if (nodes.length) this.log.info({ executionId, resumedNodes: nodes.length }, 'resumed a queued execution');
     const result = await handle.done;
+    if (store.hasLostClaim(executionId)) return { kind: 'lost' };
     // `running` means the executor was drained mid-way: the execution is resumable elsewhere.
     if (result.status === 'running') return { kind: 'handback', reason: 'the worker stopped before the execution finished' };
     return { kind: 'finished', status: result.status };

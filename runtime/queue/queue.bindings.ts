@@ -5,7 +5,7 @@ import type { Resolver } from '../../core/plugin/plugin';
 import { ConfigurationError } from '../../core/errors/weft-error';
 import type { WeftConfig } from '../config/weft-config';
 import { InlineExecutionDispatcher } from './execution-dispatcher';
-import { PgBossExecutionQueue, type PgBossQueueOptions } from './pg-boss-queue';
+import { PgBossExecutionQueue, type PgBossQueueOptions, type QueueingExecutionStore } from './pg-boss-queue';
 
 /**
  * Binds {@link Tokens.ExecutionDispatcher}: this process's executor (`WEFT_EXECUTION_MODE=inline`)
@@ -28,9 +28,13 @@ export function createExecutionQueue(
   tuning: Pick<PgBossQueueOptions, 'leaseSeconds' | 'maintenanceIntervalSeconds' | 'maxClaims' | 'poolSize'> = {},
 ): PgBossExecutionQueue {
   if (!config.databaseUrl) throw new ConfigurationError('the execution queue needs PostgreSQL: set DATABASE_URL=postgres://...');
+  const store = r.get(Tokens.ExecutionStore) as Partial<QueueingExecutionStore>;
+  if (typeof store.startExecutionAlongside !== 'function') throw new ConfigurationError('the execution queue needs the PostgreSQL execution store (DATABASE_URL=postgres://...)');
   return new PgBossExecutionQueue({
     connectionString: config.databaseUrl,
-    executionStore: r.get(Tokens.ExecutionStore),
+    executionStore: store as QueueingExecutionStore,
+    leaseSeconds: config.queueLeaseSeconds,
+    maintenanceIntervalSeconds: config.queueLapseCheckSeconds,
     clock: r.get(Tokens.Clock),
     logger: r.get(Tokens.Logger),
     validator: r.get(Tokens.WorkflowValidator),

@@ -22,6 +22,8 @@ export interface WorkflowExecutionRow {
   /** The process that runs it (`host:pid:random`); recovery takes over only stale owners. */
   owner: string | null;
   heartbeatAt: number | null;
+  /** Raised by every takeover; the running process's writes are conditional on the epoch it took. */
+  claimEpoch: number;
   /** The definition, kept only when no `workflow_version` row holds it (ad-hoc runs), for recovery. */
   definition: string | null;
   /** When someone asked to cancel it (epoch ms); the owner polls for these and cancels the run. */
@@ -51,6 +53,7 @@ export const WorkflowExecutionEntity = new EntitySchema<WorkflowExecutionRow>({
     durationMs: { type: new BigIntType('number'), nullable: true },
     owner: { type: 'string', length: 128, nullable: true },
     heartbeatAt: { type: new BigIntType('number'), nullable: true },
+    claimEpoch: { type: 'integer', default: 0 },
     definition: { type: 'text', nullable: true },
     cancelRequestedAt: { type: new BigIntType('number'), nullable: true },
     cancelReason: { type: 'string', length: 500, nullable: true },

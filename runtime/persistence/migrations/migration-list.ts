@@ -1,10 +1,12 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { PostgresInitialSchema } from './postgresql/initial-schema.migration';
 import { PostgresCancelRequest } from './postgresql/cancel-request.migration';
+import { PostgresClaimFencing } from './postgresql/claim-fencing.migration';
 import { SqliteInitialSchema } from './sqlite/initial-schema.migration';
 import { SqliteCancelRequest } from './sqlite/cancel-request.migration';
 import { SqliteSecrets } from './sqlite/secrets.migration';
 import { PostgresSecrets } from './postgresql/secrets.migration';
+import { SqliteClaimFencing } from './sqlite/claim-fencing.migration';
 
 /** The dialects weft persists to. */
 export type PersistenceDialect = 'sqlite' | 'postgresql';
@@ -19,10 +21,12 @@ export function migrationsFor(dialect: PersistenceDialect): MigrationObject[] {
         { name: '0001_initial_schema', class: SqliteInitialSchema },
         { name: '0002_cancel_request', class: SqliteCancelRequest },
         { name: '0003_secrets', class: SqliteSecrets },
+        { name: '0004_claim_fencing', class: SqliteClaimFencing },
       ]
     : [
         { name: '0001_initial_schema', class: PostgresInitialSchema },
         { name: '0002_cancel_request', class: PostgresCancelRequest },
         { name: '0003_secrets', class: PostgresSecrets },
+        { name: '0004_claim_fencing', class: PostgresClaimFencing },
       ];
 }

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { InMemoryExecutionStore } from '../../../core/store/in-memory-execution-store';
-import { InMemoryWorkflowStore } from '../../../core/store/in-memory-workflow-store';
+import type { Persistence } from '../../../runtime/persistence/persistence';
+import type { SqlExecutionStore } from '../../../runtime/persistence/sql-execution-store';
+import type { SqlWorkflowStore } from '../../../runtime/persistence/sql-workflow-store';
 import { systemClock } from '../../../core/services/clock';
 import { silentLogger } from '../../../core/services/logger';
 import { ConfigurationError, ValidationError } from '../../../core/errors/weft-error';
 import type { WorkflowDefinition } from '../../../core/model/workflow-definition';
 import { EXECUTION_QUEUE, PgBossExecutionQueue } from '../../../runtime/queue/pg-boss-queue';
 import { sharedPostgresDatabase, postgresUrlOrSkip, stopSharedPostgres } from '../../support/postgres-server';
-import { aborted, workerProcess, type WorkerProcess } from './queue-harness';
+import { aborted, openPgPersistence, workerProcess, type WorkerProcess } from './queue-harness';
 import { waitFor } from '../../support/wait-for';
 
 after(stopSharedPostgres);
@@ -25,8 +26,9 @@ describe('pg-boss execution queue and workers (PostgreSQL)', function () {
   this.timeout(60_000);
   let url = '';
   const procs: WorkerProcess[] = [];
-  let executions: InMemoryExecutionStore;
-  let workflows: InMemoryWorkflowStore;
+  let persistence: Persistence | null = null;
+  let executions: SqlExecutionStore;
+  let workflows: SqlWorkflowStore;
 
   before(async function () {
     url = await postgresUrlOrSkip(this);
@@ -36,27 +38,29 @@ describe('pg-boss execution queue and workers (PostgreSQL)', function () {
     // one database per test: pg-boss state never leaks between tests
     const db = await sharedPostgresDatabase();
     if ('url' in db) url = db.url;
-    executions = new InMemoryExecutionStore();
-    workflows = new InMemoryWorkflowStore();
+    persistence = await openPgPersistence(url);
+    executions = persistence.executionStore;
+    workflows = persistence.workflowStore;
   });
 
   afterEach(async () => {
     for (const p of procs.splice(0)) await p.kill();
+    await persistence?.close();
   });
 
-  const spawn = (handlers: Parameters<typeof workerProcess>[0]['handlers'], extra: Partial<Parameters<typeof workerProcess>[0]> = {}) => {
-    const p = workerProcess({ url, executions, workflows, handlers, ...extra });
+  const spawn = async (handlers: Parameters<typeof workerProcess>[0]['handlers'], extra: Partial<Parameters<typeof workerProcess>[0]> = {}) => {
+    const p = await workerProcess({ url, handlers, ...extra });
     procs.push(p);
     return p;
   };
 
   it('a killed worker stops renewing its claim and another worker resumes the execution without re-running finished nodes', async () => {
     const calls = { first: 0, secondOnA: 0, secondOnB: 0 };
-    const a = spawn({
+    const a = await spawn({
       first: () => ++calls.first,
       second: (_input, ctx) => (++calls.secondOnA, aborted(ctx.signal)), // A dies in the middle of this node
     });
-    const b = spawn({ first: () => ++calls.first, second: () => ++calls.secondOnB });
+    const b = await spawn({ first: () => ++calls.first, second: () => ++calls.secondOnB });
     const wf = await workflows.create(twoSteps);
     const { executionId, created } = await a.queue.enqueueExecution(wf.definition, { workflowId: wf.id, workflowVersion: wf.version, trigger: 'api' });
     assert.equal(created, true);
@@ -80,8 +84,8 @@ describe('pg-boss execution queue and workers (PostgreSQL)', function () {
   it('two workers share a backlog: every execution runs exactly once', async () => {
     const runs = new Map<string, number>();
     const count = (_: unknown, ctx: { executionId: string }) => void runs.set(ctx.executionId, (runs.get(ctx.executionId) ?? 0) + 1);
-    const a = spawn({ first: count, second: () => 'ok' }, { concurrency: 3 });
-    const b = spawn({ first: count, second: () => 'ok' }, { concurrency: 3 });
+    const a = await spawn({ first: count, second: () => 'ok' }, { concurrency: 3 });
+    const b = await spawn({ first: count, second: () => 'ok' }, { concurrency: 3 });
     const wf = await workflows.create(twoSteps);
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) ids.push((await a.queue.enqueueExecution(wf.definition, { workflowId: wf.id, workflowVersion: 1 })).executionId);
@@ -96,7 +100,7 @@ describe('pg-boss execution queue and workers (PostgreSQL)', function () {
 
   it('SIGTERM hands a running execution back at once; another worker resumes it', async () => {
     let secondCalls = 0;
-    const a = spawn({ first: () => 1, second: (_i, ctx) => (++secondCalls, aborted(ctx.signal)) });
+    const a = await spawn({ first: () => 1, second: (_i, ctx) => (++secondCalls, aborted(ctx.signal)) });
     const wf = await workflows.create(twoSteps);
     const { executionId } = await a.queue.enqueueExecution(wf.definition, { workflowId: wf.id, workflowVersion: 1 });
     await a.worker.start();
@@ -111,7 +115,7 @@ describe('pg-boss execution queue and workers (PostgreSQL)', function () {
       }
     })();
     assert.equal(job?.state, 'retry', 'the job went back to the queue without waiting for its lease');
-    const b = spawn({ first: () => assert.fail('first must not run again'), second: () => 'done' });
+    const b = await spawn({ first: () => assert.fail('first must not run again'), second: () => 'done' });
     await b.worker.start();
     await waitFor(async () => (await executions.getExecution(executionId))?.status === 'succeeded', 'worker B to finish');
   });
@@ -119,13 +123,13 @@ describe('pg-boss execution queue and workers (PostgreSQL)', function () {
   it('an execution whose claims all lapse ends failed with reason interrupted', async () => {
     let started = 0;
     const opts = { queue: { maxClaims: 1 } };
-    const a = spawn({ first: (_i, ctx) => (++started, aborted(ctx.signal)), second: () => 1 }, opts);
+    const a = await spawn({ first: (_i, ctx) => (++started, aborted(ctx.signal)), second: () => 1 }, opts);
     const wf = await workflows.create(twoSteps);
     const { executionId } = await a.queue.enqueueExecution(wf.definition, { workflowId: wf.id, workflowVersion: 1 });
     await a.worker.start();
     await waitFor(() => started === 1, 'the first node to start');
     await a.kill();
-    const b = spawn({ first: () => assert.fail('no claims left'), second: () => 1 }, opts);
+    const b = await spawn({ first: () => assert.fail('no claims left'), second: () => 1 }, opts);
     await b.worker.start();
     await waitFor(async () => (await executions.getExecution(executionId))?.status === 'failed', 'the execution to be given up');
     const doc = (await executions.getExecution(executionId))!;
@@ -134,14 +138,14 @@ describe('pg-boss execution queue and workers (PostgreSQL)', function () {
   });
 
   it('an execution cancelled just as a worker claims it is not run, and its job completes on that first claim', async () => {
-    const resume = executions.resumeExecution.bind(executions);
-    // the API's cancel lands between the worker's read (still `pending`) and its claim
-    executions.resumeExecution = async (id) => {
-      assert.equal(await executions.requestCancel(id, 'cancelled mid-claim'), 'cancelled');
-      return resume(id);
-    };
     let ran = 0;
-    const a = spawn({ first: () => ++ran, second: () => ++ran });
+    const a = await spawn({ first: () => ++ran, second: () => ++ran });
+    const claim = a.store.claimExecution.bind(a.store);
+    // the API's cancel lands between the worker's read (still `pending`) and its claim
+    a.store.claimExecution = async (id) => {
+      assert.equal(await executions.requestCancel(id, 'cancelled mid-claim'), 'cancelled');
+      return claim(id);
+    };
     const wf = await workflows.create(twoSteps);
     const { executionId } = await a.queue.enqueueExecution(wf.definition, { workflowId: wf.id, workflowVersion: 1 });
     await a.worker.start();
@@ -156,7 +160,7 @@ describe('pg-boss execution queue and workers (PostgreSQL)', function () {
   });
 
   it('enqueue is idempotent per idempotency key, validates before queueing, and needs PostgreSQL', async () => {
-    const a = spawn({ first: () => 1, second: () => 1 });
+    const a = await spawn({ first: () => 1, second: () => 1 });
     const wf = await workflows.create(twoSteps);
     const one = await a.queue.enqueueExecution(wf.definition, { workflowId: wf.id, idempotencyKey: 'k1' });
     const two = await a.queue.enqueueExecution(wf.definition, { workflowId: wf.id, idempotencyKey: 'k1' });

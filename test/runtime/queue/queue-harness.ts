@@ -2,8 +2,10 @@ import { bind, type Kernel } from '../../../core/kernel/kernel';
 import { Tokens } from '../../../core/di/tokens';
 import { systemClock } from '../../../core/services/clock';
 import { silentLogger } from '../../../core/services/logger';
-import type { ExecutionStore } from '../../../core/store/execution-store';
-import type { WorkflowStore } from '../../../core/store/workflow-store';
+import { tmpdir } from 'node:os';
+import { loadConfig } from '../../../runtime/config/weft-config';
+import { openPersistence, type Persistence } from '../../../runtime/persistence/persistence';
+import type { SqlExecutionStore } from '../../../runtime/persistence/sql-execution-store';
 import { PgBossExecutionQueue, type PgBossQueueOptions } from '../../../runtime/queue/pg-boss-queue';
 import { QueueWorker } from '../../../runtime/queue/queue-worker';
 import { startTestKernel } from '../../support/test-kernel';
@@ -12,6 +14,8 @@ import { createTestPlugin, type TestHandler } from '../../support/test-plugin';
 /** One simulated `weft worker` process: its own kernel (executor), pg-boss connection and worker loop, on shared stores. */
 export interface WorkerProcess {
   kernel: Kernel;
+  /** Its own execution store (own owner identity and claims), as a separate process has. */
+  store: SqlExecutionStore;
   queue: PgBossExecutionQueue;
   worker: QueueWorker;
   /** What a crash looks like to everyone else: claims stop being renewed, nothing more is written. */
@@ -22,21 +26,26 @@ export interface WorkerProcess {
 
 export interface WorkerProcessOptions {
   url: string;
-  executions: ExecutionStore;
-  workflows: WorkflowStore;
   handlers: Record<string, TestHandler>;
   concurrency?: number;
   queue?: Partial<PgBossQueueOptions>;
 }
 
-/** Short leases so failover takes seconds in tests (production: 60 s lease, 15 s maintenance). */
+/** Short leases so failover is quick in tests (defaults: 5 s lease, 1 s lapse check). */
 export const TEST_QUEUE_TUNING = { leaseSeconds: 2, maintenanceIntervalSeconds: 1 };
 
-export function workerProcess(o: WorkerProcessOptions): WorkerProcess {
-  const kernel = startTestKernel({ plugins: [createTestPlugin(o.handlers)], overrides: [bind(Tokens.ExecutionStore, () => o.executions)] });
+/** Opens the PostgreSQL stores at `url` the way a weft process does (migrated, own owner identity). */
+export function openPgPersistence(url: string): Promise<Persistence> {
+  return openPersistence(loadConfig({ DATABASE_URL: url, WEFT_DATA_DIR: tmpdir() }), undefined, { cancelPollMs: 50 });
+}
+
+export async function workerProcess(o: WorkerProcessOptions): Promise<WorkerProcess> {
+  const persistence = await openPgPersistence(o.url);
+  const store = persistence.executionStore;
+  const kernel = startTestKernel({ plugins: [createTestPlugin(o.handlers)], overrides: [bind(Tokens.ExecutionStore, () => store)] });
   const queue = new PgBossExecutionQueue({
     connectionString: o.url,
-    executionStore: o.executions,
+    executionStore: store,
     clock: systemClock,
     logger: silentLogger,
     validator: kernel.validator,
@@ -46,8 +55,8 @@ export function workerProcess(o: WorkerProcessOptions): WorkerProcess {
   const worker = new QueueWorker({
     queue,
     executor: kernel.executor,
-    executionStore: o.executions,
-    workflowStore: o.workflows,
+    executionStore: store,
+    workflowStore: persistence.workflowStore,
     clock: systemClock,
     logger: silentLogger,
     concurrency: o.concurrency ?? 2,
@@ -56,6 +65,7 @@ export function workerProcess(o: WorkerProcessOptions): WorkerProcess {
   let closed = false;
   return {
     kernel,
+    store,
     queue,
     worker,
     async kill() {
@@ -66,6 +76,7 @@ export function workerProcess(o: WorkerProcessOptions): WorkerProcess {
       await kernel.executor.drain(0);
       await queue.stop();
       await kernel.stop();
+      await persistence.close();
     },
     async shutdown(deadlineMs = 0) {
       if (closed) return;
@@ -73,6 +84,7 @@ export function workerProcess(o: WorkerProcessOptions): WorkerProcess {
       await Promise.all([worker.stop(), kernel.executor.drain(deadlineMs)]);
       await queue.stop();
       await kernel.stop();
+      await persistence.close();
     },
   };
 }

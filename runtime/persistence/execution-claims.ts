@@ -1,0 +1,59 @@
+import type { WriteOp } from './sql-batch';
+import { claimCheck } from './execution-sql';
+
+/** Executions whose lost claims are remembered (an entry is needed only until the run there stops writing). */
+const MAX_LOST = 10_000;
+
+/**
+ * The claims a process holds on the executions it runs: the claim epoch it took on each (every
+ * write of one is fenced with it), and the executions it lost to another process (whatever it
+ * still writes for those is dropped).
+ */
+export class ExecutionClaims {
+  private readonly epochs = new Map<string, number>();
+  private readonly lost = new Set<string>();
+
+  hold(executionId: string, epoch: number): void {
+    this.lost.delete(executionId);
+    this.epochs.set(executionId, epoch);
+  }
+
+  epochOf(executionId: string): number | undefined {
+    return this.epochs.get(executionId);
+  }
+
+  holds(executionId: string): boolean {
+    return this.epochs.has(executionId);
+  }
+
+  isLost(executionId: string): boolean {
+    return this.lost.has(executionId);
+  }
+
+  /** The execution ended here: nothing more to fence. */
+  release(executionId: string): void {
+    this.epochs.delete(executionId);
+  }
+
+  /** Marks a claim lost; true the first time. */
+  markLost(executionId: string): boolean {
+    if (this.lost.has(executionId)) return false;
+    this.lost.add(executionId);
+    if (this.lost.size > MAX_LOST) this.lost.delete(this.lost.values().next().value!);
+    this.epochs.delete(executionId);
+    return true;
+  }
+
+  /** The claim checks for a commit's rows of `ids`, resolving with the executions whose claim is gone (null: none held). */
+  checks(ids: Set<string>): WriteOp<Set<string>> | null {
+    const held = [...ids].filter((id) => this.epochs.has(id)).sort();
+    if (!held.length) return null;
+    const epochs = held.map((id) => this.epochs.get(id)!);
+    return function* () {
+      const gone = new Set<string>();
+      // in id order, so two writers checking the same executions lock them in the same order
+      for (let i = 0; i < held.length; i++) if ((yield claimCheck(held[i]!, epochs[i]!)) !== 1) gone.add(held[i]!);
+      return gone;
+    };
+  }
+}
