@@ -34,3 +34,5 @@ export * from './services/schedule-service';
 export * from './store/in-memory-workflow-store';
 export * from './store/in-memory-api-key-store';
 export * from './executor/retry-after';
+export * from './store/map-item-store';
+export * from './executor/inline-node-runner';

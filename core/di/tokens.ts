@@ -16,6 +16,8 @@ import type { ApiKeyStore } from '../store/api-key-store';
 import type { ScheduleService } from '../services/schedule-service';
 import type { ExecutionDispatcher } from '../executor/execution-dispatcher';
 import type { KernelSettings } from '../kernel/kernel-settings';
+import type { MapItemStore } from '../store/map-item-store';
+import type { InlineNodeRunner } from '../executor/inline-node-runner';
 
 /** The typed DI tokens of weft's services. */
 export const Tokens = {
@@ -35,6 +37,10 @@ export const Tokens = {
   WorkerPool: createToken<WorkerPool>('core.workerPool'),
   ExpressionEngine: createToken<ExpressionEngine>('core.expressionEngine'),
   ToolRegistry: createToken<ToolRegistry>('core.toolRegistry'),
+  /** Durable per-item records of fan-out nodes. */
+  MapItemStore: createToken<MapItemStore>('core.mapItemStore'),
+  /** Runs inline node templates (a `map` node's `node`). */
+  InlineNodes: createToken<InlineNodeRunner>('core.inlineNodes'),
 } as const;
 
 /** Extension points: many contributions per token. */

@@ -13,6 +13,8 @@ import { silentLogger } from '../services/logger';
 import { InMemoryExecutionStore } from '../store/in-memory-execution-store';
 import { WorkflowValidator } from '../dag/workflow-validator';
 import { WorkflowExecutor } from '../executor/workflow-executor';
+import { InlineNodeRunner } from '../executor/inline-node-runner';
+import { UnrecordedMapItemStore } from '../store/map-item-store';
 import { ConfigurationError } from '../errors/weft-error';
 import { ErrorCodes } from '../errors/error-codes';
 
@@ -66,6 +68,11 @@ export class Kernel implements Resolver {
       bind(Tokens.ExecutionStore, () => new InMemoryExecutionStore()),
       bind(Tokens.NodeTypeRegistry, () => new NodeTypeRegistry()),
       bind(Tokens.WorkflowValidator, (r) => new WorkflowValidator(r.get(Tokens.NodeTypeRegistry))),
+      bind(Tokens.MapItemStore, () => new UnrecordedMapItemStore()),
+      bind(
+        Tokens.InlineNodes,
+        (r) => new InlineNodeRunner({ registry: r.get(Tokens.NodeTypeRegistry), clock: r.get(Tokens.Clock), settings: r.get(Tokens.KernelSettings) }),
+      ),
       bind(
         Tokens.WorkflowExecutor,
         (r) =>
