@@ -54,7 +54,7 @@ export async function buildRuntime(config: WeftConfig, options: BuildRuntimeOpti
   let eventBus: { dispose(): Promise<void> } | null = null;
   const services: ServiceBinding<any>[] = [
     bind(Tokens.Logger, () => logger),
-    bind(Tokens.KernelSettings, () => ({ maxOutputBytes: config.maxOutputBytes, defaultMaxParallel: 10, aggregateWorkerThreshold: config.aggregateWorkerThreshold })),
+    bind(Tokens.KernelSettings, () => ({ maxOutputBytes: config.maxOutputBytes, defaultMaxParallel: 10, aggregateWorkerThreshold: config.aggregateWorkerThreshold, mapMaxItems: config.mapMaxItems })),
     expressionEngineBinding(),
     sandboxBinding(config),
     workerPoolBinding(config),

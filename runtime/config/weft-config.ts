@@ -36,6 +36,7 @@ export const WeftConfigSchema = Type.Object({
   sandboxPoolSize: Type.Integer({ minimum: 1, maximum: 64 }),
   /** Numeric aggregations over more values than this go to the worker pool. */
   aggregateWorkerThreshold: Type.Integer({ minimum: 0 }),
+  mapMaxItems: Type.Integer({ minimum: 1, maximum: 100_000_000 }),
   workerPoolSize: Type.Integer({ minimum: 1, maximum: 64 }),
   /** Executions older than this many days are pruned (0: never). */
   retentionDays: Type.Number({ minimum: 0 }),
@@ -79,6 +80,7 @@ export const SETTINGS: Record<string, Setting> = {
   WEFT_SANDBOX_OUTPUT_BYTES: { key: 'sandboxOutputBytes', kind: 'int', default: 16 * 1024 * 1024 },
   WEFT_SANDBOX_POOL_SIZE: { key: 'sandboxPoolSize', kind: 'int', default: 2 },
   WEFT_AGGREGATE_WORKER_THRESHOLD: { key: 'aggregateWorkerThreshold', kind: 'int', default: 10_000 },
+  WEFT_MAP_MAX_ITEMS: { key: 'mapMaxItems', kind: 'int', default: 100_000 },
   WEFT_WORKER_POOL_SIZE: { key: 'workerPoolSize', kind: 'int', default: 2 },
   WEFT_RETENTION_DAYS: { key: 'retentionDays', kind: 'number', default: 0 },
   WEFT_MISSED_FIRES: { key: 'missedFires', kind: 'string', default: 'none' },

@@ -12,6 +12,7 @@ import { databaseTarget, ormOptions, type SqliteSynchronous } from './orm-option
 import { SqlExecutionStore } from './sql-execution-store';
 import { SqlWorkflowStore } from './sql-workflow-store';
 import { SqlApiKeyStore } from './sql-api-key-store';
+import { SqlMapItemStore } from './sql-map-item-store';
 import { recoverExecutions, type RecoveryReport, type ResumingExecutor } from './execution-recovery';
 import { pruneExecutions, startRetention } from './execution-retention';
 import { redactPasswords, redactUrl } from './sql-codec';
@@ -27,6 +28,8 @@ export interface Persistence {
   executionStore: SqlExecutionStore;
   workflowStore: SqlWorkflowStore;
   apiKeyStore: SqlApiKeyStore;
+  /** Finished items of map nodes (writes share the execution store's group commits). */
+  mapItemStore: SqlMapItemStore;
   /** Resumes (or ends `failed`/`interrupted`) executions left `running` by dead processes. */
   recover(executor: ResumingExecutor, options?: { staleAfterMs?: number }): Promise<RecoveryReport>;
   /** Deletes finished executions that started before `olderThan`; returns how many. */
@@ -76,6 +79,7 @@ export async function openPersistence(config: WeftConfig, logger: Logger = silen
   }
   const knex = (orm.em as EntityManager).getKnex();
   let executionStore: SqlExecutionStore;
+  let mapItemStore: SqlMapItemStore;
   let cursorSecret: Buffer;
   try {
     const secretRow = await knex('weft_meta').where({ key: 'cursor_secret' }).first('value');
@@ -95,6 +99,7 @@ export async function openPersistence(config: WeftConfig, logger: Logger = silen
       cancelPollMs: options.cancelPollMs,
       logger,
     });
+    mapItemStore = new SqlMapItemStore({ writer: executionStore.writer, driver, maxOutputBytes: config.maxOutputBytes });
   } catch (err) {
     await orm.close(true).catch(() => undefined);
     throw new PersistenceError(`cannot open the ${what}: ${redactPasswords((err as Error).message)}`);
@@ -112,6 +117,7 @@ export async function openPersistence(config: WeftConfig, logger: Logger = silen
     executionStore,
     workflowStore,
     apiKeyStore,
+    mapItemStore,
     recover: (executor, o = {}) =>
       recoverExecutions({
         store: executionStore,
@@ -143,6 +149,7 @@ export function persistenceBindings(p: Persistence): ServiceBinding<any>[] {
     bind(Tokens.ExecutionStore, () => p.executionStore),
     bind(Tokens.WorkflowStore, () => p.workflowStore),
     bind(Tokens.ApiKeyStore, () => p.apiKeyStore),
+    bind(Tokens.MapItemStore, () => p.mapItemStore),
   ];
 }
 

@@ -1,5 +1,6 @@
 import { ApiKeyEntity } from './api-key.entity';
 import { NodeExecutionEntity } from './node-execution.entity';
+import { MapItemEntity } from './map-item.entity';
 import { WeftMetaEntity } from './weft-meta.entity';
 import { WorkflowEntity } from './workflow.entity';
 import { WorkflowExecutionEntity } from './workflow-execution.entity';
@@ -11,6 +12,7 @@ export const persistenceEntities = [
   WorkflowVersionEntity,
   WorkflowExecutionEntity,
   NodeExecutionEntity,
+  MapItemEntity,
   ApiKeyEntity,
   WeftMetaEntity,
 ];

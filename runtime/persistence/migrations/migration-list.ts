@@ -3,6 +3,8 @@ import { PostgresInitialSchema } from './postgresql/initial-schema.migration';
 import { PostgresCancelRequest } from './postgresql/cancel-request.migration';
 import { SqliteInitialSchema } from './sqlite/initial-schema.migration';
 import { SqliteCancelRequest } from './sqlite/cancel-request.migration';
+import { SqliteMapItems } from './sqlite/map-items.migration';
+import { PostgresMapItems } from './postgresql/map-items.migration';
 
 /** The dialects weft persists to. */
 export type PersistenceDialect = 'sqlite' | 'postgresql';
@@ -16,9 +18,11 @@ export function migrationsFor(dialect: PersistenceDialect): MigrationObject[] {
     ? [
         { name: '0001_initial_schema', class: SqliteInitialSchema },
         { name: '0002_cancel_request', class: SqliteCancelRequest },
+        { name: '0005_map_items', class: SqliteMapItems },
       ]
     : [
         { name: '0001_initial_schema', class: PostgresInitialSchema },
         { name: '0002_cancel_request', class: PostgresCancelRequest },
+        { name: '0005_map_items', class: PostgresMapItems },
       ];
 }
