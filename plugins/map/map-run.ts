@@ -29,9 +29,16 @@ export interface MapRunOptions {
 }
 
 /**
- * One run of a map node's items: a sliding window of at most `concurrency` items, each holding
- * its place until its record is durable, so a crash re-runs only items in flight. Nothing per
- * item outlives the item but its result in `items` (and its entry in `failed`).
+ * Items whose records are still being committed, at most: beyond it no item starts until a
+ * commit lands. Fast items then share a commit by the hundred (a commit costs far more than an
+ * item's row), and a crash re-runs at most the running items and this many finished ones.
+ */
+export const RECORD_BACKLOG = 1000;
+
+/**
+ * One run of a map node's items: a sliding window of at most `concurrency` running items. An item
+ * counts as in flight until its record is durable, so a crash re-runs only items in flight.
+ * Nothing per item outlives the item but its result in `items` (and its entry in `failed`).
  */
 export class MapRun {
   private readonly total: number;
@@ -41,6 +48,8 @@ export class MapRun {
   private readonly taken: Uint8Array | null = null;
   private next = 0;
   private running = 0;
+  /** Finished items whose record is not durable yet. */
+  private recording = 0;
   private done = 0;
   private stopError: WeftError | null = null;
   private settled = false;
@@ -77,7 +86,7 @@ export class MapRun {
 
   private pump(): void {
     const { items, concurrency, signal } = this.o;
-    while (this.stopError === null && !signal.aborted && this.running < concurrency && this.next < this.total) {
+    while (this.stopError === null && !signal.aborted && this.running < concurrency && this.recording < RECORD_BACKLOG && this.next < this.total) {
       const i = this.next++;
       if (this.taken?.[i]) continue;
       this.running++;
@@ -86,40 +95,40 @@ export class MapRun {
         (err) => this.ended(i, { ok: false, error: { ...serializeError(err), attempt: 1, input: null }, attempts: 1, aborted: false }),
       );
     }
-    if (this.running === 0 && !this.settled) this.settle();
+    if (this.running === 0 && this.recording === 0 && !this.settled) this.settle();
   }
 
   private ended(index: number, r: InlineResult): void {
+    this.running--;
     if (r.ok) {
       this.results[index] = r.output;
       return this.write({ index, status: 'succeeded', output: r.output, error: null });
     }
     // cancelled items are not recorded: a resume runs them again
-    if (r.aborted || this.stopError !== null) return this.free();
+    if (r.aborted || this.stopError !== null) return this.pump();
     if (!this.o.continueOnFailure) {
       this.stop(itemError(index, r.error));
-      return this.free();
+      return this.pump();
     }
     this.failed.push({ index, error: publicError(r.error) });
     this.write({ index, status: 'failed', output: null, error: r.error });
   }
 
   private write(rec: MapItemRecord): void {
+    this.recording++;
     this.o.record(rec).then(
       () => {
+        this.recording--;
         this.done++;
         this.report(false);
-        this.free();
+        this.pump();
       },
       (err) => {
+        this.recording--;
         this.stop(deserializeError(serializeError(err)));
-        this.free();
+        this.pump();
       },
     );
-  }
-
-  private free(): void {
-    this.running--;
     this.pump();
   }
 
@@ -130,7 +139,7 @@ export class MapRun {
   }
 
   private report(force: boolean): void {
-    if (force || this.running > 0) this.o.progress({ done: this.done, failed: this.failed.length, total: this.total });
+    if (force || this.running + this.recording > 0) this.o.progress({ done: this.done, failed: this.failed.length, total: this.total });
   }
 
   private settle(): void {

@@ -27,7 +27,8 @@ export interface SqlMapItemStoreOptions {
  * bound values in a shared transaction rather than a commit of its own.
  */
 export class SqlMapItemStore implements MapItemStore {
-  private queued: unknown[][] = [];
+  /** Bound values of the queued rows, row after row (one flat array: no array per item). */
+  private queued: unknown[] = [];
   private pending: Promise<void> | null = null;
 
   constructor(private readonly options: SqlMapItemStoreOptions) {}
@@ -40,7 +41,7 @@ export class SqlMapItemStore implements MapItemStore {
       return Promise.reject(err);
     }
     const error = item.error ? JSON.stringify(item.error) : null;
-    this.queued.push([executionId, nodeId, item.index, item.status, output, error]);
+    this.queued.push(executionId, nodeId, item.index, item.status, output, error);
     if (this.pending) return this.pending;
     const p = this.options.writer.run(this.batchOp());
     // a batch that failed before its op ran must not swallow the next items' writes
@@ -63,7 +64,7 @@ export class SqlMapItemStore implements MapItemStore {
    * runs and kept, so a retry of a failed batch writes the same rows again.
    */
   private batchOp(): WriteOp<void> {
-    let rows: unknown[][] | null = null;
+    let rows: unknown[] | null = null;
     return () => {
       if (rows === null) {
         rows = this.queued;
@@ -75,13 +76,13 @@ export class SqlMapItemStore implements MapItemStore {
   }
 }
 
-function* insertRows(rows: unknown[][]): Generator<ReturnType<typeof run>, void, unknown> {
+function* insertRows(values: unknown[]): Generator<ReturnType<typeof run>, void, unknown> {
+  const width = COLUMNS.length;
+  const count = values.length / width;
   let at = 0;
   for (const size of CHUNKS) {
-    while (rows.length - at >= size) {
-      const params: unknown[] = [];
-      for (let i = at; i < at + size; i++) params.push(...rows[i]!);
-      yield run(INSERTS.get(size)!, params);
+    while (count - at >= size) {
+      yield run(INSERTS.get(size)!, values.slice(at * width, (at + size) * width));
       at += size;
     }
   }

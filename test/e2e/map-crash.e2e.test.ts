@@ -115,6 +115,7 @@ describe('e2e: a map in weft serve survives SIGKILL', function () {
     for (const i of list) assert.ok((calls.get(i) ?? 0) >= 1, `item ${i} was called`);
     for (const i of recorded) assert.equal(calls.get(i), 1, `item ${i} finished before the kill and was not called again`);
     const again = list.filter((i) => calls.get(i)! > 1);
-    assert.ok(again.length <= 5, `only items in flight at the kill ran twice (${again.join(', ')})`);
+    // in flight: the 5 running items and those finished in the loop turn before the kill, not yet committed
+    assert.ok(again.length <= 10, `only items in flight at the kill ran twice (${again.join(', ')})`);
   });
 });
