@@ -34,3 +34,6 @@ export * from './services/schedule-service';
 export * from './store/in-memory-workflow-store';
 export * from './store/in-memory-api-key-store';
 export * from './executor/retry-after';
+export * from './store/execution-waiter';
+export * from './services/child-executions';
+export * from './model/execution-lineage';

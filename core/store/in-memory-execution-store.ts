@@ -11,6 +11,7 @@ import type {
 import { CancelledError, ConflictError, NotFoundError, ValidationError } from '../errors/weft-error';
 import { serializeError } from '../errors/error-serializer';
 import { neverStartedRecords } from '../executor/node-records';
+import { lineageOf } from '../model/execution-lineage';
 
 interface StoredExecution {
   doc: Omit<ExecutionDocument, 'nodes'>;
@@ -49,8 +50,9 @@ export class InMemoryExecutionStore implements ExecutionStore {
         startedAt: r.startedAt,
         finishedAt: null,
         durationMs: null,
+        ...lineageOf(r),
       },
-      nodes: new Map(),
+      nodes: new Map((r.nodes ?? []).map((n) => [n.nodeId, n])),
       definition: r.status === 'pending' ? r.definition : undefined,
     });
     return { id: r.id, created: true };

@@ -44,7 +44,7 @@ async function run(file: string, opts: { input: string[]; json?: boolean; db?: s
     return fail(err, 2);
   }
   const config = loadConfig();
-  const runtime = await (await import('../composition/build-runtime')).buildRuntime(config, { persistence: opts.db ? 'database' : 'memory', databaseUrl: opts.db, logDestination: 'stderr' });
+  const runtime = await (await import('../composition/build-runtime')).buildRuntime(config, { persistence: opts.db ? 'database' : 'memory', databaseUrl: opts.db, logDestination: 'stderr', subWorkflows: !!opts.db });
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error('interrupted by signal'));
   process.once('SIGINT', onSignal);

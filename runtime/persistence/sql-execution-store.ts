@@ -113,7 +113,8 @@ export class SqlExecutionStore implements ExecutionStore {
     const row = executionStartRow(r, this.owner, this.now());
     const definition = r.definition ? JSON.stringify(r.definition) : null;
     this.trackDefinition(r.id, r.definition);
-    const result = await this.writer.run(startExecutionOp(row, definition));
+    const nodeRows = (r.nodes ?? []).map((n) => this.nodeRowOf(r.id, n));
+    const result = await this.writer.run(startExecutionOp(row, definition, nodeRows));
     if (result.created && row.status === 'running') this.markActive(r.id);
     else this.positions.delete(r.id);
     return result;
@@ -284,11 +285,14 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 
   private async putNode(executionId: string, record: NodeExecutionRecord, durable: boolean): Promise<void> {
+    await this.writer.putRow(`${executionId}\u0000${record.nodeId}`, this.nodeRowOf(executionId, record), durable);
+  }
+
+  private nodeRowOf(executionId: string, record: NodeExecutionRecord): Record<string, unknown> {
     const outputJson = assertOutputSize(record.nodeId, record.output, this.options.maxOutputBytes);
     const errorJson = this.errorJson(record);
     const position = this.positions.get(executionId)?.get(record.nodeId) ?? null;
-    const row = nodeRow(executionId, record, position, outputJson, errorJson);
-    await this.writer.putRow(`${executionId}\u0000${record.nodeId}`, row, durable);
+    return nodeRow(executionId, record, position, outputJson, errorJson);
   }
 
   /** The error JSON; an input snapshot that would exceed the size cap is left out, and the record says so. */
