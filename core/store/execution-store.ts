@@ -79,6 +79,8 @@ export interface ExecutionStore {
   listNodeExecutions(executionId: string): Promise<NodeExecutionRecord[]>;
   listExecutions(query: ExecutionListQuery): Promise<ExecutionPage>;
   findByIdempotencyKey(workflowId: string, key: string): Promise<ExecutionDocument | null>;
+  /** The direct child executions of `parentExecutionId` (sub-workflow and map children), oldest first; keyset paginated. */
+  listChildren(parentExecutionId: string, page: { limit: number; cursor?: string }): Promise<ExecutionPage>;
   /**
    * Asks for an execution to be cancelled wherever it runs (see {@link CancelRequestOutcome}).
    * Durable when it resolves. Rejects with a NotFoundError for an unknown execution and a

@@ -142,6 +142,17 @@ export class InMemoryExecutionStore implements ExecutionStore {
     return { items, nextCursor: rows.length > q.limit ? items[items.length - 1]!.id : null };
   }
 
+  /** Oldest first; the cursor is the last id seen. */
+  async listChildren(parentExecutionId: string, page: { limit: number; cursor?: string }): Promise<ExecutionPage> {
+    if (page.cursor !== undefined && !/^[0-9a-f-]{36}$/i.test(page.cursor)) throw new ValidationError('invalid cursor');
+    const rows = [...this.executions.values()]
+      .map((e) => e.doc)
+      .filter((d) => d.parentExecutionId === parentExecutionId && (!page.cursor || d.id > page.cursor))
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+    const items = rows.slice(0, page.limit);
+    return { items, nextCursor: rows.length > page.limit ? items[items.length - 1]!.id : null };
+  }
+
   /** Forgets an execution (the executor's callers may release memory). */
   delete(executionId: string): void {
     this.executions.delete(executionId);

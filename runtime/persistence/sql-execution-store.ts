@@ -248,6 +248,18 @@ export class SqlExecutionStore implements ExecutionStore {
     return { items, nextCursor };
   }
 
+  /** Served by the partial `(parent_execution_id, id)` index; the cursor is signed for this parent. */
+  async listChildren(parentExecutionId: string, page: { limit: number; cursor?: string }): Promise<ExecutionPage> {
+    const { limit } = checkListQuery({ workflowId: 'children', limit: page.limit }, this.cursors);
+    if (typeof parentExecutionId !== 'string' || parentExecutionId.length > 36 || parentExecutionId.includes('\u0000')) return { items: [], nextCursor: null };
+    const scope = JSON.stringify(['children', parentExecutionId]);
+    const qb = this.knex('workflow_execution').select(SUMMARY_COLUMNS).where('parent_execution_id', parentExecutionId);
+    if (page.cursor !== undefined) qb.where('id', '>', this.cursors.decode(page.cursor, scope));
+    const rows = await qb.orderBy('id', 'asc').limit(limit + 1);
+    const items = rows.slice(0, limit).map(rowToSummary);
+    return { items, nextCursor: rows.length > limit ? this.cursors.encode(String(rows[limit - 1].id), scope) : null };
+  }
+
   async findByIdempotencyKey(workflowId: string, key: string): Promise<ExecutionDocument | null> {
     if (typeof key !== 'string' || typeof workflowId !== 'string') return null;
     const row = await this.knex('workflow_execution').where({ workflow_id: workflowId, idempotency_key: key }).first('id');
