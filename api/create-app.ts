@@ -21,6 +21,9 @@ import { RequestValidators } from './middleware/validate.middleware';
 import { buildOpenApiDocument, type DocumentedRoute } from './openapi/openapi-document';
 import { eventRoutes } from './routes/events.routes';
 import { executionRoutes } from './routes/executions.routes';
+import { lineageRoutes } from './routes/lineage.routes';
+import { RerunService } from '../runtime/rerun/rerun.service';
+import { InlineExecutionDispatcher } from '../runtime/queue/execution-dispatcher';
 import { createStreamRegistry, type RouteDeps } from './routes/route-deps';
 import { permissionKey, ROUTE_PERMISSIONS } from './routes/route-permissions';
 import type { ApiContext, ApiState } from './routes/route-spec';
@@ -71,15 +74,18 @@ export function createApp(options: CreateAppOptions): WeftApp {
   const streams = createStreamRegistry();
   let openapi: object | null = null;
   const workflows = kernel.get(Tokens.WorkflowStore);
+  const executions = kernel.get(Tokens.ExecutionStore);
+  const dispatcher = optionalService(kernel, Tokens.ExecutionDispatcher);
   const deps: RouteDeps = {
     workflows,
     workflowCache: new WorkflowRecordCache(workflows, options.workflowCacheMs ?? 1_000),
-    executions: kernel.get(Tokens.ExecutionStore),
+    executions,
     executor,
     validator: kernel.get(Tokens.WorkflowValidator),
+    reruns: new RerunService({ executions, workflows, dispatcher: dispatcher ?? new InlineExecutionDispatcher(executor) }),
     events,
     schedules: optionalService(kernel, Tokens.ScheduleService),
-    dispatcher: optionalService(kernel, Tokens.ExecutionDispatcher),
+    dispatcher,
     metrics,
     logger,
     streams,
@@ -92,7 +98,7 @@ export function createApp(options: CreateAppOptions): WeftApp {
   const router = new Router<ApiState>();
   const validators = new RequestValidators();
   const routes: DocumentedRoute[] = [];
-  for (const spec of [...systemRoutes(deps), ...workflowRoutes(deps), ...executionRoutes(deps), ...eventRoutes(deps)]) {
+  for (const spec of [...systemRoutes(deps), ...workflowRoutes(deps), ...executionRoutes(deps), ...lineageRoutes(deps), ...eventRoutes(deps)]) {
     const role = ROUTE_PERMISSIONS[permissionKey(spec.method, spec.path)];
     if (!role) throw new ConfigurationError(`route ${spec.method} ${spec.path} has no role in ROUTE_PERMISSIONS`);
     router.register(spec.path, [spec.method], [

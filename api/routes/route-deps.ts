@@ -10,6 +10,7 @@ import type {
 } from '../../core/index';
 import type { ApiMetrics } from '../metrics/api-metrics';
 import type { WorkflowRecordCache } from './workflow-record-cache';
+import type { RerunService } from '../../runtime/rerun/rerun.service';
 
 /** Open event streams, so shutdown can end them (a server cannot close while they are open). */
 export interface StreamRegistry {
@@ -27,6 +28,8 @@ export interface RouteDeps {
   /** Where `execute` starts executions when bound (queue mode); else the executor directly. */
   dispatcher: ExecutionDispatcher | null;
   validator: WorkflowValidator;
+  /** `POST /executions/:id/rerun`. */
+  reruns: RerunService;
   events: EventBus;
   /** Null when no scheduler is bound (then schedules are stored but not run). */
   schedules: ScheduleService | null;

@@ -22,6 +22,8 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteRole>> = Object.fre
   'GET /api/v1/executions/:id/nodes': 'viewer',
   'POST /api/v1/executions/:id/cancel': 'operator',
   'GET /api/v1/executions/:id/events': 'viewer',
+  'POST /api/v1/executions/:id/rerun': 'operator',
+  'GET /api/v1/executions/:id/children': 'viewer',
 });
 
 const RANK: Record<RouteRole, number> = { public: 0, viewer: 1, operator: 2, admin: 3 };

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { CursorQuery, LimitQuery } from './common.schema';
+import { EXECUTION_TRIGGERS } from '../../core/model/execution-document';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -19,6 +20,7 @@ export const NodeExecutionSchema = Type.Object(
     error: Nullable(ErrorRecordSchema),
     recoveredBy: Nullable(Type.String()),
     skipReason: Nullable(Type.String({ enum: ['branch_not_taken', 'upstream_failed'] })),
+    reusedFrom: Type.Optional(Nullable(Type.String({ description: 'set when a re-run copied the node: the execution that produced its output' }))),
   },
   { additionalProperties: true },
 );
@@ -31,13 +33,17 @@ const ExecutionSummaryProps = {
   workflowId: Type.String(),
   workflowVersion: Type.Integer(),
   status: Type.String({ enum: [...EXECUTION_STATUSES] }),
-  trigger: Type.String({ enum: ['manual', 'api', 'schedule'] }),
+  trigger: Type.String({ enum: [...EXECUTION_TRIGGERS] }),
   inputs: Type.Record(Type.String(), Type.Unknown()),
   outputs: Nullable(Type.Record(Type.String(), Type.Unknown())),
   error: Nullable(ErrorRecordSchema),
   startedAt: Nullable(Type.String()),
   finishedAt: Nullable(Type.String()),
   durationMs: Nullable(Type.Number()),
+  parentExecutionId: Nullable(Type.String({ description: "a sub-workflow's (or map item's) child: the execution that started it" })),
+  parentNodeId: Nullable(Type.String({ description: 'the node that started it' })),
+  itemIndex: Nullable(Type.Integer({ description: "a map child's item index" })),
+  rerunOf: Nullable(Type.String({ description: 'the execution this one re-runs' })),
 };
 
 export const ExecutionSummarySchema = Type.Object(ExecutionSummaryProps, { additionalProperties: true });

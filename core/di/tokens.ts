@@ -18,6 +18,7 @@ import type { ExecutionDispatcher } from '../executor/execution-dispatcher';
 import type { KernelSettings } from '../kernel/kernel-settings';
 import type { MapItemStore } from '../store/map-item-store';
 import type { InlineNodeRunner } from '../executor/inline-node-runner';
+import type { ChildExecutions } from '../services/child-executions';
 
 /** The typed DI tokens of weft's services. */
 export const Tokens = {
@@ -41,6 +42,7 @@ export const Tokens = {
   MapItemStore: createToken<MapItemStore>('core.mapItemStore'),
   /** Runs inline node templates (a `map` node's `node`). */
   InlineNodes: createToken<InlineNodeRunner>('core.inlineNodes'),
+  ChildExecutions: createToken<ChildExecutions>('core.childExecutions'),
 } as const;
 
 /** Extension points: many contributions per token. */

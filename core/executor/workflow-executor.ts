@@ -9,6 +9,7 @@ import type { KernelSettings } from '../kernel/kernel-settings';
 import type { ExecuteOptions, ExecutionHandle } from './execute-options';
 import { ConflictError, NotFoundError } from '../errors/weft-error';
 import { ExecutionRun } from './execution-run';
+import { lineageOf } from '../model/execution-lineage';
 
 /** The services a {@link WorkflowExecutor} runs executions with (the composition root binds them). */
 export interface WorkflowExecutorDeps {
@@ -46,17 +47,19 @@ export class WorkflowExecutor {
     const trigger = options.trigger ?? 'manual';
     const idempotencyKey = options.idempotencyKey ?? null;
     const startedAt = options.resume?.startedAt ?? new Date(clock.now()).toISOString();
+    const lineage = lineageOf(options.lineage ?? {});
     if (options.resume) {
       if (this.active.has(id)) throw new ConflictError(`execution ${id} is already running in this process`);
       await store.resumeExecution?.(id);
     } else {
       const definition = plan.definition;
-      const r = await store.startExecution({ id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, definition });
+      const nodes = options.seed;
+      const r = await store.startExecution({ id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, definition, ...lineage, nodes });
       if (!r.created) return this.existing(r.id);
     }
     const run = new ExecutionRun(
       plan,
-      { id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, resumed: options.resume?.nodes },
+      { id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, ...lineage, resumed: options.resume?.nodes ?? options.seed },
       {
         store,
         bus: this.deps.bus,

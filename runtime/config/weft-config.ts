@@ -48,6 +48,8 @@ export const WeftConfigSchema = Type.Object({
   shutdownDeadlineMs: Type.Integer({ minimum: 0 }),
   /** `inline`: `weft serve` runs executions itself; `queue`: it queues them in PostgreSQL for `weft worker`s. */
   executionMode: Type.Union([Type.Literal('inline'), Type.Literal('queue')]),
+  /** Deepest sub-workflow nesting (the root is depth 0): a `workflow` node that would go deeper fails `WF_DEPTH_EXCEEDED`. */
+  maxWorkflowDepth: Type.Integer({ minimum: 0, maximum: 1000 }),
 });
 
 export type WeftConfig = Static<typeof WeftConfigSchema>;
@@ -87,6 +89,7 @@ export const SETTINGS: Record<string, Setting> = {
   WEFT_MIN_INTERVAL_MS: { key: 'minIntervalMs', kind: 'int', default: 1000 },
   WEFT_SHUTDOWN_DEADLINE_MS: { key: 'shutdownDeadlineMs', kind: 'int', default: 10_000 },
   WEFT_EXECUTION_MODE: { key: 'executionMode', kind: 'string', default: 'inline' },
+  WEFT_MAX_WORKFLOW_DEPTH: { key: 'maxWorkflowDepth', kind: 'int', default: 10 },
 };
 
 /** Env vars with these prefixes that are not settings are typos: reject them. */

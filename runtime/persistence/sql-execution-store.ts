@@ -113,7 +113,8 @@ export class SqlExecutionStore implements ExecutionStore {
     const row = executionStartRow(r, this.owner, this.now());
     const definition = r.definition ? JSON.stringify(r.definition) : null;
     this.trackDefinition(r.id, r.definition);
-    const result = await this.writer.run(startExecutionOp(row, definition));
+    const nodeRows = (r.nodes ?? []).map((n) => this.nodeRowOf(r.id, n));
+    const result = await this.writer.run(startExecutionOp(row, definition, nodeRows));
     if (result.created && row.status === 'running') this.markActive(r.id);
     else this.positions.delete(r.id);
     return result;
@@ -247,6 +248,18 @@ export class SqlExecutionStore implements ExecutionStore {
     return { items, nextCursor };
   }
 
+  /** Served by the partial `(parent_execution_id, id)` index; the cursor is signed for this parent. */
+  async listChildren(parentExecutionId: string, page: { limit: number; cursor?: string }): Promise<ExecutionPage> {
+    const { limit } = checkListQuery({ workflowId: 'children', limit: page.limit }, this.cursors);
+    if (typeof parentExecutionId !== 'string' || parentExecutionId.length > 36 || parentExecutionId.includes('\u0000')) return { items: [], nextCursor: null };
+    const scope = JSON.stringify(['children', parentExecutionId]);
+    const qb = this.knex('workflow_execution').select(SUMMARY_COLUMNS).where('parent_execution_id', parentExecutionId);
+    if (page.cursor !== undefined) qb.where('id', '>', this.cursors.decode(page.cursor, scope));
+    const rows = await qb.orderBy('id', 'asc').limit(limit + 1);
+    const items = rows.slice(0, limit).map(rowToSummary);
+    return { items, nextCursor: rows.length > limit ? this.cursors.encode(String(rows[limit - 1].id), scope) : null };
+  }
+
   async findByIdempotencyKey(workflowId: string, key: string): Promise<ExecutionDocument | null> {
     if (typeof key !== 'string' || typeof workflowId !== 'string') return null;
     const row = await this.knex('workflow_execution').where({ workflow_id: workflowId, idempotency_key: key }).first('id');
@@ -284,11 +297,14 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 
   private async putNode(executionId: string, record: NodeExecutionRecord, durable: boolean): Promise<void> {
+    await this.writer.putRow(`${executionId}\u0000${record.nodeId}`, this.nodeRowOf(executionId, record), durable);
+  }
+
+  private nodeRowOf(executionId: string, record: NodeExecutionRecord): Record<string, unknown> {
     const outputJson = assertOutputSize(record.nodeId, record.output, this.options.maxOutputBytes);
     const errorJson = this.errorJson(record);
     const position = this.positions.get(executionId)?.get(record.nodeId) ?? null;
-    const row = nodeRow(executionId, record, position, outputJson, errorJson);
-    await this.writer.putRow(`${executionId}\u0000${record.nodeId}`, row, durable);
+    return nodeRow(executionId, record, position, outputJson, errorJson);
   }
 
   /** The error JSON; an input snapshot that would exceed the size cap is left out, and the record says so. */

@@ -106,6 +106,9 @@ export class PgBossExecutionQueue implements ExecutionDispatcher {
       definition: def,
       // Stores that know the field record the execution `pending` until a worker claims it.
       status: 'pending',
+      ...options.lineage,
+      // a re-run's copied nodes: the worker resumes the execution with them and runs only the rest
+      nodes: options.seed,
     };
     const r = await this.options.executionStore.startExecution(record);
     if (!r.created) return { executionId: r.id, created: false };

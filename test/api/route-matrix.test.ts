@@ -38,6 +38,8 @@ describe('API route-by-role matrix', () => {
       'GET /api/v1/workflows/:id/executions',
       'GET /api/v1/workflows/:id/schedule',
       'GET /api/v1/executions/:id/events',
+      'POST /api/v1/executions/:id/rerun',
+      'GET /api/v1/executions/:id/children',
       'GET /api/v1/healthz',
       'GET /healthz',
       'GET /api/v1/metrics',

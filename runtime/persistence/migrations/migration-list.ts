@@ -3,6 +3,8 @@ import { PostgresInitialSchema } from './postgresql/initial-schema.migration';
 import { PostgresCancelRequest } from './postgresql/cancel-request.migration';
 import { SqliteInitialSchema } from './sqlite/initial-schema.migration';
 import { SqliteCancelRequest } from './sqlite/cancel-request.migration';
+import { SqliteLineage } from './sqlite/lineage.migration';
+import { PostgresLineage } from './postgresql/lineage.migration';
 import { SqliteMapItems } from './sqlite/map-items.migration';
 import { PostgresMapItems } from './postgresql/map-items.migration';
 
@@ -18,11 +20,13 @@ export function migrationsFor(dialect: PersistenceDialect): MigrationObject[] {
     ? [
         { name: '0001_initial_schema', class: SqliteInitialSchema },
         { name: '0002_cancel_request', class: SqliteCancelRequest },
+        { name: '0004_lineage', class: SqliteLineage },
         { name: '0005_map_items', class: SqliteMapItems },
       ]
     : [
         { name: '0001_initial_schema', class: PostgresInitialSchema },
         { name: '0002_cancel_request', class: PostgresCancelRequest },
+        { name: '0004_lineage', class: PostgresLineage },
         { name: '0005_map_items', class: PostgresMapItems },
       ];
 }
