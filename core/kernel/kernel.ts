@@ -15,6 +15,7 @@ import { WorkflowValidator } from '../dag/workflow-validator';
 import { WorkflowExecutor } from '../executor/workflow-executor';
 import { InlineNodeRunner } from '../executor/inline-node-runner';
 import { UnrecordedMapItemStore } from '../store/map-item-store';
+import { UnavailableChildExecutions } from '../services/child-executions';
 import { ConfigurationError } from '../errors/weft-error';
 import { ErrorCodes } from '../errors/error-codes';
 
@@ -69,6 +70,7 @@ export class Kernel implements Resolver {
       bind(Tokens.NodeTypeRegistry, () => new NodeTypeRegistry()),
       bind(Tokens.WorkflowValidator, (r) => new WorkflowValidator(r.get(Tokens.NodeTypeRegistry))),
       bind(Tokens.MapItemStore, () => new UnrecordedMapItemStore()),
+      bind(Tokens.ChildExecutions, () => new UnavailableChildExecutions()),
       bind(
         Tokens.InlineNodes,
         (r) => new InlineNodeRunner({ registry: r.get(Tokens.NodeTypeRegistry), clock: r.get(Tokens.Clock), settings: r.get(Tokens.KernelSettings) }),

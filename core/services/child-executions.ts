@@ -1,3 +1,5 @@
+import { NodeExecutionError } from '../errors/weft-error';
+import { ErrorCodes } from '../errors/error-codes';
 import type { ExecutionDocument } from '../model/execution-document';
 
 /** A child execution to start for a node of a running (parent) execution. */
@@ -35,4 +37,16 @@ export interface ChildExecutionHandle {
  */
 export interface ChildExecutions {
   start(request: ChildExecutionRequest): Promise<ChildExecutionHandle>;
+}
+
+/**
+ * The kernel's default where nothing binds a real one (an embedder's kernel, `weft run` without a
+ * store): every start fails with `WF_CHILD_UNAVAILABLE`.
+ */
+export class UnavailableChildExecutions implements ChildExecutions {
+  async start(): Promise<ChildExecutionHandle> {
+    throw new NodeExecutionError('child executions need a workflow store: this weft has none (run it with a database)', {
+      code: ErrorCodes.WF_CHILD_UNAVAILABLE,
+    });
+  }
 }
