@@ -16,8 +16,6 @@ export interface MapRunOptions {
   items: readonly unknown[];
   concurrency: number;
   continueOnFailure: boolean;
-  /** Items an earlier run of the node recorded (resume): not run again. */
-  prior: readonly MapItemRecord[];
   runItem(index: number, item: unknown): Promise<InlineResult>;
   /** Records a finished item durably. */
   record(item: MapItemRecord): Promise<void>;
@@ -56,12 +54,13 @@ export class MapRun {
   private resolve!: (out: MapOutput) => void;
   private reject!: (err: unknown) => void;
 
-  constructor(private readonly o: MapRunOptions) {
+  /** `prior`: the items an earlier run of the node recorded (resume), not run again; only their results are kept. */
+  constructor(private readonly o: MapRunOptions, prior: readonly MapItemRecord[]) {
     this.total = o.items.length;
     this.results = new Array(this.total).fill(null);
-    if (o.prior.length) {
+    if (prior.length) {
       this.taken = new Uint8Array(this.total);
-      for (const r of o.prior) this.adopt(r);
+      for (const r of prior) this.adopt(r);
     }
   }
 

@@ -89,13 +89,12 @@ export const mapNodeType = defineNodeType<MapConfig, Deps>({
         items,
         concurrency: config.concurrency ?? DEFAULT_MAP_CONCURRENCY,
         continueOnFailure: config.onItemFailure === 'continue',
-        prior,
         runItem,
         record: (rec) => records.record(executionId, nodeId, rec),
         progress: (p) => ctx.progress(p),
         cancelRest: (reason) => rest.abort(reason),
         signal,
-      }).run();
+      }, prior).run();
     },
   }),
 });
