@@ -24,6 +24,9 @@ import { consoleMiddleware } from './console/console.middleware';
 import { authRoutes } from './routes/auth.routes';
 import { eventRoutes } from './routes/events.routes';
 import { executionRoutes } from './routes/executions.routes';
+import { lineageRoutes } from './routes/lineage.routes';
+import { RerunService } from '../runtime/rerun/rerun.service';
+import { InlineExecutionDispatcher } from '../runtime/queue/execution-dispatcher';
 import { createStreamRegistry, type RouteDeps } from './routes/route-deps';
 import { permissionKey, ROUTE_PERMISSIONS } from './routes/route-permissions';
 import type { ApiContext, ApiState } from './routes/route-spec';
@@ -79,16 +82,19 @@ export function createApp(options: CreateAppOptions): WeftApp {
   const streams = createStreamRegistry();
   let openapi: object | null = null;
   const workflows = kernel.get(Tokens.WorkflowStore);
+  const executions = kernel.get(Tokens.ExecutionStore);
+  const dispatcher = optionalService(kernel, Tokens.ExecutionDispatcher);
   const deps: RouteDeps = {
     workflows,
     workflowCache: new WorkflowRecordCache(workflows, options.workflowCacheMs ?? 1_000),
-    executions: kernel.get(Tokens.ExecutionStore),
+    executions,
     executor,
     validator: kernel.get(Tokens.WorkflowValidator),
     secrets: kernel.get(Tokens.SecretStore),
+    reruns: new RerunService({ executions, workflows, dispatcher: dispatcher ?? new InlineExecutionDispatcher(executor) }),
     events,
     schedules: optionalService(kernel, Tokens.ScheduleService),
-    dispatcher: optionalService(kernel, Tokens.ExecutionDispatcher),
+    dispatcher,
     metrics,
     logger,
     streams,
@@ -102,7 +108,7 @@ export function createApp(options: CreateAppOptions): WeftApp {
   const router = new Router<ApiState>();
   const validators = new RequestValidators();
   const routes: DocumentedRoute[] = [];
-  for (const spec of [...systemRoutes(deps), ...authRoutes(), ...workflowRoutes(deps), ...executionRoutes(deps), ...eventRoutes(deps), ...secretRoutes(deps), ...hookRoutes(deps, { maxBodyBytes: config.maxBodyBytes, perMinute: config.hookRateLimitPerMinute ?? 600 })]) {
+  for (const spec of [...systemRoutes(deps), ...authRoutes(), ...workflowRoutes(deps), ...executionRoutes(deps), ...lineageRoutes(deps), ...eventRoutes(deps), ...secretRoutes(deps), ...hookRoutes(deps, { maxBodyBytes: config.maxBodyBytes, perMinute: config.hookRateLimitPerMinute ?? 600 })]) {
     const role = ROUTE_PERMISSIONS[permissionKey(spec.method, spec.path)];
     if (!role) throw new ConfigurationError(`route ${spec.method} ${spec.path} has no role in ROUTE_PERMISSIONS`);
     router.register(spec.path, [spec.method], [

@@ -47,7 +47,7 @@ function opsPerSecond(fn: () => unknown): number {
 
 function context(): NodeRunContext {
   const s = scope() as unknown as NodeRunContext['scope'];
-  return { executionId: 'bench', workflowId: 'bench', nodeId: 'filter', attempt: 1, signal: new AbortController().signal, logger: silentLogger, scope: s, upstream: [], emitToken() {} };
+  return { executionId: 'bench', workflowId: 'bench', nodeId: 'filter', attempt: 1, signal: new AbortController().signal, logger: silentLogger, scope: s, upstream: [], emitToken() {}, progress() {} };
 }
 
 /**

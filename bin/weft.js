@@ -16,7 +16,7 @@ if (!hasFlag) {
   const path = require('node:path');
   const dist = path.join(__dirname, '..', 'dist');
   const { buildCli } = require(path.join(dist, 'runtime/cli/cli.js'));
-  const commands = ['runtime/cli/run.command.js', 'runtime/cli/validate.command.js', 'runtime/cli/keys.command.js', 'runtime/cli/secrets.command.js', 'runtime/cli/worker.command.js', 'api/serve.command.js']
+  const commands = ['runtime/cli/run.command.js', 'runtime/cli/rerun.command.js', 'runtime/cli/validate.command.js', 'runtime/cli/keys.command.js', 'runtime/cli/secrets.command.js', 'runtime/cli/worker.command.js', 'api/serve.command.js']
     .map((file) => require(path.join(dist, file)))
     .map((mod) => Object.values(mod).find((v) => v && typeof v.register === 'function'));
   buildCli(commands.filter(Boolean))

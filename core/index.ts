@@ -37,3 +37,8 @@ export * from './store/in-memory-api-key-store';
 export * from './executor/retry-after';
 export * from './secrets/secret-store';
 export * from './secrets/in-memory-secret-store';
+export * from './store/map-item-store';
+export * from './executor/inline-node-runner';
+export * from './store/execution-waiter';
+export * from './services/child-executions';
+export * from './model/execution-lineage';

@@ -11,6 +11,7 @@ import type {
 } from '../../core/index';
 import type { ApiMetrics } from '../metrics/api-metrics';
 import type { WorkflowRecordCache } from './workflow-record-cache';
+import type { RerunService } from '../../runtime/rerun/rerun.service';
 
 /** Open event streams, so shutdown can end them (a server cannot close while they are open). */
 export interface StreamRegistry {
@@ -32,6 +33,8 @@ export interface RouteDeps {
   dispatcher: ExecutionDispatcher | null;
   validator: WorkflowValidator;
   secrets: SecretStore;
+  /** `POST /executions/:id/rerun`. */
+  reruns: RerunService;
   events: EventBus;
   /** Null when no scheduler is bound (then schedules are stored but not run). */
   schedules: ScheduleService | null;

@@ -29,6 +29,8 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteRole>> = Object.fre
   'DELETE /api/v1/secrets/:name': 'admin',
   // no API key: a webhook authenticates with its trigger's secret (HMAC signature or bearer token)
   'POST /hooks/:workflowId/:name': 'public',
+  'POST /api/v1/executions/:id/rerun': 'operator',
+  'GET /api/v1/executions/:id/children': 'viewer',
 });
 
 const RANK: Record<RouteRole, number> = { public: 0, viewer: 1, operator: 2, admin: 3 };

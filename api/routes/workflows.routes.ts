@@ -15,6 +15,7 @@ import {
   WorkflowVersionResponseSchema,
 } from '../schemas/workflow.schema';
 import type { RouteDeps } from './route-deps';
+import { workflowReferenceIssues } from './workflow-references';
 import { API_PREFIX, type ApiContext, type RouteSpec } from './route-spec';
 
 /** Number of fire times `GET /workflows/:id/schedule` returns. */
@@ -78,7 +79,7 @@ export function workflowRoutes(deps: RouteDeps): RouteSpec[] {
       body: WorkflowDefinitionSchema,
       responses: { 200: { description: 'the new version', schema: WorkflowVersionResponseSchema } },
       async handler(ctx) {
-        const definition = await validateDefinition(deps, ctx.state.body);
+        const definition = await validateDefinition(deps, ctx.state.body, ctx.state.params.id);
         const record = await deps.workflows.update(ctx.state.params.id, definition);
         deps.workflowCache.invalidate(record.id);
         syncSchedule(deps, ctx, record);
@@ -149,10 +150,11 @@ async function getRecord(deps: RouteDeps, id: string): Promise<WorkflowRecord> {
   return record;
 }
 
-/** Full validation (node types, cycles, templates) and the schedule, issues prefixed `body.`. */
-async function validateDefinition(deps: RouteDeps, body: unknown): Promise<WorkflowDefinition> {
+/** Full validation (node types, cycles, templates, called workflows) and the schedule, issues prefixed `body.`. */
+async function validateDefinition(deps: RouteDeps, body: unknown, selfId?: string): Promise<WorkflowDefinition> {
   const result = deps.validator.validate(body);
   const issues: ValidationIssue[] = result.ok ? [] : result.issues.map(inBody);
+  if (result.ok) issues.push(...(await workflowReferenceIssues(deps.workflows, result.definition, selfId)));
   const schedule = (body as WorkflowDefinition).schedule;
   if (schedule && deps.schedules) {
     for (const i of deps.schedules.validate(schedule)) issues.push(inBody(i));

@@ -22,6 +22,7 @@ export const NodeExecutionSchema = Type.Object(
     error: Nullable(ErrorRecordSchema),
     recoveredBy: Nullable(Type.String()),
     skipReason: Nullable(Type.String({ enum: ['branch_not_taken', 'upstream_failed'] })),
+    reusedFrom: Type.Optional(Nullable(Type.String({ description: 'set when a re-run copied the node: the execution that produced its output' }))),
   },
   { additionalProperties: true },
 );
@@ -41,6 +42,10 @@ const ExecutionSummaryProps = {
   startedAt: Nullable(Type.String()),
   finishedAt: Nullable(Type.String()),
   durationMs: Nullable(Type.Number()),
+  parentExecutionId: Nullable(Type.String({ description: "a sub-workflow's (or map item's) child: the execution that started it" })),
+  parentNodeId: Nullable(Type.String({ description: 'the node that started it' })),
+  itemIndex: Nullable(Type.Integer({ description: "a map child's item index" })),
+  rerunOf: Nullable(Type.String({ description: 'the execution this one re-runs' })),
 };
 
 export const ExecutionSummarySchema = Type.Object(ExecutionSummaryProps, { additionalProperties: true });

@@ -18,12 +18,12 @@ export function compileValue(value: unknown, where: TemplateLocation): CompiledV
     return template ? { kind: 'template', template, where } : { kind: 'const', value };
   }
   if (Array.isArray(value)) {
-    const items = value.map((v, i) => compileValue(v, { nodeId: where.nodeId, field: `${where.field}[${i}]` }));
+    const items = value.map((v, i) => compileValue(v, { ...where, field: `${where.field}[${i}]` }));
     return items.every((i) => i.kind === 'const') ? { kind: 'const', value } : { kind: 'array', items };
   }
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value).map(
-      ([k, v]) => [k, compileValue(v, { nodeId: where.nodeId, field: `${where.field}.${k}` })] as [string, CompiledValue],
+      ([k, v]) => [k, compileValue(v, { ...where, field: `${where.field}.${k}` })] as [string, CompiledValue],
     );
     return entries.every(([, v]) => v.kind === 'const') ? { kind: 'const', value } : { kind: 'object', entries };
   }

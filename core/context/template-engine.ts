@@ -26,6 +26,8 @@ export interface ParsedTemplate {
 export interface TemplateLocation {
   nodeId: string;
   field: string;
+  /** Roots allowed beside {@link TEMPLATE_ROOTS} (a `map` node's inline template adds `item` and `index`). */
+  extraRoots?: readonly string[];
 }
 
 /**
@@ -84,8 +86,9 @@ export function parsePath(source: string, where: TemplateLocation): TemplatePath
     } else throw fail(`unexpected "${rest[0]}"`);
   }
   for (const s of segments) if (typeof s === 'string' && FORBIDDEN_KEYS.has(s)) throw fail(`"${s}" is not accessible`);
-  if (!(TEMPLATE_ROOTS as readonly string[]).includes(segments[0] as string)) {
-    throw fail(`unknown root "${segments[0]}" (use ${TEMPLATE_ROOTS.join(', ')})`);
+  const root = segments[0] as string;
+  if (!(TEMPLATE_ROOTS as readonly string[]).includes(root) && !where.extraRoots?.includes(root)) {
+    throw fail(`unknown root "${root}" (use ${[...TEMPLATE_ROOTS, ...(where.extraRoots ?? [])].join(', ')})`);
   }
   return { source, segments };
 }

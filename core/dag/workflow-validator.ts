@@ -240,7 +240,7 @@ export class WorkflowValidator {
 }
 
 /** The secrets a node's compiled config names; `secrets.NAME` must be exactly that (no deeper path). */
-function secretNamesOf(c: CompiledValue, path: string, issues: ValidationIssue[]): string[] {
+export function secretNamesOf(c: CompiledValue, path: string, issues: ValidationIssue[]): string[] {
   const names = new Set<string>();
   for (const segs of collectPaths(c)) {
     if (segs[0] !== 'secrets') continue;

@@ -17,6 +17,9 @@ import type { SecretStore } from '../secrets/secret-store';
 import type { ScheduleService } from '../services/schedule-service';
 import type { ExecutionDispatcher } from '../executor/execution-dispatcher';
 import type { KernelSettings } from '../kernel/kernel-settings';
+import type { MapItemStore } from '../store/map-item-store';
+import type { InlineNodeRunner } from '../executor/inline-node-runner';
+import type { ChildExecutions } from '../services/child-executions';
 
 /** The typed DI tokens of weft's services. */
 export const Tokens = {
@@ -37,6 +40,11 @@ export const Tokens = {
   WorkerPool: createToken<WorkerPool>('core.workerPool'),
   ExpressionEngine: createToken<ExpressionEngine>('core.expressionEngine'),
   ToolRegistry: createToken<ToolRegistry>('core.toolRegistry'),
+  /** Durable per-item records of fan-out nodes. */
+  MapItemStore: createToken<MapItemStore>('core.mapItemStore'),
+  /** Runs inline node templates (a `map` node's `node`). */
+  InlineNodes: createToken<InlineNodeRunner>('core.inlineNodes'),
+  ChildExecutions: createToken<ChildExecutions>('core.childExecutions'),
 } as const;
 
 /** Extension points: many contributions per token. */

@@ -1,5 +1,6 @@
 import type { ExecutionStatus, NodeStatus, SkipReason, NodeErrorRecord } from '../model/execution-document';
 import type { SerializedError } from '../errors/error-serializer';
+import type { NodeProgress } from '../plugin/node-type';
 
 interface EventBase {
   executionId: string;
@@ -26,6 +27,8 @@ export interface NodeStatusEvent extends EventBase {
   delayMs?: number;
   recoveredBy?: string | null;
   durationMs?: number;
+  /** On `running` events of fan-out nodes (`map`): items done, failed and in all. */
+  progress?: NodeProgress;
 }
 
 /** Streamed model tokens from an agent node. */

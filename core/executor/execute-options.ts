@@ -1,4 +1,4 @@
-import type { ExecutionDocument, ExecutionTrigger, NodeExecutionRecord } from '../model/execution-document';
+import type { ExecutionDocument, ExecutionLineage, ExecutionTrigger, NodeExecutionRecord } from '../model/execution-document';
 
 /** Options of one execution. */
 export interface ExecuteOptions {
@@ -18,6 +18,13 @@ export interface ExecuteOptions {
    * (not run again); the others run. The execution keeps its id and start time.
    */
   resume?: { startedAt: string; nodes: readonly NodeExecutionRecord[] };
+  /** Where the execution came from (a sub-workflow's parent, the execution a re-run repeats). */
+  lineage?: ExecutionLineage;
+  /**
+   * Node records copied into a new execution (a re-run's reused nodes): recorded with the
+   * execution's start and taken as they are, never run.
+   */
+  seed?: readonly NodeExecutionRecord[];
 }
 
 /** A started execution. */

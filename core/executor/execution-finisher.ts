@@ -1,4 +1,5 @@
 import type { ExecutionPlan } from '../dag/execution-plan';
+import { lineageOf } from '../model/execution-lineage';
 import type { ExecutionDocument, ExecutionStatus } from '../model/execution-document';
 import type { ExecutionContext } from '../context/execution-context';
 import type { Logger } from '../services/logger';
@@ -104,6 +105,7 @@ export class ExecutionFinisher {
       idempotencyKey: init.idempotencyKey,
       startedAt: init.startedAt,
       ...result,
+      ...lineageOf(init),
       nodes,
     };
   }

@@ -1,4 +1,4 @@
-import type { ExecutionDocument, NodeExecutionRecord } from '../model/execution-document';
+import type { ExecutionDocument, ExecutionLineage, NodeExecutionRecord } from '../model/execution-document';
 import type { ExecutionStore } from '../store/execution-store';
 import type { EventBus } from '../events/event-bus';
 import type { Clock } from '../services/clock';
@@ -18,7 +18,7 @@ export interface ExecutionRunDeps {
 }
 
 /** What identifies one execution, and what an earlier run of it left (resume). */
-export interface ExecutionRunInit {
+export interface ExecutionRunInit extends ExecutionLineage {
   id: string;
   workflowId: string;
   workflowVersion: number;

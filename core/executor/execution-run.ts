@@ -1,7 +1,7 @@
 import type { ExecutionPlan, PlannedNode } from '../dag/execution-plan';
 import type { ExecutionDocument, SkipReason } from '../model/execution-document';
 import type { Logger } from '../services/logger';
-import type { NodeRunContext } from '../plugin/node-type';
+import type { NodeProgress, NodeRunContext } from '../plugin/node-type';
 import { ExecutionContext } from '../context/execution-context';
 import { CancelledError, TimeoutError, WeftError } from '../errors/weft-error';
 import { serializeError, type SerializedError } from '../errors/error-serializer';
@@ -170,6 +170,16 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
   token(nodeId: string, attempt: number, text: string): void {
     const safe = this.secrets.token(`${nodeId}#${attempt}`, text);
     if (safe) this.events.emit({ kind: 'token', nodeId, attempt, text: safe });
+  }
+
+  /** For {@link RunContext}: a fan-out node's progress, as a `running` node event. */
+  progress(nodeId: string, attempt: number, progress: NodeProgress): void {
+    this.events.emit({ kind: 'node', nodeId, status: 'running', attempt, progress });
+  }
+
+  /** For {@link RunContext}. */
+  now(): number {
+    return this.deps.clock.now();
   }
 
   /** `stop` ends the execution at the first failure; `continue` only once `failureThreshold` is exceeded. */

@@ -16,6 +16,7 @@ export function runningRecord(nodeId: string, startedAt: string, fallbackFor: st
     error: null,
     recoveredBy: null,
     skipReason: null,
+    reusedFrom: null,
   };
   if (fallbackFor) rec.fallbackFor = fallbackFor;
   return rec;
@@ -39,6 +40,7 @@ export function finishedRecord(
     error: r.error ?? null,
     recoveredBy: null,
     skipReason: null,
+    reusedFrom: null,
   };
   if (rec.fallbackFor) out.fallbackFor = rec.fallbackFor;
   if (r.attemptErrors && r.attemptErrors.length > (r.error ? 1 : 0)) out.attemptErrors = r.attemptErrors;
@@ -57,6 +59,7 @@ export function skippedRecord(nodeId: string, reason: SkipReason | null): NodeEx
     error: null,
     recoveredBy: null,
     skipReason: reason,
+    reusedFrom: null,
   };
 }
 

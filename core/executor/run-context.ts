@@ -1,5 +1,5 @@
 import type { PlannedNode } from '../dag/execution-plan';
-import type { NodeRunContext, TemplateScope } from '../plugin/node-type';
+import { PROGRESS_INTERVAL_MS, type NodeProgress, type NodeRunContext, type TemplateScope } from '../plugin/node-type';
 import type { Logger } from '../services/logger';
 
 /** What a {@link RunContext} needs from its execution. */
@@ -9,6 +9,9 @@ export interface RunContextHost {
   upstreamOf(node: PlannedNode): NodeRunContext['upstream'];
   childLogger(nodeId: string): Logger;
   token(nodeId: string, attempt: number, text: string): void;
+  progress(nodeId: string, attempt: number, progress: NodeProgress): void;
+  /** Milliseconds on the execution's clock. */
+  now(): number;
 }
 
 /** A node's {@link NodeRunContext}; `logger` and `upstream` are built on first use (most nodes never touch them). */
@@ -20,6 +23,7 @@ export class RunContext implements NodeRunContext {
   attempt = 1;
   private cachedLogger: Logger | undefined;
   private cachedUpstream: NodeRunContext['upstream'] | undefined;
+  private lastProgressMs = -Infinity;
 
   constructor(
     private readonly run: RunContextHost,
@@ -43,5 +47,12 @@ export class RunContext implements NodeRunContext {
 
   emitToken(text: string): void {
     this.run.token(this.nodeId, this.attempt, text);
+  }
+
+  progress(p: NodeProgress): void {
+    const now = this.run.now();
+    if (now - this.lastProgressMs < PROGRESS_INTERVAL_MS) return;
+    this.lastProgressMs = now;
+    this.run.progress(this.nodeId, this.attempt, { done: p.done, failed: p.failed, total: p.total });
   }
 }

@@ -11,6 +11,7 @@ import type { SecretStore } from '../secrets/secret-store';
 import type { ExecuteOptions, ExecutionHandle } from './execute-options';
 import { ConflictError, NotFoundError } from '../errors/weft-error';
 import { ExecutionRun } from './execution-run';
+import { lineageOf } from '../model/execution-lineage';
 
 /** The services a {@link WorkflowExecutor} runs executions with (the composition root binds them). */
 export interface WorkflowExecutorDeps {
@@ -53,17 +54,19 @@ export class WorkflowExecutor {
     // read before the execution is recorded: nothing may await between recording it and making it
     // findable in `active`, or a concurrent start with the same idempotency key misses the run
     const usedSecrets = await this.triggerSecrets(plan.definition);
+    const lineage = lineageOf(options.lineage ?? {});
     if (options.resume) {
       if (this.active.has(id)) throw new ConflictError(`execution ${id} is already running in this process`);
       await store.resumeExecution?.(id);
     } else {
       const definition = plan.definition;
-      const r = await store.startExecution({ id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, definition });
+      const nodes = options.seed;
+      const r = await store.startExecution({ id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, definition, ...lineage, nodes });
       if (!r.created) return this.existing(r.id);
     }
     const run = new ExecutionRun(
       plan,
-      { id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, resumed: options.resume?.nodes, usedSecrets },
+      { id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, ...lineage, resumed: options.resume?.nodes ?? options.seed, usedSecrets },
       {
         store,
         bus: this.deps.bus,

@@ -6,6 +6,8 @@ export interface KernelSettings {
   defaultMaxParallel: number;
   /** Numeric aggregations over more values than this run in the worker pool (config `aggregateWorkerThreshold`; 10,000 when unset). */
   aggregateWorkerThreshold?: number;
+  /** Most items a `map` node accepts (config `mapMaxItems`, `WEFT_MAP_MAX_ITEMS`; 100,000 when unset). */
+  mapMaxItems?: number;
   /** Operator ceilings on a node's sandbox `limits` (a `limits` field above one fails validation); defaults in the kernel. */
   sandboxCeilings?: SandboxCeilings;
 }

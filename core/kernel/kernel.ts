@@ -14,6 +14,9 @@ import { InMemoryExecutionStore } from '../store/in-memory-execution-store';
 import { WorkflowValidator } from '../dag/workflow-validator';
 import { InMemorySecretStore } from '../secrets/in-memory-secret-store';
 import { WorkflowExecutor } from '../executor/workflow-executor';
+import { InlineNodeRunner } from '../executor/inline-node-runner';
+import { UnrecordedMapItemStore } from '../store/map-item-store';
+import { UnavailableChildExecutions } from '../services/child-executions';
 import { ConfigurationError } from '../errors/weft-error';
 import { ErrorCodes } from '../errors/error-codes';
 
@@ -71,6 +74,12 @@ export class Kernel implements Resolver {
       bind(Tokens.SecretStore, () => new InMemorySecretStore()),
       bind(Tokens.NodeTypeRegistry, () => new NodeTypeRegistry()),
       bind(Tokens.WorkflowValidator, (r) => new WorkflowValidator(r.get(Tokens.NodeTypeRegistry), r.get(Tokens.KernelSettings).sandboxCeilings ?? DEFAULT_SANDBOX_CEILINGS)),
+      bind(Tokens.MapItemStore, () => new UnrecordedMapItemStore()),
+      bind(Tokens.ChildExecutions, () => new UnavailableChildExecutions()),
+      bind(
+        Tokens.InlineNodes,
+        (r) => new InlineNodeRunner({ registry: r.get(Tokens.NodeTypeRegistry), clock: r.get(Tokens.Clock), settings: r.get(Tokens.KernelSettings) }),
+      ),
       bind(
         Tokens.WorkflowExecutor,
         (r) =>

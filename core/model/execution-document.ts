@@ -11,7 +11,10 @@ export type ExecutionStatus =
 
 export type NodeStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
-export type ExecutionTrigger = 'manual' | 'api' | 'schedule' | 'webhook';
+export type ExecutionTrigger = 'manual' | 'api' | 'schedule' | 'webhook' | 'rerun' | 'workflow';
+
+/** Every trigger, in the order DESIGN.md lists them. */
+export const EXECUTION_TRIGGERS: readonly ExecutionTrigger[] = ['manual', 'api', 'schedule', 'webhook', 'rerun', 'workflow'];
 
 export type SkipReason = 'branch_not_taken' | 'upstream_failed';
 
@@ -47,6 +50,8 @@ export interface NodeExecutionRecord {
   branch?: string | null;
   /** Set on a fallback node's own entry: the node it stood in for. */
   fallbackFor?: string | null;
+  /** Set when a re-run copied the node instead of running it: the execution that produced its output. */
+  reusedFrom?: string | null;
 }
 
 /** The execution document of DESIGN.md: `GET /executions/:id`, `execute` with `wait`, `weft run --json`. */
@@ -63,8 +68,21 @@ export interface ExecutionDocument {
   startedAt: string | null;
   finishedAt: string | null;
   durationMs: number | null;
+  /** A sub-workflow's (or map item's) child: the execution and node that started it (null otherwise). */
+  parentExecutionId: string | null;
+  parentNodeId: string | null;
+  /** A map child's item index (null otherwise). */
+  itemIndex: number | null;
+  /** The execution this one re-runs (null otherwise). */
+  rerunOf: string | null;
   nodes: NodeExecutionRecord[];
 }
+
+/** Where an execution came from, as the document carries it (null when unset). */
+export type ExecutionLineageFields = Pick<ExecutionDocument, 'parentExecutionId' | 'parentNodeId' | 'itemIndex' | 'rerunOf'>;
+
+/** Where an execution came from; every field optional when recording one. */
+export type ExecutionLineage = Partial<ExecutionLineageFields>;
 
 /** An execution without its nodes (list queries). */
 export type ExecutionSummary = Omit<ExecutionDocument, 'nodes'>;

@@ -37,7 +37,23 @@ export interface NodeRunContext {
   upstream: ReadonlyArray<{ nodeId: string; output: unknown }>;
   /** Streams a token event (agent nodes). */
   emitToken(text: string): void;
+  /**
+   * Publishes the node's progress as a `running` node event carrying `progress` (fan-out node
+   * types). Calls closer than {@link PROGRESS_INTERVAL_MS} apart are dropped, so a node may call
+   * it after every item.
+   */
+  progress(p: NodeProgress): void;
 }
+
+/** How far a fan-out node is: items finished (failed ones included), failed, and in all. */
+export interface NodeProgress {
+  done: number;
+  failed: number;
+  total: number;
+}
+
+/** Progress events of one node are at least this far apart. */
+export const PROGRESS_INTERVAL_MS = 250;
 
 /** The runtime half of a node type: created once per kernel with its dependencies. */
 export interface NodeExecutor<C = any> {

@@ -1,5 +1,6 @@
 import type {
   ExecutionDocument,
+  ExecutionLineage,
   ExecutionStatus,
   ExecutionSummary,
   ExecutionTrigger,
@@ -8,7 +9,7 @@ import type {
 import type { WorkflowDefinition } from '../model/workflow-definition';
 
 /** What the executor writes when an execution starts. */
-export interface ExecutionStartRecord {
+export interface ExecutionStartRecord extends ExecutionLineage {
   id: string;
   workflowId: string;
   workflowVersion: number;
@@ -20,6 +21,11 @@ export interface ExecutionStartRecord {
   definition?: WorkflowDefinition;
   /** `pending` for an execution queued for a worker (no owner yet); default `running`. */
   status?: 'pending' | 'running';
+  /**
+   * Node records written with the execution, in the same commit (a re-run's copied nodes): the
+   * execution never exists without them, so a worker or a resume finds them.
+   */
+  nodes?: readonly NodeExecutionRecord[];
 }
 
 export interface ExecutionListQuery {
@@ -76,6 +82,8 @@ export interface ExecutionStore {
   listNodeExecutions(executionId: string): Promise<NodeExecutionRecord[]>;
   listExecutions(query: ExecutionListQuery): Promise<ExecutionPage>;
   findByIdempotencyKey(workflowId: string, key: string): Promise<ExecutionDocument | null>;
+  /** The direct child executions of `parentExecutionId` (sub-workflow and map children), oldest first; keyset paginated. */
+  listChildren(parentExecutionId: string, page: { limit: number; cursor?: string }): Promise<ExecutionPage>;
   /**
    * Asks for an execution to be cancelled wherever it runs (see {@link CancelRequestOutcome}).
    * Durable when it resolves. Rejects with a NotFoundError for an unknown execution and a

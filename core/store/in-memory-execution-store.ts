@@ -11,6 +11,7 @@ import type {
 import { CancelledError, ConflictError, NotFoundError, ValidationError } from '../errors/weft-error';
 import { serializeError } from '../errors/error-serializer';
 import { neverStartedRecords } from '../executor/node-records';
+import { lineageOf } from '../model/execution-lineage';
 
 interface StoredExecution {
   doc: Omit<ExecutionDocument, 'nodes'>;
@@ -49,8 +50,9 @@ export class InMemoryExecutionStore implements ExecutionStore {
         startedAt: r.startedAt,
         finishedAt: null,
         durationMs: null,
+        ...lineageOf(r),
       },
-      nodes: new Map(),
+      nodes: new Map((r.nodes ?? []).map((n) => [n.nodeId, n])),
       definition: r.status === 'pending' ? r.definition : undefined,
     });
     return { id: r.id, created: true };
@@ -139,6 +141,17 @@ export class InMemoryExecutionStore implements ExecutionStore {
       .sort((a, b) => (a.id < b.id ? 1 : -1));
     const items = rows.slice(0, q.limit);
     return { items, nextCursor: rows.length > q.limit ? items[items.length - 1]!.id : null };
+  }
+
+  /** Oldest first; the cursor is the last id seen. */
+  async listChildren(parentExecutionId: string, page: { limit: number; cursor?: string }): Promise<ExecutionPage> {
+    if (page.cursor !== undefined && !/^[0-9a-f-]{36}$/i.test(page.cursor)) throw new ValidationError('invalid cursor');
+    const rows = [...this.executions.values()]
+      .map((e) => e.doc)
+      .filter((d) => d.parentExecutionId === parentExecutionId && (!page.cursor || d.id > page.cursor))
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+    const items = rows.slice(0, page.limit);
+    return { items, nextCursor: rows.length > page.limit ? items[items.length - 1]!.id : null };
   }
 
   /** Forgets an execution (the executor's callers may release memory). */

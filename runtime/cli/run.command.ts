@@ -5,7 +5,7 @@ import { readWorkflowFile, parseInputs } from './workflow-file';
 import { formatEvent, formatSummary } from './progress-printer';
 import { Tokens } from '../../core/di/tokens';
 import { WeftError } from '../../core/errors/weft-error';
-import { serializeError } from '../../core/errors/error-serializer';
+import { exitCodeOf, out, reportFailure } from './cli-output';
 import type { WorkflowDefinition } from '../../core/model/workflow-definition';
 import type { WorkflowStore } from '../../core/store/workflow-store';
 
@@ -25,16 +25,7 @@ export const runCommand: CliCommand = {
 };
 
 async function run(file: string, opts: { input: string[]; json?: boolean; db?: string }): Promise<number> {
-  const out = (s: string) => process.stdout.write(s + '\n');
-  const fail = (err: unknown, code: number) => {
-    const e = serializeError(err, false);
-    if (opts.json) out(JSON.stringify({ error: { code: e.code, message: e.message, details: e.details } }, null, 2));
-    else {
-      process.stderr.write(`error: ${e.message}\n`);
-      for (const d of (Array.isArray(e.details) ? e.details : []) as Array<{ path: string; message: string }>) process.stderr.write(`  - ${d.path}: ${d.message}\n`);
-    }
-    return code;
-  };
+  const fail = (err: unknown, code: number) => reportFailure(err, opts.json, code);
   let definition: unknown;
   let inputs: Record<string, unknown>;
   try {
@@ -44,7 +35,7 @@ async function run(file: string, opts: { input: string[]; json?: boolean; db?: s
     return fail(err, 2);
   }
   const config = loadConfig();
-  const runtime = await (await import('../composition/build-runtime')).buildRuntime(config, { persistence: opts.db ? 'database' : 'memory', databaseUrl: opts.db, logDestination: 'stderr' });
+  const runtime = await (await import('../composition/build-runtime')).buildRuntime(config, { persistence: opts.db ? 'database' : 'memory', databaseUrl: opts.db, logDestination: 'stderr', subWorkflows: !!opts.db });
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error('interrupted by signal'));
   process.once('SIGINT', onSignal);
@@ -66,7 +57,7 @@ async function run(file: string, opts: { input: string[]; json?: boolean; db?: s
     const doc = await kernel.executor.run(def, { ...target, inputs, trigger: 'manual', signal: controller.signal });
     unsubscribe();
     out(opts.json ? JSON.stringify(doc, null, 2) : formatSummary(doc));
-    return doc.status === 'failed' || doc.status === 'cancelled' ? 1 : 0;
+    return exitCodeOf(doc);
   } catch (err) {
     return fail(err, err instanceof WeftError && err.code === 'WF_VALIDATION' ? 2 : 1);
   } finally {

@@ -16,6 +16,7 @@ import { InMemoryWorkflowStore } from '../../core/store/in-memory-workflow-store
 import { InMemoryApiKeyStore } from '../../core/store/in-memory-api-key-store';
 import { schedulerBinding } from '../scheduler/scheduler.bindings';
 import { executionDispatcherBinding } from '../queue/queue.bindings';
+import { childExecutionsBinding } from '../children/child-executions.bindings';
 
 export interface BuildRuntimeOptions {
   /** `database` (default): SQLite under `dataDir`, or PostgreSQL with `databaseUrl`. `memory`: nothing persisted. */
@@ -28,6 +29,8 @@ export interface BuildRuntimeOptions {
   overrides?: readonly ServiceBinding<any>[];
   logger?: Logger;
   logDestination?: 'stdout' | 'stderr';
+  /** False where no saved workflows exist to call (`weft run` without `--db`): `workflow` nodes then fail, saying why. Default true. */
+  subWorkflows?: boolean;
 }
 
 /** A runtime with the persistence handle (recovery and pruning). */
@@ -54,7 +57,7 @@ export async function buildRuntime(config: WeftConfig, options: BuildRuntimeOpti
   let eventBus: { dispose(): Promise<void> } | null = null;
   const services: ServiceBinding<any>[] = [
     bind(Tokens.Logger, () => logger),
-    bind(Tokens.KernelSettings, () => ({ maxOutputBytes: config.maxOutputBytes, defaultMaxParallel: 10, aggregateWorkerThreshold: config.aggregateWorkerThreshold, sandboxCeilings: { cpuMs: config.sandboxMaxCpuMs, wallMs: config.sandboxMaxWallMs, memoryMb: config.sandboxMaxMemoryMb, outputBytes: config.sandboxMaxOutputBytes } })),
+    bind(Tokens.KernelSettings, () => ({ maxOutputBytes: config.maxOutputBytes, defaultMaxParallel: 10, aggregateWorkerThreshold: config.aggregateWorkerThreshold, mapMaxItems: config.mapMaxItems, sandboxCeilings: { cpuMs: config.sandboxMaxCpuMs, wallMs: config.sandboxMaxWallMs, memoryMb: config.sandboxMaxMemoryMb, outputBytes: config.sandboxMaxOutputBytes } })),
     expressionEngineBinding(),
     sandboxBinding(config),
     workerPoolBinding(config),
@@ -85,6 +88,7 @@ export async function buildRuntime(config: WeftConfig, options: BuildRuntimeOpti
   }
   // the dispatcher first: the scheduler and the API send executions through it (inline or queued)
   services.push(executionDispatcherBinding(config), schedulerBinding(config));
+  services.push(childExecutionsBinding({ maxDepth: config.maxWorkflowDepth, available: options.subWorkflows ?? true }));
   let kernel: Kernel;
   try {
     kernel = Kernel.create({ plugins, services, overrides: options.overrides });

@@ -49,6 +49,7 @@ export const WeftConfigSchema = Type.Object({
   sandboxMaxOutputBytes: Type.Integer({ minimum: 1 }),
   /** Numeric aggregations over more values than this go to the worker pool. */
   aggregateWorkerThreshold: Type.Integer({ minimum: 0 }),
+  mapMaxItems: Type.Integer({ minimum: 1, maximum: 100_000_000 }),
   workerPoolSize: Type.Integer({ minimum: 1, maximum: 64 }),
   /** Executions older than this many days are pruned (0: never). */
   retentionDays: Type.Number({ minimum: 0 }),
@@ -66,6 +67,8 @@ export const WeftConfigSchema = Type.Object({
   queueLeaseSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
   /** Queue mode: how often lapsed claims are looked for (pg-boss maintenance), in seconds. */
   queueLapseCheckSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
+  /** Deepest sub-workflow nesting (the root is depth 0): a `workflow` node that would go deeper fails `WF_DEPTH_EXCEEDED`. */
+  maxWorkflowDepth: Type.Integer({ minimum: 0, maximum: 1000 }),
 });
 
 export type WeftConfig = Static<typeof WeftConfigSchema>;
@@ -106,6 +109,7 @@ export const SETTINGS: Record<string, Setting> = {
   WEFT_SANDBOX_MAX_MEMORY_MB: { key: 'sandboxMaxMemoryMb', kind: 'int', default: 512 },
   WEFT_SANDBOX_MAX_OUTPUT_BYTES: { key: 'sandboxMaxOutputBytes', kind: 'int', default: 64 * 1024 * 1024 },
   WEFT_AGGREGATE_WORKER_THRESHOLD: { key: 'aggregateWorkerThreshold', kind: 'int', default: 10_000 },
+  WEFT_MAP_MAX_ITEMS: { key: 'mapMaxItems', kind: 'int', default: 100_000 },
   WEFT_WORKER_POOL_SIZE: { key: 'workerPoolSize', kind: 'int', default: 2 },
   WEFT_RETENTION_DAYS: { key: 'retentionDays', kind: 'number', default: 0 },
   WEFT_MISSED_FIRES: { key: 'missedFires', kind: 'string', default: 'none' },
@@ -116,6 +120,7 @@ export const SETTINGS: Record<string, Setting> = {
   // a SIGKILLed worker's executions resume elsewhere within lease + up to two lapse checks (pg-boss runs its maintenance only when the last run is older than the interval, so timer jitter between processes can double it) + a poll: ≤ 7.5 s
   WEFT_QUEUE_LEASE_SECONDS: { key: 'queueLeaseSeconds', kind: 'int', default: 5 },
   WEFT_QUEUE_LAPSE_CHECK_SECONDS: { key: 'queueLapseCheckSeconds', kind: 'int', default: 1 },
+  WEFT_MAX_WORKFLOW_DEPTH: { key: 'maxWorkflowDepth', kind: 'int', default: 10 },
 };
 
 /** Env vars with these prefixes that are not settings are typos: reject them. */

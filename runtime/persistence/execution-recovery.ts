@@ -4,6 +4,7 @@ import type { WorkflowDefinition } from '../../core/model/workflow-definition';
 import type { ExecuteOptions, ExecutionHandle } from '../../core/executor/execute-options';
 import { silentLogger, type Logger } from '../../core/services/logger';
 import type { SqlExecutionStore } from './sql-execution-store';
+import { lineageOfRow } from './execution-row-mapper';
 import { fromJson, msToIso } from './sql-codec';
 import { interruptOp, takeOverOp } from './execution-sql';
 import { isStale } from './execution-owner';
@@ -43,6 +44,10 @@ interface RunningRow {
   owner: string | null;
   heartbeat_at: unknown;
   definition: string | null;
+  parent_execution_id: string | null;
+  parent_node_id: string | null;
+  item_index: unknown;
+  rerun_of: string | null;
 }
 
 /**
@@ -60,6 +65,7 @@ export async function recoverExecutions(options: RecoveryOptions): Promise<Recov
   await store.flush();
   const rows: RunningRow[] = await store.knex('workflow_execution').where({ status: 'running' }).select(
     'id', 'workflow_id', 'workflow_version', 'triggered_by', 'inputs', 'started_at', 'owner', 'heartbeat_at', 'definition',
+    'parent_execution_id', 'parent_node_id', 'item_index', 'rerun_of',
   );
   for (const row of rows) {
     if (!isStale(row, store.owner, now() - (options.staleAfterMs ?? store.staleAfterMs))) continue;
@@ -86,6 +92,7 @@ export async function recoverExecutions(options: RecoveryOptions): Promise<Recov
         inputs: fromJson<Record<string, unknown>>(row.inputs) ?? {},
         trigger: row.triggered_by as ExecutionTrigger,
         resume: { startedAt: msToIso(row.started_at)!, nodes },
+        lineage: lineageOfRow(row),
       });
       report.resumed.push(handle);
       logger.info({ executionId: id, finishedNodes: nodes.filter((n) => n.status !== 'running').length }, 'resumed an interrupted execution');

@@ -1,4 +1,4 @@
-import type { ExecutionDocument, ExecutionSummary, NodeErrorRecord, NodeExecutionRecord } from '../../core/model/execution-document';
+import type { ExecutionDocument, ExecutionLineageFields, ExecutionSummary, NodeErrorRecord, NodeExecutionRecord } from '../../core/model/execution-document';
 import type { ExecutionStartRecord } from '../../core/store/execution-store';
 import type { WorkflowDefinition } from '../../core/model/workflow-definition';
 import { ValidationError } from '../../core/errors/weft-error';
@@ -19,6 +19,10 @@ export const SUMMARY_COLUMNS = [
   'started_at',
   'finished_at',
   'duration_ms',
+  'parent_execution_id',
+  'parent_node_id',
+  'item_index',
+  'rerun_of',
 ] as const;
 
 export const NODE_COLUMNS = [
@@ -37,6 +41,7 @@ export const NODE_COLUMNS = [
   'skip_reason',
   'branch',
   'fallback_for',
+  'reused_from',
 ] as const;
 
 type DbRow = Record<string, unknown>;
@@ -63,6 +68,20 @@ export function executionStartRow(r: ExecutionStartRecord & { status?: string },
     owner: pending ? null : owner,
     heartbeat_at: pending ? null : nowMs,
     definition: null,
+    parent_execution_id: r.parentExecutionId ?? null,
+    parent_node_id: r.parentNodeId ?? null,
+    item_index: r.itemIndex ?? null,
+    rerun_of: r.rerunOf ?? null,
+  };
+}
+
+/** The lineage fields of an execution row (null when unset). */
+export function lineageOfRow(row: { parent_execution_id?: unknown; parent_node_id?: unknown; item_index?: unknown; rerun_of?: unknown }): ExecutionLineageFields {
+  return {
+    parentExecutionId: (row.parent_execution_id as string | null) ?? null,
+    parentNodeId: (row.parent_node_id as string | null) ?? null,
+    itemIndex: toNumber(row.item_index),
+    rerunOf: (row.rerun_of as string | null) ?? null,
   };
 }
 
@@ -80,6 +99,7 @@ export function rowToSummary(row: DbRow): ExecutionSummary {
     startedAt: msToIso(row.started_at),
     finishedAt: msToIso(row.finished_at),
     durationMs: toNumber(row.duration_ms),
+    ...lineageOfRow(row),
   };
 }
 
@@ -101,6 +121,7 @@ export function nodeRow(executionId: string, r: NodeExecutionRecord, position: n
     skip_reason: r.skipReason ?? null,
     branch: r.branch ?? null,
     fallback_for: r.fallbackFor ?? null,
+    reused_from: r.reusedFrom ?? null,
   };
 }
 
@@ -128,6 +149,7 @@ export function rowToNode(row: DbRow): NodeExecutionRecord {
     error: fromJson<NodeErrorRecord>(row.error),
     recoveredBy: (row.recovered_by as string | null) ?? null,
     skipReason: (row.skip_reason as NodeExecutionRecord['skipReason']) ?? null,
+    reusedFrom: (row.reused_from as string | null) ?? null,
   };
   if (row.duration_ms !== null && row.duration_ms !== undefined) rec.durationMs = Number(row.duration_ms);
   if (row.attempt_errors !== null && row.attempt_errors !== undefined) rec.attemptErrors = fromJson<NodeErrorRecord[]>(row.attempt_errors) ?? [];

@@ -10,12 +10,16 @@ import { NODE_COLUMNS } from './execution-row-mapper';
 const EXECUTION_COLUMNS = [
   'id', 'workflow_id', 'workflow_version', 'status', 'triggered_by', 'inputs', 'outputs', 'error',
   'idempotency_key', 'started_at', 'finished_at', 'duration_ms', 'owner', 'heartbeat_at', 'definition',
+  'parent_execution_id', 'parent_node_id', 'item_index', 'rerun_of',
 ] as const;
 
 const INSERT_EXECUTION = `insert into workflow_execution (${EXECUTION_COLUMNS.join(', ')}) values (${EXECUTION_COLUMNS.map(() => '?').join(', ')})`;
 
-/** Inserts an execution; with an idempotency key the unique index decides races (insert-or-ignore, then read the winner). */
-export function startExecutionOp(row: Record<string, unknown>, definition: string | null): WriteOp<{ id: string; created: boolean }> {
+/**
+ * Inserts an execution, and `nodeRows` (a re-run's copied nodes) with it when it is created; with
+ * an idempotency key the unique index decides races (insert-or-ignore, then read the winner).
+ */
+export function startExecutionOp(row: Record<string, unknown>, definition: string | null, nodeRows: Record<string, unknown>[] = []): WriteOp<{ id: string; created: boolean }> {
   return function* () {
     if (definition) {
       // keep the definition for recovery only when no saved version pins it (ad-hoc runs)
@@ -23,13 +27,14 @@ export function startExecutionOp(row: Record<string, unknown>, definition: strin
       row.definition = pinned ? null : definition;
     }
     const values = EXECUTION_COLUMNS.map((c) => row[c] ?? null);
-    if (!row.idempotency_key) {
-      yield run(INSERT_EXECUTION, values);
-      return { id: String(row.id), created: true };
+    if (!row.idempotency_key) yield run(INSERT_EXECUTION, values);
+    else {
+      yield run(`${INSERT_EXECUTION} on conflict (workflow_id, idempotency_key) do nothing`, values);
+      const winner = yield get('select id from workflow_execution where workflow_id = ? and idempotency_key = ?', [row.workflow_id, row.idempotency_key]);
+      if (String(winner.id) !== row.id) return { id: String(winner.id), created: false };
     }
-    yield run(`${INSERT_EXECUTION} on conflict (workflow_id, idempotency_key) do nothing`, values);
-    const winner = yield get('select id from workflow_execution where workflow_id = ? and idempotency_key = ?', [row.workflow_id, row.idempotency_key]);
-    return { id: String(winner.id), created: String(winner.id) === row.id };
+    for (const step of upsertNodeSteps(nodeRows)) yield step;
+    return { id: String(row.id), created: true };
   };
 }
 
@@ -180,7 +185,7 @@ const NODE_MERGE = NODE_COLUMNS.filter((c) => c !== 'execution_id' && c !== 'nod
   .concat(['position = coalesce(node_execution.position, excluded.position)'])
   .join(', ');
 const NODE_TUPLE = `(${NODE_COLUMNS.map(() => '?').join(', ')})`;
-/** Rows per statement: 15 columns × 400 stays well under both dialects' bound-parameter limits. */
+/** Rows per statement: 16 columns × 400 stays well under both dialects' bound-parameter limits. */
 const NODE_CHUNK = 400;
 
 /** Multi-row upserts of node execution rows (latest state wins; with `keepExisting`, rows already there are left alone). */

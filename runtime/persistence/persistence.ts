@@ -15,6 +15,7 @@ import { SqlApiKeyStore } from './sql-api-key-store';
 import { SqlSecretStore } from './sql-secret-store';
 import { SecretCipher } from '../secrets/secret-cipher';
 import { resolveSecretsKey } from '../secrets/secrets-key';
+import { SqlMapItemStore } from './sql-map-item-store';
 import { recoverExecutions, type RecoveryReport, type ResumingExecutor } from './execution-recovery';
 import { pruneExecutions, startRetention } from './execution-retention';
 import { redactPasswords, redactUrl } from './sql-codec';
@@ -31,6 +32,8 @@ export interface Persistence {
   workflowStore: SqlWorkflowStore;
   apiKeyStore: SqlApiKeyStore;
   secretStore: SqlSecretStore;
+  /** Finished items of map nodes (writes share the execution store's group commits). */
+  mapItemStore: SqlMapItemStore;
   /** Resumes (or ends `failed`/`interrupted`) executions left `running` by dead processes. */
   recover(executor: ResumingExecutor, options?: { staleAfterMs?: number }): Promise<RecoveryReport>;
   /** Deletes finished executions that started before `olderThan`; returns how many. */
@@ -80,6 +83,7 @@ export async function openPersistence(config: WeftConfig, logger: Logger = silen
   }
   const knex = (orm.em as EntityManager).getKnex();
   let executionStore: SqlExecutionStore;
+  let mapItemStore: SqlMapItemStore;
   let cursorSecret: Buffer;
   try {
     const secretRow = await knex('weft_meta').where({ key: 'cursor_secret' }).first('value');
@@ -99,6 +103,7 @@ export async function openPersistence(config: WeftConfig, logger: Logger = silen
       cancelPollMs: options.cancelPollMs,
       logger,
     });
+    mapItemStore = new SqlMapItemStore({ writer: executionStore.writer, driver, maxOutputBytes: config.maxOutputBytes });
   } catch (err) {
     await orm.close(true).catch(() => undefined);
     throw new PersistenceError(`cannot open the ${what}: ${redactPasswords((err as Error).message)}`);
@@ -128,6 +133,7 @@ export async function openPersistence(config: WeftConfig, logger: Logger = silen
     workflowStore,
     apiKeyStore,
     secretStore,
+    mapItemStore,
     recover: (executor, o = {}) =>
       recoverExecutions({
         store: executionStore,
@@ -160,6 +166,7 @@ export function persistenceBindings(p: Persistence): ServiceBinding<any>[] {
     bind(Tokens.WorkflowStore, () => p.workflowStore),
     bind(Tokens.ApiKeyStore, () => p.apiKeyStore),
     bind(Tokens.SecretStore, () => p.secretStore),
+    bind(Tokens.MapItemStore, () => p.mapItemStore),
   ];
 }
 

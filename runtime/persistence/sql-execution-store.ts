@@ -129,7 +129,8 @@ export class SqlExecutionStore implements ExecutionStore {
     const row = executionStartRow(r, this.owner, this.now());
     const definition = r.definition ? JSON.stringify(r.definition) : null;
     this.trackDefinition(r.id, r.definition);
-    const insert = startExecutionOp(row, definition);
+    const nodeRows = (r.nodes ?? []).map((n) => this.nodeRowOf(r.id, n));
+    const insert = startExecutionOp(row, definition, nodeRows);
     const op = alongside
       ? function* () {
           const res = yield* insert();
@@ -298,6 +299,18 @@ export class SqlExecutionStore implements ExecutionStore {
     return queryExecutionPage(this.knex, checkListQuery(query, this.cursors), this.cursors);
   }
 
+  /** Served by the partial `(parent_execution_id, id)` index; the cursor is signed for this parent. */
+  async listChildren(parentExecutionId: string, page: { limit: number; cursor?: string }): Promise<ExecutionPage> {
+    const { limit } = checkListQuery({ workflowId: 'children', limit: page.limit }, this.cursors);
+    if (typeof parentExecutionId !== 'string' || parentExecutionId.length > 36 || parentExecutionId.includes('\u0000')) return { items: [], nextCursor: null };
+    const scope = JSON.stringify(['children', parentExecutionId]);
+    const qb = this.knex('workflow_execution').select(SUMMARY_COLUMNS).where('parent_execution_id', parentExecutionId);
+    if (page.cursor !== undefined) qb.where('id', '>', this.cursors.decode(page.cursor, scope));
+    const rows = await qb.orderBy('id', 'asc').limit(limit + 1);
+    const items = rows.slice(0, limit).map(rowToSummary);
+    return { items, nextCursor: rows.length > limit ? this.cursors.encode(String(rows[limit - 1].id), scope) : null };
+  }
+
   async findByIdempotencyKey(workflowId: string, key: string): Promise<ExecutionDocument | null> {
     if (typeof key !== 'string' || typeof workflowId !== 'string') return null;
     const row = await this.knex('workflow_execution').where({ workflow_id: workflowId, idempotency_key: key }).first('id');
@@ -339,11 +352,14 @@ export class SqlExecutionStore implements ExecutionStore {
       if (durable) throw this.claimLostError(executionId);
       return;
     }
+    await this.writer.putRow(`${executionId}\u0000${record.nodeId}`, this.nodeRowOf(executionId, record), durable);
+  }
+
+  private nodeRowOf(executionId: string, record: NodeExecutionRecord): Record<string, unknown> {
     const outputJson = assertOutputSize(record.nodeId, record.output, this.options.maxOutputBytes);
     const errorJson = errorRecordJson(record, this.options.maxOutputBytes);
     const position = this.positions.get(executionId)?.get(record.nodeId) ?? null;
-    const row = nodeRow(executionId, record, position, outputJson, errorJson);
-    await this.writer.putRow(`${executionId}\u0000${record.nodeId}`, row, durable);
+    return nodeRow(executionId, record, position, outputJson, errorJson);
   }
 
   /** Another process took the execution over: drop what this one still writes for it, and stop the run here. */

@@ -111,6 +111,9 @@ export class PgBossExecutionQueue implements ExecutionDispatcher {
       definition: def,
       // Stores that know the field record the execution `pending` until a worker claims it.
       status: 'pending',
+      ...options.lineage,
+      // a re-run's copied nodes: the worker resumes the execution with them and runs only the rest
+      nodes: options.seed,
     };
     const boss = await this.start();
     const data: ExecutionJobData = { executionId: record.id };

@@ -182,6 +182,7 @@ export class QueueWorker {
         trigger: doc.trigger,
         idempotencyKey: doc.idempotencyKey ?? null,
         resume: { startedAt, nodes },
+        lineage: doc,
       });
     } catch (err) {
       if (err instanceof ConflictError) {

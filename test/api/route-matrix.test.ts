@@ -40,6 +40,8 @@ describe('API route-by-role matrix', () => {
       'GET /api/v1/executions/:id/events',
       'GET /api/v1/executions',
       'GET /api/v1/auth/me',
+      'POST /api/v1/executions/:id/rerun',
+      'GET /api/v1/executions/:id/children',
       'GET /api/v1/healthz',
       'GET /healthz',
       'GET /api/v1/metrics',

@@ -13,6 +13,7 @@ export function nodeRunContext(overrides: Partial<Omit<NodeRunContext, 'scope'>>
     logger: silentLogger,
     upstream: [],
     emitToken: () => undefined,
+    progress: () => undefined,
     ...rest,
     scope: { variables: {}, inputs: {}, nodes: {}, execution: { id: 'exec-1', startedAt: '2026-01-01T00:00:00.000Z' }, ...scope },
   };

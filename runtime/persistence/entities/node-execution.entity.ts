@@ -21,6 +21,8 @@ export interface NodeExecutionRow {
   skipReason: string | null;
   branch: string | null;
   fallbackFor: string | null;
+  /** Set when a re-run copied the node instead of running it: the execution that produced the output. */
+  reusedFrom: string | null;
 }
 
 /**
@@ -46,5 +48,6 @@ export const NodeExecutionEntity = new EntitySchema<NodeExecutionRow>({
     skipReason: { type: 'string', length: 32, nullable: true },
     branch: { type: 'string', length: 200, nullable: true },
     fallbackFor: { type: 'string', length: 200, nullable: true },
+    reusedFrom: { type: 'string', length: 36, nullable: true },
   },
 });

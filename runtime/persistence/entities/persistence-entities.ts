@@ -1,6 +1,7 @@
 import { ApiKeyEntity } from './api-key.entity';
 import { NodeExecutionEntity } from './node-execution.entity';
 import { SecretEntity } from './secret.entity';
+import { MapItemEntity } from './map-item.entity';
 import { WeftMetaEntity } from './weft-meta.entity';
 import { WorkflowEntity } from './workflow.entity';
 import { WorkflowExecutionEntity } from './workflow-execution.entity';
@@ -12,6 +13,7 @@ export const persistenceEntities = [
   WorkflowVersionEntity,
   WorkflowExecutionEntity,
   NodeExecutionEntity,
+  MapItemEntity,
   ApiKeyEntity,
   WeftMetaEntity,
   SecretEntity,

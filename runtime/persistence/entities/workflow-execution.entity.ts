@@ -29,10 +29,20 @@ export interface WorkflowExecutionRow {
   /** When someone asked to cancel it (epoch ms); the owner polls for these and cancels the run. */
   cancelRequestedAt: number | null;
   cancelReason: string | null;
+  /** A sub-workflow's (or map item's) child: the execution and node that started it. */
+  parentExecutionId: string | null;
+  parentNodeId: string | null;
+  /** A map child's item index. */
+  itemIndex: number | null;
+  /** The execution a re-run repeats. */
+  rerunOf: string | null;
 }
 
 /** Cancel requests still to act on: running executions with a request, looked up by owner. */
 export const CANCEL_REQUESTED_INDEX = 'workflow_execution_cancel_requested_index';
+
+/** Child executions of a parent, oldest first (partial: only children are in it). */
+export const CHILDREN_INDEX = 'workflow_execution_parent_execution_id_id_index';
 
 /** Executions. Indexes serve keyset listing, filters, recovery, pruning and idempotency at 1M rows. */
 export const WorkflowExecutionEntity = new EntitySchema<WorkflowExecutionRow>({
@@ -57,6 +67,10 @@ export const WorkflowExecutionEntity = new EntitySchema<WorkflowExecutionRow>({
     definition: { type: 'text', nullable: true },
     cancelRequestedAt: { type: new BigIntType('number'), nullable: true },
     cancelReason: { type: 'string', length: 500, nullable: true },
+    parentExecutionId: { type: 'string', length: 36, nullable: true },
+    parentNodeId: { type: 'string', length: 200, nullable: true },
+    itemIndex: { type: 'integer', nullable: true },
+    rerunOf: { type: 'string', length: 36, nullable: true },
   },
   indexes: [
     { name: 'workflow_execution_workflow_id_id_index', properties: ['workflowId', 'id'] },
@@ -68,6 +82,10 @@ export const WorkflowExecutionEntity = new EntitySchema<WorkflowExecutionRow>({
     {
       name: CANCEL_REQUESTED_INDEX,
       expression: `create index ${CANCEL_REQUESTED_INDEX} on workflow_execution (owner) where cancel_requested_at is not null and status = 'running'`,
+    },
+    {
+      name: CHILDREN_INDEX,
+      expression: `create index ${CHILDREN_INDEX} on workflow_execution (parent_execution_id, id) where parent_execution_id is not null`,
     },
   ],
   uniques: [{ name: 'workflow_execution_workflow_id_idempotency_key_unique', properties: ['workflowId', 'idempotencyKey'] }],

@@ -7,6 +7,10 @@ import { SqliteCancelRequest } from './sqlite/cancel-request.migration';
 import { SqliteSecrets } from './sqlite/secrets.migration';
 import { PostgresSecrets } from './postgresql/secrets.migration';
 import { SqliteClaimFencing } from './sqlite/claim-fencing.migration';
+import { SqliteLineage } from './sqlite/lineage.migration';
+import { PostgresLineage } from './postgresql/lineage.migration';
+import { SqliteMapItems } from './sqlite/map-items.migration';
+import { PostgresMapItems } from './postgresql/map-items.migration';
 
 /** The dialects weft persists to. */
 export type PersistenceDialect = 'sqlite' | 'postgresql';
@@ -22,11 +26,15 @@ export function migrationsFor(dialect: PersistenceDialect): MigrationObject[] {
         { name: '0002_cancel_request', class: SqliteCancelRequest },
         { name: '0003_secrets', class: SqliteSecrets },
         { name: '0004_claim_fencing', class: SqliteClaimFencing },
+        { name: '0005_lineage', class: SqliteLineage },
+        { name: '0006_map_items', class: SqliteMapItems },
       ]
     : [
         { name: '0001_initial_schema', class: PostgresInitialSchema },
         { name: '0002_cancel_request', class: PostgresCancelRequest },
         { name: '0003_secrets', class: PostgresSecrets },
         { name: '0004_claim_fencing', class: PostgresClaimFencing },
+        { name: '0005_lineage', class: PostgresLineage },
+        { name: '0006_map_items', class: PostgresMapItems },
       ];
 }

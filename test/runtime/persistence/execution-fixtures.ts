@@ -33,13 +33,14 @@ export function nodeDone(nodeId: string, output: unknown = { ok: nodeId }, extra
     error: null,
     recoveredBy: null,
     skipReason: null,
+    reusedFrom: null,
     ...extra,
   };
 }
 
 /** A running node record. */
 export function nodeRunning(nodeId: string): NodeExecutionRecord {
-  return { nodeId, status: 'running', attempts: 1, startedAt: new Date().toISOString(), finishedAt: null, output: null, error: null, recoveredBy: null, skipReason: null };
+  return { nodeId, status: 'running', attempts: 1, startedAt: new Date().toISOString(), finishedAt: null, output: null, error: null, recoveredBy: null, skipReason: null, reusedFrom: null };
 }
 
 /** A chain definition a → b → c ... of `type` nodes. */

@@ -15,7 +15,8 @@ describeDialects('SqlExecutionStore', (ctx) => {
 
   it('round-trips an execution and its nodes to the exact execution document', async () => {
     const def = chainDefinition('rt', ['fetch', 'parse', 'route', 'notify', 'cached']);
-    const start = startRecord('wf_roundtrip', { inputs: { q: 'x', nested: { a: [1, 2, null] } }, definition: def, idempotencyKey: 'k-1' });
+    const lineage = { parentExecutionId: '01900000-0000-7000-8000-00000000000a', parentNodeId: 'call', itemIndex: 7, rerunOf: '01900000-0000-7000-8000-00000000000b' };
+    const start = startRecord('wf_roundtrip', { inputs: { q: 'x', nested: { a: [1, 2, null] } }, definition: def, idempotencyKey: 'k-1', ...lineage });
     assert.deepEqual(await p.executionStore.startExecution(start), { id: start.id, created: true });
     const failedErr = {
       type: 'TransientError', code: 'WF_HTTP_STATUS', message: 'GET http://x returned 503', stack: 'TransientError: ...\n    at x', retryable: true,
@@ -24,9 +25,9 @@ describeDialects('SqlExecutionStore', (ctx) => {
     const nodes: NodeExecutionRecord[] = [
       nodeDone('fetch', null, { status: 'failed', attempts: 3, error: failedErr, attemptErrors: [{ ...failedErr, attempt: 1 }, { ...failedErr, attempt: 2 }], recoveredBy: 'cached' }),
       // key order, unicode, NUL characters, big and negative numbers all survive
-      nodeDone('parse', { z: 1, a: 'ü \u0000 \u{1F600}', n: -1.5e300, list: [{}, [], ''] }),
+      nodeDone('parse', { z: 1, a: 'ü \u0000 \u{1F600}', n: -1.5e300, list: [{}, [], ''] }, { reusedFrom: lineage.rerunOf }),
       nodeDone('route', { branch: 'yes', value: 1 }, { branch: 'yes' }),
-      { nodeId: 'notify', status: 'skipped', attempts: 0, startedAt: null, finishedAt: null, output: null, error: null, recoveredBy: null, skipReason: 'branch_not_taken' },
+      { nodeId: 'notify', status: 'skipped', attempts: 0, startedAt: null, finishedAt: null, output: null, error: null, recoveredBy: null, skipReason: 'branch_not_taken', reusedFrom: null },
       nodeDone('cached', { from: 'cache' }, { fallbackFor: 'fetch' }),
     ];
     // finish in a different order than the definition: the document keeps definition order
@@ -39,7 +40,7 @@ describeDialects('SqlExecutionStore', (ctx) => {
     const expected: ExecutionDocument = {
       id: start.id, workflowId: 'wf_roundtrip', workflowVersion: 1, status: 'partially_succeeded', trigger: 'api',
       inputs: start.inputs, outputs: { digest: { a: 1 } }, error: null, idempotencyKey: 'k-1',
-      startedAt: start.startedAt, finishedAt, durationMs: 120, nodes,
+      startedAt: start.startedAt, finishedAt, durationMs: 120, ...lineage, nodes,
     };
     assert.deepStrictEqual(await p.executionStore.getExecution(start.id), expected);
     assert.deepStrictEqual(await p.executionStore.listNodeExecutions(start.id), nodes);

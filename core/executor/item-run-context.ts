@@ -1,0 +1,46 @@
+import type { NodeProgress, NodeRunContext, TemplateScope } from '../plugin/node-type';
+import type { NodeLimits } from '../model/workflow-definition';
+
+/**
+ * The context of one inline run inside a holder node (a `map` item): the holder's identity,
+ * logger and upstream, the item's scope and limits; `attempt` and `signal` are its own.
+ */
+export class ItemRunContext implements NodeRunContext {
+  attempt = 1;
+  signal: AbortSignal;
+
+  constructor(
+    private readonly holder: NodeRunContext,
+    readonly scope: TemplateScope,
+    readonly limits: NodeLimits | undefined,
+  ) {
+    this.signal = holder.signal;
+  }
+
+  get executionId(): string {
+    return this.holder.executionId;
+  }
+
+  get workflowId(): string {
+    return this.holder.workflowId;
+  }
+
+  get nodeId(): string {
+    return this.holder.nodeId;
+  }
+
+  get logger(): NodeRunContext['logger'] {
+    return this.holder.logger;
+  }
+
+  get upstream(): NodeRunContext['upstream'] {
+    return this.holder.upstream;
+  }
+
+  emitToken(text: string): void {
+    this.holder.emitToken(text);
+  }
+
+  /** An item's own progress is not the holder's: dropped. */
+  progress(_p: NodeProgress): void {}
+}

@@ -1,0 +1,51 @@
+import { TERMINAL_EXECUTION_STATUSES, type ExecutionDocument } from '../model/execution-document';
+import type { EventBus } from '../events/event-bus';
+import type { ExecutionStore } from './execution-store';
+
+const TERMINAL = new Set<string>(TERMINAL_EXECUTION_STATUSES);
+
+/** Whether an execution status is final. */
+export function isTerminal(status: string): boolean {
+  return TERMINAL.has(status);
+}
+
+/**
+ * Resolves with the execution document once the execution is finished, for executions this
+ * process may not run (an idempotency key matched an earlier one, a queued child, possibly run elsewhere):
+ * the event bus wakes it up, a slow poll of the store covers executions in other processes.
+ * Resolves null when `signal` aborts (the client went away).
+ */
+export function waitForFinish(
+  executionId: string,
+  deps: { events: EventBus; executions: ExecutionStore },
+  signal: AbortSignal,
+  pollMs = 500,
+): Promise<ExecutionDocument | null> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const finish = (doc: ExecutionDocument | null, err?: unknown) => {
+      if (done) return;
+      done = true;
+      unsubscribe();
+      clearInterval(timer);
+      signal.removeEventListener('abort', onAbort);
+      if (err !== undefined) reject(err);
+      else resolve(doc);
+    };
+    const check = () => {
+      deps.executions.getExecution(executionId).then(
+        (doc) => {
+          if (doc && isTerminal(doc.status)) finish(doc);
+        },
+        (err) => finish(null, err),
+      );
+    };
+    const onAbort = () => finish(null);
+    const unsubscribe = deps.events.subscribe((e) => {
+      if (e.kind === 'execution' && isTerminal(e.status)) check();
+    }, executionId);
+    const timer = setInterval(check, pollMs);
+    signal.addEventListener('abort', onAbort, { once: true });
+    check();
+  });
+}

@@ -1,0 +1,166 @@
+import { CancelledError, deserializeError, serializeError, type InlineResult, type MapItemRecord, type NodeErrorRecord, type NodeProgress, type WeftError } from '../../core/index';
+
+/** An entry of a map's `failed` list: the item's index and its last error, without stack or input snapshot. */
+export interface MapItemFailure {
+  index: number;
+  error: { type: string; code: string; message: string; details?: unknown; attempt: number };
+}
+
+/** A map node's output. */
+export interface MapOutput {
+  items: unknown[];
+  failed: MapItemFailure[];
+}
+
+export interface MapRunOptions {
+  items: readonly unknown[];
+  concurrency: number;
+  continueOnFailure: boolean;
+  runItem(index: number, item: unknown): Promise<InlineResult>;
+  /** Records a finished item durably. */
+  record(item: MapItemRecord): Promise<void>;
+  progress(p: NodeProgress): void;
+  /** Aborts the items in flight (the first failure with `fail`). */
+  cancelRest(reason: WeftError): void;
+  /** The node's signal: once it aborts no item starts. */
+  signal: AbortSignal;
+}
+
+/**
+ * Items whose records are still being committed, at most: beyond it no item starts until a
+ * commit lands. Fast items then share a commit by the hundred (a commit costs far more than an
+ * item's row), and a crash re-runs at most the running items and this many finished ones.
+ */
+export const RECORD_BACKLOG = 1000;
+
+/**
+ * One run of a map node's items: a sliding window of at most `concurrency` running items. An item
+ * counts as in flight until its record is durable, so a crash re-runs only items in flight.
+ * Nothing per item outlives the item but its result in `items` (and its entry in `failed`).
+ */
+export class MapRun {
+  private readonly total: number;
+  private readonly results: unknown[];
+  private readonly failed: MapItemFailure[] = [];
+  /** Items taken from an earlier run (null when there was none). */
+  private readonly taken: Uint8Array | null = null;
+  private next = 0;
+  private running = 0;
+  /** Finished items whose record is not durable yet. */
+  private recording = 0;
+  private done = 0;
+  private stopError: WeftError | null = null;
+  private settled = false;
+  private resolve!: (out: MapOutput) => void;
+  private reject!: (err: unknown) => void;
+
+  /** `prior`: the items an earlier run of the node recorded (resume), not run again; only their results are kept. */
+  constructor(private readonly o: MapRunOptions, prior: readonly MapItemRecord[]) {
+    this.total = o.items.length;
+    this.results = new Array(this.total).fill(null);
+    if (prior.length) {
+      this.taken = new Uint8Array(this.total);
+      for (const r of prior) this.adopt(r);
+    }
+  }
+
+  run(): Promise<MapOutput> {
+    return new Promise<MapOutput>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+      this.report(true);
+      this.pump();
+    });
+  }
+
+  private adopt(r: MapItemRecord): void {
+    if (!Number.isInteger(r.index) || r.index < 0 || r.index >= this.total || this.taken![r.index]) return;
+    // with `fail` a recorded failure is not final: the node runs again, and so does the item
+    if (r.status === 'failed' && !this.o.continueOnFailure) return;
+    this.taken![r.index] = 1;
+    this.done++;
+    if (r.status === 'succeeded') this.results[r.index] = r.output;
+    else this.failed.push({ index: r.index, error: publicError(r.error) });
+  }
+
+  private pump(): void {
+    const { items, concurrency, signal } = this.o;
+    while (this.stopError === null && !signal.aborted && this.running < concurrency && this.recording < RECORD_BACKLOG && this.next < this.total) {
+      const i = this.next++;
+      if (this.taken?.[i]) continue;
+      this.running++;
+      this.o.runItem(i, items[i]).then(
+        (r) => this.ended(i, r),
+        (err) => this.ended(i, { ok: false, error: { ...serializeError(err), attempt: 1, input: null }, attempts: 1, aborted: false }),
+      );
+    }
+    if (this.running === 0 && this.recording === 0 && !this.settled) this.settle();
+  }
+
+  private ended(index: number, r: InlineResult): void {
+    this.running--;
+    if (r.ok) {
+      this.results[index] = r.output;
+      return this.write({ index, status: 'succeeded', output: r.output, error: null });
+    }
+    // cancelled items are not recorded: a resume runs them again
+    if (r.aborted || this.stopError !== null) return this.pump();
+    if (!this.o.continueOnFailure) {
+      this.stop(itemError(index, r.error));
+      return this.pump();
+    }
+    this.failed.push({ index, error: publicError(r.error) });
+    this.write({ index, status: 'failed', output: null, error: r.error });
+  }
+
+  private write(rec: MapItemRecord): void {
+    this.recording++;
+    this.o.record(rec).then(
+      () => {
+        this.recording--;
+        this.done++;
+        this.report(false);
+        this.pump();
+      },
+      (err) => {
+        this.recording--;
+        this.stop(deserializeError(serializeError(err)));
+        this.pump();
+      },
+    );
+    this.pump();
+  }
+
+  private stop(error: WeftError): void {
+    if (this.stopError !== null) return;
+    this.stopError = error;
+    this.o.cancelRest(new CancelledError(`item ${String((error.details as { index?: number } | undefined)?.index ?? '')} failed; the other items are cancelled`));
+  }
+
+  private report(force: boolean): void {
+    if (force || this.running + this.recording > 0) this.o.progress({ done: this.done, failed: this.failed.length, total: this.total });
+  }
+
+  private settle(): void {
+    this.settled = true;
+    if (this.stopError) return this.reject(this.stopError);
+    if (this.o.signal.aborted) return this.reject(this.o.signal.reason);
+    this.failed.sort((a, b) => a.index - b.index);
+    this.resolve({ items: this.results, failed: this.failed });
+  }
+}
+
+/** The node's error for a failed item with `fail`: the item's own type and code, `details.index` naming it. */
+function itemError(index: number, e: NodeErrorRecord): WeftError {
+  const details = e.details !== null && typeof e.details === 'object' && !Array.isArray(e.details) ? { ...(e.details as object), index } : { index };
+  const err = deserializeError({ type: e.type, code: e.code, message: `item ${index} failed: ${e.message}`, details, retryAfterMs: e.retryAfterMs });
+  if (e.stack) err.stack = e.stack;
+  return err;
+}
+
+function publicError(e: NodeErrorRecord | null): MapItemFailure['error'] {
+  if (!e) return { type: 'Error', code: 'WF_NODE_FAILED', message: 'failed', attempt: 1 };
+  const out: MapItemFailure['error'] = { type: e.type, code: e.code, message: e.message, attempt: e.attempt ?? 1 };
+  if (e.details !== undefined) out.details = e.details;
+  return out;
+}

@@ -1,0 +1,135 @@
+import { setMaxListeners } from 'node:events';
+import {
+  defineNodeType,
+  ErrorCodes,
+  NodeExecutionError,
+  serializeError,
+  Tokens,
+  type ChildExecutions,
+  type InlineNodeRunner,
+  type InlineResult,
+  type KernelSettings,
+  type MapItemStore,
+  type NodeRunContext,
+  type ValidationIssue,
+} from '../../core/index';
+import { DEFAULT_MAP_CONCURRENCY, mapConfigSchema, type MapConfig } from './map-config.schema';
+import { MapRun, type MapOutput } from './map-run';
+
+/** Used when the kernel settings set no `mapMaxItems`. */
+export const DEFAULT_MAP_MAX_ITEMS = 100_000;
+/** The template roots an inline node gets besides the execution's. */
+const ITEM_ROOTS = ['item', 'index'] as const;
+/** Node types an inline template may not use: a nested map would multiply fan-out, a wait would park the holder's slot. */
+const NOT_INLINE = new Set(['map', 'wait']);
+
+interface Deps {
+  inline: InlineNodeRunner;
+  children: ChildExecutions;
+  records: MapItemStore;
+  settings: KernelSettings;
+}
+
+/**
+ * The `map` node type: runs an inline node template once per item of a list, at most
+ * `concurrency` at once, inside the map node's own slot. Each finished item is recorded
+ * durably, so a resumed execution runs only the items that were in flight.
+ */
+export const mapNodeType = defineNodeType<MapConfig, Deps>({
+  type: 'map',
+  description: 'Runs a node template for each item of a list (templates see item and index); output { items, failed }.',
+  configSchema: mapConfigSchema,
+  templateFields: ['items'],
+  deps: { inline: Tokens.InlineNodes, children: Tokens.ChildExecutions, records: Tokens.MapItemStore, settings: Tokens.KernelSettings },
+  create: ({ inline, children, records, settings }) => ({
+    validate(config: MapConfig): ValidationIssue[] {
+      if ((config.node === undefined) === (config.workflow === undefined)) {
+        return [{ path: 'config', message: 'needs exactly one of "node" (an inline node template) and "workflow"', code: ErrorCodes.WF_CONFIG_INVALID }];
+      }
+      // an unknown workflowId is a save-time problem found where the workflow store is (the API)
+      if (config.workflow) return [];
+      const node = config.node!;
+      if (NOT_INLINE.has(node.type)) {
+        return [{ path: 'config.node.type', message: `a map's inline node cannot be of type "${node.type}"`, code: ErrorCodes.WF_CONFIG_INVALID }];
+      }
+      return inline.validate(node, '(map item)', ITEM_ROOTS).map((i) => ({ ...i, path: `config.node.${i.path}` }));
+    },
+
+    async execute(config: MapConfig, ctx: NodeRunContext): Promise<MapOutput> {
+      const items = config.items;
+      if (!Array.isArray(items)) {
+        const got = items === null ? 'null' : typeof items;
+        throw new NodeExecutionError(`node "${ctx.nodeId}": items must be an array, got ${got}`, {
+          code: ErrorCodes.WF_MAP_ITEMS_NOT_ARRAY,
+          details: { nodeId: ctx.nodeId, got },
+        });
+      }
+      const max = settings.mapMaxItems ?? DEFAULT_MAP_MAX_ITEMS;
+      if (items.length > max) {
+        throw new NodeExecutionError(`node "${ctx.nodeId}": ${items.length} items is more than the ${max} a map accepts (WEFT_MAP_MAX_ITEMS)`, {
+          code: ErrorCodes.WF_MAP_TOO_MANY_ITEMS,
+          details: { nodeId: ctx.nodeId, count: items.length, max },
+        });
+      }
+      const prior = await records.list(ctx.executionId, ctx.nodeId);
+      const rest = new AbortController();
+      const signal = AbortSignal.any([ctx.signal, rest.signal]);
+      // every item in flight may listen to it (http.request, core.sleep): not a leak
+      setMaxListeners(0, signal);
+      const { executionId, nodeId } = ctx;
+      let runItem: (index: number, item: unknown) => Promise<InlineResult>;
+      if (config.workflow) {
+        const { workflowId, version } = config.workflow;
+        runItem = (index, item) => runChild(children, { ctx, signal, workflowId, version, index, item });
+      } else {
+        const batch = inline.start(inline.compile(config.node!, ctx.nodeId, ITEM_ROOTS), ctx, signal);
+        runItem = (index, item) => batch.run({ item, index });
+      }
+      return new MapRun({
+        items,
+        concurrency: config.concurrency ?? DEFAULT_MAP_CONCURRENCY,
+        continueOnFailure: config.onItemFailure === 'continue',
+        runItem,
+        record: (rec) => records.record(executionId, nodeId, rec),
+        progress: (p) => ctx.progress(p),
+        cancelRest: (reason) => rest.abort(reason),
+        signal,
+      }, prior).run();
+    },
+  }),
+});
+
+interface ChildItem {
+  ctx: NodeRunContext;
+  signal: AbortSignal;
+  workflowId: string;
+  version: number | 'latest' | undefined;
+  index: number;
+  item: unknown;
+}
+
+/** One item as a child execution with inputs `{ item, index }`: its outputs, or `WF_CHILD_FAILED` naming the child. */
+async function runChild(children: ChildExecutions, c: ChildItem): Promise<InlineResult> {
+  const { ctx, signal, workflowId, index } = c;
+  try {
+    const child = await children.start({
+      parentExecutionId: ctx.executionId,
+      parentNodeId: ctx.nodeId,
+      attempt: ctx.attempt,
+      itemIndex: index,
+      workflowId,
+      version: c.version ?? 'latest',
+      inputs: { item: c.item, index },
+      signal,
+    });
+    const doc = await child.done;
+    if (doc.status === 'succeeded' || doc.status === 'partially_succeeded') return { ok: true, output: doc.outputs ?? {}, attempts: 1 };
+    if (signal.aborted) return { ok: false, error: { ...serializeError(signal.reason), attempt: 1 }, attempts: 1, aborted: true };
+    const code = doc.error?.code ?? ErrorCodes.WF_NODE_FAILED;
+    const message = `child execution ${doc.id} of workflow "${workflowId}" ended ${doc.status} (${code}): ${doc.error?.message ?? 'no error recorded'}`;
+    const error = new NodeExecutionError(message, { code: ErrorCodes.WF_CHILD_FAILED, details: { childExecutionId: doc.id, childStatus: doc.status, childErrorCode: code } });
+    return { ok: false, error: { ...serializeError(error), attempt: 1 }, attempts: 1, aborted: false };
+  } catch (err) {
+    return { ok: false, error: { ...serializeError(err), attempt: 1 }, attempts: 1, aborted: signal.aborted };
+  }
+}

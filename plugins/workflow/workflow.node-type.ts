@@ -1,0 +1,49 @@
+import {
+  defineNodeType,
+  ErrorCodes,
+  NodeExecutionError,
+  Tokens,
+  type ChildExecutions,
+  type NodeRunContext,
+} from '../../core/index';
+import { workflowConfigSchema, type WorkflowNodeConfig } from './workflow-config.schema';
+
+interface Deps {
+  children: ChildExecutions;
+}
+
+/**
+ * The `workflow` node type: runs a saved workflow as a child execution (trigger `workflow`) and
+ * outputs the child's `outputs`. The child's failure fails the node with `WF_CHILD_FAILED`
+ * naming the child; cancelling the parent cancels the child (through the node's signal).
+ */
+export const workflowNodeType = defineNodeType<WorkflowNodeConfig, Deps>({
+  type: 'workflow',
+  description: "Runs another saved workflow as a child execution; the output is the child's outputs.",
+  configSchema: workflowConfigSchema,
+  templateFields: ['inputs'],
+  deps: { children: Tokens.ChildExecutions },
+  create: ({ children }) => ({
+    async execute(config: WorkflowNodeConfig, ctx: NodeRunContext): Promise<unknown> {
+      const child = await children.start({
+        parentExecutionId: ctx.executionId,
+        parentNodeId: ctx.nodeId,
+        attempt: ctx.attempt,
+        workflowId: config.workflowId,
+        version: config.version ?? 'latest',
+        inputs: config.inputs ?? {},
+        signal: ctx.signal,
+      });
+      ctx.logger.info({ childExecutionId: child.executionId, created: child.created }, child.created ? 'child execution started' : 're-attached to the child execution');
+      const doc = await child.done;
+      if (doc.status === 'succeeded' || doc.status === 'partially_succeeded') return doc.outputs ?? {};
+      // the parent's own cancel shows as the node's cancel, not as a child failure
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      const code = doc.error?.code ?? ErrorCodes.WF_NODE_FAILED;
+      throw new NodeExecutionError(
+        `child execution ${doc.id} of workflow "${config.workflowId}" ended ${doc.status} (${code}): ${doc.error?.message ?? 'no error recorded'}`,
+        { code: ErrorCodes.WF_CHILD_FAILED, details: { childExecutionId: doc.id, childStatus: doc.status, childErrorCode: code } },
+      );
+    },
+  }),
+});

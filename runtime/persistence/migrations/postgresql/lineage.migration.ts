@@ -1,0 +1,27 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * PostgreSQL: where an execution came from — the parent execution and node of a sub-workflow's
+ * (or a map item's) child, the item's index, and the execution a re-run repeats — and, per node,
+ * the execution whose output a re-run copied. Nullable columns without defaults rewrite no rows.
+ * The partial children index serves `GET /executions/:id/children` and holds only child executions.
+ */
+export class PostgresLineage extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(
+      'alter table "workflow_execution" add column "parent_execution_id" varchar(36) collate "C" null, add column "parent_node_id" varchar(200) null, add column "item_index" int null, add column "rerun_of" varchar(36) collate "C" null;',
+    );
+    this.addSql('alter table "node_execution" add column "reused_from" varchar(36) collate "C" null;');
+    this.addSql(
+      'create index "workflow_execution_parent_execution_id_id_index" on "workflow_execution" ("parent_execution_id", "id") where "parent_execution_id" is not null;',
+    );
+  }
+
+  override async down(): Promise<void> {
+    this.addSql('drop index if exists "workflow_execution_parent_execution_id_id_index";');
+    this.addSql('alter table "node_execution" drop column "reused_from";');
+    this.addSql(
+      'alter table "workflow_execution" drop column "rerun_of", drop column "item_index", drop column "parent_node_id", drop column "parent_execution_id";',
+    );
+  }
+}
