@@ -21,6 +21,7 @@ import { RequestValidators } from './middleware/validate.middleware';
 import { buildOpenApiDocument, type DocumentedRoute } from './openapi/openapi-document';
 import { eventRoutes } from './routes/events.routes';
 import { executionRoutes } from './routes/executions.routes';
+import { signalRoutes } from './routes/signals.routes';
 import { createStreamRegistry, type RouteDeps } from './routes/route-deps';
 import { permissionKey, ROUTE_PERMISSIONS } from './routes/route-permissions';
 import type { ApiContext, ApiState } from './routes/route-spec';
@@ -77,6 +78,7 @@ export function createApp(options: CreateAppOptions): WeftApp {
     executions: kernel.get(Tokens.ExecutionStore),
     executor,
     validator: kernel.get(Tokens.WorkflowValidator),
+    waits: optionalService(kernel, Tokens.WaitService),
     events,
     schedules: optionalService(kernel, Tokens.ScheduleService),
     dispatcher: optionalService(kernel, Tokens.ExecutionDispatcher),
@@ -92,7 +94,7 @@ export function createApp(options: CreateAppOptions): WeftApp {
   const router = new Router<ApiState>();
   const validators = new RequestValidators();
   const routes: DocumentedRoute[] = [];
-  for (const spec of [...systemRoutes(deps), ...workflowRoutes(deps), ...executionRoutes(deps), ...eventRoutes(deps)]) {
+  for (const spec of [...systemRoutes(deps), ...workflowRoutes(deps), ...executionRoutes(deps), ...signalRoutes(deps), ...eventRoutes(deps)]) {
     const role = ROUTE_PERMISSIONS[permissionKey(spec.method, spec.path)];
     if (!role) throw new ConfigurationError(`route ${spec.method} ${spec.path} has no role in ROUTE_PERMISSIONS`);
     router.register(spec.path, [spec.method], [

@@ -7,8 +7,13 @@ export function isTerminal(status: string): boolean {
   return TERMINAL.has(status);
 }
 
+/** Whether `execute` with `wait` answers: the execution finished, or parked (`waiting`) for the first time. */
+export function isSettled(status: string): boolean {
+  return status === 'waiting' || TERMINAL.has(status);
+}
+
 /**
- * Resolves with the execution document once the execution is finished, for executions this
+ * Resolves with the execution document once the execution is finished or waiting, for executions this
  * request did not start (an idempotency key matched an earlier one, possibly run elsewhere):
  * the event bus wakes it up, a slow poll of the store covers executions in other processes.
  * Resolves null when `signal` aborts (the client went away).
@@ -33,14 +38,14 @@ export function waitForFinish(
     const check = () => {
       deps.executions.getExecution(executionId).then(
         (doc) => {
-          if (doc && isTerminal(doc.status)) finish(doc);
+          if (doc && isSettled(doc.status)) finish(doc);
         },
         (err) => finish(null, err),
       );
     };
     const onAbort = () => finish(null);
     const unsubscribe = deps.events.subscribe((e) => {
-      if (e.kind === 'execution' && isTerminal(e.status)) check();
+      if (e.kind === 'execution' && isSettled(e.status)) check();
     }, executionId);
     const timer = setInterval(check, pollMs);
     signal.addEventListener('abort', onAbort, { once: true });

@@ -7,6 +7,7 @@ import type {
   WorkflowExecutor,
   WorkflowStore,
   WorkflowValidator,
+  WaitService,
 } from '../../core/index';
 import type { ApiMetrics } from '../metrics/api-metrics';
 import type { WorkflowRecordCache } from './workflow-record-cache';
@@ -27,6 +28,8 @@ export interface RouteDeps {
   /** Where `execute` starts executions when bound (queue mode); else the executor directly. */
   dispatcher: ExecutionDispatcher | null;
   validator: WorkflowValidator;
+  /** Signals for waiting executions (null without a database: nothing can wait there). */
+  waits: WaitService | null;
   events: EventBus;
   /** Null when no scheduler is bound (then schedules are stored but not run). */
   schedules: ScheduleService | null;

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { CursorQuery, LimitQuery } from './common.schema';
+import { CursorQuery, IdSchema, LimitQuery } from './common.schema';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -11,7 +11,7 @@ const ErrorRecordSchema = Type.Object(
 export const NodeExecutionSchema = Type.Object(
   {
     nodeId: Type.String(),
-    status: Type.String({ enum: ['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'] }),
+    status: Type.String({ enum: ['pending', 'running', 'waiting', 'succeeded', 'failed', 'skipped', 'cancelled'] }),
     attempts: Type.Integer(),
     startedAt: Nullable(Type.String()),
     finishedAt: Nullable(Type.String()),
@@ -24,7 +24,7 @@ export const NodeExecutionSchema = Type.Object(
 );
 
 /** Every execution status, in the order DESIGN.md lists them. */
-export const EXECUTION_STATUSES = ['pending', 'running', 'succeeded', 'partially_succeeded', 'failed', 'cancelled', 'skipped'] as const;
+export const EXECUTION_STATUSES = ['pending', 'running', 'waiting', 'succeeded', 'partially_succeeded', 'failed', 'cancelled', 'skipped'] as const;
 
 const ExecutionSummaryProps = {
   id: Type.String(),
@@ -70,3 +70,13 @@ export const ExecutionListQuerySchema = Type.Object(
 );
 
 export const CancelAcceptedSchema = Type.Object({ executionId: Type.String(), cancelRequested: Type.Boolean() });
+
+/** `:id` and `:name` of the signals route. */
+export const SignalParamsSchema = Type.Object(
+  { id: IdSchema, name: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'a signal name a wait node of the workflow declares' }) },
+  { additionalProperties: false },
+);
+
+export const SignalBodySchema = Type.Object({ payload: Type.Optional(Type.Unknown()) }, { additionalProperties: false });
+
+export const SignalAcceptedSchema = Type.Object({ executionId: Type.String(), signal: Type.String(), receivedAt: Type.String() });

@@ -146,6 +146,11 @@ export class WorkflowValidator {
     if (n.limits !== undefined && !nodeType.definition.sandboxed) {
       issues.push({ path: `${base}.limits`, message: `node type "${n.type}" does not run sandboxed code, so "limits" does not apply`, code: 'schema' });
     }
+    if (nodeType.definition.parks) {
+      for (const key of ['retry', 'timeoutMs'] as const) {
+        if (n[key] !== undefined) issues.push({ path: `${base}.${key}`, message: `node type "${n.type}" waits instead of running, so "${key}" does not apply`, code: 'schema' });
+      }
+    }
     const config = n.config ?? {};
     const check = this.schemas.get(nodeType.definition.configSchema);
     if (!check(config)) {

@@ -16,6 +16,7 @@ import type { ApiKeyStore } from '../store/api-key-store';
 import type { ScheduleService } from '../services/schedule-service';
 import type { ExecutionDispatcher } from '../executor/execution-dispatcher';
 import type { KernelSettings } from '../kernel/kernel-settings';
+import type { WaitService } from '../services/wait-service';
 
 /** The typed DI tokens of weft's services. */
 export const Tokens = {
@@ -35,6 +36,7 @@ export const Tokens = {
   WorkerPool: createToken<WorkerPool>('core.workerPool'),
   ExpressionEngine: createToken<ExpressionEngine>('core.expressionEngine'),
   ToolRegistry: createToken<ToolRegistry>('core.toolRegistry'),
+  WaitService: createToken<WaitService>('core.waitService'),
 } as const;
 
 /** Extension points: many contributions per token. */

@@ -22,6 +22,8 @@ import { assertOutputSize } from './output-size';
 import { fromJson, isoToMs, toJson } from './sql-codec';
 import { defaultOwner, isStale } from './execution-owner';
 import type { PersistenceDialect } from './migrations/migration-list';
+import type { WaitSpec } from '../../core/plugin/park-request';
+import { dropWaitsSteps, insertWaitOp, parkExecutionOp } from './wait-sql';
 
 export interface SqlExecutionStoreOptions {
   /** Reads (query builder, bound parameters). */
@@ -141,16 +143,20 @@ export class SqlExecutionStore implements ExecutionStore {
       status = 'failed';
       error = { type: refused.type, code: refused.code, message: refused.message };
     }
+    const end = updateExecutionOp(executionId, {
+      status,
+      outputs,
+      error: toJson(error ?? undefined),
+      finished_at: result.finishedAt ? isoToMs(result.finishedAt, 'finishedAt') : this.now(),
+      duration_ms: result.durationMs ?? null,
+    });
     try {
-      await this.writer.run(
-        updateExecutionOp(executionId, {
-          status,
-          outputs,
-          error: toJson(error ?? undefined),
-          finished_at: result.finishedAt ? isoToMs(result.finishedAt, 'finishedAt') : this.now(),
-          duration_ms: result.durationMs ?? null,
-        }),
-      );
+      await this.writer.run(function* () {
+        const n = yield* end();
+        // its waits and the signals nobody took end with it
+        yield* dropWaitsSteps(executionId);
+        return n;
+      });
     } finally {
       // even when the end could not be written: the execution no longer runs here, so its
       // heartbeat stops and recovery (another process, or the next start) ends it
@@ -172,6 +178,8 @@ export class SqlExecutionStore implements ExecutionStore {
     if (!row) throw new NotFoundError(`execution ${String(executionId).slice(0, 40)} not found`);
     // cancelled while it waited in the queue (or by its owner): a worker that claims it must not run it
     if (row.status === 'cancelled') throw new ConflictError(`execution ${executionId} was cancelled`);
+    // parked: only the process that wakes it (a conditional update) may run it again
+    if (row.status === 'waiting') throw new ConflictError(`execution ${executionId} is waiting`);
     const owner = (row.owner as string | null) ?? null;
     if (row.status === 'running' && owner !== null && owner !== this.owner && !isStale({ owner, heartbeat_at: row.heartbeat_at }, this.owner, this.now() - this.staleAfterMs)) {
       throw new ConflictError(`execution ${executionId} is running in another live process (${owner})`);
@@ -191,6 +199,20 @@ export class SqlExecutionStore implements ExecutionStore {
       const pinned = await this.knex('workflow_version').where({ workflow_id: row.workflow_id, version: row.workflow_version }).first('definition');
       this.trackDefinition(executionId, fromJson<WorkflowDefinition>(pinned?.definition ?? row.definition) ?? undefined);
     }
+  }
+
+  async nodeWaiting(executionId: string, record: NodeExecutionRecord, wait: WaitSpec): Promise<void> {
+    // the node's row replaces its queued `running` row (latest state wins) and commits with the wait
+    await Promise.all([this.putNode(executionId, record, true), this.writer.run(insertWaitOp(executionId, record.nodeId, wait, this.now()))]);
+  }
+
+  async parkExecution(executionId: string, deadlineAt: number | null): Promise<boolean> {
+    const parked = await this.writer.run(parkExecutionOp(executionId, this.owner, deadlineAt, this.now()));
+    if (parked) {
+      this.positions.delete(executionId);
+      this.active.delete(executionId);
+    }
+    return parked;
   }
 
   /**
@@ -259,6 +281,11 @@ export class SqlExecutionStore implements ExecutionStore {
     const order = new Map<string, number>();
     definition.nodes.forEach((n, i) => order.set(n.id, i));
     this.positions.set(executionId, order);
+  }
+
+  /** A read of committed rows with fixed SQL (`?` placeholders, bound values). */
+  query(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+    return this.options.driver.all(sql, params);
   }
 
   /** Commits everything queued. */

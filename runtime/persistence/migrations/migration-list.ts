@@ -3,6 +3,8 @@ import { PostgresInitialSchema } from './postgresql/initial-schema.migration';
 import { PostgresCancelRequest } from './postgresql/cancel-request.migration';
 import { SqliteInitialSchema } from './sqlite/initial-schema.migration';
 import { SqliteCancelRequest } from './sqlite/cancel-request.migration';
+import { SqliteWaits } from './sqlite/waits.migration';
+import { PostgresWaits } from './postgresql/waits.migration';
 
 /** The dialects weft persists to. */
 export type PersistenceDialect = 'sqlite' | 'postgresql';
@@ -16,9 +18,11 @@ export function migrationsFor(dialect: PersistenceDialect): MigrationObject[] {
     ? [
         { name: '0001_initial_schema', class: SqliteInitialSchema },
         { name: '0002_cancel_request', class: SqliteCancelRequest },
+        { name: '0006_waits', class: SqliteWaits },
       ]
     : [
         { name: '0001_initial_schema', class: PostgresInitialSchema },
         { name: '0002_cancel_request', class: PostgresCancelRequest },
+        { name: '0006_waits', class: PostgresWaits },
       ];
 }
