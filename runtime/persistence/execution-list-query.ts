@@ -7,6 +7,7 @@ import type { ExecutionListQuery } from '../../core/store/execution-store';
 export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
   'pending',
   'running',
+  'waiting',
   'succeeded',
   'partially_succeeded',
   'failed',

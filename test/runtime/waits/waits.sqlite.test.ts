@@ -61,13 +61,14 @@ describe('wait nodes on SQLite (weft serve in process)', function () {
     assert.equal(runtime.kernel.executor.activeCount, 0);
     const stored = (await api.request('GET', `/api/v1/executions/${id}`)).body;
     assert.equal(stored.status, 'waiting');
+    const listed = await api.request('GET', `/api/v1/workflows/${doc.workflowId}/executions?status=waiting`);
+    assert.equal(listed.status, 200, listed.text);
+    assert.ok(listed.body.items.some((e: { id: string }) => e.id === id));
     const done = await ended(id);
     assert.equal(done.status, 'succeeded');
     const firedAt = Date.parse(node(done, 'w').output.firedAt);
     assert.ok(firedAt >= Date.parse(node(done, 'w').startedAt) + 300);
     assert.deepEqual(done.outputs.got, node(done, 'w').output);
-    const listed = await api.request('GET', `/api/v1/workflows/timer/executions?status=succeeded`);
-    assert.equal(listed.status, 200);
   });
 
   it('delivers a signal with its payload to the waiting node', async () => {
