@@ -3,7 +3,8 @@
 # `weft worker` (executes queued executions from PostgreSQL).
 
 # ---- build: compile TypeScript and the native addons (isolated-vm, better-sqlite3) ----
-FROM node:20-bookworm-slim AS build
+# Node 24, the active LTS (weft also runs on 20 and 22); isolated-vm 6.x ships its binary for it
+FROM node:24-bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
@@ -18,7 +19,7 @@ COPY bin ./bin
 RUN npm ci && npm prune --omit=dev
 
 # ---- runtime: no compilers, no sources, an unprivileged user ----
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     # isolated-vm needs it; set here, bin/weft.js does not have to re-spawn node to add it
     NODE_OPTIONS=--no-node-snapshot \

@@ -1,4 +1,5 @@
 import { IsolatedVmSandbox } from '../runtime/sandbox/isolated-vm-sandbox';
+import { loadIsolatedVm } from '../runtime/sandbox/isolated-vm-loader';
 import { DEFAULT_SANDBOX_LIMITS } from '../core/services/sandbox';
 import { fmt, median, report } from './bench-stats';
 
@@ -14,7 +15,8 @@ const mapPlain = (input: Array<{ id: number; price: number; qty: number; name: s
  * 1,000-item map against the same function in plain JS with the same JSON copying, cold start.
  */
 export async function run(): Promise<void> {
-  console.log('\n## sandbox (isolated-vm)');
+  // The isolated-vm line differs by Node version (5.x on 20, 6.x on 22 and 24): say which one ran.
+  console.log(`\n## sandbox (isolated-vm ${loadIsolatedVm().version})`);
 
   // Cold start: the first run on a brand-new sandbox (isolate + context + compile).
   const cold: number[] = [];

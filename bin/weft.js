@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 'use strict';
-// isolated-vm on Node 20+ needs --no-node-snapshot; weft arranges it itself so users need no flag.
+// isolated-vm needs --no-node-snapshot on Node 20 and later, 22 and 24 included (its 6.x README still
+// says so): V8 shares read-only heap data between isolates, and an isolate made from another snapshot
+// than Node's own can crash the process. weft arranges the flag itself so users need none.
 const hasFlag = process.execArgv.includes('--no-node-snapshot') || /(^|\s)--no-node-snapshot(\s|$)/.test(process.env.NODE_OPTIONS || '');
 if (!hasFlag) {
   const { spawn } = require('node:child_process');

@@ -13,6 +13,7 @@ export * from './events/event-bus';
 export * from './events/in-process-event-bus';
 export * from './store/execution-store';
 export * from './store/workflow-store';
+export * from './store/cursor-codec';
 export * from './store/in-memory-execution-store';
 export * from './services/clock';
 export * from './services/logger';

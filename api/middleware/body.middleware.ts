@@ -1,9 +1,15 @@
+import { bodyParser } from '@koa/bodyparser';
 import type { Middleware } from 'koa';
+import sjson from 'secure-json-parse';
 import { ValidationError } from '../../core/index';
 import { PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors/api-errors';
 import type { ApiState } from '../routes/route-spec';
 
-/** Keys that could reach an object's prototype when a body is merged or assigned somewhere. */
+/**
+ * Keys that could reach an object's prototype when a body is merged or assigned somewhere.
+ * secure-json-parse refuses `__proto__` and `constructor.prototype`; weft refuses the three
+ * names anywhere, so a body that only becomes dangerous after a later merge is refused too.
+ */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Deeper bodies are refused before parsing (reviving and downstream copies recurse). */
@@ -19,9 +25,26 @@ export interface BodyOptions {
  * Reads and parses a JSON request body into `ctx.state.body` (undefined when there is none):
  * `application/json` only (415), at most `maxBytes` (413, checked on `Content-Length` before
  * reading and again while reading), UTF-8, nesting at most {@link MAX_JSON_DEPTH}, no
- * `__proto__`/`constructor`/`prototype` key at any depth (400).
+ * `__proto__`/`constructor`/`prototype` key at any depth (400, naming where). Reading is
+ * `@koa/bodyparser`'s, which also leaves the text in `ctx.request.rawBody`. It is mounted per
+ * route, so a route that needs another body (a webhook's raw bytes) mounts its own reader.
  */
 export function bodyMiddleware(options: BodyOptions): Middleware<ApiState> {
+  // bodyparser reads JSON as text so that secure-json-parse, not JSON.parse, parses it, once
+  const read = bodyParser({
+    enableTypes: ['text'],
+    extendTypes: { text: ['application/json'] },
+    textLimit: options.maxBytes,
+    encoding: 'utf-8',
+    parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
+    onError: (err, ctx) => {
+      if ((err as { status?: number }).status === 413) {
+        ctx.set('Connection', 'close'); // do not keep reading a body nobody wants on this socket
+        throw tooLarge(options.maxBytes);
+      }
+      throw bodyError(`the body could not be read: ${(err as Error).message.slice(0, 200)}`);
+    },
+  });
   return async (ctx, next) => {
     const req = ctx.req;
     const declared = req.headers['content-length'];
@@ -39,33 +62,72 @@ export function bodyMiddleware(options: BodyOptions): Middleware<ApiState> {
       throw new UnsupportedMediaTypeError(`request bodies must be UTF-8 (got charset ${charset.slice(0, 40)})`);
     }
     if (declared !== undefined && Number(declared) > options.maxBytes) {
-      ctx.set('Connection', 'close'); // do not keep reading a body nobody wants on this socket
+      ctx.set('Connection', 'close');
       throw tooLarge(options.maxBytes);
     }
-    const raw = await readBody(req, options.maxBytes).catch((err: unknown) => {
-      if (err instanceof PayloadTooLargeError) ctx.set('Connection', 'close');
-      throw err;
-    });
-    ctx.state.body = raw.length === 0 ? undefined : parseJson(raw);
+    await read(ctx, async () => {});
+    const raw = ctx.request.body;
+    ctx.state.body = typeof raw !== 'string' || raw.length === 0 ? undefined : parseJson(raw);
     return next();
   };
 }
 
-/** Parses JSON text, refusing prototype keys (the reviver sees every key at every depth) and deep nesting. */
+/**
+ * Parses JSON text with secure-json-parse, refusing deep nesting before parsing and the
+ * forbidden keys at any depth with the path of the first one (`body.inputs.a.__proto__`).
+ */
 export function parseJson(text: string): unknown {
   if (nestingDepth(text) > MAX_JSON_DEPTH) throw bodyError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
-  let bad: string | undefined;
   let value: unknown;
   try {
-    value = JSON.parse(text, function reviver(key, v) {
-      if (FORBIDDEN_KEYS.has(key)) bad ??= key;
-      return v;
-    });
+    value = sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
   } catch (err) {
-    throw bodyError(`malformed JSON: ${(err as Error).message.slice(0, 200)}`);
+    // secure-json-parse throws for malformed text and for forbidden keys alike; text that plain
+    // JSON.parse accepts was refused for a key, which the walk below locates (JSON.parse makes
+    // `__proto__` an own property, so this parse cannot pollute anything)
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw bodyError(`malformed JSON: ${(err as Error).message.slice(0, 200)}`);
+    }
   }
-  if (bad !== undefined) throw bodyError(`the key "${bad}" is not allowed anywhere in a request body`);
+  const bad = forbiddenKeyPath(value);
+  if (bad !== undefined) throw bodyError(`the key "${bad.key}" is not allowed anywhere in a request body`, bad.path);
   return value;
+}
+
+interface Visit {
+  node: unknown;
+  parent: Visit | undefined;
+  step: string;
+}
+
+/** The first forbidden key, found without recursion (bodies may be wide or deep up to the limit). */
+function forbiddenKeyPath(root: unknown): { key: string; path: string } | undefined {
+  const stack: Visit[] = [{ node: root, parent: undefined, step: 'body' }];
+  while (stack.length > 0) {
+    const visit = stack.pop()!;
+    const node = visit.node;
+    if (node === null || typeof node !== 'object') continue;
+    if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) stack.push({ node: node[i], parent: visit, step: `[${i}]` });
+      continue;
+    }
+    const keys = Object.keys(node);
+    for (const key of keys) {
+      if (FORBIDDEN_KEYS.has(key)) return { key, path: pathOf({ node: undefined, parent: visit, step: `.${key}` }) };
+    }
+    for (let i = keys.length - 1; i >= 0; i--) {
+      stack.push({ node: (node as Record<string, unknown>)[keys[i]!], parent: visit, step: `.${keys[i]}` });
+    }
+  }
+  return undefined;
+}
+
+function pathOf(visit: Visit): string {
+  const steps: string[] = [];
+  for (let v: Visit | undefined = visit; v; v = v.parent) steps.push(v.step);
+  return steps.reverse().join('');
 }
 
 /** Deepest `{`/`[` nesting outside strings (linear scan, no recursion). */
@@ -86,52 +148,10 @@ function nestingDepth(text: string): number {
   return max;
 }
 
-function readBody(req: NodeJS.ReadableStream & { destroyed?: boolean }, maxBytes: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const cleanup = () => {
-      req.removeListener('data', onData);
-      req.removeListener('end', onEnd);
-      req.removeListener('error', onError);
-      req.removeListener('aborted', onAborted);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        cleanup();
-        // keep draining (and dropping) what is left so the 413 can still be written
-        req.resume();
-        reject(tooLarge(maxBytes));
-      } else chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      try {
-        resolve(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)));
-      } catch {
-        reject(bodyError('the body is not valid UTF-8'));
-      }
-    };
-    const onError = (err: Error) => {
-      cleanup();
-      reject(bodyError(`the body could not be read: ${err.message}`));
-    };
-    const onAborted = () => {
-      cleanup();
-      reject(bodyError('the client aborted the request'));
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('aborted', onAborted);
-  });
-}
-
 function tooLarge(maxBytes: number): PayloadTooLargeError {
   return new PayloadTooLargeError(`request body exceeds ${maxBytes} bytes`, { details: { maxBytes } });
 }
 
-function bodyError(message: string): ValidationError {
-  return new ValidationError(message, { details: [{ path: 'body', message }] });
+function bodyError(message: string, path = 'body'): ValidationError {
+  return new ValidationError(message, { details: [{ path, message }] });
 }

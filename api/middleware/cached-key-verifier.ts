@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { ApiKeyRecord, ApiKeyStore } from '../../core/index';
 
 /**
@@ -8,28 +9,26 @@ import type { ApiKeyRecord, ApiKeyStore } from '../../core/index';
  * key itself), and the size is bounded. A revoked key keeps working here for at most `ttlMs`.
  */
 export class CachedKeyVerifier {
-  private readonly entries = new Map<string, { record: ApiKeyRecord; expires: number }>();
+  private readonly entries: LRUCache<string, ApiKeyRecord> | undefined;
 
   constructor(
     private readonly store: ApiKeyStore,
-    private readonly ttlMs: number,
-    private readonly maxEntries = 10_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+    ttlMs: number,
+    maxEntries = 10_000,
+    now: () => number = () => performance.now(),
+  ) {
+    // no ttlAutopurge and no ttlResolution: expired entries are dropped when read, against a
+    // fresh clock reading each time, so the cache owns no timer
+    this.entries = ttlMs > 0 ? new LRUCache({ max: maxEntries, ttl: ttlMs, ttlResolution: 0, perf: { now } }) : undefined;
+  }
 
   async verify(plainKey: string): Promise<ApiKeyRecord | null> {
-    if (this.ttlMs <= 0) return this.store.verify(plainKey);
+    if (!this.entries) return this.store.verify(plainKey);
     const digest = createHash('sha256').update(plainKey).digest('base64');
     const hit = this.entries.get(digest);
-    const t = this.now();
-    if (hit && hit.expires > t) return hit.record;
-    if (hit) this.entries.delete(digest);
+    if (hit) return hit;
     const record = await this.store.verify(plainKey);
-    if (record) {
-      // Map keeps insertion order: the oldest entry goes first when full
-      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-      this.entries.set(digest, { record, expires: t + this.ttlMs });
-    }
+    if (record) this.entries.set(digest, record);
     return record;
   }
 }

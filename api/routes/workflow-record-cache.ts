@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { WorkflowRecord, WorkflowStore } from '../../core/index';
 
 /**
@@ -7,29 +8,30 @@ import type { WorkflowRecord, WorkflowStore } from '../../core/index';
  * another process is seen within `ttlMs` (the execution still pins the version it ran).
  */
 export class WorkflowRecordCache {
-  private readonly entries = new Map<string, { record: WorkflowRecord; expires: number }>();
+  private readonly entries: LRUCache<string, WorkflowRecord> | undefined;
 
   constructor(
     private readonly store: WorkflowStore,
-    private readonly ttlMs: number,
-    private readonly maxEntries = 1_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+    ttlMs: number,
+    maxEntries = 1_000,
+    now: () => number = () => performance.now(),
+  ) {
+    // no ttlAutopurge and no ttlResolution: expired entries are dropped when read, against a
+    // fresh clock reading each time, so the cache owns no timer
+    this.entries = ttlMs > 0 ? new LRUCache({ max: maxEntries, ttl: ttlMs, ttlResolution: 0, perf: { now } }) : undefined;
+  }
 
   async get(id: string): Promise<WorkflowRecord | null> {
-    if (this.ttlMs <= 0) return this.store.get(id);
-    const t = this.now();
+    if (!this.entries) return this.store.get(id);
     const hit = this.entries.get(id);
-    if (hit && hit.expires > t) return hit.record;
+    if (hit) return hit;
     const record = await this.store.get(id);
-    if (record) {
-      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-      this.entries.set(id, { record, expires: t + this.ttlMs });
-    } else this.entries.delete(id);
+    if (record) this.entries.set(id, record);
+    else this.entries.delete(id);
     return record;
   }
 
   invalidate(id: string): void {
-    this.entries.delete(id);
+    this.entries?.delete(id);
   }
 }

@@ -1,7 +1,8 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/weft-error';
 import type { WorkflowDefinition } from '../model/workflow-definition';
+import { CursorCodec } from './cursor-codec';
 import type { WorkflowRecord, WorkflowStore } from './workflow-store';
 
 /** Workflow ids: `wf_` plus a time-ordered UUIDv7 when generated; given ids use these characters. */
@@ -42,7 +43,7 @@ interface Stored {
  */
 export class InMemoryWorkflowStore implements WorkflowStore {
   private readonly workflows = new Map<string, Stored>();
-  private readonly secret = randomBytes(32);
+  private readonly cursors = new CursorCodec(randomBytes(32));
 
   async create(definition: WorkflowDefinition, id?: string): Promise<WorkflowRecord> {
     const wid = id === undefined ? newWorkflowId() : checkWorkflowId(id);
@@ -84,13 +85,13 @@ export class InMemoryWorkflowStore implements WorkflowStore {
 
   async list(options: { limit: number; cursor?: string }): Promise<{ items: WorkflowRecord[]; nextCursor: string | null }> {
     const limit = checkWorkflowPageLimit(options.limit);
-    const before = options.cursor === undefined ? null : this.decode(options.cursor);
+    const before = options.cursor === undefined ? null : this.cursors.decode(options.cursor, 'workflows');
     const ids = [...this.workflows.keys()]
       .filter((id) => !this.workflows.get(id)!.deleted && (before === null || id < before))
       .sort()
       .reverse();
     const items = ids.slice(0, limit).map((id) => this.record(id)!);
-    return { items, nextCursor: ids.length > limit ? this.encode(items[items.length - 1]!.id) : null };
+    return { items, nextCursor: ids.length > limit ? this.cursors.encode(items[items.length - 1]!.id, 'workflows') : null };
   }
 
   async listScheduled(): Promise<WorkflowRecord[]> {
@@ -117,22 +118,6 @@ export class InMemoryWorkflowStore implements WorkflowStore {
     };
   }
 
-  private encode(id: string): string {
-    const payload = Buffer.from(JSON.stringify({ id })).toString('base64url');
-    return `${payload}.${createHmac('sha256', this.secret).update(payload).digest('base64url')}`;
-  }
-
-  private decode(cursor: unknown): string {
-    const bad = new ValidationError('invalid cursor', { details: [{ path: 'cursor', message: 'malformed or tampered' }] });
-    if (typeof cursor !== 'string' || cursor.length > 600) throw bad;
-    const [payload, mac] = cursor.split('.');
-    if (!payload || !mac) throw bad;
-    const want = Buffer.from(createHmac('sha256', this.secret).update(payload).digest('base64url'));
-    if (want.length !== Buffer.byteLength(mac) || !timingSafeEqual(want, Buffer.from(mac))) throw bad;
-    const id = (JSON.parse(Buffer.from(payload, 'base64url').toString()) as { id?: unknown }).id;
-    if (typeof id !== 'string') throw bad;
-    return id;
-  }
 }
 
 function clone<T>(value: T): T {

@@ -7,7 +7,7 @@ import { copyScope, planScope, toPlainResult, type ScopePlan } from './expressio
 import { evaluateTree, preview } from './expression-evaluator';
 import { toPositionedParseError } from './expression-parse-error';
 import { EXPRESSION_FUNCTIONS } from './expression-functions';
-import { LruCache } from './lru-cache';
+import { LRUCache } from 'lru-cache';
 
 /** Limits of the expression engine; every field has a default. */
 export interface ExprEvalEngineOptions {
@@ -47,7 +47,7 @@ export const DEFAULT_EXPRESSION_LIMITS: Required<ExprEvalEngineOptions> = {
 export class ExprEvalEngine implements ExpressionEngine {
   private readonly limits: Required<ExprEvalEngineOptions>;
   private readonly parser: Parser;
-  private readonly cache: LruCache<string, CompiledExpression>;
+  private readonly cache: LRUCache<string, CompiledExpression> | undefined;
 
   constructor(options: ExprEvalEngineOptions = {}) {
     this.limits = { ...DEFAULT_EXPRESSION_LIMITS, ...stripUndefined(options) };
@@ -57,16 +57,17 @@ export class ExprEvalEngine implements ExpressionEngine {
       }
     }
     this.parser = createHardenedParser();
-    this.cache = new LruCache(this.limits.cacheSize);
+    // lru-cache needs max >= 1; a size of 0 turns caching off
+    this.cache = this.limits.cacheSize > 0 ? new LRUCache({ max: this.limits.cacheSize }) : undefined;
   }
 
   /** Parses and checks `source`, or returns the cached result of an earlier compile of the same text. */
   compile(source: string): CompiledExpression {
     if (typeof source !== 'string') throw new ExpressionError(`an expression must be a string, got ${preview(source)}`);
-    const cached = this.cache.get(source);
+    const cached = this.cache?.get(source);
     if (cached) return cached;
     const compiled = this.compileUncached(source);
-    this.cache.set(source, compiled);
+    this.cache?.set(source, compiled);
     return compiled;
   }
 
@@ -101,7 +102,7 @@ export class ExprEvalEngine implements ExpressionEngine {
 
   /** Number of cached parsed expressions. */
   get cacheSize(): number {
-    return this.cache.size;
+    return this.cache?.size ?? 0;
   }
 }
 

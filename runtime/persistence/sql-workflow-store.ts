@@ -3,7 +3,7 @@ import { ConflictError, NotFoundError } from '../../core/errors/weft-error';
 import type { WorkflowDefinition } from '../../core/model/workflow-definition';
 import type { WorkflowRecord, WorkflowStore } from '../../core/store/workflow-store';
 import { checkWorkflowId, checkWorkflowPageLimit, newWorkflowId } from '../../core/store/in-memory-workflow-store';
-import { CursorCodec } from './execution-list-query';
+import { CursorCodec } from '../../core/store/cursor-codec';
 import { fromJson, isUniqueViolation, msToIso } from './sql-codec';
 
 const RECORD_COLUMNS = ['w.id', 'w.name', 'w.current_version', 'w.created_at', 'w.updated_at', 'v.definition'];

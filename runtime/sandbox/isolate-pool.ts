@@ -1,4 +1,4 @@
-import ivm from 'isolated-vm';
+import type ivm from 'isolated-vm';
 import { SandboxError } from '../../core/errors/weft-error';
 import type { Logger } from '../../core/services/logger';
 import { abortError } from './abort-error';
@@ -16,16 +16,37 @@ export interface PreparedContext {
 /** Builds an isolate; the default is `new ivm.Isolate(options)` (tests wrap it to reach `onCatastrophicError`). */
 export type IsolateFactory = (options: ivm.IsolateOptions) => ivm.Isolate;
 
-/** One pooled isolate. At most one run uses it at a time, so a breach only ever hurts that run. */
+/**
+ * Where a slot is in its life. Every change goes through {@link IsolateSlot.moveTo}, which
+ * refuses a transition not listed in {@link SLOT_TRANSITIONS}:
+ *
+ * - `idle`: in the pool, free for the next run;
+ * - `busy`: one run owns it (at most one at a time, so a breach only ever hurts that run);
+ * - `retired`: out of the pool, its isolate disposed (a breach, a recycle, the pool's disposal);
+ * - `abandoned`: isolated-vm reported a catastrophic error; its thread is gone, so the isolate
+ *   is never touched again (not even disposed), and the slot leaves the pool like a retired one.
+ */
+export type SlotState = 'idle' | 'busy' | 'retired' | 'abandoned';
+
+const SLOT_TRANSITIONS: Record<SlotState, readonly SlotState[]> = {
+  idle: ['busy', 'retired', 'abandoned'],
+  busy: ['idle', 'retired', 'abandoned'],
+  retired: [],
+  abandoned: [],
+};
+
+/** The next run's context: none yet, being prepared in the background, or ready to take. */
+export type NextContext =
+  | { state: 'none' }
+  | { state: 'preparing'; promise: Promise<PreparedContext> }
+  | { state: 'ready'; promise: Promise<PreparedContext> };
+
+/** One pooled isolate. */
 export class IsolateSlot {
-  busy = false;
-  dead = false;
-  /** isolated-vm gave up on it (catastrophic error): never touch the isolate again. */
-  abandoned = false;
+  private current: SlotState = 'idle';
   runs = 0;
   /** The next run's context, prepared in the background after the previous run. */
-  next: Promise<PreparedContext> | null = null;
-  nextReady = false;
+  next: NextContext = { state: 'none' };
   /** Set while a run owns the slot: ends that run at once (catastrophic error, sandbox disposal). */
   interrupt?: (error: SandboxError) => void;
   isolate!: ivm.Isolate;
@@ -36,6 +57,23 @@ export class IsolateSlot {
     readonly id: number,
     readonly memoryMb: number,
   ) {}
+
+  get state(): SlotState {
+    return this.current;
+  }
+
+  /** Still in the pool (idle or busy), as opposed to retired or abandoned. */
+  get live(): boolean {
+    return this.current === 'idle' || this.current === 'busy';
+  }
+
+  /** The one place a slot's state changes; an unlisted transition is a bug, not a state to carry on from. */
+  moveTo(state: SlotState): void {
+    if (!SLOT_TRANSITIONS[this.current].includes(state)) {
+      throw new SandboxError(`sandbox isolate ${this.id}: no transition from ${this.current} to ${state}`);
+    }
+    this.current = state;
+  }
 }
 
 /** Counters for tests and benchmarks. */
@@ -108,25 +146,23 @@ export class IsolatePool {
 
   /** The slot's prepared context (waiting for it, or making one if none is on the way). */
   async takeContext(slot: IsolateSlot): Promise<PreparedContext> {
-    if (slot.nextReady) this.counters.preparedHits++;
-    const next = slot.next ?? this.prepare(slot);
-    slot.next = null;
-    slot.nextReady = false;
+    if (slot.next.state === 'ready') this.counters.preparedHits++;
+    const next = slot.next.state === 'none' ? this.prepare(slot) : slot.next.promise;
+    slot.next = { state: 'none' };
     return next;
   }
 
   /** Returns a healthy slot: its next context is prepared in the background, then it serves the next run. */
   release(slot: IsolateSlot): void {
-    slot.busy = false;
     slot.interrupt = undefined;
-    if (this.disposed || slot.dead) return this.discard(slot);
-    slot.next = this.prepare(slot);
+    if (this.disposed || !slot.live) return this.discard(slot);
+    slot.moveTo('idle');
+    this.startPreparing(slot);
     this.serveWaiters();
   }
 
   /** Drops a slot after a breach: its isolate is disposed and a replacement warmed in the background. */
   discard(slot: IsolateSlot): void {
-    slot.busy = false;
     slot.interrupt = undefined;
     this.remove(slot);
     if (this.disposed) return;
@@ -135,8 +171,7 @@ export class IsolatePool {
     setImmediate(() => {
       if (this.disposed || this.slots.length >= this.options.size || this.waiters.length) return;
       try {
-        const fresh = this.create(slot.memoryMb);
-        fresh.next = this.prepare(fresh);
+        this.startPreparing(this.create(slot.memoryMb));
       } catch (err) {
         this.options.logger.warn({ err }, 'sandbox: could not replace a disposed isolate');
       }
@@ -147,11 +182,9 @@ export class IsolatePool {
   async warm(memoryMb: number): Promise<void> {
     const pending: Array<Promise<unknown>> = [];
     while (!this.disposed && this.slots.length < this.options.size) {
-      const slot = this.create(memoryMb);
-      slot.next = this.prepare(slot);
-      pending.push(slot.next);
+      pending.push(this.startPreparing(this.create(memoryMb)));
     }
-    for (const slot of this.slots) if (!slot.busy && slot.next) pending.push(slot.next);
+    for (const slot of this.slots) if (slot.state === 'idle' && slot.next.state !== 'none') pending.push(slot.next.promise);
     await Promise.allSettled(pending);
   }
 
@@ -159,7 +192,7 @@ export class IsolatePool {
     return {
       ...this.counters,
       liveIsolates: this.slots.length,
-      idleIsolates: this.slots.filter((s) => !s.busy).length,
+      idleIsolates: this.slots.filter((s) => s.state === 'idle').length,
       waiting: this.waiters.length,
     };
   }
@@ -170,7 +203,7 @@ export class IsolatePool {
     this.disposed = true;
     for (const w of this.waiters.splice(0)) w.reject(new SandboxError('the sandbox is disposed'));
     for (const slot of [...this.slots]) {
-      if (slot.busy && slot.interrupt) slot.interrupt(new SandboxError('the sandbox was disposed during the run'));
+      if (slot.state === 'busy' && slot.interrupt) slot.interrupt(new SandboxError('the sandbox was disposed during the run'));
       else this.discard(slot);
     }
   }
@@ -178,18 +211,18 @@ export class IsolatePool {
   private pick(memoryMb: number): IsolateSlot | undefined {
     let match: IsolateSlot | undefined;
     for (const s of this.slots) {
-      if (s.busy || s.dead || s.memoryMb !== memoryMb) continue;
+      if (s.state !== 'idle' || s.memoryMb !== memoryMb) continue;
       // Prefer an isolate whose context is already prepared.
-      if (!match || (s.nextReady && !match.nextReady)) match = s;
+      if (!match || (s.next.state === 'ready' && match.next.state !== 'ready')) match = s;
     }
     if (!match && this.slots.length >= this.options.size) {
       // Recycle an idle isolate made for another memory limit.
-      const other = this.slots.find((s) => !s.busy);
+      const other = this.slots.find((s) => s.state === 'idle');
       if (!other) return undefined;
       this.remove(other);
     }
     const slot = match ?? this.create(memoryMb);
-    slot.busy = true;
+    slot.moveTo('busy');
     slot.runs++;
     return slot;
   }
@@ -213,10 +246,10 @@ export class IsolatePool {
     const i = this.slots.indexOf(slot);
     if (i < 0) return;
     this.slots.splice(i, 1);
-    slot.dead = true;
     this.counters.isolatesDisposed++;
     // After a catastrophic error the isolate's thread is gone for good: leave it alone.
-    if (slot.abandoned) return;
+    if (slot.state === 'abandoned') return;
+    slot.moveTo('retired');
     try {
       if (!slot.isolate.isDisposed) slot.isolate.dispose();
     } catch (err) {
@@ -252,9 +285,16 @@ export class IsolatePool {
         throw err;
       }
     })();
+    return promise;
+  }
+
+  /** Prepares the slot's next context in the background; it becomes `ready` unless a run took it first. */
+  private startPreparing(slot: IsolateSlot): Promise<PreparedContext> {
+    const promise = this.prepare(slot);
+    slot.next = { state: 'preparing', promise };
     promise.then(
       () => {
-        if (slot.next === promise) slot.nextReady = true;
+        if (slot.next.state === 'preparing' && slot.next.promise === promise) slot.next = { state: 'ready', promise };
       },
       () => undefined, // the run that takes it sees the failure
     );
@@ -263,10 +303,11 @@ export class IsolatePool {
 
   private onCatastrophicError(slot: IsolateSlot, message: string): void {
     this.options.logger.error({ isolate: slot.id, message }, 'sandbox: isolated-vm reported a catastrophic error; the isolate is abandoned');
-    slot.abandoned = true;
-    slot.dead = true;
+    if (!slot.live) return; // already out of the pool: nothing runs on it
+    const wasBusy = slot.state === 'busy';
+    slot.moveTo('abandoned');
     const error = new SandboxError(`the sandbox isolate failed catastrophically: ${message}`);
-    if (slot.busy && slot.interrupt) slot.interrupt(error);
+    if (wasBusy && slot.interrupt) slot.interrupt(error);
     else if (this.slots.includes(slot)) this.discard(slot);
   }
 }

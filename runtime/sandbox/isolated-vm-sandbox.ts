@@ -1,8 +1,8 @@
-import ivm from 'isolated-vm';
 import { SandboxError, WeftError } from '../../core/errors/weft-error';
 import type { Sandbox, SandboxLimits, SandboxRunRequest } from '../../core/services/sandbox';
 import { silentLogger, type Logger } from '../../core/services/logger';
 import { abortError } from './abort-error';
+import { loadIsolatedVm } from './isolated-vm-loader';
 import { IsolatePool, type IsolateFactory, type IsolatePoolStats, type IsolateSlot, type PreparedContext } from './isolate-pool';
 import { limitError, resolveLimits } from './sandbox-limits';
 import { decodeRunnerResult } from './sandbox-result';
@@ -53,6 +53,7 @@ export class IsolatedVmSandbox implements Sandbox {
     if (!Number.isInteger(options.poolSize) || options.poolSize < 1) {
       throw new SandboxError(`sandbox poolSize must be a positive integer, got ${String(options.poolSize)}`);
     }
+    const { ivm } = loadIsolatedVm();
     this.pool = new IsolatePool({
       size: options.poolSize,
       logger: this.logger,
@@ -69,7 +70,7 @@ export class IsolatedVmSandbox implements Sandbox {
     if (signal?.aborted) throw abortError(signal, 'the sandbox run');
     const slot = await this.pool.acquire(limits.memoryMb, signal);
     // dispose() may have dropped the slot between its hand-over and this line.
-    if (slot.dead) throw new SandboxError('the sandbox is disposed');
+    if (!slot.live) throw new SandboxError('the sandbox is disposed');
     this.counters.runs++;
     if (slot.runs > 1) this.counters.reusedRuns++;
     return this.runOnSlot(slot, request.code, namesJson, argsJson, limits, signal);
@@ -151,13 +152,14 @@ export class IsolatedVmSandbox implements Sandbox {
           Math.min(250, Math.max(10, Math.floor(limits.cpuMs / 2))),
         );
         let raw: unknown;
+        const callStart = performance.now();
         try {
           raw = await prepared.runner.apply(undefined, [code, namesJson, argsJson, limits.outputBytes], {
             result: { promise: true, copy: true },
             timeout: limits.cpuMs,
           });
         } catch (err) {
-          if (!settled) breach(this.classify(err, slot, limits));
+          if (!settled) breach(this.classify(err, slot, limits, performance.now() - callStart));
           return;
         }
         if (settled) return;
@@ -188,12 +190,23 @@ export class IsolatedVmSandbox implements Sandbox {
     setImmediate(recycle);
   }
 
-  /** Maps what isolated-vm threw to the limit it stands for. */
-  private classify(err: unknown, slot: IsolateSlot, limits: SandboxLimits): SandboxError {
-    const message = err instanceof Error ? err.message : String(err);
-    if (/memory limit/i.test(message)) return limitError('memory', limits);
-    if (/timed out/i.test(message)) return limitError('cpu', limits);
+  /**
+   * Maps a failure of isolated-vm itself (user code's errors come back encoded by the runner,
+   * never as a rejection) to the limit it stands for. isolated-vm's errors are plain `Error`s
+   * with no code or property to tell them apart, so this reads the state isolated-vm exposes
+   * instead of their message text:
+   * - `isolate.isDisposed`: isolated-vm disposes an isolate on its own only when it exceeds its
+   *   memory limit (weft disposes one only after the run is answered, and a catastrophic error
+   *   answers the run through the slot's `interrupt` first), so a disposed isolate is memory;
+   * - a call that failed after at least the `timeout` it was given, on an isolate still alive,
+   *   was ended by that timeout (the CPU limit): the timeout cannot fire earlier, and nothing
+   *   else in a call fails that late without disposing the isolate.
+   * `callMs` is how long the failed call ran (undefined when the failure came before the call).
+   */
+  private classify(err: unknown, slot: IsolateSlot, limits: SandboxLimits, callMs?: number): SandboxError {
     if (slot.isolate.isDisposed) return limitError('memory', limits);
+    if (callMs !== undefined && callMs >= limits.cpuMs) return limitError('cpu', limits);
+    const message = err instanceof Error ? err.message : String(err);
     this.logger.warn({ err, isolate: slot.id }, 'sandbox: unexpected isolated-vm failure');
     return new SandboxError(`the sandbox failed: ${message}`);
   }

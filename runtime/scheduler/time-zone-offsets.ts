@@ -32,8 +32,12 @@ export class TimeZoneOffsets {
         // Building an Intl.DateTimeFormat costs about a millisecond: once per distinct name.
         name = new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
       } catch {
-        throw new ValidationError(`unknown time zone "${String(timeZone).slice(0, 100)}" (expected an IANA name such as "Europe/Paris")`);
+        throw unknownTimeZone(timeZone);
       }
+      // Node 22+ (V8 12.4+) also accepts fixed offsets ("+02:00", "-0530") as time zones, Node 20
+      // refuses them; a schedule names an IANA zone, whose daylight-saving rules an offset lacks,
+      // and means the same on every Node version. IANA names never start with a sign.
+      if (/^[+\-\u2212]/.test(name)) throw unknownTimeZone(timeZone);
       if (this.names.size < 10_000) this.names.set(timeZone, name);
     }
     return name;
@@ -137,4 +141,8 @@ export function formatWithOffset(zones: TimeZoneOffsets, timeZone: string, insta
   const mm = String(Math.floor((abs % 3600) / 60)).padStart(2, '0');
   // Every zone in use today has a whole-minute offset (ISO 8601 offsets have no seconds).
   return `${body}${sign}${hh}:${mm}`;
+}
+
+function unknownTimeZone(timeZone: string): ValidationError {
+  return new ValidationError(`unknown time zone "${String(timeZone).slice(0, 100)}" (expected an IANA name such as "Europe/Paris")`);
 }

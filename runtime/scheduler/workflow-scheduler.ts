@@ -223,7 +223,10 @@ export class WorkflowScheduler implements ScheduleService {
       // Fire the current version: another process may have changed or deleted the workflow.
       const current = await this.deps.workflowStore.get(id);
       if (!current || !(current.schedule ?? current.definition.schedule)) {
-        if (this.jobs.get(id) === job) this.remove(id);
+        if (this.jobs.get(id) === job) {
+          this.remove(id);
+          this.log.info({ workflowId: id }, 'schedule removed: the workflow was deleted or unscheduled elsewhere');
+        }
         return null;
       }
       if (current.version !== job.record.version) {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { Tokens, type InProcessEventBus } from '../../core/index';
 import { echoWorkflow, sleepWorkflow, startApi, type ApiHarness } from './support/api-harness';
-import { readSse } from './support/sse-client';
+import { readSse, readSseOnceOpen } from './support/sse-client';
+import { waitFor } from '../support/wait-for';
 
 describe('API execution events (SSE)', () => {
   let api: ApiHarness;
@@ -69,16 +70,15 @@ describe('API execution events (SSE)', () => {
     const wf = await api.createWorkflow(sleepWorkflow(60_000, 'sse-leave'));
     const id = (await api.request('POST', `/api/v1/workflows/${wf}/execute`, { body: {} })).body.executionId;
     const before = perExecution();
-    const r = await readSse(eventsUrl(id), api.keys.viewer, { timeoutMs: 300 });
+    const r = await readSse(eventsUrl(id), api.keys.viewer, { leaveAfter: (e) => e.event === 'snapshot' });
     assert.equal(r.closedByServer, false);
     assert.equal(r.events[0]!.event, 'snapshot');
-    for (let i = 0; i < 50 && perExecution() > before; i++) await new Promise((res) => setTimeout(res, 10));
-    assert.ok(perExecution() <= before, 'the stream unsubscribed from the bus');
+    await waitFor(() => perExecution() <= before, 'the stream to unsubscribe from the bus');
 
-    const open = readSse(eventsUrl(id), api.keys.viewer, { timeoutMs: 10_000 });
-    await new Promise((res) => setTimeout(res, 100));
+    const open = readSseOnceOpen(eventsUrl(id), api.keys.viewer, { timeoutMs: 10_000 });
+    await open.opened;
     api.weft.close(); // what shutdown does before waiting for the server to close
-    const ended = await open;
+    const ended = await open.result;
     assert.ok(ended.closedByServer, 'closing the app ends open streams');
     api.kernel.executor.cancel(id);
   });
@@ -146,10 +146,10 @@ describe('API execution events (SSE)', () => {
       // recorded as running by "another process": this one runs nothing and publishes nothing
       const id = '0193aaaa-0000-7000-8000-00000000e1e1';
       await store.startExecution({ id, workflowId: wf, workflowVersion: 1, trigger: 'api', inputs: {}, startedAt: new Date().toISOString() });
-      const reading = readSse(`${other.url}/api/v1/executions/${id}/events`, other.keys.viewer, { timeoutMs: 5_000 });
-      await new Promise((r) => setTimeout(r, 200));
+      const reading = readSseOnceOpen(`${other.url}/api/v1/executions/${id}/events`, other.keys.viewer, { timeoutMs: 5_000 });
+      await reading.opened; // the stream has read its snapshot (running) and polls the store from now on
       await store.finishExecution(id, { status: 'succeeded', outputs: { done: true }, error: null, finishedAt: new Date().toISOString(), durationMs: 200 });
-      const r = await reading;
+      const r = await reading.result;
       assert.ok(r.closedByServer, 'the stream ends once the store says the execution ended');
       assert.deepEqual(r.events.map((e) => e.event), ['snapshot', 'snapshot', 'execution']);
       assert.equal(r.events[0]!.data.status, 'running');

@@ -1,15 +1,6 @@
 import assert from 'node:assert/strict';
 import { echoWorkflow, sleepWorkflow, startApi, type ApiHarness } from './support/api-harness';
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 5_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { waitFor } from '../support/wait-for';
 
 describe('API executions routes', () => {
   let api: ApiHarness;
@@ -25,7 +16,7 @@ describe('API executions routes', () => {
     assert.equal(r.status, 202);
     assert.deepEqual(Object.keys(r.body).sort(), ['executionId', 'status']);
     assert.equal(r.headers.get('location'), `/api/v1/executions/${r.body.executionId}`);
-    const doc = await until(async () => {
+    const doc = await waitFor(async () => {
       const d = await api.request('GET', `/api/v1/executions/${r.body.executionId}`, { key: api.keys.viewer });
       return d.body.status === 'succeeded' ? d.body : undefined;
     }, 'the execution to succeed');
@@ -97,11 +88,11 @@ describe('API executions routes', () => {
     const wf = await api.createWorkflow(sleepWorkflow(10_000, 'cancel-me'));
     const started = await api.request('POST', `/api/v1/workflows/${wf}/execute`, { body: {} });
     const id = started.body.executionId;
-    await until(async () => ((await api.request('GET', `/api/v1/executions/${id}`)).body.nodes.some((n: { status: string }) => n.status === 'running') ? true : undefined), 'node a to run');
+    await waitFor(async () => ((await api.request('GET', `/api/v1/executions/${id}`)).body.nodes.some((n: { status: string }) => n.status === 'running') ? true : undefined), 'node a to run');
     const cancel = await api.request('POST', `/api/v1/executions/${id}/cancel`, { key: api.keys.operator, body: { reason: 'test' } });
     assert.equal(cancel.status, 202);
     assert.deepEqual(cancel.body, { executionId: id, cancelRequested: true });
-    const doc = await until(async () => {
+    const doc = await waitFor(async () => {
       const d = (await api.request('GET', `/api/v1/executions/${id}`)).body;
       return d.status === 'cancelled' ? d : undefined;
     }, 'cancelled');

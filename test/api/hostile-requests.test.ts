@@ -58,17 +58,19 @@ describe('API hostile requests', () => {
   });
 
   it('__proto__, constructor and prototype keys are refused at any depth, also when unicode-escaped', async () => {
-    const bodies = [
-      '{"__proto__": {"admin": true}}',
-      '{"inputs": {"a": {"b": {"__proto__": {"polluted": 1}}}}}',
-      '{"inputs": {"constructor": {"prototype": {"polluted": 1}}}}',
-      '{"inputs": [{"x": 1}, {"prototype": 1}]}',
-      '{"inputs": {"\\u005f_proto__": {"polluted": 1}}}',
+    const bodies: Array<[string, string]> = [
+      ['{"__proto__": {"admin": true}}', 'body.__proto__'],
+      ['{"inputs": {"a": {"b": {"__proto__": {"polluted": 1}}}}}', 'body.inputs.a.b.__proto__'],
+      ['{"inputs": {"constructor": {"prototype": {"polluted": 1}}}}', 'body.inputs.constructor'],
+      ['{"inputs": {"c": {"constructor": 1}}}', 'body.inputs.c.constructor'],
+      ['{"inputs": [{"x": 1}, {"prototype": 1}]}', 'body.inputs[1].prototype'],
+      ['{"inputs": {"\\u005f_proto__": {"polluted": 1}}}', 'body.inputs.__proto__'],
     ];
-    for (const raw of bodies) {
+    for (const [raw, path] of bodies) {
       const r = await api.request('POST', `/api/v1/workflows/${wf}/execute`, { raw, headers: { 'content-type': 'application/json' } });
       assert.equal(r.status, 400, raw);
       assert.match(r.body.error.message, /"(__proto__|constructor|prototype)" is not allowed/, raw);
+      assert.equal(r.body.error.details[0].path, path, raw);
     }
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
     assert.equal(({} as Record<string, unknown>).admin, undefined);

@@ -7,7 +7,7 @@ import toolPlugin from '../../plugins/tool';
 import { loadConfig } from '../../runtime/config/weft-config';
 import { openPersistence, persistenceBindings, type Persistence } from '../../runtime/persistence/persistence';
 import { echoWorkflow, sleepWorkflow, startApi, type ApiHarness } from './support/api-harness';
-import { readSse } from './support/sse-client';
+import { readSse, readSseOnceOpen } from './support/sse-client';
 
 /** The API over real SQLite persistence (stores, keys, cursors), across a restart. */
 describe('API on SQLite persistence', () => {
@@ -70,10 +70,10 @@ describe('API on SQLite persistence', () => {
   it('streams events and cancels a running execution', async () => {
     const wf = await api.createWorkflow(sleepWorkflow(30_000, 'sqlite-cancel'));
     const id = (await api.request('POST', `/api/v1/workflows/${wf}/execute`, { body: {} })).body.executionId;
-    const stream = readSse(`${api.url}/api/v1/executions/${id}/events`, api.keys.viewer);
-    await new Promise((r) => setTimeout(r, 150));
+    const stream = readSseOnceOpen(`${api.url}/api/v1/executions/${id}/events`, api.keys.viewer);
+    await stream.opened;
     assert.equal((await api.request('POST', `/api/v1/executions/${id}/cancel`, { key: api.keys.operator })).status, 202);
-    const r = await stream;
+    const r = await stream.result;
     assert.ok(r.closedByServer);
     assert.equal(r.events[0]!.event, 'snapshot');
     assert.deepEqual(r.events[r.events.length - 1]!.data.status, 'cancelled');

@@ -8,6 +8,7 @@ import { loadConfig } from '../../runtime/config/weft-config';
 import { openPersistence } from '../../runtime/persistence/persistence';
 import { callApi, exitOf, startServe, startWeft, weftEnv } from '../support/weft-process';
 import { readSse } from '../api/support/sse-client';
+import { waitFor } from '../support/wait-for';
 
 after(stopSharedPostgres);
 
@@ -49,15 +50,6 @@ describe('e2e: cancelling through the API of weft serve what a weft worker runs 
 
   const call = (method: string, p: string, body?: unknown) => callApi(url, ADMIN_KEY, method, p, body);
   const execution = async (id: string) => (await call('GET', `/api/v1/executions/${id}`)).body as { status: string; error: { type: string; message: string } | null; nodes: NodeDoc[] };
-  const until = async <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> => {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await probe();
-      if (v !== undefined) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
 
   let workflowId = '';
   let queuedId = '';
@@ -102,16 +94,16 @@ describe('e2e: cancelling through the API of weft serve what a weft worker runs 
     const id: string = (await call('POST', `/api/v1/workflows/${workflowId}/execute`, {})).body.executionId;
     // followed live through the API process, though the worker runs it (events cross on PostgreSQL)
     const stream = readSse(`${url}/api/v1/executions/${id}/events`, ADMIN_KEY, { timeoutMs: 60_000 });
-    await until(async () => ((await execution(id)).nodes.some((n) => n.nodeId === 'crunch' && n.status === 'running') ? true : undefined), 'the worker to run the slow node');
+    await waitFor(async () => ((await execution(id)).nodes.some((n) => n.nodeId === 'crunch' && n.status === 'running') ? true : undefined), 'the worker to run the slow node', { timeoutMs: 30_000 });
 
     const asked = Date.now();
     const cancel = await call('POST', `/api/v1/executions/${id}/cancel`, { reason: 'stop the worker run' });
     assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
     assert.deepEqual(cancel.body, { executionId: id, cancelRequested: true });
-    const doc = await until(async () => {
+    const doc = await waitFor(async () => {
       const d = await execution(id);
       return d.status === 'cancelled' ? d : undefined;
-    }, 'the execution to end cancelled');
+    }, 'the execution to end cancelled', { timeoutMs: 30_000 });
     const tookMs = Date.now() - asked;
     assert.ok(tookMs < 5_000, `cancelled after ${tookMs} ms (the node sleeps ${SLEEP_MS} ms)`);
     assert.equal(doc.error!.type, 'CancelledError');
@@ -127,10 +119,10 @@ describe('e2e: cancelling through the API of weft serve what a weft worker runs 
     // the worker claimed the job of the execution cancelled while queued, and did not run it
     const p = await openPersistence(loadConfig({ DATABASE_URL: databaseUrl, WEFT_DATA_DIR: dir }), undefined, { heartbeatMs: 0 });
     try {
-      const job = await until(async () => {
+      const job = await waitFor(async () => {
         const r = await p.executionStore.knex.raw("select state from pgboss.job where name = 'weft-executions' and id = ?", [queuedId]);
         return r.rows[0]?.state === 'completed' ? r.rows[0] : undefined;
-      }, 'the worker to settle the cancelled execution\'s job');
+      }, 'the worker to settle the cancelled execution\'s job', { timeoutMs: 30_000 });
       assert.equal(job.state, 'completed');
     } finally {
       await p.close();

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { exitOf, startServe, weftEnv, WEFT_BIN } from '../support/weft-process';
+import { waitFor } from '../support/wait-for';
 
 const ADMIN_KEY = 'e2e-admin-key-0123456789abcdef';
 /** A serve process's env: its data directory and the given settings, nothing inherited. */
@@ -12,19 +13,33 @@ const serveEnv = (dataDir: string, extra: Record<string, string> = {}) => weftEn
 describe('e2e: weft serve', function () {
   this.timeout(60_000);
   let dir: string;
-  let child: ChildProcess | null = null;
+  // every process a test starts: one that a failing test leaves running is killed after it, so
+  // it cannot outlive the suite (mocha runs without --exit: a live child would hold the run open)
+  const children: ChildProcess[] = [];
+  const track = (c: ChildProcess) => (children.push(c), c);
   let inFlight: string | null = null;
   before(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'weft-serve-e2e-'));
   });
-  after(() => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+  afterEach(async () => {
+    for (const c of children.splice(0)) {
+      if (c.exitCode === null && c.signalCode === null) {
+        c.kill('SIGKILL');
+        await exitOf(c);
+      }
+    }
   });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const cli = (args: string[]) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) =>
+      execFile(process.execPath, ['--no-node-snapshot', WEFT_BIN, ...args], { env: serveEnv(dir), encoding: 'utf8' }, (err, stdout, stderr) =>
+        resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
+      ),
+    );
 
   it('serves on the port it picked, runs a workflow with wait, keeps its history, and exits 0 on SIGTERM', async () => {
     const served = await startServe(serveEnv(dir, { WEFT_PORT: '0', WEFT_ADMIN_KEY: ADMIN_KEY, WEFT_SHUTDOWN_DEADLINE_MS: '300' }));
-    child = served.child;
+    track(served.child);
     const { url } = served;
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.ok(!url.endsWith(':0'), 'the actual port is printed');
@@ -60,16 +75,15 @@ describe('e2e: weft serve', function () {
     assert.equal((await call('GET', `/api/v1/executions/${run.body.id}`)).body.nodes.length, 2);
 
     // a key made with the CLI against the same database works, with its role
-    const made = spawnSync(process.execPath, ['--no-node-snapshot', WEFT_BIN, 'keys', 'create', '--role', 'viewer', '--name', 'ci'], {
-      env: serveEnv(dir),
-      encoding: 'utf8',
-    });
+    // run asynchronously: a spawnSync would stall this process past the server's keep-alive
+    // timeout, and the next request would go out on a socket the server had already closed
+    const made = await cli(['keys', 'create', '--role', 'viewer', '--name', 'ci']);
     assert.equal(made.status, 0, made.stderr);
     const viewerKey = made.stdout.trim();
     assert.match(viewerKey, /^weft_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/, 'stdout is only the key');
     assert.equal((await call('GET', `/api/v1/executions/${run.body.id}`, undefined, viewerKey)).status, 200);
     assert.equal((await call('POST', `/api/v1/workflows/${created.body.id}/execute`, {}, viewerKey)).status, 403);
-    const badRole = spawnSync(process.execPath, ['--no-node-snapshot', WEFT_BIN, 'keys', 'create', '--role', 'root'], { env: serveEnv(dir), encoding: 'utf8' });
+    const badRole = await cli(['keys', 'create', '--role', 'root']);
     assert.notEqual(badRole.status, 0);
     assert.equal(badRole.stdout, '');
 
@@ -84,7 +98,7 @@ describe('e2e: weft serve', function () {
       edges: [{ from: 'wait', to: 'done' }],
     });
     inFlight = (await call('POST', `/api/v1/workflows/${slow.body.id}/execute`, {})).body.executionId;
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(async () => (await call('GET', `/api/v1/executions/${inFlight}`)).body.nodes.some((n: { nodeId: string; status: string }) => n.nodeId === 'wait' && n.status === 'running'), 'the slow node to run');
     served.child.kill('SIGTERM');
     assert.equal(await exitOf(served.child), 0);
   });
@@ -92,15 +106,14 @@ describe('e2e: weft serve', function () {
   it('on restart resumes the execution SIGTERM interrupted, creates no new admin key, and exits 0 on SIGINT', async () => {
     assert.ok(inFlight, 'the previous test left an execution in flight');
     const served = await startServe(serveEnv(dir, { WEFT_PORT: '0', WEFT_ADMIN_KEY: ADMIN_KEY }));
-    child = served.child;
+    track(served.child);
     assert.ok(!served.output().includes('admin API key'), 'keys exist: no bootstrap key');
-    let doc: { status: string; nodes: Array<{ nodeId: string; status: string; output: unknown }> } | null = null;
-    for (let i = 0; i < 200; i++) {
+    type Doc = { status: string; nodes: Array<{ nodeId: string; status: string; output: unknown }> };
+    const doc = await waitFor(async () => {
       const res = await fetch(`${served.url}/api/v1/executions/${inFlight}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
-      doc = (await res.json()) as typeof doc;
-      if (doc!.status !== 'running' && doc!.status !== 'pending') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      const d = (await res.json()) as Doc;
+      return d.status !== 'running' && d.status !== 'pending' ? d : undefined;
+    }, 'the resumed execution to end', { timeoutMs: 20_000 });
     assert.equal(doc!.status, 'succeeded', `${JSON.stringify(doc)}\n--- weft serve output:\n${served.output().slice(-4000)}`);
     assert.equal(doc!.nodes.find((n) => n.nodeId === 'done')!.output, 'slept');
     served.child.kill('SIGINT');
@@ -111,7 +124,7 @@ describe('e2e: weft serve', function () {
     const fresh = mkdtempSync(path.join(tmpdir(), 'weft-serve-e2e-'));
     try {
       const served = await startServe(serveEnv(fresh, { WEFT_PORT: '0' }));
-      child = served.child;
+      track(served.child);
       const m = /admin API key \(shown only this once\): (\S+)/.exec(served.output());
       assert.ok(m, served.output());
       const ok = await fetch(`${served.url}/api/v1/workflows`, { headers: { authorization: `Bearer ${m[1]}` } });

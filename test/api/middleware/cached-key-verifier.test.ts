@@ -44,7 +44,7 @@ describe('CachedKeyVerifier', () => {
     const calls = counted(store);
     const v = new CachedKeyVerifier(store, 60_000, 2);
     for (const k of keys) await v.verify(k.key);
-    assert.equal((v as unknown as { entries: Map<string, unknown> }).entries.size, 2);
+    assert.equal((v as unknown as { entries: { size: number } }).entries.size, 2);
     await v.verify(keys[0]!.key); // evicted as the oldest
     assert.equal(calls(), 4);
     const uncached = new CachedKeyVerifier(store, 0);

@@ -5,6 +5,7 @@ import { InMemoryExecutionStore } from '../../../core/store/in-memory-execution-
 import { InMemoryWorkflowStore } from '../../../core/store/in-memory-workflow-store';
 import toolPlugin from '../../../plugins/tool';
 import { sleepWorkflow, startApi, type ApiHarness } from '../support/api-harness';
+import { waitFor } from '../../support/wait-for';
 
 /**
  * `POST /executions/:id/cancel` for executions this API process does not run: queue mode, where
@@ -76,7 +77,7 @@ describe('API cancel of executions another process runs or has yet to claim', ()
     const wf = await api.createWorkflow(sleepWorkflow(20_000, 'worker-cancel'));
     const id: string = (await api.request('POST', `/api/v1/workflows/${wf}/execute`, { body: {} })).body.executionId;
     const handle = await claim(id);
-    while (!(await executions.listNodeExecutions(id)).some((n) => n.nodeId === 'a' && n.status === 'running')) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(async () => (await executions.listNodeExecutions(id)).some((n) => n.nodeId === 'a' && n.status === 'running'), 'node a to run in the worker');
     assert.equal(api.kernel.executor.isActive(id), false, 'the API process does not run it');
     const cancel = await api.request('POST', `/api/v1/executions/${id}/cancel`, { key: api.keys.operator });
     assert.equal(cancel.status, 202, cancel.text);

@@ -18,6 +18,8 @@ describe('API execute through an ExecutionDispatcher (queue mode)', () => {
       async dispatch(definition, options) {
         const executionId = `0190bbbb-0000-7000-8000-${String(dispatched.length).padStart(12, '0')}`;
         dispatched.push(executionId);
+        // models a queue: a worker starts the execution some time after the API has answered
+        // (the latency is the subject here, not a wait for something to have happened)
         setTimeout(() => void kernel!.executor.start(definition, { ...options, executionId }), 50);
         return { executionId, created: true };
       },

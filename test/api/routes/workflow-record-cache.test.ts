@@ -7,7 +7,7 @@ describe('WorkflowRecordCache', () => {
   it('reuses a record within the TTL, forgets it on invalidate and after the TTL', async () => {
     const store = new InMemoryWorkflowStore();
     const rec = await store.create(echoWorkflow('c') as never);
-    let now = 0;
+    let now = 5_000; // a real clock never reads 0
     const cache = new WorkflowRecordCache(store, 1_000, 10, () => now);
     const a = await cache.get(rec.id);
     assert.equal(await cache.get(rec.id), a, 'same object: the executor validates it once');

@@ -15,6 +15,19 @@ export interface SseResult {
   closedByServer: boolean;
 }
 
+/** A stream read that also tells when its first event of `kind` has arrived (the stream is open and subscribed). */
+export function readSseOnceOpen(
+  url: string,
+  key: string,
+  options: { timeoutMs?: number; kind?: string } = {},
+): { result: Promise<SseResult>; opened: Promise<SseEvent> } {
+  let opened!: (e: SseEvent) => void;
+  const openedPromise = new Promise<SseEvent>((resolve) => (opened = resolve));
+  const kind = options.kind ?? 'snapshot';
+  const result = readSse(url, key, { timeoutMs: options.timeoutMs, onEvent: (e) => e.event === kind && opened(e) });
+  return { result, opened: openedPromise };
+}
+
 /**
  * Reads an SSE stream until the server closes it (or `timeoutMs`, then aborts), parsing frames
  * per the spec: `field: value` lines, blank line dispatches, `:` lines are comments.
@@ -22,7 +35,13 @@ export interface SseResult {
 export async function readSse(
   url: string,
   key: string,
-  options: { timeoutMs?: number; headers?: Record<string, string>; onEvent?: (e: SseEvent) => void } = {},
+  options: {
+    timeoutMs?: number;
+    headers?: Record<string, string>;
+    onEvent?: (e: SseEvent) => void;
+    /** The client goes away (closes its side) right after the first event this returns true for. */
+    leaveAfter?: (e: SseEvent) => boolean;
+  } = {},
 ): Promise<SseResult> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? 10_000);
@@ -54,6 +73,7 @@ export async function readSse(
             const e: SseEvent = { event: current.event ?? 'message', id: current.id, data };
             result.events.push(e);
             options.onEvent?.(e);
+            if (options.leaveAfter?.(e)) controller.abort();
           }
           current = { data: [] };
         } else if (line.startsWith(':')) result.comments++;

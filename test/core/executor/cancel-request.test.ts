@@ -3,6 +3,7 @@ import { bind, Tokens, type NodeRunContext, type WorkflowDefinition } from '../.
 import { InMemoryExecutionStore } from '../../../core/store/in-memory-execution-store';
 import { startTestKernel } from '../../support/test-kernel';
 import { createTestPlugin } from '../../support/test-plugin';
+import { waitFor } from '../../support/wait-for';
 
 const wait = (_input: unknown, ctx: NodeRunContext) =>
   new Promise((resolve, reject) => {
@@ -39,7 +40,7 @@ describe('cancel requests through the execution store (in memory)', () => {
     try {
       await other!.executor.run({ name: 'warm', nodes: [{ id: 'x', type: 'noop', config: {} }] }); // the other kernel watches too
       const handle = await owner!.executor.start(slow);
-      while (!ran.includes('b')) await new Promise((r) => setTimeout(r, 5));
+      await waitFor(() => ran.includes('b'), 'node b to run');
       assert.equal(other!.executor.cancel(handle.executionId), false);
       assert.equal(await store.requestCancel(handle.executionId, 'from the other kernel'), 'requested');
       const doc = await handle.done;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { startTestKernel } from '../../support/test-kernel';
 import { createTestPlugin } from '../../support/test-plugin';
+import { waitFor } from '../../support/wait-for';
 import { Tokens } from '../../../core/di/tokens';
 import type { NodeExecutionRecord } from '../../../core/model/execution-document';
 
@@ -48,14 +49,19 @@ describe('resuming an execution', () => {
   });
 
   it('drain lets running nodes finish, starts nothing new, and leaves the execution resumable', async () => {
+    const started: string[] = [];
     const ran: string[] = [];
+    let finishNodes!: () => void;
+    const gate = new Promise<void>((resolve) => (finishNodes = resolve));
     const kernel = startTestKernel({
-      plugins: [createTestPlugin({ slow: async (_: unknown, ctx) => { await new Promise((r) => setTimeout(r, 80)); ran.push(ctx.nodeId); return ctx.nodeId; } })],
+      plugins: [createTestPlugin({ slow: async (_: unknown, ctx) => { started.push(ctx.nodeId); await gate; ran.push(ctx.nodeId); return ctx.nodeId; } })],
     });
     const def = { name: 'drain', nodes: [{ id: 'a', type: 'fn', config: { fn: 'slow' } }, { id: 'b', type: 'fn', config: { fn: 'slow' } }], edges: [{ from: 'a', to: 'b' }] };
     const handle = await kernel.executor.start(def);
-    await new Promise((r) => setTimeout(r, 20));
-    await kernel.executor.drain(2000);
+    await waitFor(() => started.includes('a'), 'node a to start');
+    const draining = kernel.executor.drain(2000);
+    finishNodes(); // a finishes while the executor drains: b must not start
+    await draining;
     const stored = await kernel.get(Tokens.ExecutionStore).getExecution(handle.executionId);
     assert.deepEqual(ran, ['a']);
     assert.equal(stored!.status, 'running', 'left for recovery');

@@ -2,10 +2,15 @@ import assert from 'node:assert/strict';
 import { startTestKernel } from '../../support/test-kernel';
 import { createTestPlugin } from '../../support/test-plugin';
 import type { Kernel } from '../../../core/kernel/kernel';
+import { waitFor } from '../../support/wait-for';
 
 describe('timeouts and cancellation', () => {
   let kernel: Kernel;
   let aborted: string[] = [];
+  /** `executionId:nodeId` of every node that has started (tests cancel once theirs run). */
+  const started = new Set<string>();
+  const running = (executionId: string, ...nodeIds: string[]) =>
+    waitFor(() => nodeIds.every((n) => started.has(`${executionId}:${n}`)), `${nodeIds.join(', ')} to run`);
   before(() => {
     kernel = startTestKernel({
       plugins: [
@@ -13,6 +18,7 @@ describe('timeouts and cancellation', () => {
           // honours its signal
           wait: (input: { ms: number }, ctx) =>
             new Promise((resolve, reject) => {
+              started.add(`${ctx.executionId}:${ctx.nodeId}`);
               const t = setTimeout(() => resolve('done'), input.ms);
               ctx.signal.addEventListener('abort', () => {
                 clearTimeout(t);
@@ -21,7 +27,10 @@ describe('timeouts and cancellation', () => {
               });
             }),
           // ignores its signal and never settles
-          stubborn: () => new Promise(() => {}),
+          stubborn: (_input: unknown, ctx) => {
+            started.add(`${ctx.executionId}:${ctx.nodeId}`);
+            return new Promise(() => {});
+          },
           attemptCount: async (input: { ms: number }, ctx) => {
             if (ctx.attempt === 1) await new Promise(() => {});
             return `attempt ${ctx.attempt}`;
@@ -67,7 +76,8 @@ describe('timeouts and cancellation', () => {
 
   it('cancelling aborts running nodes through their AbortSignal and ends cancelled', async () => {
     const handle = await kernel.executor.start({ name: 'cancel', nodes: [{ id: 'a', type: 'fn', config: { fn: 'wait', input: { ms: 10_000 } } }, { id: 'b', type: 'fn', config: { fn: 'wait', input: { ms: 10_000 } } }] });
-    setTimeout(() => assert.equal(kernel.executor.cancel(handle.executionId), true), 30);
+    await running(handle.executionId, 'a', 'b');
+    assert.equal(kernel.executor.cancel(handle.executionId), true);
     const doc = await handle.done;
     assert.equal(doc.status, 'cancelled');
     assert.deepEqual(doc.nodes.map((n) => n.status), ['cancelled', 'cancelled']);
@@ -78,9 +88,10 @@ describe('timeouts and cancellation', () => {
 
   it('an external AbortSignal cancels too', async () => {
     const ac = new AbortController();
-    const p = kernel.executor.run({ name: 'signal', nodes: [{ id: 'a', type: 'fn', config: { fn: 'wait', input: { ms: 10_000 } } }] }, { signal: ac.signal });
-    setTimeout(() => ac.abort(), 20);
-    assert.equal((await p).status, 'cancelled');
+    const handle = await kernel.executor.start({ name: 'signal', nodes: [{ id: 'a', type: 'fn', config: { fn: 'wait', input: { ms: 10_000 } } }] }, { signal: ac.signal });
+    await running(handle.executionId, 'a');
+    ac.abort();
+    assert.equal((await handle.done).status, 'cancelled');
   });
 
   it('a tool that ignores its signal does not keep the execution alive', async () => {
@@ -89,7 +100,8 @@ describe('timeouts and cancellation', () => {
     assert.equal(timedOut.status, 'failed');
     assert.equal(timedOut.nodes[0]!.error!.type, 'TimeoutError');
     const handle = await kernel.executor.start({ name: 'stubborn-cancel', nodes: [{ id: 's', type: 'fn', config: { fn: 'stubborn' } }] });
-    setTimeout(() => handle.cancel('stop it'), 20);
+    await running(handle.executionId, 's');
+    handle.cancel('stop it');
     const doc = await handle.done;
     assert.equal(doc.status, 'cancelled');
     assert.equal(doc.nodes[0]!.status, 'cancelled');

@@ -4,6 +4,7 @@ import { ExprEvalEngine } from '../../../runtime/expressions/expr-eval-engine';
 import { IsolatedVmSandbox } from '../../../runtime/sandbox/isolated-vm-sandbox';
 import { adapterNodeType, type AdapterConfig } from '../../../plugins/adapter/index';
 import { nodeRunContext } from '../condition/node-run-context';
+import { waitFor } from '../../support/wait-for';
 
 /** The `code` transform through a real isolated-vm sandbox. */
 describe('adapter node type: code transform', () => {
@@ -64,8 +65,13 @@ describe('adapter node type: code transform', () => {
   it('stops when the node is cancelled', async () => {
     const ac = new AbortController();
     const cancellable = nodeRunContext({ nodeId: 'wait', signal: ac.signal });
+    const before = sandbox.stats();
     const pending = executor.execute({ transform: 'code', input: null, code: 'await new Promise(() => {});' }, cancellable);
-    setTimeout(() => ac.abort(new CancelledError('execution cancelled')), 20);
+    await waitFor(() => {
+      const now = sandbox.stats();
+      return now.runs > before.runs && (now.preparedHits > before.preparedHits || now.contextsCreated > before.contextsCreated);
+    }, 'the code to start in its isolate');
+    ac.abort(new CancelledError('execution cancelled'));
     await assert.rejects(pending, (err: unknown) => err instanceof Error && !(err instanceof assert.AssertionError));
   });
 });

@@ -5,6 +5,7 @@ import { createHttpRequestTool } from '../../../plugins/tool/http-request.tool';
 import { FlakyServer, type FlakyServerOptions } from '../../support/flaky-server';
 import { makeRunContext } from './node-run-context';
 import { rejectionOf } from './rejection-of';
+import { waitFor } from '../../support/wait-for';
 
 describe('http.request tool', () => {
   const servers: FlakyServer[] = [];
@@ -115,7 +116,7 @@ describe('http.request tool', () => {
     const s = await server({ delayMs: 10_000 });
     const ac = new AbortController();
     const pending = rejectionOf(call({ url: s.url }, ac.signal));
-    while (s.count === 0) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => s.count > 0, 'the request to reach the server');
     const reason = new Error('execution cancelled');
     ac.abort(reason);
     assert.equal(await pending, reason);

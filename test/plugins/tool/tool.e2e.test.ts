@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { ValidationError, type Kernel, type WorkflowDefinition } from '../../../core';
+import { Tokens, ValidationError, type Kernel, type WorkflowDefinition } from '../../../core';
 import { toolPlugin } from '../../../plugins/tool';
 import { startTestKernel } from '../../support/test-kernel';
 import { FlakyServer, type FlakyServerOptions } from '../../support/flaky-server';
 import { rejectionOf } from './rejection-of';
+import { waitFor } from '../../support/wait-for';
 
 describe('tool node end to end (executor)', () => {
   let kernel: Kernel;
@@ -107,7 +108,8 @@ describe('tool node end to end (executor)', () => {
   it('cancels a running core.sleep node promptly', async () => {
     const def = { name: 'sleepy', nodes: [{ id: 'nap', type: 'tool', config: { tool: 'core.sleep', input: { ms: 86_400_000 } } }], edges: [] };
     const handle = await kernel.executor.start(def as WorkflowDefinition);
-    await new Promise((r) => setTimeout(r, 20));
+    const store = kernel.get(Tokens.ExecutionStore);
+    await waitFor(async () => (await store.listNodeExecutions(handle.executionId)).some((n) => n.status === 'running'), 'the sleep node to run');
     handle.cancel('test');
     const doc = await handle.done;
     assert.equal(doc.status, 'cancelled');

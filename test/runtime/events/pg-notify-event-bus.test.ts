@@ -4,6 +4,7 @@ import { decode, encode, EVENTS_CHANNEL, PgNotifyEventBus } from '../../../runti
 import type { ExecutionEvent, NodeStatusEvent } from '../../../core/events/execution-event';
 import { silentLogger } from '../../../core/services/logger';
 import { postgresUrlOrSkip, stopSharedPostgres } from '../../support/postgres-server';
+import { waitFor } from '../../support/wait-for';
 
 after(stopSharedPostgres);
 
@@ -67,9 +68,12 @@ describe('PgNotifyEventBus (real PostgreSQL)', function () {
     const got = await remote;
     assert.deepEqual(got.map((e) => e.seq), Array.from({ length: 50 }, (_, i) => i + 1));
     assert.deepEqual(got[0], nodeEvent(id, 1));
-    await new Promise((r) => setTimeout(r, 300)); // a's notifications have long come back by now
+    // PostgreSQL delivers a channel's notifications in commit order: once a marker that b sends
+    // after all of a's has reached a, any echo of a's own notifications would have reached it first
+    b.publish(nodeEvent(id, 51));
+    await waitFor(() => own.includes(51), "b's marker to reach a");
     off();
-    assert.deepEqual(own, Array.from({ length: 50 }, (_, i) => i + 1), 'delivered locally once, never echoed');
+    assert.deepEqual(own, Array.from({ length: 51 }, (_, i) => i + 1), 'delivered locally once, never echoed');
   });
 
   it('sends an event with a huge error without its stack and input, and says always-listening', async () => {

@@ -9,6 +9,7 @@ import {
   toolCallStream,
   type FakeOpenAiServer,
 } from '../../support/fake-openai-server';
+import { waitFor } from '../../support/wait-for';
 
 const KEY = 'sk-test-SECRET-0123456789';
 
@@ -280,8 +281,10 @@ describe('OpenAiCompatibleProvider', () => {
     it('aborting a hanging stream rejects with CancelledError', async () => {
       server.enqueue({ kind: 'hang' });
       const ac = new AbortController();
+      const before = server.requests.length;
       const p = provider.chat(req({ onToken: () => undefined, signal: ac.signal }));
-      setTimeout(() => ac.abort(), 30);
+      await waitFor(() => server.requests.length > before, 'the request to reach the server');
+      ac.abort();
       const err = await rejection(p);
       assert.ok(err instanceof CancelledError, err.message);
     });
@@ -289,8 +292,10 @@ describe('OpenAiCompatibleProvider', () => {
     it('keeps a weft error given as the abort reason (the executor\'s timeout)', async () => {
       server.enqueue({ kind: 'hang' });
       const ac = new AbortController();
+      const before = server.requests.length;
       const p = provider.chat(req({ signal: ac.signal }));
-      setTimeout(() => ac.abort(new TimeoutError('node "ask" timed out')), 30);
+      await waitFor(() => server.requests.length > before, 'the request to reach the server');
+      ac.abort(new TimeoutError('node "ask" timed out'));
       const err = await rejection(p);
       assert.ok(err instanceof TimeoutError);
       assert.equal(err.message, 'node "ask" timed out');

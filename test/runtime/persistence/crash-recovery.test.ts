@@ -6,6 +6,7 @@ import { makeTempDir, type TempDir } from '../../support/sqlite-temp';
 import { CRASH_NODES } from '../../support/crash-workflow-child';
 import { loadConfig } from '../../../runtime/config/weft-config';
 import { openPersistence } from '../../../runtime/persistence/persistence';
+import { waitFor } from '../../support/wait-for';
 
 const CHILD = join(__dirname, '..', '..', 'support', 'crash-workflow-child.js');
 
@@ -20,14 +21,6 @@ function startChild(args: string[]): { child: ChildProcess; lines: string[]; exi
     if (code) console.error(err);
   });
   return { child, lines, exited };
-}
-
-async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 15));
-  }
 }
 
 const logLines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
@@ -49,11 +42,21 @@ describe('crash recovery (SQLite, real processes)', function () {
     const log = join(tmp.dir, 'ran.log');
     const run = startChild(['run', dataDir, log]);
     running = run.child;
-    await until('the execution to start', () => run.lines.some((l) => l.startsWith('started ')));
+    await waitFor(() => run.lines.some((l) => l.startsWith('started ')), 'the execution to start', { timeoutMs: 20_000 });
     const id = run.lines.find((l) => l.startsWith('started '))!.slice('started '.length);
     // kill while n4 sleeps: n1..n3 done (logged and committed), n4 in flight
-    await until('three nodes to finish', () => logLines(log).length >= 3);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => logLines(log).length >= 3, 'three nodes to finish', { timeoutMs: 20_000 });
+    // kill once the database holds n3's end (the record, not a guess at how long its commit takes);
+    // n4 starts as n3 ends and sleeps 300 ms, so the kill lands while it is in flight
+    const watch = await openPersistence(loadConfig({ WEFT_DATA_DIR: dataDir }), undefined, { heartbeatMs: 0 });
+    try {
+      await waitFor(async () => {
+        const nodes = (await watch.executionStore.getExecution(id))?.nodes ?? [];
+        return nodes.some((n) => n.nodeId === 'n3' && n.status === 'succeeded') || undefined;
+      }, 'n3 recorded succeeded', { timeoutMs: 20_000 });
+    } finally {
+      await watch.close();
+    }
     run.child.kill('SIGKILL');
     assert.equal(await run.exited, null, 'killed by a signal');
     const before = logLines(log);

@@ -6,6 +6,7 @@ import { persistenceBindings, type Persistence } from '../../../runtime/persiste
 import type { Kernel } from '../../../core/kernel/kernel';
 import type { WorkflowDefinition } from '../../../core/model/workflow-definition';
 import { startRecord } from './execution-fixtures';
+import { waitFor } from '../../support/wait-for';
 
 const slowMiddle: WorkflowDefinition = {
   name: 'slow-middle',
@@ -19,16 +20,6 @@ const slowMiddle: WorkflowDefinition = {
     { from: 'slow', to: 'after' },
   ],
 };
-
-async function eventually<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /**
  * Two processes on one database, as two kernels with their own stores (owners): process B asks
@@ -54,7 +45,7 @@ describeDialects('cancelling an execution another process runs', (ctx) => {
     const saved = await a.workflowStore.create(slowMiddle);
     const handle = await kernelA.executor.start(saved.definition, { workflowId: saved.id, workflowVersion: saved.version, trigger: 'api' });
     const id = handle.executionId;
-    await eventually(async () => {
+    await waitFor(async () => {
       await a.executionStore.flush();
       return (await b.executionStore.listNodeExecutions(id)).some((n) => n.nodeId === 'slow' && n.status === 'running');
     }, 'the slow node to run in process A');

@@ -5,6 +5,7 @@ import type { ExecutionDocument, NodeExecutionRecord } from '../../../core/model
 import { WeftError } from '../../../core/errors/weft-error';
 import type { Persistence } from '../../../runtime/persistence/persistence';
 import type { SqlBatchDriver } from '../../../runtime/persistence/sql-batch';
+import { waitFor } from '../../support/wait-for';
 
 describeDialects('SqlExecutionStore', (ctx) => {
   let p: Persistence;
@@ -169,8 +170,7 @@ describeDialects('SqlExecutionStore', (ctx) => {
     await q.executionStore.startExecution(s);
     const read = () => q.executionStore.knex('workflow_execution').where({ id: s.id }).first('heartbeat_at', 'owner', 'status');
     const first = Number((await read()).heartbeat_at);
-    await new Promise((r) => setTimeout(r, 80));
-    assert.ok(Number((await read()).heartbeat_at) > first);
+    await waitFor(async () => Number((await read()).heartbeat_at) > first, 'a heartbeat to refresh heartbeat_at');
     await q.executionStore.finishExecution(s.id, { status: 'failed', outputs: null, error: null, finishedAt: new Date().toISOString(), durationMs: 1 });
     await p.executionStore.resumeExecution(s.id);
     const row = await read();
@@ -190,6 +190,9 @@ describeDialects('SqlExecutionStore', (ctx) => {
     };
     await assert.rejects(q.executionStore.finishExecution(s.id, { status: 'succeeded', outputs: null, error: null, finishedAt: new Date().toISOString(), durationMs: 1 }), /disk I\/O error/);
     const read = async () => Number((await q.executionStore.knex('workflow_execution').where({ id: s.id }).first('heartbeat_at')).heartbeat_at);
+    // What this test asserts is an absence: no heartbeat for several periods. A beat with nothing
+    // to refresh leaves no trace to wait for, so these waits stay timed (in heartbeat periods):
+    // the first lets a beat already in flight land, the second spans five more periods.
     await new Promise((r) => setTimeout(r, 40));
     const stopped = await read();
     await new Promise((r) => setTimeout(r, 80));

@@ -44,7 +44,8 @@ describe('docker-compose.yml and Dockerfile', () => {
 
   it('builds one image for serve and worker, with the isolated-vm flag set for node', () => {
     const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
-    assert.match(dockerfile, /^FROM node:20/m);
+    // Node 24, the active LTS, in both stages (the native addons are built for the Node that runs them).
+    assert.equal(dockerfile.match(/^FROM node:24-/gm)?.length, 2);
     assert.match(dockerfile, /NODE_OPTIONS=--no-node-snapshot/);
     assert.match(dockerfile, /ENTRYPOINT \["node", "bin\/weft\.js"\]/);
     assert.match(dockerfile, /HEALTHCHECK/);

@@ -7,7 +7,8 @@ import { ConfigurationError, ValidationError } from '../../../core/errors/weft-e
 import type { WorkflowDefinition } from '../../../core/model/workflow-definition';
 import { EXECUTION_QUEUE, PgBossExecutionQueue } from '../../../runtime/queue/pg-boss-queue';
 import { sharedPostgresDatabase, postgresUrlOrSkip, stopSharedPostgres } from '../../support/postgres-server';
-import { aborted, eventually, workerProcess, type WorkerProcess } from './queue-harness';
+import { aborted, workerProcess, type WorkerProcess } from './queue-harness';
+import { waitFor } from '../../support/wait-for';
 
 after(stopSharedPostgres);
 
@@ -61,19 +62,19 @@ describe('pg-boss execution queue and workers (PostgreSQL)', function () {
     assert.equal(created, true);
 
     await a.worker.start();
-    await eventually(() => calls.secondOnA === 1, 'worker A to reach the second node');
+    await waitFor(() => calls.secondOnA === 1, 'worker A to reach the second node');
     const before = await executions.listNodeExecutions(executionId);
     assert.equal(before.find((n) => n.nodeId === 'first')?.status, 'succeeded');
 
     await a.kill();
     await b.worker.start();
-    await eventually(async () => (await executions.getExecution(executionId))?.status === 'succeeded', 'worker B to finish the execution');
+    await waitFor(async () => (await executions.getExecution(executionId))?.status === 'succeeded', 'worker B to finish the execution');
 
     const doc = (await executions.getExecution(executionId))!;
     assert.deepEqual(doc.nodes.map((n) => [n.nodeId, n.status]).sort(), [['first', 'succeeded'], ['second', 'succeeded']]);
     assert.deepEqual(calls, { first: 1, secondOnA: 1, secondOnB: 1 });
     assert.equal(doc.id, executionId);
-    await eventually(async () => (await b.queue.instance.getJobById(EXECUTION_QUEUE, executionId))?.state === 'completed', 'the job to complete');
+    await waitFor(async () => (await b.queue.instance.getJobById(EXECUTION_QUEUE, executionId))?.state === 'completed', 'the job to complete');
   });
 
   it('two workers share a backlog: every execution runs exactly once', async () => {
@@ -85,7 +86,7 @@ describe('pg-boss execution queue and workers (PostgreSQL)', function () {
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) ids.push((await a.queue.enqueueExecution(wf.definition, { workflowId: wf.id, workflowVersion: 1 })).executionId);
     await Promise.all([a.worker.start(), b.worker.start()]);
-    await eventually(async () => {
+    await waitFor(async () => {
       const docs = await Promise.all(ids.map((id) => executions.getExecution(id)));
       return docs.every((d) => d?.status === 'succeeded');
     }, 'the backlog to drain');
@@ -99,7 +100,7 @@ describe('pg-boss execution queue and workers (PostgreSQL)', function () {
     const wf = await workflows.create(twoSteps);
     const { executionId } = await a.queue.enqueueExecution(wf.definition, { workflowId: wf.id, workflowVersion: 1 });
     await a.worker.start();
-    await eventually(() => secondCalls === 1, 'the second node to start');
+    await waitFor(() => secondCalls === 1, 'the second node to start');
     await a.shutdown(0);
     const job = await (async () => {
       const q = new PgBossExecutionQueue({ connectionString: url, executionStore: executions, clock: systemClock, logger: silentLogger });
@@ -112,7 +113,7 @@ describe('pg-boss execution queue and workers (PostgreSQL)', function () {
     assert.equal(job?.state, 'retry', 'the job went back to the queue without waiting for its lease');
     const b = spawn({ first: () => assert.fail('first must not run again'), second: () => 'done' });
     await b.worker.start();
-    await eventually(async () => (await executions.getExecution(executionId))?.status === 'succeeded', 'worker B to finish');
+    await waitFor(async () => (await executions.getExecution(executionId))?.status === 'succeeded', 'worker B to finish');
   });
 
   it('an execution whose claims all lapse ends failed with reason interrupted', async () => {
@@ -122,11 +123,11 @@ describe('pg-boss execution queue and workers (PostgreSQL)', function () {
     const wf = await workflows.create(twoSteps);
     const { executionId } = await a.queue.enqueueExecution(wf.definition, { workflowId: wf.id, workflowVersion: 1 });
     await a.worker.start();
-    await eventually(() => started === 1, 'the first node to start');
+    await waitFor(() => started === 1, 'the first node to start');
     await a.kill();
     const b = spawn({ first: () => assert.fail('no claims left'), second: () => 1 }, opts);
     await b.worker.start();
-    await eventually(async () => (await executions.getExecution(executionId))?.status === 'failed', 'the execution to be given up');
+    await waitFor(async () => (await executions.getExecution(executionId))?.status === 'failed', 'the execution to be given up');
     const doc = (await executions.getExecution(executionId))!;
     assert.equal(doc.error?.code, 'WF_INTERRUPTED');
     assert.equal(doc.error?.reason, 'interrupted');
@@ -144,7 +145,7 @@ describe('pg-boss execution queue and workers (PostgreSQL)', function () {
     const wf = await workflows.create(twoSteps);
     const { executionId } = await a.queue.enqueueExecution(wf.definition, { workflowId: wf.id, workflowVersion: 1 });
     await a.worker.start();
-    await eventually(async () => (await a.queue.instance.getJobById(EXECUTION_QUEUE, executionId))?.state === 'completed', 'the job to complete');
+    await waitFor(async () => (await a.queue.instance.getJobById(EXECUTION_QUEUE, executionId))?.state === 'completed', 'the job to complete');
     const job = (await a.queue.instance.getJobById(EXECUTION_QUEUE, executionId))!;
     assert.equal(job.retryCount, 0, 'settled on its first claim, not handed back to be claimed again');
     assert.deepEqual(job.output, { status: 'cancelled' });

@@ -85,12 +85,3 @@ export function aborted(signal: AbortSignal): Promise<never> {
   });
 }
 
-/** Polls (real time) until `check` holds or `ms` pass. */
-export async function eventually(check: () => Promise<boolean> | boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-}

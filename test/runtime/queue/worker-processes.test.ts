@@ -10,7 +10,7 @@ import { loadConfig } from '../../../runtime/config/weft-config';
 import { openPersistence, type Persistence } from '../../../runtime/persistence/persistence';
 import { PgBossExecutionQueue } from '../../../runtime/queue/pg-boss-queue';
 import { postgresUrlOrSkip, stopSharedPostgres } from '../../support/postgres-server';
-import { eventually } from './queue-harness';
+import { waitFor } from '../../support/wait-for';
 
 after(stopSharedPostgres);
 
@@ -86,7 +86,7 @@ describe('weft worker processes on PostgreSQL', function () {
 
     const a = await startWorker(env);
     children.push(a.child);
-    await eventually(async () => {
+    await waitFor(async () => {
       const nodes = await store.listNodeExecutions(executionId);
       return nodes.some((n) => n.nodeId === 'fetch' && n.status === 'succeeded') && nodes.some((n) => n.nodeId === 'crunch' && n.status === 'running');
     }, 'worker A to be in the middle of the slow node');
@@ -96,7 +96,7 @@ describe('weft worker processes on PostgreSQL', function () {
 
     const b = await startWorker(env);
     children.push(b.child);
-    await eventually(async () => (await store.getExecution(executionId))?.status === 'succeeded', 'worker B to finish the execution', 40_000);
+    await waitFor(async () => (await store.getExecution(executionId))?.status === 'succeeded', 'worker B to finish the execution', { timeoutMs: 40_000 });
 
     const doc = (await store.getExecution(executionId))!;
     const fetchAfter = doc.nodes.find((n) => n.nodeId === 'fetch')!;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import ivm from 'isolated-vm';
 import { IsolatedVmSandbox } from '../../../runtime/sandbox/isolated-vm-sandbox';
+import { loadIsolatedVm } from '../../../runtime/sandbox/isolated-vm-loader';
 import { sandboxBinding } from '../../../runtime/sandbox/sandbox.bindings';
 import { loadConfig } from '../../../runtime/config/weft-config';
 import { Tokens } from '../../../core/di/tokens';
@@ -9,10 +9,21 @@ import { CancelledError, SandboxError, TimeoutError } from '../../../core/errors
 import { silentLogger, type Logger } from '../../../core/services/logger';
 import { startTestKernel } from '../../support/test-kernel';
 import { expectSandboxError, TEST_LIMITS } from './sandbox-test-helpers';
+import { waitFor } from '../../support/wait-for';
 
 describe('IsolatedVmSandbox', function () {
   let sandbox: IsolatedVmSandbox;
   const run = (code: string, args: Record<string, unknown> = {}, extra: object = {}) => sandbox.run({ code, args, ...extra });
+  /** Waits until `sb` has a run that holds its isolate and has its fresh context (its code is starting). */
+  const runStarted = (sb: IsolatedVmSandbox) => {
+    const before = sb.stats();
+    return () =>
+      waitFor(() => {
+        const now = sb.stats();
+        // its context was ready when it took it (a prepared hit) or has been made since
+        return now.runs > before.runs && (now.preparedHits > before.preparedHits || now.contextsCreated > before.contextsCreated);
+      }, 'the run to start in its isolate');
+  };
 
   beforeEach(() => {
     sandbox = new IsolatedVmSandbox({ defaults: TEST_LIMITS, poolSize: 2 });
@@ -104,16 +115,20 @@ describe('IsolatedVmSandbox', function () {
   describe('abort signal', () => {
     it('propagates a weft error given as the reason and ends the running code', async () => {
       const controller = new AbortController();
+      const started = runStarted(sandbox);
       const running = run('for (;;) {}', {}, { signal: controller.signal, limits: { cpuMs: 10_000, wallMs: 10_000 } });
-      setTimeout(() => controller.abort(new TimeoutError('node timed out')), 50);
+      await started();
+      controller.abort(new TimeoutError('node timed out'));
       await assert.rejects(running, (e: unknown) => e instanceof TimeoutError && e.message === 'node timed out');
       assert.equal(await run('return "alive"'), 'alive');
     });
 
     it('turns a plain abort into CancelledError and AbortSignal.timeout into TimeoutError', async () => {
       const controller = new AbortController();
+      const started = runStarted(sandbox);
       const running = run('await new Promise(() => {})', {}, { signal: controller.signal, limits: { wallMs: 10_000 } });
-      setTimeout(() => controller.abort(), 20);
+      await started();
+      controller.abort();
       await assert.rejects(running, (e: unknown) => e instanceof CancelledError && e.code === ErrorCodes.WF_CANCELLED);
       await assert.rejects(
         run('await new Promise(() => {})', {}, { signal: AbortSignal.timeout(30), limits: { wallMs: 10_000 } }),
@@ -128,7 +143,8 @@ describe('IsolatedVmSandbox', function () {
         const first = local.run({ code: 'await new Promise(() => {})', args: {}, signal: busy.signal }).catch((e: unknown) => e);
         const waiting = new AbortController();
         const second = local.run({ code: 'return 1', args: {}, signal: waiting.signal });
-        setTimeout(() => waiting.abort(), 20);
+        await waitFor(() => local.stats().waiting === 1, 'the second run to wait for the pool');
+        waiting.abort();
         await assert.rejects(second, CancelledError);
         assert.equal(local.stats().waiting, 0);
         busy.abort();
@@ -157,12 +173,13 @@ describe('IsolatedVmSandbox', function () {
       logger,
       createIsolate: (options) => {
         handlers.push(options.onCatastrophicError!);
-        return new ivm.Isolate(options);
+        return new (loadIsolatedVm().ivm.Isolate)(options);
       },
     });
     try {
+      const started = runStarted(local);
       const running = local.run({ code: 'await new Promise(() => {})', args: {} });
-      await new Promise((r) => setTimeout(r, 30));
+      await started();
       assert.equal(handlers.length, 1, 'the isolate was given a catastrophic error handler');
       handlers[0]!('Catastrophic out-of-memory error');
       await assert.rejects(running, (e: unknown) => e instanceof SandboxError && /catastrophically: Catastrophic out-of-memory error/.test(e.message));
@@ -177,9 +194,11 @@ describe('IsolatedVmSandbox', function () {
   it('dispose() ends running and waiting runs and refuses new ones', async () => {
     const local = new IsolatedVmSandbox({ defaults: { ...TEST_LIMITS, wallMs: 10_000 }, poolSize: 1 });
     const settle = (p: Promise<unknown>) => p.then(() => 'resolved', (e: unknown) => e);
+    const started = runStarted(local);
     const running = settle(local.run({ code: 'await new Promise(() => {})', args: {} }));
     const waiting = settle(local.run({ code: 'return 1', args: {} }));
-    await new Promise((r) => setTimeout(r, 30));
+    await started();
+    await waitFor(() => local.stats().waiting === 1, 'the second run to wait for the pool');
     await local.dispose();
     assert.ok((await running) instanceof SandboxError);
     assert.ok((await waiting) instanceof SandboxError);

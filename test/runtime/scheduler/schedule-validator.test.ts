@@ -31,7 +31,12 @@ describe('validateSchedule', () => {
     assert.deepEqual(issues.map((i) => i.path), ['schedule.timezone']);
     assert.match(issues[0]!.message, /unknown time zone "Mars\/Olympus"/);
     assert.equal(check({ cron: '0 * * * *', timezone: '' })[0]!.path, 'schedule.timezone');
-    assert.equal(check({ cron: '0 * * * *', timezone: '+02:00' })[0]!.path, 'schedule.timezone');
+    // Fixed offsets are not IANA zones: refused on every Node version (Node 22+'s Intl accepts them).
+    for (const offset of ['+02:00', '-0530', '+01', '\u221201:00']) {
+      const found = check({ cron: '0 * * * *', timezone: offset });
+      assert.deepEqual(found.map((i) => i.path), ['schedule.timezone'], offset);
+      assert.match(found[0]!.message, /unknown time zone .*expected an IANA name/, offset);
+    }
   });
 
   it('reports cron and timezone problems together', () => {

@@ -108,11 +108,3 @@ export function fireTimes(items: ExecutionSummary[], workflowId: string): string
   return items.map((e) => (e.idempotencyKey ?? '').slice(prefix.length)).sort();
 }
 
-/** Polls (real time, briefly) until `check` holds. */
-export async function until(check: () => Promise<boolean> | boolean, what = 'condition'): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import { JobStatus } from 'toad-scheduler';
 import { systemClock } from '../../../core/services/clock';
 import { silentLogger, type Logger } from '../../../core/services/logger';
 import { ToadSchedulerTimers } from '../../../runtime/scheduler/toad-scheduler-timers';
+import { waitFor } from '../../support/wait-for';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The job behind a key: RUNNING while a timer is pending, STOPPED when nothing is left to fire. */
+type Job = { start(): void; getStatus(): JobStatus };
+const jobsOf = (timers: ToadSchedulerTimers) => (timers as unknown as { jobs: Map<string, Job> }).jobs;
 
 describe('ToadSchedulerTimers (real timers)', () => {
   let timers: ToadSchedulerTimers;
@@ -14,9 +18,11 @@ describe('ToadSchedulerTimers (real timers)', () => {
     const at = Date.now() + 40;
     const fired: number[] = [];
     timers.arm('w', at, () => void fired.push(Date.now()));
-    await sleep(120);
-    assert.equal(fired.length, 1);
+    await waitFor(() => fired.length > 0, 'the fire');
     assert.ok(fired[0]! >= at, `fired ${at - fired[0]!} ms early`);
+    // once fired the job holds no timer: there is nothing left that could fire it again
+    await waitFor(() => jobsOf(timers).get('w')!.getStatus() === JobStatus.STOPPED, 'the job to stop');
+    assert.equal(fired.length, 1);
   });
 
   it('re-arming a key replaces its timer; disarm cancels it; one job per key', async () => {
@@ -27,8 +33,11 @@ describe('ToadSchedulerTimers (real timers)', () => {
     timers.arm('x', Date.now() + 30, () => void fired.push('x'));
     assert.equal(timers.size, 2);
     timers.disarm('x');
-    await sleep(120);
+    // 'first' and 'x' were due before 'second': had either survived, it would be seen first
+    await waitFor(() => fired.length > 0, 'a fire');
     assert.deepEqual(fired, ['second']);
+    assert.equal(timers.size, 1);
+    assert.equal(jobsOf(timers).get('w')!.getStatus(), JobStatus.STOPPED);
   });
 
   it('an instant in the past fires at once; a fire that throws goes to the logger, not to an unhandled rejection', async () => {
@@ -38,7 +47,7 @@ describe('ToadSchedulerTimers (real timers)', () => {
     timers.arm('boom', Date.now() - 1000, async () => {
       throw new Error('boom');
     });
-    await sleep(30);
+    await waitFor(() => errors.length > 0, 'the failed fire to be logged');
     assert.equal(errors.length, 1);
   });
 
@@ -51,18 +60,20 @@ describe('ToadSchedulerTimers (real timers)', () => {
     timers.arm('w', clock.now() + 3_600_000, () => void fired++);
     offset = 3_600_000;
     // the chained wait re-checks at most MAX_TIMER_DELAY_MS later; force that check now
-    const job = (timers as unknown as { jobs: Map<string, { start(): void }> }).jobs.get('w')!;
-    job.start();
-    await sleep(20);
+    jobsOf(timers).get('w')!.start();
+    await waitFor(() => fired > 0, 'the fire after the clock jump');
     assert.equal(fired, 1);
   });
 
-  it('disarmAll stops everything', async () => {
+  it('disarmAll stops everything', () => {
     timers = new ToadSchedulerTimers(systemClock, silentLogger);
     let fired = 0;
     for (let i = 0; i < 50; i++) timers.arm(`w${i}`, Date.now() + 20, () => void fired++);
+    const jobs = [...jobsOf(timers).values()];
+    assert.ok(jobs.every((j) => j.getStatus() === JobStatus.RUNNING));
     timers.disarmAll();
-    await sleep(60);
+    // no job keeps a timer, so none can fire later
+    assert.ok(jobs.every((j) => j.getStatus() === JobStatus.STOPPED));
     assert.equal(fired, 0);
     assert.equal(timers.size, 0);
   });

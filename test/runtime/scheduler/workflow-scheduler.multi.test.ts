@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { fireTimes, harness, scheduled, until, type Harness } from './scheduler-harness';
+import { fireTimes, harness, scheduled, type Harness } from './scheduler-harness';
 import { FakeTime } from './fake-time';
+import { waitFor } from '../../support/wait-for';
 
 /** Missed fires after downtime, and several schedulers ("processes") on one set of stores. */
 describe('WorkflowScheduler: missed fires and several instances', () => {
@@ -79,7 +80,7 @@ describe('WorkflowScheduler: missed fires and several instances', () => {
     assert.equal(items.length, 10);
     assert.equal(new Set(fireTimes(items, wf.id)).size, 10);
     assert.equal((await a.history(cron.id)).length, 5);
-    await until(async () => (await a.history(wf.id)).every((e) => e.status === 'succeeded'), 'all runs to finish');
+    await waitFor(async () => (await a.history(wf.id)).every((e) => e.status === 'succeeded'), 'all runs to finish');
     // both processes tried every fire: the second start of each fire found the first (created: false)
     assert.equal(a.kernel.executor.activeCount + b.kernel.executor.activeCount, 0);
   });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { ValidationError } from '../../../core/errors/weft-error';
-import { fireTimes, harness, scheduled, until, type Harness } from './scheduler-harness';
+import { fireTimes, harness, scheduled, type Harness } from './scheduler-harness';
 import { Tokens } from '../../../core/di/tokens';
+import { waitFor } from '../../support/wait-for';
 
 describe('WorkflowScheduler', () => {
   let h: Harness;
@@ -17,7 +18,7 @@ describe('WorkflowScheduler', () => {
       const items = await h.history(wf.id);
       assert.deepEqual(fireTimes(items, wf.id), [1, 2, 3, 4, 5].map((s) => `2026-06-01T00:00:0${s}.000Z`));
       assert.ok(items.every((e) => e.trigger === 'schedule' && e.workflowVersion === 1));
-      await until(async () => (await h.history(wf.id)).every((e) => e.status === 'succeeded'), 'executions to finish');
+      await waitFor(async () => (await h.history(wf.id)).every((e) => e.status === 'succeeded'), 'executions to finish');
     });
 
     it('fires a cron schedule with a seconds field in its time zone', async () => {
@@ -106,7 +107,7 @@ describe('WorkflowScheduler', () => {
       const wf = await h.workflows.create(scheduled({ intervalMs: 1000 }, 'block'));
       await h.scheduler.start();
       await h.time.advance(1000);
-      await until(() => h.gate.waiting === 1, 'the first run to block');
+      await waitFor(() => h.gate.waiting === 1, 'the first run to block');
       await h.time.advance(1000);
       let items = await h.history(wf.id);
       assert.deepEqual(items.map((e) => e.status), ['running', 'skipped']);
@@ -116,9 +117,9 @@ describe('WorkflowScheduler', () => {
       // its end is published like any other (metrics count it)
       assert.deepEqual(ends, [`${items[1]!.id}:skipped:1`]);
       h.gate.open();
-      await until(async () => (await h.history(wf.id))[0]!.status === 'succeeded', 'the first run to finish');
+      await waitFor(async () => (await h.history(wf.id))[0]!.status === 'succeeded', 'the first run to finish');
       await h.time.advance(1000);
-      await until(async () => (await h.history(wf.id)).length === 3 && (await h.history(wf.id))[2]!.status === 'succeeded', 'the third fire');
+      await waitFor(async () => (await h.history(wf.id)).length === 3 && (await h.history(wf.id))[2]!.status === 'succeeded', 'the third fire');
       items = await h.history(wf.id);
       assert.deepEqual(items.map((e) => e.status), ['succeeded', 'skipped', 'succeeded']);
     });
@@ -146,7 +147,7 @@ describe('WorkflowScheduler', () => {
       const wf = await h.workflows.create(scheduled({ intervalMs: 1000, overlap: 'allow' }, 'block'));
       await h.scheduler.start();
       await h.time.advance(3000);
-      await until(() => h.gate.waiting === 3, 'three runs to block');
+      await waitFor(() => h.gate.waiting === 3, 'three runs to block');
       assert.deepEqual((await h.history(wf.id)).map((e) => e.status), ['running', 'running', 'running']);
     });
   });

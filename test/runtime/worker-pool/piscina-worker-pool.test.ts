@@ -8,6 +8,13 @@ import { Tokens } from '../../../core/di/tokens';
 import { ErrorCodes } from '../../../core/errors/error-codes';
 import { CancelledError, NodeExecutionError, TimeoutError, TransientError, WeftError } from '../../../core/errors/weft-error';
 import { startTestKernel } from '../../support/test-kernel';
+import { waitFor } from '../../support/wait-for';
+
+/** A flag the `spin` task sets in its thread as it starts, and a wait for it. */
+function spinning(): { flag: SharedArrayBuffer; started: () => Promise<unknown> } {
+  const flag = new SharedArrayBuffer(4);
+  return { flag, started: () => waitFor(() => Atomics.load(new Int32Array(flag), 0) === 1, 'the spin task to run on a thread') };
+}
 
 const FIXTURE = join(__dirname, 'fixtures', 'sample.worker.js');
 
@@ -59,14 +66,18 @@ describe('PiscinaWorkerPool', function () {
   it('aborts a running task: CancelledError, the reason when it is a weft error, TimeoutError for AbortSignal.timeout', async () => {
     const controller = new AbortController();
     const started = Date.now();
-    const running = pool.run(FIXTURE, 'spin', { ms: 20_000 }, controller.signal);
-    setTimeout(() => controller.abort(), 50);
+    const first = spinning();
+    const running = pool.run(FIXTURE, 'spin', { ms: 20_000, started: first.flag }, controller.signal);
+    await first.started();
+    controller.abort();
     await assert.rejects(running, CancelledError);
     assert.ok(Date.now() - started < 10_000, 'did not wait for the task to finish');
 
     const withReason = new AbortController();
-    const second = pool.run(FIXTURE, 'spin', { ms: 20_000 }, withReason.signal);
-    setTimeout(() => withReason.abort(new TimeoutError('node "x" timed out after 40 ms')), 40);
+    const next = spinning();
+    const second = pool.run(FIXTURE, 'spin', { ms: 20_000, started: next.flag }, withReason.signal);
+    await next.started();
+    withReason.abort(new TimeoutError('node "x" timed out after 40 ms'));
     await assert.rejects(second, (e: unknown) => e instanceof TimeoutError && /node "x"/.test(e.message));
 
     await assert.rejects(pool.run(FIXTURE, 'spin', { ms: 20_000 }, AbortSignal.timeout(40)), TimeoutError);
@@ -75,11 +86,12 @@ describe('PiscinaWorkerPool', function () {
   });
 
   it('dispose() destroys the threads and refuses new tasks', async () => {
-    const pending = pool.run(FIXTURE, 'spin', { ms: 20_000 }).then(
+    const task = spinning();
+    const pending = pool.run(FIXTURE, 'spin', { ms: 20_000, started: task.flag }).then(
       () => null,
       (e: unknown) => e,
     );
-    await new Promise((r) => setTimeout(r, 50));
+    await task.started();
     await pool.dispose();
     const err = await pending;
     assert.ok(err instanceof WeftError && err.code === ErrorCodes.WF_WORKER, `got ${String(err)}`);
