@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { postgresUrlOrSkip, stopSharedPostgres } from '../support/postgres-server';
 import { callApi, exitOf, startServe, startWeft, weftEnv } from '../support/weft-process';
 import { makeTempDir } from '../support/sqlite-temp';
-import { eventually } from '../support/eventually';
+import { waitFor } from '../support/wait-for';
 import { loadConfig } from '../../runtime/config/weft-config';
 import { openPersistence } from '../../runtime/persistence/persistence';
 
@@ -68,10 +68,10 @@ describe('e2e: wait nodes in queue mode (weft serve + weft worker)', function ()
     // the worker let go of it: its job is complete while the execution waits
     const p = await openPersistence(loadConfig({ DATABASE_URL: databaseUrl, WEFT_DATA_DIR: tmp!.dir }), undefined, { heartbeatMs: 0 });
     try {
-      await eventually("the worker to complete the waiting execution's job", async () => {
+      await waitFor(async () => {
         const r = await p.executionStore.knex.raw("select state from pgboss.job where name = 'weft-executions' and id = ?", [id]);
         return r.rows[0]?.state === 'completed' ? true : undefined;
-      }, 30_000);
+      }, "the worker to complete the waiting execution's job", { timeoutMs: 30_000 });
       const row = await p.executionStore.knex('workflow_execution').where({ id }).first('status', 'owner');
       assert.deepEqual({ ...row }, { status: 'waiting', owner: null });
     } finally {
@@ -80,10 +80,10 @@ describe('e2e: wait nodes in queue mode (weft serve + weft worker)', function ()
 
     const signal = await call('POST', `/api/v1/executions/${id}/signals/approve`, { payload: { by: 'ops' } });
     assert.equal(signal.status, 202, JSON.stringify(signal.body));
-    const doc = await eventually('the execution to succeed', async () => {
+    const doc = await waitFor(async () => {
       const d = (await call('GET', `/api/v1/executions/${id}`)).body;
       return d.status === 'succeeded' ? d : undefined;
-    }, 60_000);
+    }, 'the execution to succeed', { timeoutMs: 60_000 });
     assert.deepEqual(doc.outputs, { shipped: { by: 'ops' } });
     assert.deepEqual(doc.nodes.map((n: any) => [n.nodeId, n.status]), [['prepare', 'succeeded'], ['approve', 'succeeded'], ['cool', 'succeeded'], ['ship', 'succeeded']]);
     assert.equal((await call('POST', `/api/v1/executions/${id}/signals/approve`, {})).status, 409);

@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { callApi, exitOf, startServe, weftEnv } from '../support/weft-process';
 import { FlakyServer } from '../support/flaky-server';
 import { makeTempDir } from '../support/sqlite-temp';
-import { eventually } from '../support/eventually';
+import { waitFor } from '../support/wait-for';
 
 const ADMIN_KEY = 'e2e-admin-key-wait-0123456789abcdef';
 
@@ -43,10 +43,10 @@ describe('e2e: a durable timer survives SIGKILL of weft serve', function () {
     assert.equal(server.count, 0);
     served = await startServe(env);
     child = served.child;
-    const doc = await eventually('the woken execution to finish', async () => {
+    const doc = await waitFor(async () => {
       const r = await callApi(served.url, ADMIN_KEY, 'GET', `/api/v1/executions/${id}`);
       return r.body.status === 'succeeded' ? r.body : undefined;
-    }, 20_000);
+    }, 'the woken execution to finish', { timeoutMs: 20_000 });
     assert.equal(server.count, 1);
     assert.equal(doc.nodes.find((n: any) => n.nodeId === 'w').status, 'succeeded');
     assert.equal(doc.nodes.find((n: any) => n.nodeId === 'call').output.status, 200);

@@ -3,7 +3,7 @@ import { Tokens } from '../../../core/index';
 import { loadConfig } from '../../../runtime/config/weft-config';
 import { buildRuntime, type BuiltRuntime } from '../../../runtime/composition/build-runtime';
 import { makeTempDir } from '../../support/sqlite-temp';
-import { eventually } from '../../support/eventually';
+import { waitFor } from '../../support/wait-for';
 
 const N = 10_000;
 
@@ -56,7 +56,7 @@ describe('10,000 executions waiting on signals in one process', function () {
 
     const signals = kernel.get(Tokens.WaitService);
     await inBatches(ids.map((id, i) => [id, i] as const), 100, async ([id, i]) => void (await signals.signal(id, 'approve', i)));
-    await eventually('every execution to succeed', async () => ((await count('succeeded')) === N ? true : undefined), 240_000, 200);
+    await waitFor(async () => ((await count('succeeded')) === N ? true : undefined), 'every execution to succeed', { timeoutMs: 240_000, intervalMs: 200 });
     const sample = await persistence!.executionStore.getExecution(ids[1234]!);
     assert.deepEqual(sample!.outputs, { n: 1234 });
     assert.equal(kernel.executor.activeCount, 0);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describeDialects } from '../persistence/dialect-harness';
 import { startTestKernel } from '../../support/test-kernel';
 import { persistenceTestPlugin, type RunCounter } from '../../support/persistence-test-plugin';
-import { eventually } from '../../support/eventually';
+import { waitFor } from '../../support/wait-for';
 import { persistenceBindings, type Persistence } from '../../../runtime/persistence/persistence';
 import { WaitPoller } from '../../../runtime/waits/wait-poller';
 import { localWakeHandler } from '../../../runtime/waits/wake-handlers';
@@ -66,10 +66,10 @@ describeDialects('durable timers polled by two processes', (ctx) => {
       assert.equal((await h.done).status, 'waiting');
       ids.push(h.executionId);
     }
-    const docs = await eventually('every execution to finish', async () => {
+    const docs = await waitFor(async () => {
       const all = await Promise.all(ids.map((id) => b.executionStore.getExecution(id)));
       return all.every((d) => d!.status === 'succeeded') ? all : undefined;
-    }, 30_000);
+    }, 'every execution to finish', { timeoutMs: 30_000 });
     assert.equal(runs.get('after'), N, `the node after the timer ran ${runs.get('after')} times for ${N} executions`);
     assert.equal(wokeA.length + wokeB.length, N, `woken ${wokeA.length} + ${wokeB.length} times`);
     assert.equal(new Set([...wokeA, ...wokeB]).size, N);

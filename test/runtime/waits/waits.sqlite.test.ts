@@ -3,7 +3,7 @@ import { loadConfig } from '../../../runtime/config/weft-config';
 import { buildRuntime, type BuiltRuntime } from '../../../runtime/composition/build-runtime';
 import { startApi, type ApiHarness } from '../../api/support/api-harness';
 import { makeTempDir } from '../../support/sqlite-temp';
-import { eventually } from '../../support/eventually';
+import { waitFor } from '../../support/wait-for';
 
 /** The `wait` node end to end in one process on real SQLite: timers, signals, cancel, validation. */
 describe('wait nodes on SQLite (weft serve in process)', function () {
@@ -45,10 +45,10 @@ describe('wait nodes on SQLite (weft serve in process)', function () {
   }
 
   function ended(id: string, timeoutMs = 10_000): Promise<any> {
-    return eventually(`execution ${id} to end`, async () => {
+    return waitFor(async () => {
       const doc = (await api.request('GET', `/api/v1/executions/${id}`)).body;
       return ['succeeded', 'failed', 'cancelled', 'partially_succeeded'].includes(doc.status) ? doc : undefined;
-    }, timeoutMs);
+    }, `execution ${id} to end`, { timeoutMs: timeoutMs });
   }
 
   const node = (doc: any, id: string) => doc.nodes.find((n: any) => n.nodeId === id);
