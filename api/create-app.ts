@@ -27,6 +27,7 @@ import { executionRoutes } from './routes/executions.routes';
 import { lineageRoutes } from './routes/lineage.routes';
 import { RerunService } from '../runtime/rerun/rerun.service';
 import { InlineExecutionDispatcher } from '../runtime/queue/execution-dispatcher';
+import { signalRoutes } from './routes/signals.routes';
 import { createStreamRegistry, type RouteDeps } from './routes/route-deps';
 import { permissionKey, ROUTE_PERMISSIONS } from './routes/route-permissions';
 import type { ApiContext, ApiState } from './routes/route-spec';
@@ -92,6 +93,7 @@ export function createApp(options: CreateAppOptions): WeftApp {
     validator: kernel.get(Tokens.WorkflowValidator),
     secrets: kernel.get(Tokens.SecretStore),
     reruns: new RerunService({ executions, workflows, dispatcher: dispatcher ?? new InlineExecutionDispatcher(executor) }),
+    waits: optionalService(kernel, Tokens.WaitService),
     events,
     schedules: optionalService(kernel, Tokens.ScheduleService),
     dispatcher,
@@ -108,7 +110,7 @@ export function createApp(options: CreateAppOptions): WeftApp {
   const router = new Router<ApiState>();
   const validators = new RequestValidators();
   const routes: DocumentedRoute[] = [];
-  for (const spec of [...systemRoutes(deps), ...authRoutes(), ...workflowRoutes(deps), ...executionRoutes(deps), ...lineageRoutes(deps), ...eventRoutes(deps), ...secretRoutes(deps), ...hookRoutes(deps, { maxBodyBytes: config.maxBodyBytes, perMinute: config.hookRateLimitPerMinute ?? 600 })]) {
+  for (const spec of [...systemRoutes(deps), ...authRoutes(), ...workflowRoutes(deps), ...executionRoutes(deps), ...lineageRoutes(deps), ...signalRoutes(deps), ...eventRoutes(deps), ...secretRoutes(deps), ...hookRoutes(deps, { maxBodyBytes: config.maxBodyBytes, perMinute: config.hookRateLimitPerMinute ?? 600 })]) {
     const role = ROUTE_PERMISSIONS[permissionKey(spec.method, spec.path)];
     if (!role) throw new ConfigurationError(`route ${spec.method} ${spec.path} has no role in ROUTE_PERMISSIONS`);
     router.register(spec.path, [spec.method], [

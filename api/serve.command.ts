@@ -53,6 +53,7 @@ async function serve(opts: { port?: number; host?: string }): Promise<number> {
   try {
     await bootstrapAdminKey(runtime.kernel, config);
     await runtime.recover();
+    runtime.startWaits();
     runtime.persistence?.startRetention();
     schedules = optionalScheduleService(runtime.kernel);
     await schedules?.start();
@@ -75,6 +76,8 @@ async function serve(opts: { port?: number; host?: string }): Promise<number> {
     // stop taking work: no new connections or fires, then let running executions reach a node boundary
     const closing = server.close(config.shutdownDeadlineMs + 1_000);
     await schedules?.stop();
+    // no more wakes: an execution woken now would only be interrupted by the drain
+    await runtime.waits?.stop();
     await runtime.kernel.executor.drain(config.shutdownDeadlineMs);
     await closing;
     await runtime.close();

@@ -24,6 +24,8 @@ export * from './services/tool-registry';
 export * from './services/agent-provider';
 export * from './plugin/node-type';
 export * from './plugin/plugin';
+export * from './plugin/park-request';
+export * from './services/wait-service';
 export * from './plugin/plugin-loader';
 export * from './plugin/node-type-registry';
 export * from './kernel/kernel';

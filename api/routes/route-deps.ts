@@ -8,6 +8,7 @@ import type {
   WorkflowExecutor,
   WorkflowStore,
   WorkflowValidator,
+  WaitService,
 } from '../../core/index';
 import type { ApiMetrics } from '../metrics/api-metrics';
 import type { WorkflowRecordCache } from './workflow-record-cache';
@@ -35,6 +36,8 @@ export interface RouteDeps {
   secrets: SecretStore;
   /** `POST /executions/:id/rerun`. */
   reruns: RerunService;
+  /** Signals for waiting executions (null without a database: nothing can wait there). */
+  waits: WaitService | null;
   events: EventBus;
   /** Null when no scheduler is bound (then schedules are stored but not run). */
   schedules: ScheduleService | null;

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { CursorQuery, LimitQuery } from './common.schema';
+import { CursorQuery, IdSchema, LimitQuery } from './common.schema';
 
 // hoisted: the summary schema below lists them too
 const EXECUTION_TRIGGERS_LIST = ['manual', 'api', 'schedule', 'webhook', 'rerun', 'workflow'] as const;
@@ -14,7 +14,7 @@ const ErrorRecordSchema = Type.Object(
 export const NodeExecutionSchema = Type.Object(
   {
     nodeId: Type.String(),
-    status: Type.String({ enum: ['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'] }),
+    status: Type.String({ enum: ['pending', 'running', 'waiting', 'succeeded', 'failed', 'skipped', 'cancelled'] }),
     attempts: Type.Integer(),
     startedAt: Nullable(Type.String()),
     finishedAt: Nullable(Type.String()),
@@ -28,7 +28,7 @@ export const NodeExecutionSchema = Type.Object(
 );
 
 /** Every execution status, in the order DESIGN.md lists them. */
-export const EXECUTION_STATUSES = ['pending', 'running', 'succeeded', 'partially_succeeded', 'failed', 'cancelled', 'skipped'] as const;
+export const EXECUTION_STATUSES = ['pending', 'running', 'waiting', 'succeeded', 'partially_succeeded', 'failed', 'cancelled', 'skipped'] as const;
 
 const ExecutionSummaryProps = {
   id: Type.String(),
@@ -92,3 +92,13 @@ export const AllExecutionsQuerySchema = Type.Object(
 );
 
 export const CancelAcceptedSchema = Type.Object({ executionId: Type.String(), cancelRequested: Type.Boolean() });
+
+/** `:id` and `:name` of the signals route. */
+export const SignalParamsSchema = Type.Object(
+  { id: IdSchema, name: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'a signal name a wait node of the workflow declares' }) },
+  { additionalProperties: false },
+);
+
+export const SignalBodySchema = Type.Object({ payload: Type.Optional(Type.Unknown()) }, { additionalProperties: false });
+
+export const SignalAcceptedSchema = Type.Object({ executionId: Type.String(), signal: Type.String(), receivedAt: Type.String() });

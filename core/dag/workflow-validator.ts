@@ -177,6 +177,11 @@ export class WorkflowValidator {
         }
       }
     }
+    if (nodeType.definition.parks) {
+      for (const key of ['retry', 'timeoutMs'] as const) {
+        if (n[key] !== undefined) issues.push({ path: `${base}.${key}`, message: `node type "${n.type}" waits instead of running, so "${key}" does not apply`, code: 'schema' });
+      }
+    }
     const config = n.config ?? {};
     const check = this.schemas.get(nodeType.definition.configSchema);
     if (!check(config)) {

@@ -20,6 +20,7 @@ import type { KernelSettings } from '../kernel/kernel-settings';
 import type { MapItemStore } from '../store/map-item-store';
 import type { InlineNodeRunner } from '../executor/inline-node-runner';
 import type { ChildExecutions } from '../services/child-executions';
+import type { WaitService } from '../services/wait-service';
 
 /** The typed DI tokens of weft's services. */
 export const Tokens = {
@@ -45,6 +46,7 @@ export const Tokens = {
   /** Runs inline node templates (a `map` node's `node`). */
   InlineNodes: createToken<InlineNodeRunner>('core.inlineNodes'),
   ChildExecutions: createToken<ChildExecutions>('core.childExecutions'),
+  WaitService: createToken<WaitService>('core.waitService'),
 } as const;
 
 /** Extension points: many contributions per token. */

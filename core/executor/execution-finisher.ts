@@ -67,6 +67,21 @@ export class ExecutionFinisher {
   }
 
   /**
+   * Parks an execution whose remaining nodes all wait: once every node record is durable, the
+   * store marks it `waiting` (with the workflow deadline, if any). Returns the document as it is
+   * now, or null when the store refused because a cancel request is open.
+   */
+  async park(deadlineAt: number | null): Promise<ExecutionDocument | null> {
+    const { writes, events, nodes, deps, init } = this.parts;
+    if (writes.inFlight > 0) await writes.whenDrained();
+    if (writes.error) throw writes.error;
+    if (!(await deps.store.parkExecution!(init.id, deadlineAt))) return null;
+    nodes.releaseHeldEvents();
+    events.emit({ kind: 'execution', status: 'waiting' });
+    return this.document({ status: 'waiting', outputs: null, error: null, finishedAt: null, durationMs: null });
+  }
+
+  /**
    * The end of an execution whose {@link finish} threw: `failed` with that error, recorded and
    * published as far as the store and the bus allow. Never throws, so `done` always settles.
    */

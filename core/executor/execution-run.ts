@@ -34,6 +34,8 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
   private readonly writes: WriteTracker;
   private readonly events: ExecutionEventPublisher;
   private failed = 0;
+  /** Nodes of this run that parked (they wait; the execution parks once nothing else runs). */
+  private parked = 0;
   private stopped: StopKind | null = null;
   private stopError: SerializedError | null = null;
   private timer: NodeJS.Timeout | undefined;
@@ -86,15 +88,22 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
     return (this.logger ??= this.secrets.logger(this.deps.logger.child({ executionId: this.init.id, workflowId: this.init.workflowId })));
   }
 
-  /** Starts scheduling; `done` settles when the execution ends. */
+  /**
+   * Starts scheduling; `done` settles when the execution ends, or parks (`waiting`). The workflow's
+   * `timeoutMs` counts from the execution's start, so a resumed run (after a crash or a wait) has
+   * only what is left of it, and one resumed past it times out before any node runs.
+   */
   start(): void {
     this.events.emit({ kind: 'execution', status: 'running' });
     const timeoutMs = this.plan.settings.timeoutMs;
     if (timeoutMs !== null) {
-      this.timer = setTimeout(() => {
+      const timeOut = () => {
         const error = new TimeoutError(`workflow timed out after ${timeoutMs} ms`, { code: ErrorCodes.WF_WORKFLOW_TIMEOUT });
         this.stop('failed', serializeError(error, false));
-      }, timeoutMs);
+      };
+      const left = Date.parse(this.init.startedAt) + timeoutMs - this.deps.clock.now();
+      if (left <= 0 && this.init.resumed) timeOut();
+      else this.timer = setTimeout(timeOut, Math.max(0, Math.min(left, timeoutMs)));
     }
     this.scheduler.enqueueRoots();
     this.pump();
@@ -145,6 +154,9 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
       case 'cancelled':
         return this.scheduler.complete(node.index, Outcome.Cancelled);
       case 'interrupted':
+        return;
+      case 'waiting':
+        this.parked++;
         return;
       case 'failed':
         this.failed++;
@@ -236,12 +248,42 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
     if (this.finished || this.scheduler.running > 0) return;
     if (this.stopped === null && this.scheduler.terminal < this.plan.scheduledCount) {
       if (this.scheduler.hasQueued) return;
+      if (this.parked > 0) {
+        // every node left waits: the execution parks and leaves memory (its rows are its state)
+        this.finished = true;
+        void this.park();
+        return;
+      }
       // nothing runs, nothing is queued, yet nodes are not terminal: cannot happen for a validated DAG
       this.stop('failed', serializeError(new WeftError('executor stalled: no runnable node', { code: ErrorCodes.WF_INTERNAL }), false));
       return;
     }
     this.finished = true;
     void this.finish();
+  }
+
+  /**
+   * Parks the execution (`waiting`) and settles `done` with its document as it is now. An open
+   * cancel request refuses the park: the run goes on to end `cancelled`.
+   */
+  private async park(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    const timeoutMs = this.plan.settings.timeoutMs;
+    const deadlineAt = timeoutMs === null ? null : Date.parse(this.init.startedAt) + timeoutMs;
+    let doc: ExecutionDocument | null;
+    try {
+      doc = await this.finisher.park(deadlineAt);
+    } catch (err) {
+      this.log.error({ err }, 'parking the execution failed');
+      this.finished = false;
+      return this.stop('failed', serializeError(err, false));
+    }
+    if (!doc) {
+      this.finished = false;
+      return this.cancel('cancelled by request');
+    }
+    this.context.release();
+    this.resolveDone(doc);
   }
 
   /** Settles `done` whatever happens: a throw while finishing ends the execution `failed` with that error. */

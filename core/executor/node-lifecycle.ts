@@ -3,6 +3,9 @@ import type { NodeExecutionRecord, SkipReason } from '../model/execution-documen
 import type { ExecutionContext } from '../context/execution-context';
 import { renderValue } from '../context/compiled-value';
 import { serializeError, type SerializedError } from '../errors/error-serializer';
+import { CancelledError, NodeExecutionError } from '../errors/weft-error';
+import { ErrorCodes } from '../errors/error-codes';
+import { isParkRequest, type WaitSpec } from '../plugin/park-request';
 import type { AbortFanout } from './abort-fanout';
 import type { ExecutionEventPublisher } from './execution-event-publisher';
 import type { ExecutionRunDeps, StopKind } from './execution-run-init';
@@ -15,14 +18,16 @@ import type { ExecutionSecrets } from '../secrets/execution-secrets';
 /**
  * How a node ended, for scheduling and the failure policy. A node its fallback recovered ends
  * `succeeded`. `interrupted`: the execution is shutting down and the node is left unrecorded, so
- * a resume runs it again. (A `waiting` node would end here too, as a kind that frees its slot
- * without completing.)
+ * a resume runs it again. `waiting`: the node parked (its record and what it waits for are
+ * durable); it frees its slot without completing, and a later run of the execution takes the
+ * result its waker records.
  */
 export type NodeEnd =
   | { kind: 'succeeded'; branch: string | null }
   | { kind: 'failed'; error: SerializedError; record: NodeExecutionRecord; resumed: boolean }
   | { kind: 'cancelled' }
-  | { kind: 'interrupted' };
+  | { kind: 'interrupted' }
+  | { kind: 'waiting' };
 
 /** What one node's lifecycle needs from its execution. */
 export interface NodeLifecycleHost extends RunContextHost {
@@ -59,6 +64,8 @@ export class NodeLifecycle {
   private readonly resumed = new Map<string, NodeExecutionRecord>();
   /** Node events held back until the commit that ends the execution (their records ride in it). */
   private readonly held: NodeExecutionRecord[] = [];
+  /** What each node that just parked waits for, until its record is written. */
+  private readonly parking = new Map<number, WaitSpec>();
 
   constructor(private readonly parts: NodeLifecycleParts, private readonly host: NodeLifecycleHost) {
     this.records = new Array(parts.plan.nodes.length);
@@ -69,8 +76,14 @@ export class NodeLifecycle {
   async run(node: PlannedNode): Promise<void> {
     const prior = this.resumed.get(node.id);
     if (prior && (prior.status === 'succeeded' || prior.status === 'failed')) return this.adopt(node, prior);
+    if (prior?.status === 'waiting') {
+      // still waiting (another node, or the workflow deadline, woke the execution): parks again as it is
+      this.records[node.index] = prior;
+      return this.host.ended(node, { kind: 'waiting' });
+    }
     const { context, deps, writes, events, plan } = this.parts;
     const ran = await this.execute(node, null);
+    if (ran.status === 'waiting') return this.park(node, ran);
     if (this.host.stopKind === 'interrupted' && ran.status === 'cancelled') return this.host.ended(node, { kind: 'interrupted' });
     let recovered = false;
     if (ran.status === 'failed' && node.fallback >= 0 && this.host.stopKind === null) {
@@ -114,9 +127,19 @@ export class NodeLifecycle {
     this.parts.events.emitNode(rec);
   }
 
-  /** Records every scheduled node that never started as `cancelled` (the execution stopped first). */
+  /** Records every scheduled node that never started, or still waits, as `cancelled` (the execution stopped first). */
   cancelUnstarted(): void {
     for (const node of this.parts.plan.nodes) {
+      const waiting = this.records[node.index];
+      if (waiting?.status === 'waiting') {
+        const now = this.parts.deps.clock.now();
+        const error = { ...serializeError(new CancelledError('the execution ended while the node waited'), false), attempt: waiting.attempts };
+        const rec = finishedRecord(waiting, Date.parse(waiting.startedAt ?? new Date(now).toISOString()), now, { status: 'cancelled', attempts: waiting.attempts, error });
+        this.records[node.index] = rec;
+        this.parts.writes.track(this.parts.deps.store.nodeFinished(this.parts.executionId, rec));
+        this.parts.events.emitNode(rec);
+        continue;
+      }
       if (this.records[node.index] || node.isFallback) continue;
       const rec = cancelledRecord(node.id);
       this.records[node.index] = rec;
@@ -149,6 +172,16 @@ export class NodeLifecycle {
       const branch = prior.branch ?? this.branchOf(node, prior.output);
       this.host.ended(node, { kind: 'succeeded', branch });
     } else this.host.ended(node, { kind: 'failed', error: nodeError(node.id, prior), record: prior, resumed: true });
+  }
+
+  /** Records a parked node with what it waits for (durably), then reports it `waiting`. */
+  private async park(node: PlannedNode, rec: NodeExecutionRecord): Promise<void> {
+    const wait = this.parking.get(node.index)!;
+    this.parking.delete(node.index);
+    // the attempt checked the store can record waits before it let the node park
+    await this.parts.writes.track(this.parts.deps.store.nodeWaiting!(this.parts.executionId, rec, wait));
+    this.parts.events.emitNode(rec);
+    this.host.ended(node, { kind: 'waiting' });
   }
 
   private branchOf(node: PlannedNode, output: unknown): string | null {
@@ -192,6 +225,16 @@ export class NodeLifecycle {
       onRetry: (attempt, delayMs, error) => events.emit({ kind: 'node', nodeId: node.id, status: 'retrying', attempt, delayMs, error }),
     });
     const { attempts, attemptErrors } = result;
+    if (result.ok && isParkRequest(result.output)) {
+      if (!deps.store.nodeWaiting || fallbackFor !== null) {
+        const why = fallbackFor !== null ? 'a fallback node cannot wait' : 'waits are kept in a database: run it with weft serve, or weft run --db';
+        const err = new NodeExecutionError(`node "${node.id}" cannot wait here: ${why}`, { code: ErrorCodes.WF_WAIT_UNSUPPORTED });
+        const error = { ...serializeError(err), attempt: 1, input: config };
+        return finishedRecord(rec, startMs, clock.now(), { status: 'failed', attempts: 1, error });
+      }
+      this.parking.set(node.index, result.output.wait);
+      return { ...rec, status: 'waiting' };
+    }
     if (result.ok) {
       return finishedRecord(rec, startMs, clock.now(), { status: 'succeeded', attempts, output: result.output ?? null, attemptErrors });
     }

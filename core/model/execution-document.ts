@@ -3,13 +3,14 @@ import type { SerializedError } from '../errors/error-serializer';
 export type ExecutionStatus =
   | 'pending'
   | 'running'
+  | 'waiting'
   | 'succeeded'
   | 'partially_succeeded'
   | 'failed'
   | 'cancelled'
   | 'skipped';
 
-export type NodeStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+export type NodeStatus = 'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
 export type ExecutionTrigger = 'manual' | 'api' | 'schedule' | 'webhook' | 'rerun' | 'workflow';
 

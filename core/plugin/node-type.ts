@@ -61,6 +61,8 @@ export interface NodeExecutor<C = any> {
   execute(config: C, ctx: NodeRunContext): Promise<unknown>;
   /** Static checks beyond the JSON Schema (expressions parse, tool exists, ...). */
   validate?(config: C): ValidationIssue[];
+  /** Signal names this node can wait for (types that park on signals): the signals route accepts only these. */
+  signals?(config: C): string[];
   /** Branch labels this node can select (branching types), for edge validation. */
   branches?(config: C): string[];
 }
@@ -80,6 +82,11 @@ export interface NodeTypeDefinition<C = any, D = any> {
   templateFields?: readonly string[];
   /** Whether nodes of this type accept `limits` (sandboxed code). */
   sandboxed?: boolean;
+  /**
+   * Nodes of this type park (their `execute` returns `parkNode(...)`) and end later, when
+   * woken: node-level `retry` and `timeoutMs` do not apply to them (a validation problem).
+   */
+  parks?: boolean;
   deps?: DepTokens<D>;
   create(deps: D): NodeExecutor<C>;
 }

@@ -7,6 +7,7 @@ import type {
   NodeExecutionRecord,
 } from '../model/execution-document';
 import type { WorkflowDefinition } from '../model/workflow-definition';
+import type { WaitSpec } from '../plugin/park-request';
 
 /** What the executor writes when an execution starts. */
 export interface ExecutionStartRecord extends ExecutionLineage {
@@ -76,6 +77,17 @@ export interface ExecutionStore {
     executionId: string,
     result: Pick<ExecutionDocument, 'status' | 'outputs' | 'error' | 'finishedAt' | 'durationMs'>,
   ): Promise<void>;
+  /**
+   * Durable waits (the `wait` node type; stores without them cannot run one). Records a parked
+   * node (`status: 'waiting'`) together with what it waits for, in one durable write.
+   */
+  nodeWaiting?(executionId: string, record: NodeExecutionRecord, wait: WaitSpec): Promise<void>;
+  /**
+   * Parks a running execution of this process whose nodes all wait: `waiting`, no owner, and
+   * (with `deadlineAt`, epoch ms: the workflow's `settings.timeoutMs`) a deadline that wakes it
+   * to time out. Resolves false, parking nothing, when a cancel request is open for it.
+   */
+  parkExecution?(executionId: string, deadlineAt: number | null): Promise<boolean>;
   /** Marks an execution `running` again when it is resumed (recovery). */
   resumeExecution?(executionId: string): Promise<void>;
   getExecution(executionId: string): Promise<ExecutionDocument | null>;

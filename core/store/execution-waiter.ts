@@ -13,13 +13,15 @@ export function isTerminal(status: string): boolean {
  * Resolves with the execution document once the execution is finished, for executions this
  * process may not run (an idempotency key matched an earlier one, a queued child, possibly run elsewhere):
  * the event bus wakes it up, a slow poll of the store covers executions in other processes.
- * Resolves null when `signal` aborts (the client went away).
+ * Resolves null when `signal` aborts (the client went away). `settled` says which statuses end the
+ * wait (default: the final ones).
  */
 export function waitForFinish(
   executionId: string,
   deps: { events: EventBus; executions: ExecutionStore },
   signal: AbortSignal,
   pollMs = 500,
+  settled: (status: string) => boolean = isTerminal,
 ): Promise<ExecutionDocument | null> {
   return new Promise((resolve, reject) => {
     let done = false;
@@ -35,14 +37,14 @@ export function waitForFinish(
     const check = () => {
       deps.executions.getExecution(executionId).then(
         (doc) => {
-          if (doc && isTerminal(doc.status)) finish(doc);
+          if (doc && settled(doc.status)) finish(doc);
         },
         (err) => finish(null, err),
       );
     };
     const onAbort = () => finish(null);
     const unsubscribe = deps.events.subscribe((e) => {
-      if (e.kind === 'execution' && isTerminal(e.status)) check();
+      if (e.kind === 'execution' && settled(e.status)) check();
     }, executionId);
     const timer = setInterval(check, pollMs);
     signal.addEventListener('abort', onAbort, { once: true });

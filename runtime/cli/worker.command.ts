@@ -7,6 +7,7 @@ import { loadConfig, type WeftConfig } from '../config/weft-config';
 import { buildRuntime } from '../composition/build-runtime';
 import { createExecutionQueue } from '../queue/queue.bindings';
 import { QueueWorker, type ClaimingExecutionStore } from '../queue/queue-worker';
+import { queueWakeHandler } from '../waits/wake-handlers';
 
 /** Longest a stuck handle may keep the process alive once shutdown is done. */
 const EXIT_GRACE_MS = 5_000;
@@ -83,6 +84,8 @@ async function work(opts: WorkerOptions): Promise<number> {
     await runtime.close().catch(() => undefined);
     return 1;
   }
+  // due timers and signals wake parked executions into the queue, whichever process notices first
+  runtime.startWaits(queueWakeHandler(queue));
   process.stdout.write(`weft worker started (pid ${process.pid}, concurrency ${opts.concurrency})\n`);
   // A container has no port to probe on a worker: the probe reads how recently the claim loop ran.
   const health = opts.healthFile ? setInterval(() => void writeHealth(opts.healthFile!, worker.lastPollAt), HEALTH_EVERY_MS) : null;
@@ -91,6 +94,7 @@ async function work(opts: WorkerOptions): Promise<number> {
 
   return shutdownOnSignal(log, config.shutdownDeadlineMs, async () => {
     if (health) clearInterval(health);
+    await runtime.waits?.stop();
     // stop claiming; interrupted executions go back to the queue for another worker
     await Promise.all([worker.stop(), kernel.executor.drain(config.shutdownDeadlineMs)]);
     await queue.stop();

@@ -17,6 +17,10 @@ import { InMemoryApiKeyStore } from '../../core/store/in-memory-api-key-store';
 import { schedulerBinding } from '../scheduler/scheduler.bindings';
 import { executionDispatcherBinding } from '../queue/queue.bindings';
 import { childExecutionsBinding } from '../children/child-executions.bindings';
+import type { PgBossExecutionQueue } from '../queue/pg-boss-queue';
+import { WaitPoller, type WakeHandler } from '../waits/wait-poller';
+import { SignalService } from '../waits/signal-service';
+import { localWakeHandler, queueWakeHandler } from '../waits/wake-handlers';
 
 export interface BuildRuntimeOptions {
   /** `database` (default): SQLite under `dataDir`, or PostgreSQL with `databaseUrl`. `memory`: nothing persisted. */
@@ -36,6 +40,13 @@ export interface BuildRuntimeOptions {
 /** A runtime with the persistence handle (recovery and pruning). */
 export interface BuiltRuntime extends WeftRuntime {
   persistence: Persistence | null;
+  /** The durable waits' poller (null without a database); started by {@link startWaits}. */
+  waits: WaitPoller | null;
+  /**
+   * Starts waking waiting executions: resumed here (inline mode) or queued for workers (queue
+   * mode, or `handler` given). `weft serve` and `weft worker` call it; `close()` stops it.
+   */
+  startWaits(handler?: WakeHandler): void;
   /** Resumes (or ends `interrupted`) executions a dead process left `running`. */
   recover(): Promise<void>;
 }
@@ -54,6 +65,7 @@ export async function buildRuntime(config: WeftConfig, options: BuildRuntimeOpti
     ...(options.extraPlugins ?? []),
   ];
   let persistence: Persistence | null = null;
+  let waits: WaitPoller | null = null;
   let eventBus: { dispose(): Promise<void> } | null = null;
   const services: ServiceBinding<any>[] = [
     bind(Tokens.Logger, () => logger),
@@ -72,6 +84,11 @@ export async function buildRuntime(config: WeftConfig, options: BuildRuntimeOpti
     const { openPersistence, persistenceBindings } = await import('../persistence/persistence');
     persistence = await openPersistence(db === undefined ? config : { ...config, databaseUrl: pg ? db : null }, logger, { sqliteFile });
     services.push(...persistenceBindings(persistence));
+    const store = persistence.executionStore;
+    const poller = (waits = new WaitPoller({ store, logger }));
+    services.push(
+      bind(Tokens.WaitService, (r) => new SignalService({ store, workflowStore: r.get(Tokens.WorkflowStore), registry: r.get(Tokens.NodeTypeRegistry), poller })),
+    );
     const pgUrl = pg ? db : db === undefined ? config.databaseUrl : null;
     if (pgUrl) {
       // several processes can share this database: their events reach each other's SSE streams
@@ -103,12 +120,24 @@ export async function buildRuntime(config: WeftConfig, options: BuildRuntimeOpti
     logger,
     persistent: persistence !== null,
     persistence,
+    waits,
+    startWaits(handler?: WakeHandler) {
+      if (!waits || !persistence) return;
+      const store = persistence.executionStore;
+      waits.start(
+        handler ??
+          (config.executionMode === 'queue'
+            ? queueWakeHandler(kernel.get(Tokens.ExecutionDispatcher) as PgBossExecutionQueue)
+            : localWakeHandler({ store, workflowStore: kernel.get(Tokens.WorkflowStore), executor: kernel.executor, logger })),
+      );
+    },
     async recover() {
       // in queue mode pg-boss hands an abandoned execution to another worker; resuming it here too could run it twice
       if (persistence && config.executionMode !== 'queue') await persistence.recover(kernel.executor);
     },
     async close() {
       try {
+        await waits?.stop();
         await kernel.stop();
       } finally {
         await eventBus?.dispose();

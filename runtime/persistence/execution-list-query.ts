@@ -10,6 +10,7 @@ import { rowToSummary, SUMMARY_COLUMNS } from './execution-row-mapper';
 export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
   'pending',
   'running',
+  'waiting',
   'succeeded',
   'partially_succeeded',
   'failed',

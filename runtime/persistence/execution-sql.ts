@@ -1,6 +1,7 @@
 import { PersistenceError } from '../../core/errors/weft-error';
 import { get, run, type SqlStep, type WriteOp } from './sql-batch';
 import { NODE_COLUMNS } from './execution-row-mapper';
+import { dropWaitsSteps } from './wait-sql';
 
 /**
  * The execution store's writes as SQL with `?` placeholders, shared by both dialects (the
@@ -160,6 +161,23 @@ export function requestCancelOp(
         if (n !== 1) continue;
         const pinned = yield get('select definition from workflow_version where workflow_id = ? and version = ?', [row.workflow_id, row.workflow_version]);
         for (const step of upsertNodeSteps(nodeRows((pinned?.definition as string | undefined) ?? (row.definition as string | null)), true)) yield step;
+        return { kind: 'cancelled' };
+      }
+      if (row.status === 'waiting') {
+        // parked: no process runs it, so it ends here, like a queued one, its waiting nodes `cancelled`
+        const duration = Math.max(0, nowMs - Number(row.started_at));
+        const n = yield run(
+          "update workflow_execution set status = 'cancelled', error = ?, finished_at = ?, duration_ms = ?, cancel_requested_at = ?, cancel_reason = ? where id = ? and status = 'waiting'",
+          [errorJson, nowMs, duration, nowMs, reason, id],
+        );
+        if (n !== 1) continue;
+        yield run(
+          "update node_execution set status = 'cancelled', error = ?, finished_at = ?, duration_ms = ? - started_at where execution_id = ? and status = 'waiting'",
+          [errorJson, nowMs, nowMs, id],
+        );
+        const pinned = yield get('select definition from workflow_version where workflow_id = ? and version = ?', [row.workflow_id, row.workflow_version]);
+        for (const step of upsertNodeSteps(nodeRows((pinned?.definition as string | undefined) ?? (row.definition as string | null)), true)) yield step;
+        yield* dropWaitsSteps(id);
         return { kind: 'cancelled' };
       }
       if (row.status === 'running') {

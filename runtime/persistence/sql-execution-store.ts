@@ -25,6 +25,8 @@ import { assertOutputSize, errorRecordJson } from './output-size';
 import { fromJson, isoToMs, toJson } from './sql-codec';
 import { defaultOwner, isStale } from './execution-owner';
 import type { PersistenceDialect } from './migrations/migration-list';
+import type { WaitSpec } from '../../core/plugin/park-request';
+import { dropWaitsSteps, insertWaitOp, parkExecutionOp } from './wait-sql';
 
 export interface SqlExecutionStoreOptions {
   /** Reads (query builder, bound parameters). */
@@ -179,7 +181,13 @@ export class SqlExecutionStore implements ExecutionStore {
         finished_at: result.finishedAt ? isoToMs(result.finishedAt, 'finishedAt') : this.now(),
         duration_ms: result.durationMs ?? null,
       });
-      const r = await this.writer.run(epoch === undefined ? update : fencedOp(executionId, epoch, update));
+      const end = function* () {
+        const n = yield* update();
+        // its waits and the signals nobody took end with it
+        yield* dropWaitsSteps(executionId);
+        return n;
+      };
+      const r = await this.writer.run(epoch === undefined ? end : fencedOp(executionId, epoch, end));
       if (r === FENCED) {
         this.claimLost(executionId);
         return;
@@ -207,6 +215,8 @@ export class SqlExecutionStore implements ExecutionStore {
     if (!row) throw new NotFoundError(`execution ${String(executionId).slice(0, 40)} not found`);
     // cancelled while it waited in the queue (or by its owner): a worker that claims it must not run it
     if (row.status === 'cancelled') throw new ConflictError(`execution ${executionId} was cancelled`);
+    // parked: only the process that wakes it (a conditional update) may run it again
+    if (row.status === 'waiting') throw new ConflictError(`execution ${executionId} is waiting`);
     const owner = (row.owner as string | null) ?? null;
     const claimed = owner === this.owner && row.status === 'running' && this.claims.epochOf(executionId) === Number(row.claim_epoch);
     if (!claimed) {
@@ -224,6 +234,20 @@ export class SqlExecutionStore implements ExecutionStore {
       const pinned = await this.knex('workflow_version').where({ workflow_id: row.workflow_id, version: row.workflow_version }).first('definition');
       this.trackDefinition(executionId, fromJson<WorkflowDefinition>(pinned?.definition ?? row.definition) ?? undefined);
     }
+  }
+
+  async nodeWaiting(executionId: string, record: NodeExecutionRecord, wait: WaitSpec): Promise<void> {
+    // the node's row replaces its queued `running` row (latest state wins) and commits with the wait
+    await Promise.all([this.putNode(executionId, record, true), this.writer.run(insertWaitOp(executionId, record.nodeId, wait, this.now()))]);
+  }
+
+  async parkExecution(executionId: string, deadlineAt: number | null): Promise<boolean> {
+    const parked = await this.writer.run(parkExecutionOp(executionId, this.owner, deadlineAt, this.now()));
+    if (parked) {
+      this.positions.delete(executionId);
+      this.active.delete(executionId);
+    }
+    return parked;
   }
 
   /**
@@ -323,6 +347,11 @@ export class SqlExecutionStore implements ExecutionStore {
     const order = new Map<string, number>();
     definition.nodes.forEach((n, i) => order.set(n.id, i));
     this.positions.set(executionId, order);
+  }
+
+  /** A read of committed rows with fixed SQL (`?` placeholders, bound values). */
+  query(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+    return this.options.driver.all(sql, params);
   }
 
   /** Commits everything queued. */

@@ -140,6 +140,19 @@ export class PgBossExecutionQueue implements ExecutionDispatcher {
     }
   }
 
+  /**
+   * Queues an execution a wait woke (recorded `pending` again): a new job, since the one that ran
+   * it before parking is complete and keeps the execution's id.
+   */
+  async wake(executionId: string): Promise<void> {
+    const boss = await this.start();
+    try {
+      await boss.send(EXECUTION_QUEUE, { executionId } satisfies ExecutionJobData);
+    } catch (err) {
+      throw new PersistenceError(`could not queue woken execution ${executionId}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
   /** Jobs waiting (not claimed) in the queue. */
   async waiting(): Promise<number> {
     return (await this.start()).getQueueSize(EXECUTION_QUEUE);

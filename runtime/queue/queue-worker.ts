@@ -156,6 +156,8 @@ export class QueueWorker {
       return { kind: 'finished', status: 'missing' };
     }
     if (TERMINAL_EXECUTION_STATUSES.includes(doc.status)) return { kind: 'finished', status: doc.status };
+    // parked (a stale job): the wake queues a job of its own
+    if (doc.status === 'waiting') return { kind: 'finished', status: doc.status };
     const definition = await this.deps.workflowStore.getVersion(doc.workflowId, doc.workflowVersion);
     if (!definition) {
       await this.fail(executionId, doc.startedAt, new NotFoundError(`workflow ${doc.workflowId} version ${doc.workflowVersion} not found`));

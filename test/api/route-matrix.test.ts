@@ -35,6 +35,7 @@ describe('API route-by-role matrix', () => {
       'GET /api/v1/executions/:id',
       'GET /api/v1/executions/:id/nodes',
       'POST /api/v1/executions/:id/cancel',
+      'POST /api/v1/executions/:id/signals/:name',
       'GET /api/v1/workflows/:id/executions',
       'GET /api/v1/workflows/:id/schedule',
       'GET /api/v1/executions/:id/events',
@@ -71,7 +72,7 @@ describe('API route-by-role matrix', () => {
     let checked = 0;
     for (const { method, path } of registeredRoutes()) {
       const required = ROUTE_PERMISSIONS[permissionKey(method, path)]!;
-      const concrete = path.replace(/:id|:workflowId/g, 'missing_id').replace(/:name/g, 'MISSING_NAME');
+      const concrete = path.replace(/:id|:workflowId/g, 'missing_id').replace(/:name/g, 'approve');
       for (const caller of callers) {
         const r = await api.request(method, concrete, { key: caller.key });
         const where = `${caller.name} → ${method} ${path}: ${r.status} ${r.text.slice(0, 120)}`;

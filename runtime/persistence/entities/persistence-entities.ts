@@ -6,6 +6,8 @@ import { WeftMetaEntity } from './weft-meta.entity';
 import { WorkflowEntity } from './workflow.entity';
 import { WorkflowExecutionEntity } from './workflow-execution.entity';
 import { WorkflowVersionEntity } from './workflow-version.entity';
+import { WaitEntity } from './wait.entity';
+import { SignalEntity } from './signal.entity';
 
 /** Every entity weft persists (MikroORM `entities`). */
 export const persistenceEntities = [
@@ -17,4 +19,6 @@ export const persistenceEntities = [
   ApiKeyEntity,
   WeftMetaEntity,
   SecretEntity,
+  WaitEntity,
+  SignalEntity,
 ];

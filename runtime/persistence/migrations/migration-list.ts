@@ -11,6 +11,8 @@ import { SqliteLineage } from './sqlite/lineage.migration';
 import { PostgresLineage } from './postgresql/lineage.migration';
 import { SqliteMapItems } from './sqlite/map-items.migration';
 import { PostgresMapItems } from './postgresql/map-items.migration';
+import { SqliteWaits } from './sqlite/waits.migration';
+import { PostgresWaits } from './postgresql/waits.migration';
 
 /** The dialects weft persists to. */
 export type PersistenceDialect = 'sqlite' | 'postgresql';
@@ -28,6 +30,7 @@ export function migrationsFor(dialect: PersistenceDialect): MigrationObject[] {
         { name: '0004_claim_fencing', class: SqliteClaimFencing },
         { name: '0005_lineage', class: SqliteLineage },
         { name: '0006_map_items', class: SqliteMapItems },
+        { name: '0007_waits', class: SqliteWaits },
       ]
     : [
         { name: '0001_initial_schema', class: PostgresInitialSchema },
@@ -36,5 +39,6 @@ export function migrationsFor(dialect: PersistenceDialect): MigrationObject[] {
         { name: '0004_claim_fencing', class: PostgresClaimFencing },
         { name: '0005_lineage', class: PostgresLineage },
         { name: '0006_map_items', class: PostgresMapItems },
+        { name: '0007_waits', class: PostgresWaits },
       ];
 }

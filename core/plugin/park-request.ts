@@ -1,0 +1,33 @@
+/**
+ * What a parked node waits for: a timer due at `dueAt` (epoch ms), or a signal by name, with an
+ * optional `timeoutAt` (epoch ms) after which the node fails with a `TimeoutError`.
+ */
+export type WaitSpec = { kind: 'timer'; dueAt: number } | { kind: 'signal'; signal: string; timeoutAt: number | null };
+
+const PARKED = Symbol.for('weft.parkRequest');
+
+/**
+ * Returned by a node type's `execute` to park the node instead of finishing it: the node and
+ * (when nothing else runs) its execution become `waiting`, the execution leaves memory, and the
+ * node ends later, when its timer is due or its signal arrives, with the output the waker
+ * records (timer `{ firedAt }`, signal `{ signal, payload, receivedAt }`).
+ */
+export interface ParkRequest {
+  readonly [PARKED]: true;
+  readonly wait: WaitSpec;
+}
+
+/** Parks the node on `wait` (return it from `execute`). */
+export function parkNode(wait: WaitSpec): ParkRequest {
+  return { [PARKED]: true, wait };
+}
+
+export function isParkRequest(value: unknown): value is ParkRequest {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[PARKED] === true;
+}
+
+/** Signal names a `wait` node may declare (and the signals route accepts). */
+export const SIGNAL_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** The furthest ahead a wait may end. */
+export const MAX_WAIT_MS = 366 * 24 * 60 * 60 * 1000;

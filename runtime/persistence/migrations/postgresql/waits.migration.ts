@@ -1,0 +1,26 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * PostgreSQL: durable waits. `weft_wait` holds what each parked node waits for (a timer's due
+ * time, a signal's name with its timeout) and a waiting execution's workflow deadline; the
+ * pollers of every process read the partial due-time index. `weft_signal` buffers signals on
+ * their execution, first in first out (UUIDv7 ids compare in time order under `collate "C"`).
+ */
+export class PostgresWaits extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(
+      'create table "weft_wait" ("id" varchar(36) collate "C" not null, "execution_id" varchar(36) collate "C" not null, "node_id" varchar(200) null, "kind" varchar(16) not null, "due_at" bigint null, "signal_name" varchar(64) null, "created_at" bigint not null, constraint "weft_wait_pkey" primary key ("id"));',
+    );
+    this.addSql('create index "weft_wait_due_at_index" on "weft_wait" ("due_at") where "due_at" is not null;');
+    this.addSql('create index "weft_wait_execution_id_signal_name_index" on "weft_wait" ("execution_id", "signal_name");');
+    this.addSql(
+      'create table "weft_signal" ("id" varchar(36) collate "C" not null, "execution_id" varchar(36) collate "C" not null, "name" varchar(64) not null, "payload" text null, "received_at" bigint not null, constraint "weft_signal_pkey" primary key ("id"));',
+    );
+    this.addSql('create index "weft_signal_execution_id_name_id_index" on "weft_signal" ("execution_id", "name", "id");');
+  }
+
+  override async down(): Promise<void> {
+    this.addSql('drop table if exists "weft_signal";');
+    this.addSql('drop table if exists "weft_wait";');
+  }
+}

@@ -1,0 +1,175 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { WaitSpec } from '../../core/plugin/park-request';
+import { get, run, type WriteOp } from './sql-batch';
+
+/**
+ * The durable waits' writes (both dialects). Waking a parked execution is one conditional update
+ * of its status from `waiting`: on PostgreSQL the row lock makes a second process's update match
+ * nothing, so each wake happens exactly once however many processes poll.
+ */
+
+/** Records what a parked node waits for (replacing what an earlier run of the same node recorded). */
+export function insertWaitOp(executionId: string, nodeId: string, wait: WaitSpec, nowMs: number): WriteOp<void> {
+  return function* () {
+    yield run('delete from weft_wait where execution_id = ? and node_id = ?', [executionId, nodeId]);
+    const due = wait.kind === 'timer' ? wait.dueAt : wait.timeoutAt;
+    const name = wait.kind === 'signal' ? wait.signal : null;
+    yield run('insert into weft_wait (id, execution_id, node_id, kind, due_at, signal_name, created_at) values (?, ?, ?, ?, ?, ?, ?)', [
+      uuidv7(), executionId, nodeId, wait.kind, due, name, nowMs,
+    ]);
+  };
+}
+
+/** Parks a running execution this owner runs, unless a cancel request is open; with a deadline row. */
+export function parkExecutionOp(executionId: string, owner: string, deadlineAt: number | null, nowMs: number): WriteOp<boolean> {
+  return function* () {
+    const n = yield run(
+      "update workflow_execution set status = 'waiting', owner = null, heartbeat_at = null where id = ? and status = 'running' and owner = ? and cancel_requested_at is null",
+      [executionId, owner],
+    );
+    if (n !== 1) return false;
+    yield run("delete from weft_wait where execution_id = ? and kind = 'deadline'", [executionId]);
+    if (deadlineAt !== null) {
+      yield run("insert into weft_wait (id, execution_id, node_id, kind, due_at, signal_name, created_at) values (?, ?, null, 'deadline', ?, null, ?)", [
+        uuidv7(), executionId, deadlineAt, nowMs,
+      ]);
+    }
+    return true;
+  };
+}
+
+/** Drops an execution's waits and buffered signals (it ended). */
+export function* dropWaitsSteps(executionId: string) {
+  yield run('delete from weft_wait where execution_id = ?', [executionId]);
+  yield run('delete from weft_signal where execution_id = ?', [executionId]);
+}
+
+/** What {@link bufferSignalOp} found. */
+export type BufferSignalResult = { kind: 'missing' } | { kind: 'finished'; status: string } | { kind: 'buffered'; id: string };
+
+/** Keeps a signal on an unfinished execution (first in, first out by its time-ordered id). */
+export function bufferSignalOp(executionId: string, name: string, payloadJson: string, nowMs: number): WriteOp<BufferSignalResult> {
+  return function* () {
+    const row = yield get('select status from workflow_execution where id = ?', [executionId]);
+    if (!row) return { kind: 'missing' };
+    const id = uuidv7();
+    const n = yield run(
+      "insert into weft_signal (id, execution_id, name, payload, received_at) select ?, ?, ?, ?, cast(? as bigint) where exists (select 1 from workflow_execution where id = ? and status in ('pending', 'running', 'waiting'))",
+      [id, executionId, name, payloadJson, nowMs, executionId],
+    );
+    return n === 1 ? { kind: 'buffered', id } : { kind: 'finished', status: String(row.status) };
+  };
+}
+
+/** A woken execution: what resuming it needs. */
+export interface WokenExecution {
+  id: string;
+  workflowId: string;
+  workflowVersion: number;
+  trigger: string;
+  inputs: string;
+  startedAt: number;
+  idempotencyKey: string | null;
+  definition: string | null;
+  /** Nodes that ended (`succeeded` or `failed`), and whether the workflow deadline passed. */
+  woke: string[];
+  deadline: boolean;
+}
+
+/** Where a woken execution goes: this process (`running`, owned) or the queue (`pending`, no owner). */
+export type WakeTarget = { status: 'running'; owner: string } | { status: 'pending' };
+
+const WAKE_LIMIT = 1000;
+
+/**
+ * Wakes a waiting execution whose timers are due or whose signals arrived: flips it from
+ * `waiting` (nothing happens when another process did first), ends the woken nodes' records
+ * (timer `{ firedAt }`; signal `{ signal, payload, receivedAt }`; a signal timeout `failed` with
+ * `TimeoutError`), consumes their waits and signals, and returns what resuming it needs. When
+ * nothing turns out to be due, the execution is left `waiting` and null comes back.
+ */
+export function wakeOp(executionId: string, nowMs: number, target: WakeTarget): WriteOp<WokenExecution | null> {
+  return function* () {
+    const owner = target.status === 'running' ? target.owner : null;
+    const heartbeat = target.status === 'running' ? nowMs : null;
+    const n = yield run("update workflow_execution set status = ?, owner = ?, heartbeat_at = ? where id = ? and status = 'waiting'", [
+      target.status, owner, heartbeat, executionId,
+    ]);
+    if (n !== 1) return null;
+    const woke: string[] = [];
+    let deadline = false;
+    const firedAt = new Date(nowMs).toISOString();
+    for (let i = 0; i < WAKE_LIMIT; i++) {
+      const due = yield get(
+        'select id, node_id, kind, signal_name from weft_wait where execution_id = ? and due_at is not null and due_at <= ? order by due_at, id',
+        [executionId, nowMs],
+      );
+      if (!due) break;
+      yield run('delete from weft_wait where id = ?', [due.id]);
+      if (due.kind === 'deadline') {
+        deadline = true;
+        continue;
+      }
+      if (due.kind === 'timer') yield endNodeStep(executionId, String(due.node_id), nowMs, 'succeeded', JSON.stringify({ firedAt }), null);
+      else {
+        const error = {
+          type: 'TimeoutError',
+          code: 'WF_SIGNAL_TIMEOUT',
+          message: `node "${due.node_id}" waited for signal "${due.signal_name}" past its timeoutMs`,
+          retryable: true,
+          attempt: 1,
+        };
+        yield endNodeStep(executionId, String(due.node_id), nowMs, 'failed', null, JSON.stringify(error));
+      }
+      woke.push(String(due.node_id));
+    }
+    for (let i = 0; i < WAKE_LIMIT; i++) {
+      const match = yield get(
+        "select w.id as wait_id, w.node_id, w.signal_name, s.id as signal_id, s.payload, s.received_at from weft_wait w join weft_signal s on s.execution_id = w.execution_id and s.name = w.signal_name where w.execution_id = ? and w.kind = 'signal' order by w.created_at, w.id, s.id",
+        [executionId],
+      );
+      if (!match) break;
+      yield run('delete from weft_wait where id = ?', [match.wait_id]);
+      yield run('delete from weft_signal where id = ?', [match.signal_id]);
+      const payload = match.payload === null ? null : JSON.parse(String(match.payload));
+      const output = { signal: String(match.signal_name), payload, receivedAt: new Date(Number(match.received_at)).toISOString() };
+      yield endNodeStep(executionId, String(match.node_id), nowMs, 'succeeded', JSON.stringify(output), null);
+      woke.push(String(match.node_id));
+    }
+    if (woke.length === 0 && !deadline) {
+      yield run("update workflow_execution set status = 'waiting', owner = null, heartbeat_at = null where id = ?", [executionId]);
+      return null;
+    }
+    const row = yield get(
+      'select workflow_id, workflow_version, triggered_by, inputs, started_at, idempotency_key, definition from workflow_execution where id = ?',
+      [executionId],
+    );
+    return {
+      id: executionId,
+      workflowId: String(row.workflow_id),
+      workflowVersion: Number(row.workflow_version),
+      trigger: String(row.triggered_by),
+      inputs: String(row.inputs),
+      startedAt: Number(row.started_at),
+      idempotencyKey: (row.idempotency_key as string | null) ?? null,
+      definition: (row.definition as string | null) ?? null,
+      woke,
+      deadline,
+    };
+  };
+}
+
+function endNodeStep(executionId: string, nodeId: string, nowMs: number, status: string, output: string | null, error: string | null) {
+  return run(
+    "update node_execution set status = ?, output = ?, error = ?, finished_at = ?, duration_ms = ? - started_at where execution_id = ? and node_id = ? and status = 'waiting'",
+    [status, output, error, nowMs, nowMs, executionId, nodeId],
+  );
+}
+
+/** Waiting executions with a due timer, timeout or deadline (the partial due-time index), soonest first. */
+export const SELECT_DUE =
+  "select distinct w.execution_id, w.due_at from weft_wait w join workflow_execution e on e.id = w.execution_id where w.due_at is not null and w.due_at <= ? and e.status = 'waiting' order by w.due_at limit ?";
+
+/** Waiting executions holding a signal one of their waiting nodes takes. */
+export const SELECT_SIGNALLED =
+  "select distinct s.execution_id from weft_signal s join weft_wait w on w.execution_id = s.execution_id and w.signal_name = s.name join workflow_execution e on e.id = s.execution_id where e.status = 'waiting' limit ?";
