@@ -147,6 +147,25 @@ describe('web console: re-run, child executions, map progress (headless chromium
     await page.close();
   });
 
+  it('a refused re-run reads as a sentence in the page (latest version of a deleted workflow)', async () => {
+    const gone = await callApi(serve.url, ADMIN_KEY, 'POST', '/api/v1/workflows', { name: 'soon-gone', nodes: [{ id: 'x', type: 'tool', config: { tool: 'core.echo', input: 1 } }] });
+    const run = await callApi(serve.url, ADMIN_KEY, 'POST', `/api/v1/workflows/${gone.body.id}/execute`, { wait: true });
+    assert.equal(run.body.status, 'succeeded');
+    assert.equal((await callApi(serve.url, ADMIN_KEY, 'DELETE', `/api/v1/workflows/${gone.body.id}`)).status, 204);
+    const page = await browser.context.newPage();
+    await signIn(page, serve.url, operatorKey, `/ui/executions/${run.body.id}`);
+    await nodeAt(page, 'x').click();
+    const panel = page.getByRole('complementary', { name: 'Node x' });
+    await panel.getByLabel(/workflow version/).selectOption('latest');
+    await panel.getByRole('button', { name: 'Re-run from this node' }).click();
+    const alert = panel.getByRole('alert').filter({ hasText: 'The re-run was refused' });
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /not found \(deleted\?\)/);
+    assert.doesNotMatch(await alert.innerText(), /\{\s*"error"/);
+    assert.match(page.url(), new RegExp(`${run.body.id}$`), 'stayed on the page');
+    await page.close();
+  });
+
   it('a running map node shows its item progress in the panel, live', async () => {
     const started = await callApi(serve.url, operatorKey, 'POST', `/api/v1/workflows/${mapWf}/execute`, { inputs: { list: Array.from({ length: 12 }, (_, i) => i) } });
     assert.equal(started.status, 202, JSON.stringify(started.body));
@@ -158,5 +177,6 @@ describe('web console: re-run, child executions, map progress (headless chromium
     await progress.filter({ hasText: /^[1-9]\d* \/ 12 done/ }).waitFor({ timeout: 30_000 });
     await page.locator('.page-head [data-status="succeeded"]').waitFor({ timeout: 30_000 });
     await page.close();
+    assert.deepEqual(browser.problems.filter((p) => p.startsWith('pageerror') || /Content Security Policy|Refused to/i.test(p)), []);
   });
 });
