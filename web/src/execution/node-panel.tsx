@@ -106,7 +106,8 @@ export function NodePanel({ node, nodeId, executionId, definition, finished, onC
         </div>
       )}
       {signalling && typeof signal === 'string' && <SignalDialog executionId={executionId} name={signal} onClose={() => setSignalling(false)} />}
-      <ChildExecutions executionId={executionId} nodeId={nodeId} refreshKey={n.status} />
+      {/* only these types start child executions; an unknown definition (deleted workflow) may be one */}
+      {(!definition || definition.type === 'workflow' || definition.type === 'map') && <ChildExecutions executionId={executionId} nodeId={nodeId} refreshKey={n.status} />}
       {n.error && (
         <section>
           <h3>Error</h3>
