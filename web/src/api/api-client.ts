@@ -83,11 +83,31 @@ export class ApiClient {
     return this.request('POST', `/executions/${enc(id)}/cancel`, { reason: 'cancelled from the console' });
   }
 
+  /** A new execution of a finished one, from its failed nodes or `fromNodes`, reusing what succeeded. */
+  rerun(id: string, body: RerunRequest): Promise<{ executionId: string; status: string }> {
+    return this.request('POST', `/executions/${enc(id)}/rerun`, body);
+  }
+
+  /** The executions that sub-workflow and map nodes of `id` started, oldest first. */
+  children(id: string, cursor?: string | null, signal?: AbortSignal): Promise<Page<ExecutionSummary>> {
+    return this.request('GET', `/executions/${enc(id)}/children${query({ limit: '100', cursor: cursor ?? undefined })}`, undefined, signal);
+  }
+
+  /** Wakes a `wait` node waiting for the signal `name`. */
+  signal(id: string, name: string, payload: unknown): Promise<unknown> {
+    return this.request('POST', `/executions/${enc(id)}/signals/${enc(name)}`, payload === undefined ? {} : { payload });
+  }
+
   /** A node output stored apart (`{ $ref }`), read through its route. */
   nodeOutput(ref: string): Promise<unknown> {
     if (!ref.startsWith(`${BASE}/`)) throw new ApiError('Unexpected output reference', 0, 'BAD_REF');
     return this.request('GET', ref.slice(BASE.length));
   }
+}
+
+export interface RerunRequest {
+  fromNodes?: string[];
+  version?: 'pinned' | 'latest';
 }
 
 export interface ExecutionFilters {

@@ -39,7 +39,15 @@ export interface NodeExecution {
   reusedFrom?: string | null;
   fallbackFor?: string | null;
   branch?: string | null;
+  /** A map node's items so far, from its live `running` events. */
+  progress?: NodeProgress;
   [key: string]: unknown;
+}
+
+export interface NodeProgress {
+  done: number;
+  failed: number;
+  total: number;
 }
 
 export interface ExecutionSummary {
@@ -56,6 +64,8 @@ export interface ExecutionSummary {
   durationMs: number | null;
   createdAt?: string;
   parentExecutionId?: string | null;
+  parentNodeId?: string | null;
+  itemIndex?: number | null;
   rerunOf?: string | null;
 }
 
@@ -115,6 +125,7 @@ export interface NodeEvent {
   error?: ErrorRecord | null;
   recoveredBy?: string | null;
   durationMs?: number;
+  progress?: NodeProgress;
 }
 
 export interface ExecutionEvent {

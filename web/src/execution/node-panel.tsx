@@ -1,17 +1,35 @@
 import { useState } from 'react';
-import type { ErrorRecord, NodeExecution } from '../api/types';
+import type { ErrorRecord, NodeExecution, WorkflowNode } from '../api/types';
 import { ErrorBanner } from '../components/error-banner';
 import { elapsed, formatDuration, formatTime } from '../components/format';
 import { JsonTree } from '../components/json-tree';
 import { StatusBadge } from '../components/status-badge';
 import { Link } from '../router';
 import { useSession } from '../session-context';
+import { ChildExecutions } from './child-executions';
+import { RerunButton } from './rerun-button';
+import { SignalDialog } from './signal-dialog';
 
-/** The selected node: status, timing, input snapshot, output, error and every attempt. */
-export function NodePanel({ node, nodeId, executionId, onClose }: { node: NodeExecution | undefined; nodeId: string; executionId: string; onClose: () => void }) {
+interface NodePanelProps {
+  node: NodeExecution | undefined;
+  nodeId: string;
+  executionId: string;
+  /** The node as the definition declares it (its type and config), when the workflow is known. */
+  definition?: WorkflowNode;
+  /** The execution has finished: it can be re-run. */
+  finished: boolean;
+  onClose: () => void;
+}
+
+/** The selected node: status, timing, actions, map progress, children, input, output, error and every attempt. */
+export function NodePanel({ node, nodeId, executionId, definition, finished, onClose }: NodePanelProps) {
+  const { canOperate } = useSession();
+  const [signalling, setSignalling] = useState(false);
   const n: NodeExecution = node ?? { nodeId, status: 'pending', attempts: 0, startedAt: null, finishedAt: null, error: null, recoveredBy: null, skipReason: null };
   const attempts = n.attemptErrors ?? [];
   const input = n.error?.input ?? (n as { input?: unknown }).input;
+  const signal = definition?.type === 'wait' ? (definition.config as { signal?: unknown } | undefined)?.signal : undefined;
+  const canSignal = canOperate && !finished && n.status === 'waiting' && typeof signal === 'string' && signal !== '';
   return (
     <aside className="node-panel" aria-label={`Node ${nodeId}`}>
       <div className="panel-head">
@@ -67,11 +85,29 @@ export function NodePanel({ node, nodeId, executionId, onClose }: { node: NodeEx
             <dd>{n.branch}</dd>
           </>
         )}
+        {n.progress && (
+          <>
+            <dt>Items</dt>
+            <dd data-testid="map-progress">
+              {n.progress.done.toLocaleString()} / {n.progress.total.toLocaleString()} done
+              {n.progress.failed > 0 && <span className="count status-failed">{n.progress.failed.toLocaleString()} failed</span>}
+            </dd>
+          </>
+        )}
       </dl>
-      {/* Slot: node actions. "Re-run from this node" (POST /executions/:id/rerun with this node)
-          and "Send signal" for a waiting node (POST /executions/:id/signals/:name) go here,
-          shown to operators and admins only. */}
-      <div className="panel-actions" data-slot="node-actions" />
+      {canOperate && (finished || canSignal) && (
+        <div className="panel-actions">
+          {finished && <RerunButton executionId={executionId} fromNode={nodeId} label="Re-run from this node" />}
+          {canSignal && (
+            <button type="button" onClick={() => setSignalling(true)}>
+              Send signal
+            </button>
+          )}
+        </div>
+      )}
+      {signalling && typeof signal === 'string' && <SignalDialog executionId={executionId} name={signal} onClose={() => setSignalling(false)} />}
+      {/* only these types start child executions; an unknown definition (deleted workflow) may be one */}
+      {(!definition || definition.type === 'workflow' || definition.type === 'map') && <ChildExecutions executionId={executionId} nodeId={nodeId} refreshKey={n.status} />}
       {n.error && (
         <section>
           <h3>Error</h3>

@@ -130,6 +130,7 @@ function applyNodeEvent(n: NodeExecution, e: NodeEvent): NodeExecution {
   if (e.error !== undefined && e.status !== 'retrying') next.error = e.error;
   if (e.skipReason !== undefined) next.skipReason = e.skipReason;
   if (e.recoveredBy !== undefined) next.recoveredBy = e.recoveredBy;
+  if (e.progress) next.progress = e.progress;
   return next;
 }
 

@@ -9,6 +9,7 @@ import { DagView } from '../execution/dag-view';
 import { buildGraph } from '../execution/graph-model';
 import { NodeList } from '../execution/node-list';
 import { NodePanel } from '../execution/node-panel';
+import { RerunButton } from '../execution/rerun-button';
 import { Timeline } from '../execution/timeline';
 import { useLiveExecution } from '../execution/use-live-execution';
 import { Link } from '../router';
@@ -109,9 +110,7 @@ export default function ExecutionPage({ id }: { id: string }) {
           <StatusBadge status={doc.status} />
           {live && <span className="live-dot" title="updating live from the event stream">live</span>}
           <span className="spacer" />
-          {/* Slot: execution actions. "Re-run from failed" (POST /executions/:id/rerun) goes here,
-              for operators and admins, once the execution has ended. */}
-          <span data-slot="execution-actions" />
+          {canOperate && terminal && doc.status !== 'succeeded' && <RerunButton executionId={doc.id} label="Re-run from failed" />}
           {canOperate && !terminal && (
             <button type="button" className="danger" onClick={cancel} disabled={cancelling}>
               {cancelling ? 'Cancelling…' : 'Cancel'}
@@ -194,7 +193,16 @@ export default function ExecutionPage({ id }: { id: string }) {
           </section>
         </div>
       </div>
-      {selected && <NodePanel node={byId.get(selected)} nodeId={selected} executionId={doc.id} onClose={() => setSelected(null)} />}
+      {selected && (
+        <NodePanel
+          node={byId.get(selected)}
+          nodeId={selected}
+          executionId={doc.id}
+          definition={definition?.nodes.find((d) => d.id === selected)}
+          finished={terminal}
+          onClose={() => setSelected(null)}
+        />
+      )}
     </main>
   );
 }
