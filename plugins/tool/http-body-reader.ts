@@ -45,7 +45,7 @@ export function decodeText(bytes: Uint8Array, contentType: string | null): strin
 
 /** `application/json`, `application/problem+json`, ... */
 export function isJsonContentType(contentType: string | null): boolean {
-  const media = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  const media = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   return media === 'application/json' || /^[a-z0-9.+-]+\/[a-z0-9.+-]*\+json$/.test(media);
 }
 

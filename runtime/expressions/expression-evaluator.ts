@@ -37,7 +37,7 @@ export function evaluateTree(root: ExprNode, scope: Record<string, unknown>, sou
       case 'call': {
         const args = node.args.map(ev);
         try {
-          return EXPRESSION_FUNCTIONS[node.fn].call(args);
+          return EXPRESSION_FUNCTIONS[node.fn]!.call(args);
         } catch (err) {
           return fail((err as Error).message, node);
         }

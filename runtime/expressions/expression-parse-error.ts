@@ -18,7 +18,7 @@ export function toPositionedParseError(err: unknown, source: string, tokens: rea
   const m = POSITIONED.exec(raw);
   if (m) {
     const offset = lineStart(source, Number(m[1])) + Number(m[2]) - 1;
-    const msg = m[3];
+    const msg = m[3]!;
     if (msg.startsWith('Unknown character')) {
       const ch = source[offset];
       if (ch === '=') return expressionError('assignment and function definition ("=") are not allowed; use == to compare', source, offset);
@@ -43,7 +43,7 @@ export function toPositionedParseError(err: unknown, source: string, tokens: rea
   const unexpected = /^unexpected T[A-Z]+: (.*)$/s.exec(raw);
   if (unexpected) {
     const culprit = where === undefined ? undefined : tokens.find((t) => t.end === where);
-    return expressionError(`unexpected ${JSON.stringify(unexpected[1])}`, source, culprit ? culprit.start : where === undefined ? undefined : where - unexpected[1].length);
+    return expressionError(`unexpected ${JSON.stringify(unexpected[1])}`, source, culprit ? culprit.start : where === undefined ? undefined : where - unexpected[1]!.length);
   }
   return expressionError(raw, source, where === undefined ? undefined : where - 1);
 }

@@ -21,7 +21,7 @@ export function scanExpression(source: string): ScannedToken[] {
   let pos = 0;
   const n = source.length;
   while (pos < n) {
-    const c = source[pos];
+    const c = source[pos]!;
     if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
       pos++;
       continue;
@@ -87,7 +87,7 @@ export function operandTokens(tokens: readonly ScannedToken[]): ScannedToken[] {
 }
 
 function endOfString(source: string, start: number): number {
-  const quote = source[start];
+  const quote = source[start]!;
   // expr-eval ends a string at the first matching quote not preceded by a backslash.
   let index = source.indexOf(quote, start + 1);
   while (index >= 0) {
@@ -102,7 +102,7 @@ function endOfNumber(source: string, start: number): number {
   if (source[pos] === '0' && (source[pos + 1] === 'x' || source[pos + 1] === 'b') && pos < source.length - 2) {
     const digit = source[pos + 1] === 'x' ? /[0-9a-f]/i : /[01]/;
     let p = pos + 2;
-    while (p < source.length && digit.test(source[p])) p++;
+    while (p < source.length && digit.test(source[p]!)) p++;
     if (p > pos + 2) return p;
   }
   let sawDigit = false;
@@ -125,10 +125,10 @@ function endOfNumber(source: string, start: number): number {
   return pos;
 }
 
-function isDigit(c: string): boolean {
-  return c >= '0' && c <= '9';
+function isDigit(c: string | undefined): boolean {
+  return c !== undefined && c >= '0' && c <= '9';
 }
 
-function isLetter(c: string): boolean {
-  return c.toUpperCase() !== c.toLowerCase();
+function isLetter(c: string | undefined): boolean {
+  return c !== undefined && c.toUpperCase() !== c.toLowerCase();
 }

@@ -145,7 +145,7 @@ class TreeBuilder {
       }
     }
     if (stack.length !== 1) throw stack.length === 0 ? expressionError('expression is empty', this.source) : this.malformed();
-    return stack[0];
+    return stack[0]!;
   }
 
   private call(callee: ExprNode, args: ExprNode[]): ExprNode {
@@ -194,7 +194,7 @@ class TreeBuilder {
     }
     const re = new RegExp(`(^|[^A-Za-z0-9_$])${word.replace(/\$/g, '\\$')}(?![A-Za-z0-9_])`);
     const m = re.exec(this.source);
-    return m ? m.index + m[1].length : undefined;
+    return m ? m.index + m[1]!.length : undefined;
   }
 
   private pop(stack: ExprNode[]): ExprNode {

@@ -231,7 +231,7 @@ export class IsolatePool {
     while (this.waiters.length) {
       let slot: IsolateSlot | undefined;
       try {
-        slot = this.pick(this.waiters[0].memoryMb);
+        slot = this.pick(this.waiters[0]!.memoryMb);
       } catch (err) {
         this.waiters.shift()!.reject(err);
         continue;

@@ -18,7 +18,7 @@ export function decodeRunnerResult(raw: unknown, limits: SandboxLimits): Decoded
   if (typeof raw !== 'string' || raw.length === 0) {
     return { ok: false, breach: true, error: new SandboxError('the sandbox returned an unexpected value') };
   }
-  const tag = raw[0];
+  const tag = raw[0]!;
   if (!TAGS.has(tag)) return decodeJson(raw, limits);
   if (tag === 'U') return { ok: true, value: null };
   if (tag === 'O') {
@@ -43,7 +43,8 @@ function decodeJson(body: string, limits: SandboxLimits): DecodedResult {
 }
 
 function decodeError(tag: string, body: string, limits: SandboxLimits): DecodedResult {
-  const [name, message, stack] = body.split(SEPARATOR).map(parseText);
+  // a malformed answer can have fewer parts: each missing one reads as empty text
+  const [name = '', message = '', stack = ''] = body.split(SEPARATOR).map(parseText);
   const label = name || 'Error';
   // An ArrayBuffer over the isolate's budget fails as a RangeError inside the isolate.
   if (label === 'RangeError' && message === 'Array buffer allocation failed') {

@@ -96,7 +96,7 @@ describe('example third-party plugin: example.greeter', () => {
     for (const dir of ['plugins/example-greeter', 'plugins/tool']) {
       for (const file of readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith('.ts'))) {
         const src = readFileSync(path.join(ROOT, dir, file), 'utf8');
-        for (const [, spec] of src.matchAll(/from '([^']+)'/g)) {
+        for (const [, spec = ''] of src.matchAll(/from '([^']+)'/g)) {
           const allowed = spec === '../../core' || spec.startsWith('./') || ['ajv', 'ajv-formats'].includes(spec) || spec.startsWith('node:');
           assert.ok(allowed, `${dir}/${file} imports "${spec}"`);
         }

@@ -43,6 +43,7 @@ describe('http.request tool', () => {
     await call({ url: s.url, method: 'POST', body: { a: [1, 'two'] }, headers: { 'x-n': 7, 'x-b': true } });
     await call({ url: s.url, method: 'PUT', body: 'raw=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     const [post, put] = s.requests;
+    assert.ok(post && put, `two requests, got ${s.requests.length}`);
     assert.equal(post.method, 'POST');
     assert.equal(post.body, '{"a":[1,"two"]}');
     assert.equal(post.headers['content-type'], 'application/json');

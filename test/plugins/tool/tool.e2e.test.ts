@@ -59,12 +59,12 @@ describe('tool node end to end (executor)', () => {
     const limited = await server({ failures: 1, failStatus: 429, retryAfter: '0' });
     const d1 = await kernel.executor.run(fetchWorkflow(limited.url));
     assert.equal(d1.status, 'succeeded');
-    assert.equal(d1.nodes[0].attempts, 2);
+    assert.equal(d1.nodes[0]!.attempts, 2);
     const dropping = await server({ failures: 1, failMode: 'destroy' });
     const d2 = await kernel.executor.run(fetchWorkflow(dropping.url));
     assert.equal(d2.status, 'succeeded');
-    assert.equal(d2.nodes[0].attempts, 2);
-    assert.equal(d2.nodes[0].attemptErrors?.[0].code, 'WF_HTTP_NETWORK');
+    assert.equal(d2.nodes[0]!.attempts, 2);
+    assert.equal(d2.nodes[0]!.attemptErrors?.[0]!.code, 'WF_HTTP_NETWORK');
   });
 
   it('does not retry a 404: the node fails after one attempt and the execution fails', async () => {
@@ -85,8 +85,8 @@ describe('tool node end to end (executor)', () => {
     const s = await server({ failures: 100, failStatus: 500 });
     const doc = await kernel.executor.run(fetchWorkflow(s.url));
     assert.equal(doc.status, 'failed');
-    assert.equal(doc.nodes[0].attempts, 4);
-    assert.equal(doc.nodes[0].error?.type, 'TransientError');
+    assert.equal(doc.nodes[0]!.attempts, 4);
+    assert.equal(doc.nodes[0]!.error?.type, 'TransientError');
     assert.equal(s.count, 4);
   });
 
@@ -113,6 +113,6 @@ describe('tool node end to end (executor)', () => {
     handle.cancel('test');
     const doc = await handle.done;
     assert.equal(doc.status, 'cancelled');
-    assert.equal(doc.nodes[0].status, 'cancelled');
+    assert.equal(doc.nodes[0]!.status, 'cancelled');
   });
 });
