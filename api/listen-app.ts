@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { WeftApp } from './create-app';
+import { koaRequestListener } from './koa-request-listener';
 
 /** A listening API server. */
 export interface ListeningServer {
@@ -18,7 +19,7 @@ export interface ListeningServer {
 
 /** Listens with the app on `host:port` (port 0 picks a free one). */
 export function listenApp(weft: WeftApp, port: number, host: string): Promise<ListeningServer> {
-  const server = createServer(weft.app.callback());
+  const server = createServer(koaRequestListener(weft.app));
   // keep-alive sockets must not outlive a shutdown by the default 5 s
   server.keepAliveTimeout = 5_000;
   return new Promise((resolve, reject) => {

@@ -112,6 +112,8 @@ function parsePort(value: string): number {
 
 function packageVersion(): string {
   try {
+    // read at run time from the package root (dist/api/ → ../../), not compiled into dist
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return (require('../../package.json') as { version: string }).version;
   } catch {
     return '0.0.0';

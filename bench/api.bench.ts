@@ -10,6 +10,7 @@ import { loadConfig } from '../runtime/config/weft-config';
 import { buildRuntime } from '../runtime/composition/build-runtime';
 import { createApp } from '../api/create-app';
 import { listenApp } from '../api/listen-app';
+import { koaRequestListener } from '../api/koa-request-listener';
 import { fmt, median, report } from './bench-stats';
 import { pacedLoad, type PacedLoadResult } from './paced-load';
 
@@ -133,7 +134,7 @@ async function bareKoa(): Promise<{ url: string; close(): Promise<void> }> {
   app.use(async (ctx) => {
     ctx.body = { hello: 'world' };
   });
-  const server = createServer(app.callback());
+  const server = createServer(koaRequestListener(app));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return {

@@ -1,3 +1,4 @@
+import { cpus } from 'node:os';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 
@@ -8,14 +9,14 @@ async function main(): Promise<void> {
     .filter((f) => f.endsWith('.bench.js'))
     .filter((f) => !only.length || only.some((o) => f.startsWith(o)))
     .sort((a, b) => (a === 'core.bench.js' ? -1 : b === 'core.bench.js' ? 1 : a.localeCompare(b)));
-  console.log(`weft benchmarks — node ${process.version}, ${require('node:os').cpus().length} cores; figures are medians`);
+  console.log(`weft benchmarks — node ${process.version}, ${cpus().length} cores; figures are medians`);
   for (const f of files) {
-    const mod = require(path.join(__dirname, f)) as { run?: () => Promise<void> };
+    const mod = (await import(path.join(__dirname, f))) as { run?: () => Promise<void> };
     if (typeof mod.run !== 'function') continue;
     try {
       await mod.run();
     } catch (err) {
-      console.log(`  ${f} failed: ${(err as Error).stack ?? err}`);
+      console.log(`  ${f} failed: ${(err as Error).stack ?? String(err)}`);
       process.exitCode = 1;
     }
   }

@@ -24,7 +24,7 @@ export interface BodyOptions {
 /**
  * Reads and parses a JSON request body into `ctx.state.body` (undefined when there is none):
  * `application/json` only (415), at most `maxBytes` (413, checked on `Content-Length` before
- * reading and again while reading), UTF-8, nesting at most {@link MAX_JSON_DEPTH}, no
+ * reading and again while reading), valid UTF-8 (400 otherwise), nesting at most {@link MAX_JSON_DEPTH}, no
  * `__proto__`/`constructor`/`prototype` key at any depth (400, naming where). Reading is
  * `@koa/bodyparser`'s, which also leaves the text in `ctx.request.rawBody`. It is mounted per
  * route, so a route that needs another body (a webhook's raw bytes) mounts its own reader.
@@ -35,7 +35,9 @@ export function bodyMiddleware(options: BodyOptions): Middleware<ApiState> {
     enableTypes: ['text'],
     extendTypes: { text: ['application/json'] },
     textLimit: options.maxBytes,
-    encoding: 'utf-8',
+    // one character per byte, so that the bytes can be decoded strictly below: bodyparser's own
+    // UTF-8 decoding would turn invalid bytes into U+FFFD instead of refusing them
+    encoding: 'latin1',
     parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
     onError: (err, ctx) => {
       if ((err as { status?: number }).status === 413) {
@@ -66,8 +68,10 @@ export function bodyMiddleware(options: BodyOptions): Middleware<ApiState> {
       throw tooLarge(options.maxBytes);
     }
     await read(ctx, async () => {});
-    const raw = ctx.request.body;
-    ctx.state.body = typeof raw !== 'string' || raw.length === 0 ? undefined : parseJson(raw);
+    const bytes = ctx.request.body;
+    const text = typeof bytes === 'string' ? decodeUtf8(Buffer.from(bytes, 'latin1')) : undefined;
+    if (text !== undefined) ctx.request.rawBody = text;
+    ctx.state.body = text === undefined || text.length === 0 ? undefined : parseJson(text);
     return next();
   };
 }
@@ -170,9 +174,9 @@ export function readBody(req: NodeJS.ReadableStream & { destroyed?: boolean }, m
     const onEnd = () => {
       cleanup();
       try {
-        resolve(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)));
-      } catch {
-        reject(bodyError('the body is not valid UTF-8'));
+        resolve(decodeUtf8(Buffer.concat(chunks)));
+      } catch (err) {
+        reject(err);
       }
     };
     const onError = (err: Error) => {
@@ -188,6 +192,15 @@ export function readBody(req: NodeJS.ReadableStream & { destroyed?: boolean }, m
     req.on('error', onError);
     req.on('aborted', onAborted);
   });
+}
+
+/** The text of UTF-8 bytes; anything else (a stray byte, an overlong or surrogate form) is refused with 400. */
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw bodyError('the body is not valid UTF-8');
+  }
 }
 
 export function tooLarge(maxBytes: number): PayloadTooLargeError {

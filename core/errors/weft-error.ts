@@ -1,8 +1,9 @@
-import { ErrorCodes, type ErrorCode } from './error-codes';
+import { ErrorCodes } from './error-codes';
 
 /** Options shared by every weft error. */
 export interface WeftErrorOptions {
-  code?: ErrorCode | string;
+  /** One of {@link ErrorCodes}, or a plugin's own code. */
+  code?: string;
   details?: unknown;
   cause?: unknown;
   /** Milliseconds the failing party asked us to wait before retrying (e.g. `Retry-After`). */

@@ -123,7 +123,7 @@ export class NodeLifecycle {
     const prior = this.resumed.get(node.id);
     const rec = skippedRecord(node.id, reason);
     this.records[index] = rec;
-    if (!prior || prior.status !== 'skipped') this.parts.writes.track(this.parts.deps.store.nodeFinished(this.parts.executionId, rec));
+    if (!prior || prior.status !== 'skipped') this.parts.writes.add(this.parts.deps.store.nodeFinished(this.parts.executionId, rec));
     this.parts.events.emitNode(rec);
   }
 
@@ -136,14 +136,14 @@ export class NodeLifecycle {
         const error = { ...serializeError(new CancelledError('the execution ended while the node waited'), false), attempt: waiting.attempts };
         const rec = finishedRecord(waiting, Date.parse(waiting.startedAt ?? new Date(now).toISOString()), now, { status: 'cancelled', attempts: waiting.attempts, error });
         this.records[node.index] = rec;
-        this.parts.writes.track(this.parts.deps.store.nodeFinished(this.parts.executionId, rec));
+        this.parts.writes.add(this.parts.deps.store.nodeFinished(this.parts.executionId, rec));
         this.parts.events.emitNode(rec);
         continue;
       }
       if (this.records[node.index] || node.isFallback) continue;
       const rec = cancelledRecord(node.id);
       this.records[node.index] = rec;
-      this.parts.writes.track(this.parts.deps.store.nodeFinished(this.parts.executionId, rec));
+      this.parts.writes.add(this.parts.deps.store.nodeFinished(this.parts.executionId, rec));
     }
   }
 
@@ -205,7 +205,7 @@ export class NodeLifecycle {
     const startMs = clock.now();
     const rec = runningRecord(node.id, new Date(startMs).toISOString(), fallbackFor);
     this.records[node.index] = rec;
-    this.parts.writes.track(deps.store.nodeStarted(this.parts.executionId, { ...rec }));
+    this.parts.writes.add(deps.store.nodeStarted(this.parts.executionId, { ...rec }));
     events.emit({ kind: 'node', nodeId: node.id, status: 'running', attempt: 1 });
     const scope = this.parts.context.scope;
     let config: unknown;

@@ -32,6 +32,14 @@ export class WriteTracker {
     );
   }
 
+  /**
+   * Tracks `write` without waiting for it here: {@link whenDrained} waits for it before the
+   * execution finishes, and a failure goes to `onFailure`, so nothing is lost by not awaiting.
+   */
+  add(write: Promise<unknown>): void {
+    void this.track(write);
+  }
+
   /** Resolves once no write is in flight. */
   whenDrained(): Promise<void> {
     return this.pending === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.drained = resolve));

@@ -92,6 +92,6 @@ export interface NodeTypeDefinition<C = any, D = any> {
 }
 
 /** Identity helper that types a node type definition. */
-export function defineNodeType<C, D = {}>(def: NodeTypeDefinition<C, D>): NodeTypeDefinition<C, D> {
+export function defineNodeType<C, D = object>(def: NodeTypeDefinition<C, D>): NodeTypeDefinition<C, D> {
   return def;
 }

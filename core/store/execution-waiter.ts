@@ -25,13 +25,14 @@ export function waitForFinish(
 ): Promise<ExecutionDocument | null> {
   return new Promise((resolve, reject) => {
     let done = false;
-    const finish = (doc: ExecutionDocument | null, err?: unknown) => {
+    // a failure is boxed so that even a store rejecting with `undefined` rejects here, not resolves
+    const finish = (doc: ExecutionDocument | null, failure?: { err: unknown }) => {
       if (done) return;
       done = true;
       unsubscribe();
       clearInterval(timer);
       signal.removeEventListener('abort', onAbort);
-      if (err !== undefined) reject(err);
+      if (failure) reject(failure.err);
       else resolve(doc);
     };
     const check = () => {
@@ -39,7 +40,7 @@ export function waitForFinish(
         (doc) => {
           if (doc && settled(doc.status)) finish(doc);
         },
-        (err) => finish(null, err),
+        (err: unknown) => finish(null, { err }),
       );
     };
     const onAbort = () => finish(null);

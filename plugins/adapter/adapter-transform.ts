@@ -12,8 +12,8 @@ export interface TransformRun {
   config: AdapterConfig;
   ctx: NodeRunContext;
   deps: AdapterDeps;
-  /** Throws a `NodeExecutionError` naming the node. */
-  fail(message: string): never;
+  /** Throws a `NodeExecutionError` naming the node (a plain function: transforms destructure it). */
+  fail: (message: string) => never;
 }
 
 /** One adapter transform; one file each. */

@@ -5,7 +5,9 @@ import type { CliCommand } from './cli-command';
 export function buildCli(commands: readonly CliCommand[]): Command {
   const program = new Command('weft')
     .description('weft: a workflow execution engine')
-    .version(require('../../../package.json').version as string)
+    // read at run time from the package root (dist/runtime/cli/ → ../../../), not compiled into dist
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    .version((require('../../../package.json') as { version: string }).version)
     .showHelpAfterError()
     .exitOverride((err) => {
       // commander's own usage errors (unknown option, missing argument) exit 2 like validation errors

@@ -14,7 +14,7 @@ export async function readWorkflowFile(file: string): Promise<unknown> {
   try {
     if (!yaml) return JSON.parse(text);
     const doc = YAML.parseDocument(text, { uniqueKeys: true });
-    if (doc.errors.length) throw doc.errors[0];
+    if (doc.errors.length) throw doc.errors[0]!;
     return doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
     throw new ValidationError(`${file} is not valid ${yaml ? 'YAML' : 'JSON'}: ${(err as Error).message.split('\n')[0]}`);

@@ -157,7 +157,8 @@ export class IsolatePool {
     slot.interrupt = undefined;
     if (this.disposed || !slot.live) return this.discard(slot);
     slot.moveTo('idle');
-    this.startPreparing(slot);
+    // not awaited: startPreparing handles a failure, which reaches the run that takes the context
+    void this.startPreparing(slot);
     this.serveWaiters();
   }
 
@@ -171,7 +172,7 @@ export class IsolatePool {
     setImmediate(() => {
       if (this.disposed || this.slots.length >= this.options.size || this.waiters.length) return;
       try {
-        this.startPreparing(this.create(slot.memoryMb));
+        void this.startPreparing(this.create(slot.memoryMb)); // as in release: a failure reaches the next run
       } catch (err) {
         this.options.logger.warn({ err }, 'sandbox: could not replace a disposed isolate');
       }
@@ -289,6 +290,7 @@ export class IsolatePool {
   }
 
   /** Prepares the slot's next context in the background; it becomes `ready` unless a run took it first. */
+  /** Starts preparing the slot's next context; the promise's failure is handled here and seen again by {@link takeContext}. */
   private startPreparing(slot: IsolateSlot): Promise<PreparedContext> {
     const promise = this.prepare(slot);
     slot.next = { state: 'preparing', promise };

@@ -113,7 +113,7 @@ export class IsolatedVmSandbox implements Sandbox {
       let settled = false;
       let cpuTimer: NodeJS.Timeout | undefined;
       let prepared: PreparedContext | undefined;
-      const finish = (healthy: boolean, error: WeftError | undefined, value?: unknown) => {
+      const finish = (healthy: boolean, error: WeftError | undefined, value?: unknown): void => {
         if (settled) return;
         settled = true;
         clearTimeout(wallTimer);
@@ -124,7 +124,7 @@ export class IsolatedVmSandbox implements Sandbox {
           releaseContext(prepared);
           this.counters.breaches++;
           this.pool.discard(slot);
-          return reject(error);
+          return reject(error ?? new SandboxError('the sandbox run was ended'));
         }
         if (error) reject(error);
         else resolve(value);

@@ -35,13 +35,13 @@ export class SignalService implements WaitService {
     const [row] = await this.deps.store.query(SELECT, [executionId]);
     if (!row) throw new NotFoundError(`execution ${shown} not found`);
     if ((TERMINAL_EXECUTION_STATUSES as readonly string[]).includes(String(row.status))) {
-      throw new ConflictError(`execution ${shown} already finished (${row.status}): its signals are dropped`);
+      throw new ConflictError(`execution ${shown} already finished (${String(row.status)}): its signals are dropped`);
     }
     const definition =
       (await this.deps.workflowStore.getVersion(String(row.workflow_id), Number(row.workflow_version)).catch(() => null)) ??
       fromJson<WorkflowDefinition>(row.definition);
     if (!definition || !this.declared(definition).has(name)) {
-      throw new NotFoundError(`no wait node of workflow "${row.workflow_id}" (version ${row.workflow_version}) waits for signal "${name}"`);
+      throw new NotFoundError(`no wait node of workflow "${String(row.workflow_id)}" (version ${String(row.workflow_version)}) waits for signal "${name}"`);
     }
     const now = (this.deps.now ?? Date.now)();
     const r = await this.deps.store.writer.run(bufferSignalOp(executionId, name, JSON.stringify(payload ?? null), now));

@@ -7,7 +7,7 @@ import toolPlugin from '../../plugins/tool';
 import { loadConfig } from '../../runtime/config/weft-config';
 import { openPersistence, persistenceBindings, type Persistence } from '../../runtime/persistence/persistence';
 import { echoWorkflow, sleepWorkflow, startApi, type ApiHarness } from './support/api-harness';
-import { readSse, readSseOnceOpen } from './support/sse-client';
+import { readSseOnceOpen } from './support/sse-client';
 
 /** The API over real SQLite persistence (stores, keys, cursors), across a restart. */
 describe('API on SQLite persistence', () => {

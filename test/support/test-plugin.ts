@@ -1,6 +1,6 @@
 import { definePlugin, defineNodeType, type NodeRunContext, type WeftPlugin } from '../../core';
 
-export type TestHandler = (input: any, ctx: NodeRunContext) => unknown | Promise<unknown>;
+export type TestHandler = (input: any, ctx: NodeRunContext) => unknown; // unknown covers a Promise too
 
 /**
  * A plugin for core tests: node type `fn` runs a named handler with its templated `input`;

@@ -61,7 +61,7 @@ describe('IsolatedVmSandbox — hostile code', function () {
     it('nothing of isolated-vm is visible: arguments are plain copies, host-ish globals are gone', async () => {
       const out = (await run(
         `return {
-           names: Object.getOwnPropertyNames(globalThis).filter((n) => /^(ivm|isolate|Isolate|Reference|Callback|ExternalCopy|Copy|require|process|module|global|\$\d)$/i.test(n) || /ivm|isolat/i.test(n)),
+           names: Object.getOwnPropertyNames(globalThis).filter((n) => /^(ivm|isolate|Isolate|Reference|Callback|ExternalCopy|Copy|require|process|module|global|\\$\\d)$/i.test(n) || /ivm|isolat/i.test(n)),
            inputProto: Object.getPrototypeOf(input) === Object.prototype,
            argCount: arguments.length,
            removed: ['WebAssembly', 'SharedArrayBuffer', 'Atomics', 'FinalizationRegistry', 'WeakRef', 'console'].filter((n) => n in globalThis),

@@ -68,7 +68,7 @@ export class FakeTime implements Clock {
       this.t = Math.max(this.t, at + this.lateness);
       const due = [...this.armed.entries()].filter(([, a]) => a.at === at).sort((a, b) => a[1].seq - b[1].seq);
       for (const [key] of due) this.armed.delete(key);
-      await Promise.all(due.map(([, a]) => a.fire()));
+      await Promise.all(due.map(([, a]) => Promise.resolve(a.fire())));
       await settle();
     }
     this.t = Math.max(this.t, end);

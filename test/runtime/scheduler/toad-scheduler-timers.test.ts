@@ -54,7 +54,7 @@ describe('ToadSchedulerTimers (real timers)', () => {
   it('chains long waits and re-reads the clock instead of trusting one long setTimeout', async () => {
     // a clock that jumps: the timer was armed for +1 h, then the wall clock moves forward by an hour
     let offset = 0;
-    const clock = { now: () => Date.now() + offset, sleep: systemClock.sleep };
+    const clock = { now: () => Date.now() + offset, sleep: (ms: number, signal?: AbortSignal) => systemClock.sleep(ms, signal) };
     timers = new ToadSchedulerTimers(clock, silentLogger);
     let fired = 0;
     timers.arm('w', clock.now() + 3_600_000, () => void fired++);

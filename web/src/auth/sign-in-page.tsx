@@ -9,6 +9,7 @@ export function SignInPage({ onSignedIn, notice }: { onSignedIn: (key: string, r
   const [error, setError] = useState<string | null>(notice ?? null);
   const [busy, setBusy] = useState(false);
 
+  // never rejects (a failure is shown as this view's error), so the handler calls it with `void`
   async function submit(e: FormEvent) {
     e.preventDefault();
     const trimmed = key.trim();
@@ -27,7 +28,7 @@ export function SignInPage({ onSignedIn, notice }: { onSignedIn: (key: string, r
 
   return (
     <main className="sign-in">
-      <form onSubmit={submit} className="card sign-in-card" aria-labelledby="sign-in-title">
+      <form onSubmit={(e) => void submit(e)} className="card sign-in-card" aria-labelledby="sign-in-title">
         <h1 id="sign-in-title">
           <span className="logo">weft</span> console
         </h1>

@@ -29,6 +29,7 @@ export function ChildExecutions({ executionId, nodeId, refreshKey }: { execution
   const cursor = extra ? extra.cursor : data.cursor;
   if (!items.length && !cursor) return null;
 
+  // never rejects (a failure is shown as this view's error), so the handler calls it with `void`
   async function more() {
     setMoreError(null);
     try {
@@ -54,7 +55,7 @@ export function ChildExecutions({ executionId, nodeId, refreshKey }: { execution
         ))}
       </ol>
       {cursor && (
-        <button type="button" className="link-button" onClick={more}>
+        <button type="button" className="link-button" onClick={() => void more()}>
           More…
         </button>
       )}

@@ -169,7 +169,7 @@ function Output({ value }: { value: unknown; executionId: string }) {
     return (
       <div>
         <p className="muted">Stored apart ({Number(ref.bytes ?? 0).toLocaleString()} bytes).</p>
-        <button type="button" onClick={() => api.nodeOutput(ref.$ref as string).then((v) => setLoaded({ value: v }), setError)}>
+        <button type="button" onClick={() => void api.nodeOutput(ref.$ref as string).then((v) => setLoaded({ value: v }), setError)}>
           Load output
         </button>
         <ErrorBanner error={error} title="Could not load the output" />

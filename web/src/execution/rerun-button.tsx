@@ -13,6 +13,7 @@ export function RerunButton({ executionId, fromNode, label }: { executionId: str
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
 
+  // never rejects (a failure is shown as this view's error), so the handler calls it with `void`
   async function rerun() {
     setError(null);
     setBusy(true);
@@ -31,7 +32,7 @@ export function RerunButton({ executionId, fromNode, label }: { executionId: str
         <option value="pinned">same version</option>
         <option value="latest">latest version</option>
       </select>
-      <button type="button" onClick={rerun} disabled={busy}>
+      <button type="button" onClick={() => void rerun()} disabled={busy}>
         {busy ? 'Starting…' : label}
       </button>
       <ErrorBanner error={error} title="The re-run was refused" />

@@ -13,6 +13,7 @@ export function SignalDialog({ executionId, name, onClose }: { executionId: stri
     ref.current?.showModal();
   }, []);
 
+  // never rejects (a failure is shown as this view's error), so the handler calls it with `void`
   async function submit(e: FormEvent) {
     e.preventDefault();
     let payload: unknown;
@@ -33,7 +34,7 @@ export function SignalDialog({ executionId, name, onClose }: { executionId: stri
 
   return (
     <dialog ref={ref} className="dialog" onClose={onClose} aria-labelledby="signal-title">
-      <form onSubmit={submit}>
+      <form onSubmit={(e) => void submit(e)}>
         <h2 id="signal-title">
           Send signal <span className="mono">{name}</span>
         </h2>

@@ -70,7 +70,8 @@ export function useLiveExecution(id: string) {
       if (isTerminal(status)) void refetch();
     };
 
-    (async () => {
+    // not awaited by the effect: every failure is caught inside and shown with setError
+    void (async () => {
       try {
         performance.mark('weft:doc-start');
         publish(await api.execution(id, ctrl.signal));

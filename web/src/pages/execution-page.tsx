@@ -83,6 +83,7 @@ export default function ExecutionPage({ id }: { id: string }) {
   }
   if (!doc) return <main className="page muted">Loading…</main>;
 
+  // never rejects (a failure is shown as this view's error), so the handler calls it with `void`
   async function cancel() {
     setActionError(null);
     setCancelling(true);
@@ -112,7 +113,7 @@ export default function ExecutionPage({ id }: { id: string }) {
           <span className="spacer" />
           {canOperate && terminal && doc.status !== 'succeeded' && <RerunButton executionId={doc.id} label="Re-run from failed" />}
           {canOperate && !terminal && (
-            <button type="button" className="danger" onClick={cancel} disabled={cancelling}>
+            <button type="button" className="danger" onClick={() => void cancel()} disabled={cancelling}>
               {cancelling ? 'Cancelling…' : 'Cancel'}
             </button>
           )}

@@ -14,6 +14,7 @@ export function RunDialog({ workflowId, variables, onClose }: { workflowId: stri
     ref.current?.showModal();
   }, []);
 
+  // never rejects (a failure is shown as this view's error), so the handler calls it with `void`
   async function submit(e: FormEvent) {
     e.preventDefault();
     let inputs: unknown;
@@ -36,7 +37,7 @@ export function RunDialog({ workflowId, variables, onClose }: { workflowId: stri
 
   return (
     <dialog ref={ref} className="dialog" onClose={onClose} aria-labelledby="run-title">
-      <form onSubmit={submit}>
+      <form onSubmit={(e) => void submit(e)}>
         <h2 id="run-title">Run workflow</h2>
         <label htmlFor="run-inputs">Inputs (JSON object, merged over the workflow's variables)</label>
         <textarea id="run-inputs" rows={10} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} className="mono" />

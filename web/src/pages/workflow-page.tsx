@@ -36,6 +36,7 @@ export function WorkflowPage({ id }: { id: string }) {
   if (!data) return <main className="page muted">Loading…</main>;
   const { record, schedule } = data;
 
+  // never rejects (a failure is shown as this view's error), so the handler calls it with `void`
   async function save() {
     setSaveError(null);
     setSaved(null);
@@ -105,7 +106,7 @@ export function WorkflowPage({ id }: { id: string }) {
             <button type="button" onClick={() => setEditing(null)}>
               Discard
             </button>
-            <button type="button" className="primary" onClick={save}>
+            <button type="button" className="primary" onClick={() => void save()}>
               Save as new version
             </button>
           </div>
