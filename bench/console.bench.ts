@@ -67,7 +67,10 @@ export async function run(): Promise<void> {
         await page.evaluate((k: string) => sessionStorage.setItem('weft.apiKey', k), key);
         const cdp = process.env.WEFT_BENCH_PROFILE && i === 0 ? await page.context().newCDPSession(page) : null;
         const profiling = process.env.WEFT_BENCH_PROFILE;
-        if (cdp && profiling === 'load') (await cdp.send('Profiler.enable'), await cdp.send('Profiler.start'));
+        if (cdp && profiling === 'load') {
+          await cdp.send('Profiler.enable');
+          await cdp.send('Profiler.start');
+        }
         await page.goto(`${server.url}/ui/executions/${doc.id}`);
         await page.waitForFunction(() => document.body.hasAttribute('data-graph-drawn'), undefined, { timeout: 60_000, polling: 16 });
         drawn.push(Number(await page.evaluate(() => document.body.getAttribute('data-graph-drawn'))));
@@ -78,7 +81,7 @@ export async function run(): Promise<void> {
           console.log(`    click → panel ${fmt(await clickToPanel(page, n), 0)} ms (profiled)`);
         }
         if (cdp) {
-          const { profile } = (await cdp.send('Profiler.stop')) as any;
+          const { profile } = (await cdp.send('Profiler.stop'));
           const self = new Map<string, number>();
           const dt = new Map<number, number>();
           profile.samples.forEach((id: number, k: number) => dt.set(id, (dt.get(id) ?? 0) + (profile.timeDeltas[k] ?? 0)));

@@ -44,7 +44,7 @@ export function bodyMiddleware(options: BodyOptions): Middleware<ApiState> {
         ctx.set('Connection', 'close'); // do not keep reading a body nobody wants on this socket
         throw tooLarge(options.maxBytes);
       }
-      throw bodyError(`the body could not be read: ${(err as Error).message.slice(0, 200)}`);
+      throw bodyError(`the body could not be read: ${(err).message.slice(0, 200)}`);
     },
   });
   return async (ctx, next) => {

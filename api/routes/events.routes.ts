@@ -120,7 +120,7 @@ async function streamOpen(deps: RouteDeps, ctx: ApiContext, id: string, onEnd: (
             log.debug({ err }, 'event stream write failed');
             return end();
           }
-          deliver({ kind: 'execution', status: latest.status, error: latest.error, executionId: id, workflowId: latest.workflowId, seq: lastSeq + 1, at: latest.finishedAt ?? new Date().toISOString() } as ExecutionEvent);
+          deliver({ kind: 'execution', status: latest.status, error: latest.error, executionId: id, workflowId: latest.workflowId, seq: lastSeq + 1, at: latest.finishedAt ?? new Date().toISOString() });
         },
         (err: unknown) => log.debug({ err }, 'event stream: store poll failed'),
       );

@@ -80,7 +80,7 @@ async function receive(deps: RouteDeps, options: HookRouteOptions, limiter: Rate
   }
   // the trigger's secret counts as used by the execution: a sender echoing it lands redacted in the record
   const redactor = new SecretRedactor();
-  redactor.add(triggerSecret(trigger), secret!);
+  redactor.add(triggerSecret(trigger), secret);
   const inputs = redactor.redact({
     body: parseHookBody(raw, ctx.get('content-type')),
     query: pairsToObject(new URLSearchParams(ctx.querystring), 'query'),

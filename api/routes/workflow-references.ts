@@ -2,7 +2,7 @@ import type { ValidationIssue, WorkflowDefinition, WorkflowStore } from '../../c
 
 /** Where a node names another saved workflow: a `workflow` node's config, or a `map` node's `workflow` mode. */
 function referenceOf(node: WorkflowDefinition['nodes'][number]): { ref: Record<string, unknown>; path: string } | null {
-  const config = node.config as Record<string, unknown> | undefined;
+  const config = node.config;
   if (!config || typeof config !== 'object') return null;
   if (node.type === 'workflow') return { ref: config, path: 'config' };
   const mode = config.workflow;

@@ -1,7 +1,7 @@
 /** Freezes a value and everything reachable from it (iteratively: deep data must not overflow the stack). */
 export function deepFreeze<T>(value: T): T {
   if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
-  const stack: object[] = [value as object];
+  const stack: object[] = [value];
   while (stack.length) {
     const o = stack.pop()!;
     if (Object.isFrozen(o)) continue;

@@ -39,7 +39,7 @@ function findCycle(count: number, downstream: readonly (readonly number[])[], in
       cursor[cursor.length - 1] = i + 1;
       const next = outs[i]!;
       if (indegree[next] === 0 || done[next]) continue;
-      if (onPath[next]! >= 0) return [...path.slice(onPath[next]!), next];
+      if (onPath[next]! >= 0) return [...path.slice(onPath[next]), next];
       onPath[next] = path.length;
       path.push(next);
       cursor.push(0);

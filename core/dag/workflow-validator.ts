@@ -251,7 +251,7 @@ export function secretNamesOf(c: CompiledValue, path: string, issues: Validation
     if (segs[0] !== 'secrets') continue;
     if (segs.length !== 2 || !isSecretName(segs[1])) {
       issues.push({ path, message: `template path "${segs.join('.')}": use {{ secrets.NAME }} with NAME matching ${SECRET_NAME_PATTERN}`, code: 'bad_secret_reference' });
-    } else names.add(segs[1]!);
+    } else names.add(segs[1]);
   }
   return [...names];
 }

@@ -5,7 +5,7 @@ export type Token<T> = symbol & { readonly __type?: T };
 
 /** Creates a typed DI token; `name` is dotted (`core.executionStore`). */
 export function createToken<T>(name: string): Token<T> {
-  return Symbol.for(`weft:${name}`) as Token<T>;
+  return Symbol.for(`weft:${name}`);
 }
 
 /** The dotted name a token was created with (for error messages). */
@@ -15,5 +15,5 @@ export function tokenName(token: Token<unknown>): string {
 
 /** tsyringe accepts symbols; this narrows our typed token to its token type. */
 export function asInjectionToken<T>(token: Token<T>): InjectionToken<T> {
-  return token as unknown as InjectionToken<T>;
+  return token;
 }

@@ -21,8 +21,8 @@ export class InProcessEventBus implements EventBus {
     if (!set) this.byExecution.set(executionId, (set = new Set()));
     set.add(listener);
     return () => {
-      set!.delete(listener);
-      if (set!.size === 0) this.byExecution.delete(executionId);
+      set.delete(listener);
+      if (set.size === 0) this.byExecution.delete(executionId);
     };
   }
 

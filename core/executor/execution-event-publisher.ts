@@ -21,7 +21,7 @@ export class ExecutionEventPublisher {
   emit(e: ExecutionEventInput): void {
     this.seq++;
     if (!this.listening()) return;
-    this.bus.publish({ ...this.redact(e), executionId: this.executionId, workflowId: this.workflowId, seq: this.seq, at: this.now() } as never);
+    this.bus.publish({ ...this.redact(e), executionId: this.executionId, workflowId: this.workflowId, seq: this.seq, at: this.now() });
   }
 
   /** A node's terminal status, from its record. */

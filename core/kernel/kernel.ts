@@ -28,7 +28,7 @@ export interface ServiceBinding<T = unknown> {
 
 /** Helper to type a {@link ServiceBinding}. */
 export function bind<T>(token: Token<T>, factory: (resolver: Resolver) => T): ServiceBinding<T> {
-  return { token, factory: factory as (r: Resolver) => T };
+  return { token, factory: factory };
 }
 
 export interface KernelOptions {

@@ -34,7 +34,7 @@ export function dataFrameProblem(value: unknown): string | null {
   if (!Number.isInteger(numRows) || (numRows as number) < 0) return `"numRows" must be a non-negative integer, got ${JSON.stringify(numRows) ?? 'nothing'}`;
   for (const name of Object.keys(columns)) {
     if (isForbiddenKey(name)) return `column name "${name}" is not allowed`;
-    const col = (columns as Record<string, unknown>)[name];
+    const col = (columns)[name];
     if (!Array.isArray(col)) return `column "${name}" must be an array, got ${describeType(col)}`;
     if (col.length !== numRows) return `column "${name}" has ${col.length} values but numRows is ${String(numRows)}`;
   }

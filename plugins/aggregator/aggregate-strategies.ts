@@ -83,7 +83,7 @@ export function extractNumbers(strategy: string, chunk: ValueChunk, field?: stri
     for (let k = from; k < to; k++) {
       const value = items[k];
       if (typeof value !== 'number' || !Number.isFinite(value)) notANumber(strategy, chunk, k, value, field);
-      out[k - from] = value as number;
+      out[k - from] = value;
     }
   } else if (!field.includes('.')) {
     for (let k = from; k < to; k++) {
@@ -91,7 +91,7 @@ export function extractNumbers(strategy: string, chunk: ValueChunk, field?: stri
       if (row === null || typeof row !== 'object' || !hasOwn(row, field)) noField(strategy, chunk, k, field);
       const value = row[field];
       if (typeof value !== 'number' || !Number.isFinite(value)) notANumber(strategy, chunk, k, value, field);
-      out[k - from] = value as number;
+      out[k - from] = value;
     }
   } else {
     const path = field.split('.');
@@ -102,7 +102,7 @@ export function extractNumbers(strategy: string, chunk: ValueChunk, field?: stri
         value = (value as Record<string, unknown>)[path[p]!];
       }
       if (typeof value !== 'number' || !Number.isFinite(value)) notANumber(strategy, chunk, k, value, field);
-      out[k - from] = value as number;
+      out[k - from] = value;
     }
   }
   return out;

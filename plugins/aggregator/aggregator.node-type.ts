@@ -81,7 +81,7 @@ export const aggregatorNodeType = defineNodeType<AggregatorConfig, Deps>({
             signal: ctx.signal,
           });
         default: {
-          const strategy = config.strategy as NumericStrategy;
+          const strategy = config.strategy;
           const threshold = config.workerThreshold ?? settings.aggregateWorkerThreshold ?? DEFAULT_WORKER_THRESHOLD;
           const partial =
             countValues(inputs) > threshold

@@ -152,7 +152,7 @@ export class MapRun {
 
 /** The node's error for a failed item with `fail`: the item's own type and code, `details.index` naming it. */
 function itemError(index: number, e: NodeErrorRecord): WeftError {
-  const details = e.details !== null && typeof e.details === 'object' && !Array.isArray(e.details) ? { ...(e.details as object), index } : { index };
+  const details = e.details !== null && typeof e.details === 'object' && !Array.isArray(e.details) ? { ...(e.details), index } : { index };
   const err = deserializeError({ type: e.type, code: e.code, message: `item ${index} failed: ${e.message}`, details, retryAfterMs: e.retryAfterMs });
   if (e.stack) err.stack = e.stack;
   return err;

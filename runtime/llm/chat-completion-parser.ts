@@ -71,7 +71,7 @@ export function parseChatCompletion(body: unknown, provider: string): ChatRespon
       toolCalls.push({ id, type: 'function', function: { name: fn.name, arguments: argumentsText(fn.arguments) } });
     });
   }
-  const out: ChatResponse = { text: (message.content as string | null | undefined) ?? '', toolCalls, usage: parseUsage(body.usage) };
+  const out: ChatResponse = { text: (message.content) ?? '', toolCalls, usage: parseUsage(body.usage) };
   if (typeof choice.finish_reason === 'string') out.finishReason = choice.finish_reason;
   return out;
 }

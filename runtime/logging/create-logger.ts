@@ -7,5 +7,5 @@ import type { WeftConfig } from '../config/weft-config';
  * stdout carries only progress or the execution document.
  */
 export function createLogger(config: Pick<WeftConfig, 'logLevel'>, destination: 'stdout' | 'stderr' = 'stdout'): Logger {
-  return pino({ level: config.logLevel, base: { service: 'weft' } }, pino.destination(destination === 'stdout' ? 1 : 2)) as unknown as Logger;
+  return pino({ level: config.logLevel, base: { service: 'weft' } }, pino.destination(destination === 'stdout' ? 1 : 2));
 }

@@ -15,7 +15,7 @@ interface QueuedRow {
 
 export interface GroupCommitOptions {
   /** The statements that write a set of keyed rows (one multi-row upsert per chunk). */
-  rowSteps(rows: Record<string, unknown>[]): SqlStep[];
+  rowSteps: (rows: Record<string, unknown>[]) => SqlStep[];
   /**
    * Fencing of keyed rows: `check` yields the statements that verify, inside the commit, that this
    * process still holds the claims of the rows' groups (their executions) and returns the groups
@@ -61,7 +61,7 @@ export class GroupCommitWriter {
   run<T>(op: WriteOp<T>): Promise<T> {
     if (this.closed) return Promise.reject(closedError());
     return new Promise<T>((resolve, reject) => {
-      this.ops.push({ op, resolve: resolve as (v: unknown) => void, reject });
+      this.ops.push({ op, resolve: resolve, reject });
       this.hasDurable = true;
       this.schedule();
     });
@@ -172,7 +172,10 @@ export class GroupCommitWriter {
     for (const r of rows) {
       const group = fenced?.size ? this.options.fence!.groupOf(r.row) : null;
       const refused = group !== null && fenced!.has(group) ? this.options.fence!.refused(group) : null;
-      for (const w of r.waiters) (err ?? refused) ? w.reject(err ?? refused) : w.resolve();
+      for (const w of r.waiters) {
+        if (err ?? refused) w.reject(err ?? refused);
+        else w.resolve();
+      }
     }
     if (err && rows.some((r) => !r.waiters.length)) {
       this.options.logger?.error({ err: (err as Error).message }, 'a queued node-start record could not be written');

@@ -68,12 +68,12 @@ export function ormOptions(target: DatabaseTarget, logger: Logger, synchronous: 
           }
         },
       },
-    } as Options;
+    };
   }
   return {
     ...common,
     driver: PostgreSqlDriver,
     clientUrl: target.location,
     pool: { min: 0, max: 10 },
-  } as Options;
+  };
 }

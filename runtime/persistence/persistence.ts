@@ -151,7 +151,7 @@ export async function openPersistence(config: WeftConfig, logger: Logger = silen
       closed = true;
       await retention?.stop();
       await executionStore.close();
-      await orm!.close(true);
+      await orm.close(true);
     },
   };
 }

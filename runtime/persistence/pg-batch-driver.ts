@@ -25,7 +25,7 @@ export class PgBatchDriver implements SqlBatchDriver {
   private readonly client: KnexClientInternals;
 
   constructor(knex: Knex) {
-    this.client = knex.client as unknown as KnexClientInternals;
+    this.client = knex.client;
   }
 
   async commit(ops: WriteOp[], rowSteps: SqlStep[]): Promise<unknown[]> {
@@ -70,7 +70,7 @@ export class PgBatchDriver implements SqlBatchDriver {
   }
 
   private async step(conn: PgConnection, s: SqlStep | SqlCall): Promise<unknown> {
-    if (s.kind === 'call') return s.call({ executeSql: (text, values) => conn.query(text, values) as Promise<{ rows: any[] }> });
+    if (s.kind === 'call') return s.call({ executeSql: (text, values) => conn.query(text, values) });
     const q = this.statement(s.sql);
     const res = await conn.query({ ...q, values: s.params });
     return s.kind === 'get' ? res.rows[0] : res.rowCount ?? 0;

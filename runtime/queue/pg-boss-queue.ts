@@ -99,7 +99,7 @@ export class PgBossExecutionQueue implements ExecutionDispatcher {
    * nothing is queued and the earlier execution's id comes back with `created: false`.
    */
   async enqueueExecution(definition: WorkflowDefinition, options: ExecuteOptions = {}): Promise<DispatchedExecution> {
-    const def = this.options.validator ? (this.options.validator.assertValid(definition).definition as WorkflowDefinition) : definition;
+    const def = this.options.validator ? (this.options.validator.assertValid(definition).definition) : definition;
     const record: ExecutionStartRecord & { status: 'pending' } = {
       id: options.executionId ?? uuidv7(),
       workflowId: options.workflowId ?? def.name,

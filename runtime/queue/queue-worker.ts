@@ -213,7 +213,7 @@ export class QueueWorker {
       const doc = typeof id === 'string' ? await this.deps.executionStore.getExecution(id) : null;
       if (doc && !TERMINAL_EXECUTION_STATUSES.includes(doc.status)) {
         const err = new WeftError(`execution ${id} was interrupted on every attempt (the workers running it stopped)`, { code: ErrorCodes.WF_INTERRUPTED });
-        await this.fail(id!, doc.startedAt, err, 'interrupted');
+        await this.fail(id, doc.startedAt, err, 'interrupted');
         this.log.error({ executionId: id }, 'gave up on a queued execution: its claims lapsed too often');
       }
       await boss.complete(DEAD_EXECUTION_QUEUE, job.id);

@@ -114,8 +114,8 @@ describe('e2e: weft serve', function () {
       const d = (await res.json()) as Doc;
       return d.status !== 'running' && d.status !== 'pending' ? d : undefined;
     }, 'the resumed execution to end', { timeoutMs: 20_000 });
-    assert.equal(doc!.status, 'succeeded', `${JSON.stringify(doc)}\n--- weft serve output:\n${served.output().slice(-4000)}`);
-    assert.equal(doc!.nodes.find((n) => n.nodeId === 'done')!.output, 'slept');
+    assert.equal(doc.status, 'succeeded', `${JSON.stringify(doc)}\n--- weft serve output:\n${served.output().slice(-4000)}`);
+    assert.equal(doc.nodes.find((n) => n.nodeId === 'done')!.output, 'slept');
     served.child.kill('SIGINT');
     assert.equal(await exitOf(served.child), 0);
   });

@@ -85,7 +85,7 @@ function spawnWeft(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promi
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`weft ${args[0]} did not start:\n${out}`)), 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out = (out + d.toString()).slice(-20_000);
       const match = ready.exec(out);
       if (match) {
@@ -93,7 +93,7 @@ function spawnWeft(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promi
         resolve({ child, pid: child.pid!, output: () => out, match });
       }
     });
-    child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+    child.stderr.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`weft ${args[0]} exited (${code ?? signal}):\n${out}`));

@@ -9,7 +9,7 @@ function call(sideEffects: string, id: string, ms: number) {
 export function chainWorkflow(sideEffects: string, length: number, ms: number): WorkflowDefinition {
   const nodes = Array.from({ length }, (_, i) => call(sideEffects, `step${i + 1}`, ms));
   const edges = nodes.slice(1).map((n, i) => ({ from: nodes[i]!.id, to: n.id }));
-  return { name: `chaos-chain-${length}`, nodes, edges } as WorkflowDefinition;
+  return { name: `chaos-chain-${length}`, nodes, edges };
 }
 
 /** One node, `width` in parallel after it, and a join after them. */
@@ -20,5 +20,5 @@ export function fanOutWorkflow(sideEffects: string, width: number, ms: number): 
     { from: 'split', to: b.id },
     { from: b.id, to: 'join' },
   ]);
-  return { name: `chaos-fan-out-${width}`, nodes, edges } as WorkflowDefinition;
+  return { name: `chaos-fan-out-${width}`, nodes, edges };
 }

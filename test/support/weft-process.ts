@@ -8,7 +8,7 @@ export const WEFT_BIN = path.join(__dirname, '..', '..', '..', 'bin', 'weft.js')
 export interface WeftProcess {
   child: ChildProcess;
   /** Everything it printed so far (stdout and stderr). */
-  output(): string;
+  output: () => string;
 }
 
 /** The env of a weft process: only what the test sets (no stray WEFT_* or DATABASE_URL from the caller). */
@@ -32,8 +32,8 @@ export function startWeft(args: string[], env: NodeJS.ProcessEnv, ready: RegExp,
         resolve({ child, output: () => out, match });
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`weft ${args[0]} exited with ${code}:\n${out}`));

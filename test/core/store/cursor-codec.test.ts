@@ -27,7 +27,7 @@ describe('CursorCodec (the one list-cursor codec of every store)', () => {
 
   it('is what the in-memory workflow store pages with: its cursors are refused by another store', async () => {
     const a = new InMemoryWorkflowStore();
-    for (const name of ['w1', 'w2', 'w3']) await a.create({ name, nodes: [{ id: 'n', type: 'tool', config: {} }], edges: [] } as never);
+    for (const name of ['w1', 'w2', 'w3']) await a.create({ name, nodes: [{ id: 'n', type: 'tool', config: {} }], edges: [] });
     const first = await a.list({ limit: 2 });
     assert.ok(first.nextCursor);
     assert.equal((await a.list({ limit: 2, cursor: first.nextCursor })).items.length, 1);

@@ -18,7 +18,7 @@ describe('adapter node type', () => {
   const failsWith = (p: Promise<unknown>, type: new (...a: never[]) => Error, pattern: RegExp) =>
     assert.rejects(p, (err: unknown) => {
       assert.ok(err instanceof type, `expected ${type.name}, got ${String(err)}`);
-      assert.match((err as Error).message, pattern);
+      assert.match((err).message, pattern);
       return true;
     });
 

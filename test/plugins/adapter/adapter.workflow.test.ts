@@ -48,7 +48,7 @@ describe('adapter nodes in workflows', () => {
       { from: 'large', to: 'alert', branch: 'true' },
     ],
     outputs: { frame: '{{ nodes.frame.output }}', slim: '{{ nodes.slim.output }}', sum: '{{ nodes.sum.output }}' },
-  } as WorkflowDefinition;
+  };
 
   it('transforms rows → frame → rows → filter → map → code, keeping row order, and branches on the result', async () => {
     const doc = await kernel.executor.run(pipeline);
@@ -73,7 +73,7 @@ describe('adapter nodes in workflows', () => {
     const big = doc.nodes.find((n) => n.nodeId === 'big')!;
     assert.equal(big.status, 'failed');
     assert.equal(big.error?.type, 'ExpressionError');
-    assert.match(big.error!.message, /adapter node "big": config\.where \(row 0\): must evaluate to a boolean, got number \(120\)/);
+    assert.match(big.error.message, /adapter node "big": config\.where \(row 0\): must evaluate to a boolean, got number \(120\)/);
     assert.equal(doc.nodes.find((n) => n.nodeId === 'slim')!.skipReason, 'upstream_failed');
   });
 

@@ -80,7 +80,7 @@ describe('aggregator in a workflow', function () {
     const node = doc.nodes.find((n) => n.nodeId === 'spin')!;
     assert.equal(node.error?.type, 'SandboxError');
     assert.equal(node.error?.code, 'WF_SANDBOX_TIMEOUT');
-    assert.match(node.error!.message, /CPU time limit of 300 ms/);
+    assert.match(node.error.message, /CPU time limit of 300 ms/);
   });
 
   it('validation rejects custom without code and unknown strategies before anything runs', async () => {

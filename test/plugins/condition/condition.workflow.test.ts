@@ -36,7 +36,7 @@ describe('condition nodes in workflows', () => {
         { from: 'notify', to: 'join' },
         { from: 'afterArchive', to: 'join' },
       ],
-    }) as WorkflowDefinition;
+    });
 
   it('runs the "true" branch and skips the other, transitively, with joins still running', async () => {
     const doc = await kernel.executor.run(diamond('nodes.fetch.output.total > variables.threshold'));
@@ -90,7 +90,7 @@ describe('condition nodes in workflows', () => {
           { from: 'route', to: 'other', branch: 'default' },
         ],
         outputs: { route: '{{ nodes.route.output }}' },
-      }) as WorkflowDefinition;
+      });
     const de = await kernel.executor.run(def('de'));
     assert.deepEqual(statusOf(de), { route: 'succeeded', eu: 'succeeded', us: 'skipped:branch_not_taken', other: 'skipped:branch_not_taken' });
     assert.deepEqual(de.outputs, { route: { branch: 'eu', value: 'eu' } });
@@ -104,7 +104,7 @@ describe('condition nodes in workflows', () => {
       name: 'no-injection',
       variables: { text: '{{ variables.secret }}', secret: 'true' },
       nodes: [{ id: 'c', type: 'condition', config: { expression: 'variables.text == "{{ variables.secret }}"' } }],
-    } as WorkflowDefinition);
+    });
     assert.deepEqual(doc.nodes[0]!.output, { branch: 'true', value: true });
   });
 
@@ -113,13 +113,13 @@ describe('condition nodes in workflows', () => {
       name: 'bad-type',
       variables: { flag: 'false' },
       nodes: [{ id: 'check', type: 'condition', config: { expression: 'variables.flag' } }],
-    } as WorkflowDefinition);
+    });
     assert.equal(doc.status, 'failed');
     const node = doc.nodes[0]!;
     assert.equal(node.status, 'failed');
     assert.equal(node.error?.type, 'ExpressionError');
     assert.equal(node.error?.code, 'WF_EXPRESSION');
-    assert.match(node.error!.message, /condition node "check": config\.expression: expression must evaluate to a boolean, got string \("false"\)/);
+    assert.match(node.error.message, /condition node "check": config\.expression: expression must evaluate to a boolean, got string \("false"\)/);
   });
 
   it('is validated before anything runs: expression syntax and branch labels, with paths', () => {

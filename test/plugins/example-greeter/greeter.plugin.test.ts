@@ -42,7 +42,7 @@ describe('example third-party plugin: example.greeter', () => {
     assert.deepEqual(greet.definition.templateFields, ['name']);
     assert.deepEqual(await greet.executor.execute({ name: 'Ada' }, makeRunContext()), { message: 'Hello, Ada!' });
     assert.deepEqual(await greet.executor.execute({ name: 'Grace', greeting: 'Bonjour' }, makeRunContext()), { message: 'Bonjour, Grace!' });
-    await assert.rejects(greet.executor.execute({ name: { evil: true } } as never, makeRunContext()), /greet: "name" must render to a string, got object/);
+    await assert.rejects(greet.executor.execute({ name: { evil: true } }, makeRunContext()), /greet: "name" must render to a string, got object/);
     const tools = k.get(Tokens.ToolRegistry);
     assert.deepEqual(await tools.invoke('greeter.shout', { text: 'hi there' }, makeRunContext()), { text: 'HI THERE' });
     await assert.rejects(tools.invoke('greeter.shout', { txt: 'x' }, makeRunContext()), /tool "greeter\.shout" input: \/ must have required property 'text'/);
@@ -86,7 +86,7 @@ describe('example third-party plugin: example.greeter', () => {
 
   it('rejects a greet node without a name at validation, with its path', async () => {
     const k = start();
-    const err = await rejectionOf(k.executor.run({ name: 'x', nodes: [{ id: 'g', type: 'greet', config: { greeting: 'Hi' } }], edges: [] } as WorkflowDefinition));
+    const err = await rejectionOf(k.executor.run({ name: 'x', nodes: [{ id: 'g', type: 'greet', config: { greeting: 'Hi' } }], edges: [] }));
     assert.ok(err instanceof ValidationError);
     assert.match(JSON.stringify(err.details), /nodes\[0\]\.config/);
     assert.match(JSON.stringify(err.details), /name/);

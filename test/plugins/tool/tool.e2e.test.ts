@@ -38,7 +38,7 @@ describe('tool node end to end (executor)', () => {
       ],
       edges: [{ from: 'fetch', to: 'notify' }],
       outputs: { digest: '{{ nodes.notify.output }}' },
-    }) as WorkflowDefinition;
+    });
 
   it('retries a flaky endpoint (503 twice) and succeeds on the third attempt', async () => {
     const s = await server({ failures: 2, failStatus: 503, body: { total: 7 } });
@@ -99,7 +99,7 @@ describe('tool node end to end (executor)', () => {
       ],
       edges: [],
     };
-    const err = await rejectionOf(kernel.executor.run(def as WorkflowDefinition));
+    const err = await rejectionOf(kernel.executor.run(def));
     assert.ok(err instanceof ValidationError);
     const paths = (err.details as Array<{ path: string }>).map((d) => d.path);
     assert.deepEqual(paths, ['nodes[0].config.tool', 'nodes[1].config.input.ms']);
@@ -107,7 +107,7 @@ describe('tool node end to end (executor)', () => {
 
   it('cancels a running core.sleep node promptly', async () => {
     const def = { name: 'sleepy', nodes: [{ id: 'nap', type: 'tool', config: { tool: 'core.sleep', input: { ms: 86_400_000 } } }], edges: [] };
-    const handle = await kernel.executor.start(def as WorkflowDefinition);
+    const handle = await kernel.executor.start(def);
     const store = kernel.get(Tokens.ExecutionStore);
     await waitFor(async () => (await store.listNodeExecutions(handle.executionId)).some((n) => n.status === 'running'), 'the sleep node to run');
     handle.cancel('test');

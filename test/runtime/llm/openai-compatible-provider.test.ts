@@ -253,7 +253,7 @@ describe('OpenAiCompatibleProvider', () => {
       ['a JSON array', { kind: 'json', body: [1, 2] }, /not a JSON object/],
     ] as const) {
       it(`a malformed response (${label}) is a NodeExecutionError`, async () => {
-        server.enqueue(reply as never);
+        server.enqueue(reply);
         const err = await rejection(provider.chat(req()));
         assert.ok(err instanceof NodeExecutionError, err.message);
         assert.match(err.message, pattern);

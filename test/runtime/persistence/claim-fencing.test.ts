@@ -23,7 +23,7 @@ describeDialects('claim fencing of execution writes', (ctx) => {
     assert.equal(before!.status, 'running');
 
     void a.nodeStarted(id, nodeRunning('second'));
-    await assert.rejects(a.nodeFinished(id, nodeDone('second', 'stale')), (err: Error) => err instanceof ConflictError && (err as ConflictError).code === 'WF_CLAIM_LOST');
+    await assert.rejects(a.nodeFinished(id, nodeDone('second', 'stale')), (err: Error) => err instanceof ConflictError && (err).code === 'WF_CLAIM_LOST');
     assert.deepEqual(cancelled, [id], 'the run in the old owner is stopped');
     assert.equal(a.hasLostClaim(id), true);
     await a.nodeFinished(id, nodeDone('first', 'rewritten')).catch(() => undefined);

@@ -94,7 +94,7 @@ describeDialects('SqlExecutionStore.listExecutions', (ctx) => {
       { workflowId: '' },
     ];
     for (const extra of bad) {
-      await assert.rejects(p.executionStore.listExecutions({ workflowId: 'wf_list', limit: 10, ...extra } as never), { code: 'WF_VALIDATION' }, JSON.stringify(extra));
+      await assert.rejects(p.executionStore.listExecutions({ workflowId: 'wf_list', limit: 10, ...extra }), { code: 'WF_VALIDATION' }, JSON.stringify(extra));
     }
     // the table is intact and a hostile workflow id simply matches nothing
     assert.equal((await p.executionStore.listExecutions({ workflowId: "wf_list' OR '1'='1", limit: 10 })).items.length, 0);

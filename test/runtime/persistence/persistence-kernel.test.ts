@@ -54,8 +54,8 @@ describeDialects('executor with SQL persistence', (ctx) => {
     ]);
     const stored = await p.executionStore.getExecution(doc.id);
     assert.deepStrictEqual(stored, doc);
-    assert.equal(stored!.nodes[1]!.error!.message, 'upstream API said no');
-    assert.equal(stored!.nodes[2]!.skipReason, 'upstream_failed');
+    assert.equal(stored.nodes[1]!.error!.message, 'upstream API said no');
+    assert.equal(stored.nodes[2]!.skipReason, 'upstream_failed');
     // the execution pins version 1, and the definition is not copied onto the row (the version holds it)
     const row = await p.executionStore.knex('workflow_execution').where({ id: doc.id }).first('workflow_version', 'definition', 'owner');
     assert.equal(Number(row.workflow_version), 1);

@@ -35,8 +35,8 @@ function startWorker(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; out
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`weft worker did not start:\n${out}`)), 30_000);
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('weft worker started')) {
         clearTimeout(timer);

@@ -8,7 +8,7 @@ const LIMITS: SandboxLimits = { cpuMs: 100, wallMs: 200, memoryMb: 32, outputByt
 function failure(raw: unknown, limits = LIMITS) {
   const decoded = decodeRunnerResult(raw, limits);
   assert.equal(decoded.ok, false, `expected a failure for ${JSON.stringify(raw)}`);
-  return decoded as Extract<typeof decoded, { ok: false }>;
+  return decoded;
 }
 
 describe('decodeRunnerResult', () => {

@@ -30,7 +30,7 @@ function JsonNode({ value, name, depth, initiallyOpen }: { value: unknown; name?
     );
   }
   const isArray = Array.isArray(value);
-  const entries: Array<[string, unknown]> = isArray ? (value as unknown[]).map((v, i) => [String(i), v]) : Object.entries(value as object);
+  const entries: Array<[string, unknown]> = isArray ? (value as unknown[]).map((v, i) => [String(i), v]) : Object.entries(value);
   const summary = isArray ? `[${entries.length}]` : `{${entries.length}}`;
   return (
     <div className="json-row">

@@ -32,7 +32,11 @@ export function buildGraph(doc: ExecutionDocument, definition: WorkflowDefinitio
     seen.add(n.id);
     types.set(n.id, n.type);
   }
-  for (const n of doc.nodes) if (!seen.has(n.nodeId)) (ids.push(n.nodeId), seen.add(n.nodeId));
+  for (const n of doc.nodes) {
+    if (seen.has(n.nodeId)) continue;
+    ids.push(n.nodeId);
+    seen.add(n.nodeId);
+  }
   const edges: GraphEdge[] = [];
   for (const e of definition?.edges ?? []) if (seen.has(e.from) && seen.has(e.to)) edges.push({ from: e.from, to: e.to, branch: e.branch });
   for (const n of definition?.nodes ?? []) {
@@ -48,7 +52,10 @@ export function buildGraph(doc: ExecutionDocument, definition: WorkflowDefinitio
 export function rankLayout(model: GraphModel): { rank: Map<string, number>; row: Map<string, number>; ranks: string[][] } {
   const indeg = new Map<string, number>();
   const out = new Map<string, string[]>();
-  for (const id of model.ids) (indeg.set(id, 0), out.set(id, []));
+  for (const id of model.ids) {
+    indeg.set(id, 0);
+    out.set(id, []);
+  }
   for (const e of model.edges) {
     out.get(e.from)!.push(e.to);
     indeg.set(e.to, indeg.get(e.to)! + 1);
@@ -70,7 +77,7 @@ export function rankLayout(model: GraphModel): { rank: Map<string, number>; row:
   for (const id of model.ids) {
     const r = rank.get(id)!;
     (ranks[r] ??= []).push(id);
-    row.set(id, ranks[r]!.length - 1);
+    row.set(id, ranks[r].length - 1);
   }
   // one barycentre sweep (rank by rank, each node at the mean row of its predecessors) takes
   // out most edge crossings for O(E log V), where dagre's full crossing minimisation takes seconds

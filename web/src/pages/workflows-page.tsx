@@ -102,7 +102,7 @@ export function ScheduleSummary({ schedule, next, count = 3 }: { schedule: unkno
 /** A definition's `triggers` (webhooks and the like), when it has any. */
 export function Triggers({ value }: { value: unknown }) {
   if (value === undefined || value === null) return <span className="muted">—</span>;
-  const list = Array.isArray(value) ? value : Object.entries(value as object).map(([name, v]) => ({ name, ...(v as object) }));
+  const list = Array.isArray(value) ? value : Object.entries(value).map(([name, v]) => ({ name, ...(v as object) }));
   if (!list.length) return <span className="muted">—</span>;
   return (
     <ul className="chips">
