@@ -81,10 +81,10 @@ export async function run(): Promise<void> {
           console.log(`    click → panel ${fmt(await clickToPanel(page, n), 0)} ms (profiled)`);
         }
         if (cdp) {
-          const { profile } = (await cdp.send('Profiler.stop'));
+          const { profile } = await cdp.send('Profiler.stop');
           const self = new Map<string, number>();
           const dt = new Map<number, number>();
-          profile.samples.forEach((id: number, k: number) => dt.set(id, (dt.get(id) ?? 0) + (profile.timeDeltas[k] ?? 0)));
+          (profile.samples ?? []).forEach((id: number, k: number) => dt.set(id, (dt.get(id) ?? 0) + (profile.timeDeltas?.[k] ?? 0)));
           for (const nd of profile.nodes) {
             const f = nd.callFrame;
             const key = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber}`;

@@ -29,7 +29,7 @@ export class SqlSecretStore implements SecretStore {
    * with a clear message instead of failing nodes later (GCM never decrypts to garbage).
    */
   async checkKey(): Promise<void> {
-    const row = (await this.knex<SecretRecordRow>('secret').orderBy('name').first()) as SecretRecordRow | undefined;
+    const row = await this.knex<SecretRecordRow>('secret').orderBy('name').first();
     if (!row) return;
     if (!this.cipher) {
       const { n } = (await this.knex('secret').count({ n: '*' }).first()) as { n: number | string };
@@ -53,7 +53,7 @@ export class SqlSecretStore implements SecretStore {
 
   async get(name: string): Promise<string | null> {
     if (!isSecretName(name)) return null;
-    const row = (await this.knex<SecretRecordRow>('secret').where({ name }).first()) as SecretRecordRow | undefined;
+    const row = await this.knex<SecretRecordRow>('secret').where({ name }).first();
     return row ? this.requireCipher().decrypt(name, row.sealed) : null;
   }
 
@@ -63,7 +63,7 @@ export class SqlSecretStore implements SecretStore {
   }
 
   async list(): Promise<SecretInfo[]> {
-    const rows = (await this.knex<SecretRecordRow>('secret').orderBy('name').select('name', 'created_at', 'updated_at')) as SecretRecordRow[];
+    const rows = await this.knex<SecretRecordRow>('secret').orderBy('name').select('name', 'created_at', 'updated_at');
     return rows.map((r) => ({ name: r.name, createdAt: msToIso(Number(r.created_at))!, updatedAt: msToIso(Number(r.updated_at))! }));
   }
 
