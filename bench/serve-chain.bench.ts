@@ -46,6 +46,9 @@ export async function run(): Promise<void> {
         WEFT_LOG_LEVEL: 'warn',
         WEFT_RATE_LIMIT_PER_MINUTE: String(1_000_000_000),
       }),
+      undefined,
+      // SERVE_CHAIN_CPU_PROF=<dir>: the server writes a CPU profile there when it exits
+      process.env.SERVE_CHAIN_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SERVE_CHAIN_CPU_PROF}`] : [],
     );
     const pid = serve.child.pid!;
     const ids: Record<number, string> = {};
