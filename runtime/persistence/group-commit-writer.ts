@@ -111,12 +111,25 @@ export class GroupCommitWriter {
     // I/O callbacks of the same turn (other requests, other executions) shares the transaction,
     // so under load one commit carries dozens of writes instead of one each
     if (this.hasDurable) {
-      if (!this.immediate) this.immediate = setImmediate(() => this.startCommit());
-    } else if (!this.timer && !this.immediate) {
-      this.timer = setTimeout(() => this.startCommit(), this.lazyFlushMs);
+      if (!this.immediate) this.immediate = setImmediate(this.onImmediate);
+    } else if (!this.timer) {
+      // one timer per interval, left running across commits: a chain queues a lazy start and
+      // commits it a few µs later with the node's finish, node after node, and arming and
+      // clearing a timer for each would cost more than the row
+      this.timer = setTimeout(this.onTimer, this.lazyFlushMs);
       this.timer.unref();
     }
   }
+
+  private readonly onImmediate = (): void => {
+    this.immediate = null;
+    this.startCommit();
+  };
+
+  private readonly onTimer = (): void => {
+    this.timer = null;
+    this.startCommit();
+  };
 
   private clearTimers(): void {
     if (this.immediate) clearImmediate(this.immediate);
@@ -126,13 +139,33 @@ export class GroupCommitWriter {
   }
 
   private startCommit(): void {
-    this.clearTimers();
+    if (this.immediate) {
+      clearImmediate(this.immediate);
+      this.immediate = null;
+    }
     if (this.inFlight || (!this.ops.length && !this.rows.size)) return;
     const ops = this.ops;
     const rows = [...this.rows.values()];
     this.ops = [];
     this.rows = new Map();
     this.hasDurable = false;
+    // a driver that commits synchronously (SQLite) settles the writes in this very turn, without
+    // a commit promise in flight; when it cannot (the database is busy, or the batch failed) the
+    // transaction was rolled back and the asynchronous path below retries and sorts it out
+    if (this.driver.commitSync) {
+      let done: [unknown[], Set<string>] | null = null;
+      try {
+        const batch = this.batch(ops, rows);
+        done = batch.unpack(this.driver.commitSync(batch.ops, batch.rowSteps));
+      } catch {
+        done = null;
+      }
+      if (done) {
+        this.settle(ops, rows, done[0], null, done[1]);
+        if (this.ops.length || this.rows.size) this.schedule();
+        return;
+      }
+    }
     this.inFlight = this.commit(ops, rows).finally(() => {
       this.inFlight = null;
       if (this.ops.length || this.rows.size) this.schedule();
@@ -152,19 +185,31 @@ export class GroupCommitWriter {
     this.settle(ops, rows, results, null, fenced);
   }
 
-  /** One transaction: the ops, then the rows (those whose claim still holds, when fenced). */
   private async commitBatch(ops: QueuedOp[], rows: QueuedRow[]): Promise<[unknown[], Set<string>]> {
+    const batch = this.batch(ops, rows);
+    return batch.unpack(await this.driver.commit(batch.ops, batch.rowSteps));
+  }
+
+  /** One transaction: the ops, then the rows (those whose claim still holds, when fenced). */
+  private batch(ops: QueuedOp[], rows: QueuedRow[]): { ops: WriteOp[]; rowSteps: SqlStep[]; unpack(results: unknown[]): [unknown[], Set<string>] } {
     const fence = this.options.fence;
-    const check = fence && rows.length ? fence.check(new Set(rows.map((r) => fence.groupOf(r.row)))) : null;
-    if (!fence || !check) return [await this.driver.commit(ops.map((o) => o.op), this.options.rowSteps(rows.map((r) => r.row))), new Set()];
+    const opList = ops.map((o) => o.op);
+    let check: WriteOp<Set<string>> | null = null;
+    if (fence && rows.length) {
+      const groups = new Set<string>();
+      for (const r of rows) groups.add(fence.groupOf(r.row));
+      check = fence.check(groups);
+    }
+    if (!fence || !check) return { ops: opList, rowSteps: this.options.rowSteps(rows.map((r) => r.row)), unpack: (results) => [results, NO_GROUPS] };
     const rowSteps = this.options.rowSteps;
-    const writeRows: WriteOp<Set<string>> = function* () {
-      const fenced = yield* check();
-      for (const step of rowSteps(rows.filter((r) => !fenced.has(fence.groupOf(r.row))).map((r) => r.row))) yield step;
+    const fenceCheck = check;
+    opList.push(function* () {
+      const fenced = yield* fenceCheck();
+      const kept = fenced.size ? rows.filter((r) => !fenced.has(fence.groupOf(r.row))) : rows;
+      for (const step of rowSteps(kept.map((r) => r.row))) yield step;
       return fenced;
-    };
-    const results = await this.driver.commit([...ops.map((o) => o.op), writeRows], []);
-    return [results.slice(0, ops.length), results[ops.length] as Set<string>];
+    });
+    return { ops: opList, rowSteps: [], unpack: (results) => [results.slice(0, ops.length), results[ops.length] as Set<string>] };
   }
 
   private settle(ops: QueuedOp[], rows: QueuedRow[], results: unknown[], err: unknown, fenced?: Set<string>): void {
@@ -197,6 +242,8 @@ export class GroupCommitWriter {
     }
   }
 }
+
+const NO_GROUPS: Set<string> = new Set();
 
 function closedError(): PersistenceError {
   return new PersistenceError('the execution store is closed');

@@ -74,7 +74,7 @@ export class SqlExecutionStore implements ExecutionStore {
   /** Executions this process runs (their heartbeat is refreshed). */
   private readonly active = new Set<string>();
   /** The claims this process holds (or lost) on the executions it runs: every write of one is fenced with its epoch. */
-  private readonly claims = new ExecutionClaims();
+  private readonly claims: ExecutionClaims;
   private readonly heartbeat: NodeJS.Timeout | null = null;
   /** Finds cancel requests other processes made for executions running here. */
   readonly cancelRequests: CancelRequestWatcher;
@@ -85,6 +85,7 @@ export class SqlExecutionStore implements ExecutionStore {
     this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
     this.owner = options.owner ?? defaultOwner();
+    this.claims = new ExecutionClaims(options.dialect);
     this.writer = new GroupCommitWriter(options.driver, {
       rowSteps: upsertNodeSteps,
       logger: this.logger,
@@ -187,7 +188,7 @@ export class SqlExecutionStore implements ExecutionStore {
         yield* dropWaitsSteps(executionId);
         return n;
       };
-      const r = await this.writer.run(epoch === undefined ? end : fencedOp(executionId, epoch, end));
+      const r = await this.writer.run(epoch === undefined ? end : fencedOp(executionId, epoch, end, this.options.dialect));
       if (r === FENCED) {
         this.claimLost(executionId);
         return;
