@@ -22,6 +22,7 @@ import { CursorCodec } from '../../core/store/cursor-codec';
 import { checkListQuery, queryExecutionPage } from './execution-list-query';
 import { assertStartRecord, cancelledNodeRows, executionStartRow, NODE_COLUMNS, nodeRow, rowToNode, rowToSummary, sortNodeRows, SUMMARY_COLUMNS } from './execution-row-mapper';
 import { assertOutputSize, errorRecordJson } from './output-size';
+import { outputJsonOf } from '../../core/executor/node-records';
 import { fromJson, isoToMs, toJson } from './sql-codec';
 import { defaultOwner, isStale } from './execution-owner';
 import type { PersistenceDialect } from './migrations/migration-list';
@@ -386,7 +387,7 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 
   private nodeRowOf(executionId: string, record: NodeExecutionRecord): Record<string, unknown> {
-    const outputJson = assertOutputSize(record.nodeId, record.output, this.options.maxOutputBytes);
+    const outputJson = assertOutputSize(record.nodeId, record.output, this.options.maxOutputBytes, outputJsonOf(record));
     const errorJson = errorRecordJson(record, this.options.maxOutputBytes);
     const position = this.positions.get(executionId)?.get(record.nodeId) ?? null;
     return nodeRow(executionId, record, position, outputJson, errorJson);
