@@ -10,6 +10,8 @@ interface QueuedOp {
 
 interface QueuedRow {
   row: Record<string, unknown>;
+  /** Builds `row` at commit time (a lazy row is mostly replaced by its node's finish before then). */
+  build: (() => Record<string, unknown>) | null;
   waiters: Array<{ resolve(): void; reject(err: unknown): void }>;
 }
 
@@ -67,11 +69,16 @@ export class GroupCommitWriter {
     });
   }
 
-  /** Queues a keyed row (latest state wins); `durable` resolves after commit, otherwise it returns at once. */
-  putRow(key: string, row: Record<string, unknown>, durable: boolean): Promise<void> {
+  /**
+   * Queues a keyed row (latest state wins); `durable` resolves after commit, otherwise it returns
+   * at once. A lazy row may be given as a function that builds it, called only if the row is still
+   * the latest when its commit starts (it must not throw).
+   */
+  putRow(key: string, row: Record<string, unknown> | (() => Record<string, unknown>), durable: boolean): Promise<void> {
     if (this.closed) return durable ? Promise.reject(closedError()) : Promise.resolve();
     const existing = this.rows.get(key);
-    const entry: QueuedRow = { row, waiters: existing ? existing.waiters : [] };
+    const entry: QueuedRow =
+      typeof row === 'function' ? { row: EMPTY_ROW, build: row, waiters: existing ? existing.waiters : [] } : { row, build: null, waiters: existing ? existing.waiters : [] };
     this.rows.set(key, entry);
     if (!durable) {
       this.schedule();
@@ -146,6 +153,12 @@ export class GroupCommitWriter {
     if (this.inFlight || (!this.ops.length && !this.rows.size)) return;
     const ops = this.ops;
     const rows = [...this.rows.values()];
+    for (const r of rows) {
+      if (r.build) {
+        r.row = r.build();
+        r.build = null;
+      }
+    }
     this.ops = [];
     this.rows = new Map();
     this.hasDurable = false;
@@ -244,6 +257,7 @@ export class GroupCommitWriter {
 }
 
 const NO_GROUPS: Set<string> = new Set();
+const EMPTY_ROW: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
 function closedError(): PersistenceError {
   return new PersistenceError('the execution store is closed');
