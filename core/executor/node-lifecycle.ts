@@ -211,7 +211,8 @@ export class NodeLifecycle {
     const scope = this.parts.context.scope;
     let config: unknown;
     try {
-      config = renderValue(node.config, await this.parts.secrets.renderScope(node.secretNames, scope));
+      // most nodes name no secret: render without waiting a turn for a scope that is the same
+      config = renderValue(node.config, node.secretNames.length ? await this.parts.secrets.renderScope(node.secretNames, scope) : scope);
     } catch (err) {
       const error = { ...serializeError(err), attempt: 1, input: null };
       return finishedRecord(rec, startMs, clock.now(), { status: 'failed', attempts: 1, error });
