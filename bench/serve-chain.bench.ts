@@ -47,8 +47,12 @@ export async function run(): Promise<void> {
         WEFT_RATE_LIMIT_PER_MINUTE: String(1_000_000_000),
       }),
       undefined,
-      // SERVE_CHAIN_CPU_PROF=<dir>: the server writes a CPU profile there when it exits
-      process.env.SERVE_CHAIN_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SERVE_CHAIN_CPU_PROF}`] : [],
+      // SERVE_CHAIN_CPU_PROF=<dir>: the server writes a CPU profile there when it exits;
+      // SERVE_CHAIN_NODE_ARGS: more flags for the server's node (space-separated)
+      [
+        ...(process.env.SERVE_CHAIN_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SERVE_CHAIN_CPU_PROF}`] : []),
+        ...(process.env.SERVE_CHAIN_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ],
     );
     const pid = serve.child.pid!;
     const ids: Record<number, string> = {};
