@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { callApi, startServe, weftEnv, type WeftProcess } from '../test/support/weft-process';
 import { fmt, median, report } from './bench-stats';
@@ -85,7 +85,7 @@ export async function run(): Promise<void> {
     const us = median(perNode);
     report(`µs per durable node (${LONG} vs ${SHORT} nodes, ${RUNS} runs)`, `${fmt(us, 1)} µs (runs: ${perNode.map((v) => fmt(v, 0)).join(', ')})`, '≤ 40 µs', us <= 40);
     report('  server CPU per node (user + system, /proc)', `${fmt(median(cpuPerNode), 1)} µs`);
-    report('  load average (1 min) at the end', fmt(require('node:os').loadavg()[0], 2));
+    report('  load average (1 min) at the end', fmt(loadavg()[0] ?? NaN, 2));
   } finally {
     if (serve && serve.child.exitCode === null) {
       serve.child.kill('SIGTERM');

@@ -29,7 +29,7 @@ export class ExecutionEventPublisher {
     event.workflowId = this.workflowId;
     event.seq = this.seq;
     event.at = this.now();
-    this.bus.publish(event as never);
+    this.bus.publish(event);
   }
 
   /** A node's terminal status, from its record. */

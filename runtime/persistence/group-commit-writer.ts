@@ -260,7 +260,7 @@ export class GroupCommitWriter {
 }
 
 const NO_GROUPS: Set<string> = new Set();
-const EMPTY_ROW: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+const EMPTY_ROW: Record<string, unknown> = Object.freeze({});
 
 function closedError(): PersistenceError {
   return new PersistenceError('the execution store is closed');

@@ -185,7 +185,7 @@ describeDialects('SqlExecutionStore', (ctx) => {
     await q.executionStore.startExecution(s);
     const driver = (q.executionStore.writer as unknown as { driver: SqlBatchDriver }).driver;
     const commit = driver.commit.bind(driver);
-    const commitSync = driver.commitSync;
+    const commitSync = driver.commitSync?.bind(driver);
     driver.commit = async () => {
       driver.commit = commit;
       throw new Error('disk I/O error');
