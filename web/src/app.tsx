@@ -4,6 +4,7 @@ import type { Role } from './api/types';
 import { clearKey, loadKey, saveKey } from './auth/session';
 import { SignInPage } from './auth/sign-in-page';
 import { ErrorBanner } from './components/error-banner';
+import { dropEarlyReads, readExecutionEarly } from './execution/execution-reads';
 import { ExecutionsPage } from './pages/executions-page';
 import { WorkflowPage } from './pages/workflow-page';
 import { WorkflowsPage } from './pages/workflows-page';
@@ -13,8 +14,14 @@ import { SessionContext, type Session } from './session-context';
 // the graph libraries load only when an execution page opens: the first page stays small
 const loadExecutionPage = () => import('./pages/execution-page');
 const ExecutionPage = lazy(loadExecutionPage);
-// opened on an execution page: fetch its chunk while the key is being checked
-if (/^\/ui\/executions\/[^/]+/.test(location.pathname)) void loadExecutionPage();
+// opened on an execution page (a deep link, a reload): fetch its chunk and start its reads while
+// the key is being checked, instead of one after the other
+const deepLink = /^\/ui\/executions\/([^/]+)\/?$/.exec(location.pathname);
+if (deepLink) {
+  void loadExecutionPage();
+  const kept = loadKey();
+  if (kept) readExecutionEarly(new ApiClient(kept), decodeURIComponent(deepLink[1]!));
+}
 
 export function App() {
   const [key, setKey] = useState<string | null>(() => loadKey());
@@ -24,6 +31,7 @@ export function App() {
 
   const signOut = useCallback((why: string | null = null) => {
     clearKey();
+    dropEarlyReads();
     setKey(null);
     setRole(null);
     setNotice(why);

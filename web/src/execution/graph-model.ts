@@ -1,4 +1,4 @@
-import type { ExecutionDocument, WorkflowDefinition } from '../api/types';
+import type { ExecutionDocument, NodeExecution, WorkflowDefinition } from '../api/types';
 
 export interface GraphEdge {
   from: string;
@@ -13,6 +13,16 @@ export interface GraphModel {
   ids: string[];
   edges: GraphEdge[];
   types: Map<string, string>;
+}
+
+/** What both graph views (React Flow's and the big graph's canvas) take. */
+export interface GraphViewProps {
+  model: GraphModel;
+  byId: Map<string, NodeExecution>;
+  selected: string | null;
+  onSelect: (id: string) => void;
+  /** Called once, after the first frame that shows the graph (the benchmark and tests wait on it). */
+  onDrawn?: () => void;
 }
 
 /**
