@@ -16,6 +16,7 @@ const loadExecutionPage = () => import('./pages/execution-page');
 const ExecutionPage = lazy(loadExecutionPage);
 // opened on an execution page (a deep link, a reload): fetch its chunk and start its reads while
 // the key is being checked, instead of one after the other
+performance.mark('weft:boot');
 const deepLink = /^\/ui\/executions\/([^/]+)\/?$/.exec(location.pathname);
 if (deepLink) {
   void loadExecutionPage();
@@ -43,7 +44,10 @@ export function App() {
     if (!api || role) return;
     let live = true;
     api.me().then(
-      (me) => live && setRole(me.role),
+      (me) => {
+        performance.mark('weft:role');
+        if (live) setRole(me.role);
+      },
       (err: Error) => live && setBootError(err),
     );
     return () => {
