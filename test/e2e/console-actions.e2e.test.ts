@@ -63,8 +63,9 @@ describe('web console: signals, pinned versions, filters in the URL (headless ch
     const dialog = page.getByRole('dialog', { name: /Send signal/ });
     await dialog.getByLabel('Payload (JSON, optional)').fill('{ "by": "console", "ticket": 42');
     await dialog.getByRole('button', { name: 'Send' }).click();
-    await dialog.getByRole('alert').filter({ hasText: 'Not valid JSON' }).waitFor();
+    await dialog.getByRole('alert').filter({ hasText: 'Check the JSON' }).waitFor();
     await dialog.getByLabel('Payload (JSON, optional)').fill('{ "by": "console", "ticket": 42 }');
+    assert.equal(await dialog.getByRole('alert').count(), 0, 'an edit clears the complaint');
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'signal-dialog.png') });
     await dialog.getByRole('button', { name: 'Send' }).click();
     await dialog.waitFor({ state: 'hidden' });

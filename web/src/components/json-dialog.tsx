@@ -37,7 +37,7 @@ export function JsonDialog({ title, label, initialText = '', rows = 8, submitLab
       value = accept(text.trim() ? JSON.parse(text) : undefined);
     } catch (err) {
       setRefused(false);
-      return setError(err instanceof SyntaxError ? new Error(`Not valid JSON: ${err.message}`) : err);
+      return setError(err);
     }
     setBusy(true);
     try {
@@ -55,7 +55,7 @@ export function JsonDialog({ title, label, initialText = '', rows = 8, submitLab
       <form onSubmit={submit}>
         <h2 id={`${id}-title`}>{title}</h2>
         <label htmlFor={`${id}-text`}>{label}</label>
-        <textarea id={`${id}-text`} rows={rows} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} className="mono" />
+        <textarea id={`${id}-text`} rows={rows} value={text} onChange={(e) => (setText(e.target.value), setError(null))} spellCheck={false} className="mono" />
         <ErrorBanner error={error} title={refused ? refusedTitle : 'Check the JSON'} />
         <div className="dialog-actions">
           <button type="button" onClick={onClose}>
