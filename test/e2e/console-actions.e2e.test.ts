@@ -89,6 +89,9 @@ describe('web console: signals, pinned versions, filters in the URL (headless ch
     const failing = await server.createWorkflow({ name: 'fails', nodes: [{ id: 'x', type: 'adapter', config: { transform: 'code', input: 1, code: "throw new Error('no')" } }] });
     const failed = await server.api('POST', `/api/v1/workflows/${failing}/execute`, { wait: true });
     assert.equal(failed.body.status, 'failed', JSON.stringify(failed.body));
+    // and one that succeeds, so the test stands alone (`--grep`)
+    const fine = await server.createWorkflow({ name: 'fine', nodes: [{ id: 'y', type: 'tool', config: { tool: 'core.echo', input: 1 } }] });
+    assert.equal((await server.api('POST', `/api/v1/workflows/${fine}/execute`, { wait: true })).body.status, 'succeeded');
     const page = await server.browser.context.newPage();
     await signIn(page, server.url, server.viewerKey, '/ui/executions');
     const rows = page.getByRole('table', { name: 'Execution list' }).locator('tbody tr[data-execution-id]');
