@@ -7,7 +7,7 @@ import { waitFor } from '../support/wait-for';
 import { callApi, type WeftProcess } from '../support/weft-process';
 
 // evaluated in the page, where these exist (this project's tsconfig has no DOM lib)
-declare const window: any, sessionStorage: any, localStorage: any;
+declare const window: any, sessionStorage: any, localStorage: any, performance: any;
 
 const SLEEPY = {
   name: 'sleepy-chain',
@@ -120,6 +120,8 @@ describe('web console (headless chromium, weft serve)', function () {
     await page.locator('.page-head [data-status="succeeded"]').waitFor();
     assert.equal(await flowNode(page, 'b').getAttribute('aria-label'), 'b: succeeded', 'status word as accessible label');
     assert.equal(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload), true, 'no reload happened');
+    // statuses moved and nodes started, but the graph was laid out once
+    assert.equal(await page.evaluate(() => performance.getEntriesByName('weft:layout-start').length), 1);
     const executionId = page.url().split('/').pop()!;
     const doc = await callApi(serve.url, adminKey, 'GET', `/api/v1/executions/${executionId}`);
     assert.equal(doc.body.status, 'succeeded');

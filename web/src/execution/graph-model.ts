@@ -52,6 +52,19 @@ export function buildGraph(doc: ExecutionDocument, definition: WorkflowDefinitio
 }
 
 /**
+ * What of the document changes the graph {@link buildGraph} draws: the nodes that ran but the
+ * definition does not list, and the fallbacks that ran. Statuses do not, nor do nodes the
+ * definition lists, so a running execution is laid out once, not at every node that starts.
+ */
+export function graphKey(doc: ExecutionDocument, definition: WorkflowDefinition | null): string {
+  const listed = new Map((definition?.nodes ?? []).map((n) => [n.id, n]));
+  const fallbacks = new Set((definition?.nodes ?? []).map((n) => n.fallback).filter((f): f is string => !!f));
+  let key = '';
+  for (const n of doc.nodes) if (!listed.has(n.nodeId) || fallbacks.has(n.nodeId)) key += `${n.nodeId}\u0000`;
+  return key;
+}
+
+/**
  * Longest-path layering (Kahn's order), left to right: linear in nodes + edges, so it lays out
  * 10,000 nodes in milliseconds where a full Sugiyama layout would take seconds.
  */

@@ -6,7 +6,7 @@ import { JsonTree } from '../components/json-tree';
 import { StatusBadge } from '../components/status-badge';
 import { BigGraphCanvas } from '../execution/big-graph-canvas';
 import { takeExecutionReads } from '../execution/execution-reads';
-import { buildGraph } from '../execution/graph-model';
+import { buildGraph, graphKey } from '../execution/graph-model';
 import { NodeList } from '../execution/node-list';
 import { NodePanel } from '../execution/node-panel';
 import { RerunButton } from '../execution/rerun-button';
@@ -55,8 +55,8 @@ export default function ExecutionPage({ id }: { id: string }) {
     if (small) void loadDagView();
   }, [small]);
 
-  const nodeIds = doc?.nodes.map((n) => n.nodeId).join('\u0000');
-  const model = useMemo(() => (doc && definition !== undefined ? buildGraph(doc, definition) : null), [definition, nodeIds]); // eslint-disable-line react-hooks/exhaustive-deps
+  const shape = doc && definition !== undefined ? graphKey(doc, definition) : null;
+  const model = useMemo(() => (doc && definition !== undefined ? buildGraph(doc, definition) : null), [definition, shape]); // eslint-disable-line react-hooks/exhaustive-deps
   const byId = useMemo(() => new Map<string, NodeExecution>((doc?.nodes ?? []).map((n) => [n.nodeId, n])), [doc]);
   const counts = useMemo(() => {
     const c = new Map<string, number>();
