@@ -163,7 +163,12 @@ function bundleSize(): void {
   const gz = (f: string) => gzipSync(readFileSync(path.join(CONSOLE_DIR, f))).length;
   const first = files.reduce((s, f) => s + gz(f), 0) + gzipSync(html).length;
   report('first page (index.html + its JS and CSS), gzipped', `${fmt(first / 1024, 1)} KB`, '< 300 KB', first < 300 * 1024);
-  const lazy = readdirSync(path.join(CONSOLE_DIR, 'assets')).filter((f) => f.startsWith('execution-page'));
-  const lazyBytes = lazy.reduce((s, f) => s + gz(`assets/${f}`), 0);
-  report('execution page chunk (graph libraries, loaded on demand), gzipped', `${fmt(lazyBytes / 1024, 1)} KB`);
+  const assets = readdirSync(path.join(CONSOLE_DIR, 'assets'));
+  for (const [prefix, what] of [
+    ['execution-page', 'execution page chunk (loaded on demand; big graphs need nothing more)'],
+    ['dag-view', 'React Flow + dagre chunk (loaded for graphs of 300 nodes or fewer)'],
+  ]) {
+    const bytes = assets.filter((f) => f.startsWith(prefix!)).reduce((s, f) => s + gz(`assets/${f}`), 0);
+    report(`${what}, gzipped`, `${fmt(bytes / 1024, 1)} KB`);
+  }
 }

@@ -18,6 +18,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteRole>> = Object.fre
   'POST /api/v1/workflows/:id/execute': 'operator',
   'GET /api/v1/workflows/:id/executions': 'viewer',
   'GET /api/v1/workflows/:id/schedule': 'viewer',
+  'GET /api/v1/workflows/:id/versions/:version': 'viewer',
   'GET /api/v1/auth/me': 'viewer',
   'GET /api/v1/executions': 'viewer',
   'GET /api/v1/executions/:id': 'viewer',

@@ -12,6 +12,8 @@ import {
   ScheduleResponseSchema,
   WorkflowListSchema,
   WorkflowRecordSchema,
+  WorkflowVersionDefinitionSchema,
+  WorkflowVersionParamsSchema,
   WorkflowVersionResponseSchema,
 } from '../schemas/workflow.schema';
 import type { RouteDeps } from './route-deps';
@@ -67,6 +69,22 @@ export function workflowRoutes(deps: RouteDeps): RouteSpec[] {
       responses: { 200: { description: 'the workflow', schema: WorkflowRecordSchema } },
       async handler(ctx) {
         ctx.body = await getRecord(deps, ctx.state.params.id);
+      },
+    },
+    {
+      method: 'GET',
+      path: `${base}/:id/versions/:version`,
+      operationId: 'getWorkflowVersion',
+      summary: 'Read one version of a workflow (the definition an execution pinned); readable after a delete, like its executions',
+      tag: 'workflows',
+      params: WorkflowVersionParamsSchema,
+      responses: { 200: { description: 'the version', schema: WorkflowVersionDefinitionSchema } },
+      async handler(ctx) {
+        const id: string = ctx.state.params.id;
+        const version = Number(ctx.state.params.version);
+        const definition = await deps.workflows.getVersion(id, version);
+        if (!definition) throw new NotFoundError(`workflow "${id}" has no version ${version}`);
+        ctx.body = { id, version, definition };
       },
     },
     {

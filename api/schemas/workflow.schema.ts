@@ -20,6 +20,15 @@ export const WorkflowSummarySchema = Type.Object(WorkflowSummaryProps);
 /** `GET /workflows/:id`. */
 export const WorkflowRecordSchema = Type.Object({ ...WorkflowSummaryProps, definition: WorkflowDefinitionSchema });
 
+/** `:id/versions/:version` path parameters (the version as digits: 1, 2, ...). */
+export const WorkflowVersionParamsSchema = Type.Object(
+  { id: IdSchema, version: Type.String({ pattern: '^[1-9][0-9]{0,8}$', description: 'a version number, 1 and up' }) },
+  { additionalProperties: false },
+);
+
+/** `GET /workflows/:id/versions/:version`. */
+export const WorkflowVersionDefinitionSchema = Type.Object({ id: Type.String(), version: Type.Integer(), definition: WorkflowDefinitionSchema });
+
 export const WorkflowListSchema = Type.Object({
   items: Type.Array(WorkflowSummarySchema),
   nextCursor: Type.Union([Type.String(), Type.Null()]),

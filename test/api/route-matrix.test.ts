@@ -38,6 +38,7 @@ describe('API route-by-role matrix', () => {
       'POST /api/v1/executions/:id/signals/:name',
       'GET /api/v1/workflows/:id/executions',
       'GET /api/v1/workflows/:id/schedule',
+      'GET /api/v1/workflows/:id/versions/:version',
       'GET /api/v1/executions/:id/events',
       'GET /api/v1/executions',
       'GET /api/v1/auth/me',
@@ -72,7 +73,7 @@ describe('API route-by-role matrix', () => {
     let checked = 0;
     for (const { method, path } of registeredRoutes()) {
       const required = ROUTE_PERMISSIONS[permissionKey(method, path)]!;
-      const concrete = path.replace(/:id|:workflowId/g, 'missing_id').replace(/:name/g, 'approve');
+      const concrete = path.replace(/:id|:workflowId/g, 'missing_id').replace(/:name/g, 'approve').replace(/:version/g, '1');
       for (const caller of callers) {
         const r = await api.request(method, concrete, { key: caller.key });
         const where = `${caller.name} → ${method} ${path}: ${r.status} ${r.text.slice(0, 120)}`;

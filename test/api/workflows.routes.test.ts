@@ -73,6 +73,29 @@ describe('API workflows routes', () => {
     assert.deepEqual(schedules.calls.filter((c) => c.includes(id)), [`sync ${id} v1 none`, `sync ${id} v2 none`, `remove ${id}`]);
   });
 
+  it('GET /workflows/:id/versions/:version reads each saved version (viewer), after a delete too; 404 unknown, 400 not a number', async () => {
+    const id = await api.createWorkflow(echoWorkflow('versions'));
+    const v2 = { ...echoWorkflow('versions'), description: 'second' };
+    assert.equal((await api.request('PUT', `/api/v1/workflows/${id}`, { body: v2 })).status, 200);
+    const one = await api.request('GET', `/api/v1/workflows/${id}/versions/1`, { key: api.keys.viewer });
+    assert.equal(one.status, 200);
+    assert.deepEqual(one.body, { id, version: 1, definition: echoWorkflow('versions') });
+    const two = await api.request('GET', `/api/v1/workflows/${id}/versions/2`, { key: api.keys.viewer });
+    assert.deepEqual(two.body, { id, version: 2, definition: v2 });
+    const three = await api.request('GET', `/api/v1/workflows/${id}/versions/3`, { key: api.keys.viewer });
+    assert.equal(three.status, 404);
+    assert.equal(three.body.error.code, 'WF_NOT_FOUND');
+    assert.equal((await api.request('GET', `/api/v1/workflows/nope/versions/1`, { key: api.keys.viewer })).status, 404);
+    const bad = await api.request('GET', `/api/v1/workflows/${id}/versions/latest`, { key: api.keys.viewer });
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(bad.body.error.details), /version/);
+    // executions stay readable after a delete, and so does the version they pinned
+    assert.equal((await api.request('DELETE', `/api/v1/workflows/${id}`)).status, 204);
+    const kept = await api.request('GET', `/api/v1/workflows/${id}/versions/1`, { key: api.keys.viewer });
+    assert.equal(kept.status, 200);
+    assert.equal(kept.body.definition.name, 'versions');
+  });
+
   it('rejects invalid workflows with 400 and details naming paths in the body', async () => {
     const unknownType = await api.request('POST', '/api/v1/workflows', { body: { name: 'x', nodes: [{ id: 'a', type: 'nope' }] } });
     assert.equal(unknownType.status, 400);

@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { Page } from 'playwright-core';
-import { chromiumAvailable, CHROMIUM, launchConsoleBrowser, signIn, type ConsoleBrowser } from '../support/console-browser';
+import { signIn, type ConsoleBrowser } from '../support/console-browser';
+import { flowNode, startConsoleServer, type ConsoleServer } from '../support/console-server';
 import { FlakyServer } from '../support/flaky-server';
-import { runWeft } from '../support/run-weft';
-import { callApi, startServe, weftEnv, type WeftProcess } from '../support/weft-process';
-
-const ADMIN_KEY = 'weft-console-rerun-e2e-admin-key-0123456789';
-const nodeAt = (page: Page, id: string) => page.locator(`.flow-node[data-node-id="${id}"]`);
+import { callApi, type WeftProcess } from '../support/weft-process';
 
 /** The console's lineage actions in headless chromium against a real `weft serve`. */
 describe('web console: re-run, child executions, map progress (headless chromium, weft serve)', function () {
   this.timeout(90_000);
-  let dir: string;
+  let server: ConsoleServer;
   let serve: WeftProcess & { url: string };
   let browser: ConsoleBrowser;
+  let adminKey: string;
   let ok: FlakyServer;
   let flaky: FlakyServer;
   let slow: FlakyServer;
@@ -26,24 +20,12 @@ describe('web console: re-run, child executions, map progress (headless chromium
   let mapWf: string;
 
   before(async function () {
-    if (!chromiumAvailable()) throw new Error(`${CHROMIUM} is missing: run .ci/install-chromium.sh (apt-get install chromium)`);
-    dir = mkdtempSync(path.join(tmpdir(), 'weft-console-rerun-e2e-'));
     ok = await FlakyServer.start();
     flaky = await FlakyServer.start({ failures: 1 });
     slow = await FlakyServer.start({ delayMs: 300 });
-    serve = await startServe(weftEnv({ WEFT_DATA_DIR: dir, WEFT_PORT: '0', WEFT_ADMIN_KEY: ADMIN_KEY, WEFT_SHUTDOWN_DEADLINE_MS: '300' }));
-    const key = async (role: string) => {
-      const r = await runWeft(['keys', 'create', '--role', role], { env: { WEFT_DATA_DIR: dir } });
-      assert.equal(r.code, 0, r.stderr);
-      return r.stdout.trim();
-    };
-    viewerKey = await key('viewer');
-    operatorKey = await key('operator');
-    const create = async (def: object) => {
-      const r = await callApi(serve.url, ADMIN_KEY, 'POST', '/api/v1/workflows', def);
-      assert.equal(r.status, 201, JSON.stringify(r.body));
-      return r.body.id as string;
-    };
+    server = await startConsoleServer('console-rerun');
+    ({ serve, browser, adminKey, viewerKey, operatorKey } = server);
+    const create = (def: object) => server.createWorkflow(def);
     const child = await create({ name: 'child', nodes: [{ id: 'hello', type: 'tool', config: { tool: 'core.echo', input: 'from the child' } }] });
     // a and sub succeed; d fails once (the server's first answer is a 503), e depends on d
     parentWf = await create({
@@ -70,64 +52,58 @@ describe('web console: re-run, child executions, map progress (headless chromium
         },
       ],
     });
-    browser = await launchConsoleBrowser();
   });
 
   after(async () => {
-    await browser?.close();
-    if (serve && serve.child.exitCode === null) {
-      serve.child.kill('SIGTERM');
-      await new Promise((r) => serve.child.once('exit', r));
-    }
+    await server?.close();
     for (const s of [ok, flaky, slow]) await s?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   let failedId: string;
 
   it('an operator re-runs a failed execution from the console and lands on the new one, which reused what succeeded', async () => {
-    const first = await callApi(serve.url, ADMIN_KEY, 'POST', `/api/v1/workflows/${parentWf}/execute`, { wait: true });
+    const first = await callApi(serve.url, adminKey, 'POST', `/api/v1/workflows/${parentWf}/execute`, { wait: true });
     assert.equal(first.body.status, 'failed', JSON.stringify(first.body));
     failedId = first.body.id;
     const page = await browser.context.newPage();
     await signIn(page, serve.url, operatorKey, `/ui/executions/${failedId}`);
-    await nodeAt(page, 'd').and(page.locator('[data-status="failed"]')).waitFor();
+    await flowNode(page, 'd').and(page.locator('[data-status="failed"]')).waitFor();
 
     // the sub-workflow node lists the child execution it started, as a link
-    await nodeAt(page, 'sub').click();
+    await flowNode(page, 'sub').click();
     const subPanel = page.getByRole('complementary', { name: 'Node sub' });
     const children = subPanel.getByRole('list', { name: 'Child executions' }).getByRole('link');
     await children.first().waitFor();
     assert.equal(await children.count(), 1);
-    const listed = await callApi(serve.url, ADMIN_KEY, 'GET', `/api/v1/executions/${failedId}/children`);
+    const listed = await callApi(serve.url, adminKey, 'GET', `/api/v1/executions/${failedId}/children`);
     assert.equal(await children.first().innerText(), listed.body.items[0].id);
 
     await page.getByRole('button', { name: 'Re-run from failed' }).click();
     await page.waitForURL((u) => /\/ui\/executions\/[0-9a-f-]+$/.test(u.pathname) && !u.pathname.endsWith(failedId));
     const rerunId = page.url().split('/').pop()!;
     await page.locator('.page-head [data-status="succeeded"]').waitFor({ timeout: 30_000 });
-    await nodeAt(page, 'e').and(page.locator('[data-status="succeeded"]')).waitFor();
+    await flowNode(page, 'e').and(page.locator('[data-status="succeeded"]')).waitFor();
     const rerunOf = page.locator('dd').getByRole('link', { name: failedId });
     await rerunOf.waitFor();
     // a was copied from the original: its panel says so and links back
-    await nodeAt(page, 'a').click();
+    await flowNode(page, 'a').click();
     const aPanel = page.getByRole('complementary', { name: 'Node a' });
     await aPanel.getByRole('link', { name: failedId }).waitFor();
     assert.equal(ok.requests.length, 1, 'a was not called again');
     assert.equal(flaky.requests.length, 2, 'd ran again');
-    const doc = await callApi(serve.url, ADMIN_KEY, 'GET', `/api/v1/executions/${rerunId}`);
+    const doc = await callApi(serve.url, adminKey, 'GET', `/api/v1/executions/${rerunId}`);
     assert.equal(doc.body.rerunOf, failedId);
     assert.equal(doc.body.nodes.find((n: { nodeId: string }) => n.nodeId === 'a').reusedFrom, failedId);
     assert.equal(doc.body.nodes.find((n: { nodeId: string }) => n.nodeId === 'd').reusedFrom, null);
 
     // "Re-run from this node" on the succeeded re-run: from e only, on the latest version
-    await nodeAt(page, 'e').click();
+    await flowNode(page, 'e').click();
     const ePanel = page.getByRole('complementary', { name: 'Node e' });
     await ePanel.getByLabel(/workflow version/).selectOption('latest');
     await ePanel.getByRole('button', { name: 'Re-run from this node' }).click();
     await page.waitForURL((u) => !u.pathname.endsWith(rerunId) && !u.pathname.endsWith(failedId));
     await page.locator('.page-head [data-status="succeeded"]').waitFor({ timeout: 30_000 });
-    const second = await callApi(serve.url, ADMIN_KEY, 'GET', `/api/v1/executions/${page.url().split('/').pop()}`);
+    const second = await callApi(serve.url, adminKey, 'GET', `/api/v1/executions/${page.url().split('/').pop()}`);
     assert.equal(second.body.rerunOf, rerunId);
     // reusedFrom names the execution a node really ran in: a and sub still the first one
     const from = Object.fromEntries(second.body.nodes.map((n: { nodeId: string; reusedFrom: string | null }) => [n.nodeId, n.reusedFrom]));
@@ -139,8 +115,8 @@ describe('web console: re-run, child executions, map progress (headless chromium
   it('a viewer sees no re-run buttons', async () => {
     const page = await browser.context.newPage();
     await signIn(page, serve.url, viewerKey, `/ui/executions/${failedId}`);
-    await nodeAt(page, 'd').and(page.locator('[data-status="failed"]')).waitFor();
-    await nodeAt(page, 'd').click();
+    await flowNode(page, 'd').and(page.locator('[data-status="failed"]')).waitFor();
+    await flowNode(page, 'd').click();
     await page.getByRole('complementary', { name: 'Node d' }).getByTestId('attempts').waitFor();
     assert.equal(await page.getByRole('button', { name: /Re-run/ }).count(), 0);
     assert.equal(await page.getByRole('combobox', { name: /workflow version/ }).count(), 0);
@@ -148,13 +124,13 @@ describe('web console: re-run, child executions, map progress (headless chromium
   });
 
   it('a refused re-run reads as a sentence in the page (latest version of a deleted workflow)', async () => {
-    const gone = await callApi(serve.url, ADMIN_KEY, 'POST', '/api/v1/workflows', { name: 'soon-gone', nodes: [{ id: 'x', type: 'tool', config: { tool: 'core.echo', input: 1 } }] });
-    const run = await callApi(serve.url, ADMIN_KEY, 'POST', `/api/v1/workflows/${gone.body.id}/execute`, { wait: true });
+    const gone = await callApi(serve.url, adminKey, 'POST', '/api/v1/workflows', { name: 'soon-gone', nodes: [{ id: 'x', type: 'tool', config: { tool: 'core.echo', input: 1 } }] });
+    const run = await callApi(serve.url, adminKey, 'POST', `/api/v1/workflows/${gone.body.id}/execute`, { wait: true });
     assert.equal(run.body.status, 'succeeded');
-    assert.equal((await callApi(serve.url, ADMIN_KEY, 'DELETE', `/api/v1/workflows/${gone.body.id}`)).status, 204);
+    assert.equal((await callApi(serve.url, adminKey, 'DELETE', `/api/v1/workflows/${gone.body.id}`)).status, 204);
     const page = await browser.context.newPage();
     await signIn(page, serve.url, operatorKey, `/ui/executions/${run.body.id}`);
-    await nodeAt(page, 'x').click();
+    await flowNode(page, 'x').click();
     const panel = page.getByRole('complementary', { name: 'Node x' });
     await panel.getByLabel(/workflow version/).selectOption('latest');
     await panel.getByRole('button', { name: 'Re-run from this node' }).click();
@@ -171,8 +147,8 @@ describe('web console: re-run, child executions, map progress (headless chromium
     assert.equal(started.status, 202, JSON.stringify(started.body));
     const page = await browser.context.newPage();
     await signIn(page, serve.url, viewerKey, `/ui/executions/${started.body.executionId}`);
-    await nodeAt(page, 'fan').and(page.locator('[data-status="running"]')).waitFor();
-    await nodeAt(page, 'fan').click();
+    await flowNode(page, 'fan').and(page.locator('[data-status="running"]')).waitFor();
+    await flowNode(page, 'fan').click();
     const progress = page.getByRole('complementary', { name: 'Node fan' }).getByTestId('map-progress');
     await progress.filter({ hasText: /^[1-9]\d* \/ 12 done/ }).waitFor({ timeout: 30_000 });
     await page.locator('.page-head [data-status="succeeded"]').waitFor({ timeout: 30_000 });

@@ -1,18 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
-import { chromiumAvailable, CHROMIUM, launchConsoleBrowser, SCREENSHOT_DIR, signIn, type ConsoleBrowser } from '../support/console-browser';
-import { runWeft } from '../support/run-weft';
-import { callApi, startServe, weftEnv, type WeftProcess } from '../support/weft-process';
+import { SCREENSHOT_DIR, signIn, type ConsoleBrowser } from '../support/console-browser';
+import { flowNode, startConsoleServer, type ConsoleServer } from '../support/console-server';
+import { waitFor } from '../support/wait-for';
+import { callApi, type WeftProcess } from '../support/weft-process';
 
 // evaluated in the page, where these exist (this project's tsconfig has no DOM lib)
-declare const window: any, sessionStorage: any, localStorage: any;
+declare const window: any, sessionStorage: any, localStorage: any, performance: any;
 
-const ADMIN_KEY = 'weft-console-e2e-admin-key-0123456789';
-
-/** `a` and `b` sleep, `c` echoes: long enough to watch each node change status. */
 const SLEEPY = {
   name: 'sleepy-chain',
   variables: { ms: 900 },
@@ -58,57 +54,25 @@ const LONG = {
   edges: [{ from: 'wait', to: 'then' }],
 };
 
-/** Bounded wait for a condition the page reaches on its own. */
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const nodeAt = (page: Page, id: string) => page.locator(`.flow-node[data-node-id="${id}"]`);
-
 /** The console in a real headless chromium against a real `weft serve`. */
 describe('web console (headless chromium, weft serve)', function () {
   this.timeout(90_000);
-  let dir: string;
+  let server: ConsoleServer;
   let serve: WeftProcess & { url: string };
   let browser: ConsoleBrowser;
+  let adminKey: string;
   let viewerKey: string;
   let operatorKey: string;
   const wf: Record<string, string> = {};
 
   before(async function () {
-    if (!chromiumAvailable()) throw new Error(`${CHROMIUM} is missing: run .ci/install-chromium.sh (apt-get install chromium)`);
-    dir = mkdtempSync(path.join(tmpdir(), 'weft-console-e2e-'));
+    server = await startConsoleServer('console');
+    ({ serve, browser, adminKey, viewerKey, operatorKey } = server);
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    serve = await startServe(weftEnv({ WEFT_DATA_DIR: dir, WEFT_PORT: '0', WEFT_ADMIN_KEY: ADMIN_KEY, WEFT_SHUTDOWN_DEADLINE_MS: '300' }));
-    const key = async (role: string) => {
-      const r = await runWeft(['keys', 'create', '--role', role], { env: { WEFT_DATA_DIR: dir } });
-      assert.equal(r.code, 0, r.stderr);
-      return r.stdout.trim();
-    };
-    viewerKey = await key('viewer');
-    operatorKey = await key('operator');
-    for (const def of [SLEEPY, FLAKY, LONG]) {
-      const r = await callApi(serve.url, ADMIN_KEY, 'POST', '/api/v1/workflows', def);
-      assert.equal(r.status, 201, JSON.stringify(r.body));
-      wf[def.name] = r.body.id;
-    }
-    browser = await launchConsoleBrowser();
+    for (const def of [SLEEPY, FLAKY, LONG]) wf[def.name] = await server.createWorkflow(def);
   });
 
-  after(async () => {
-    await browser?.close();
-    if (serve && serve.child.exitCode === null) {
-      serve.child.kill('SIGTERM');
-      await new Promise((r) => serve.child.once('exit', r));
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => server?.close());
 
   it('refuses a wrong key with "Invalid API key" and keeps nothing', async () => {
     const page = await browser.context.newPage();
@@ -124,9 +88,9 @@ describe('web console (headless chromium, weft serve)', function () {
   });
 
   it('lists workflows with version, schedule, triggers and last execution', async () => {
-    await callApi(serve.url, ADMIN_KEY, 'POST', `/api/v1/workflows/${wf['flaky']}/execute`, { wait: true });
+    await callApi(serve.url, adminKey, 'POST', `/api/v1/workflows/${wf['flaky']}/execute`, { wait: true });
     const page = await browser.context.newPage();
-    await signIn(page, serve.url, ADMIN_KEY, '/ui/workflows');
+    await signIn(page, serve.url, adminKey, '/ui/workflows');
     const table = page.getByRole('table', { name: 'Workflows' });
     for (const name of ['sleepy-chain', 'flaky', 'long-sleep']) await table.getByRole('link', { name }).waitFor();
     const flakyRow = table.locator('tr', { has: page.getByRole('link', { name: 'flaky', exact: true }) });
@@ -149,31 +113,33 @@ describe('web console (headless chromium, weft serve)', function () {
     await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
     // `b` starts 2.5 s after the run does, so the page (however slow the machine) is up by then:
     // it must see `b` running with `c` still pending, then both end, without a reload
-    await nodeAt(page, 'b').and(page.locator('[data-status="running"]')).waitFor({ timeout: 30_000 });
-    assert.equal(await nodeAt(page, 'a').getAttribute('data-status'), 'succeeded');
-    assert.equal(await nodeAt(page, 'c').getAttribute('data-status'), 'pending');
-    await nodeAt(page, 'c').and(page.locator('[data-status="succeeded"]')).waitFor({ timeout: 30_000 });
+    await flowNode(page, 'b').and(page.locator('[data-status="running"]')).waitFor({ timeout: 30_000 });
+    assert.equal(await flowNode(page, 'a').getAttribute('data-status'), 'succeeded');
+    assert.equal(await flowNode(page, 'c').getAttribute('data-status'), 'pending');
+    await flowNode(page, 'c').and(page.locator('[data-status="succeeded"]')).waitFor({ timeout: 30_000 });
     await page.locator('.page-head [data-status="succeeded"]').waitFor();
-    assert.equal(await nodeAt(page, 'b').getAttribute('aria-label'), 'b: succeeded', 'status word as accessible label');
+    assert.equal(await flowNode(page, 'b').getAttribute('aria-label'), 'b: succeeded', 'status word as accessible label');
     assert.equal(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload), true, 'no reload happened');
+    // statuses moved and nodes started, but the graph was laid out once
+    assert.equal(await page.evaluate(() => performance.getEntriesByName('weft:layout-start').length), 1);
     const executionId = page.url().split('/').pop()!;
-    const doc = await callApi(serve.url, ADMIN_KEY, 'GET', `/api/v1/executions/${executionId}`);
+    const doc = await callApi(serve.url, adminKey, 'GET', `/api/v1/executions/${executionId}`);
     assert.equal(doc.body.status, 'succeeded');
     assert.deepEqual(doc.body.inputs, { ms: 2500 });
     await page.locator('.timeline-row').first().waitFor();
-    await nodeAt(page, 'b').click();
+    await flowNode(page, 'b').click();
     await page.getByRole('complementary', { name: 'Node b' }).getByText('"b"').waitFor();
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'execution.png'), fullPage: true });
     await page.close();
   });
 
   it('shows a failed node\'s error, folded stack and every attempt in its panel', async () => {
-    const run = await callApi(serve.url, ADMIN_KEY, 'POST', `/api/v1/workflows/${wf['flaky']}/execute`, { wait: true });
+    const run = await callApi(serve.url, adminKey, 'POST', `/api/v1/workflows/${wf['flaky']}/execute`, { wait: true });
     const page = await browser.context.newPage();
     await signIn(page, serve.url, viewerKey, `/ui/executions/${run.body.id}`);
-    await nodeAt(page, 'boom').and(page.locator('[data-status="failed"]')).waitFor();
-    assert.equal(await nodeAt(page, 'after').getAttribute('data-status'), 'skipped');
-    await nodeAt(page, 'boom').click();
+    await flowNode(page, 'boom').and(page.locator('[data-status="failed"]')).waitFor();
+    assert.equal(await flowNode(page, 'after').getAttribute('data-status'), 'skipped');
+    await flowNode(page, 'boom').click();
     const panel = page.getByRole('complementary', { name: 'Node boom' });
     await panel.getByText('boom: upstream said 7').first().waitFor();
     assert.equal(await panel.getByTestId('attempts').innerText(), '2');
@@ -188,7 +154,7 @@ describe('web console (headless chromium, weft serve)', function () {
 
   it('shows the problems of a refused definition at their paths (admin edit)', async () => {
     const page = await browser.context.newPage();
-    await signIn(page, serve.url, ADMIN_KEY, `/ui/workflows/${wf['flaky']}`);
+    await signIn(page, serve.url, adminKey, `/ui/workflows/${wf['flaky']}`);
     await page.getByRole('button', { name: 'Edit definition' }).click();
     const editor = page.getByLabel('Definition JSON');
     const broken = (await editor.inputValue()).replace('"id": "after"', '"id": "start"');
@@ -199,7 +165,7 @@ describe('web console (headless chromium, weft serve)', function () {
     const paths = await banner.locator('.problem-path').allInnerTexts();
     assert.ok(paths.some((p) => /nodes\[2\]/.test(p)), `problems at: ${paths.join(', ')}`);
     assert.doesNotMatch(await banner.innerText(), /\{\s*"error"/, 'a sentence, not raw JSON');
-    const still = await callApi(serve.url, ADMIN_KEY, 'GET', `/api/v1/workflows/${wf['flaky']}`);
+    const still = await callApi(serve.url, adminKey, 'GET', `/api/v1/workflows/${wf['flaky']}`);
     assert.equal(still.body.version, 1);
     await page.close();
   });
@@ -208,12 +174,12 @@ describe('web console (headless chromium, weft serve)', function () {
     const started = await callApi(serve.url, operatorKey, 'POST', `/api/v1/workflows/${wf['long-sleep']}/execute`, {});
     const page = await browser.context.newPage();
     await signIn(page, serve.url, operatorKey, `/ui/executions/${started.body.executionId}`);
-    await nodeAt(page, 'wait').and(page.locator('[data-status="running"]')).waitFor();
+    await flowNode(page, 'wait').and(page.locator('[data-status="running"]')).waitFor();
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.locator('.page-head [data-status="cancelled"]').waitFor();
-    await nodeAt(page, 'wait').and(page.locator('[data-status="cancelled"]')).waitFor();
+    await flowNode(page, 'wait').and(page.locator('[data-status="cancelled"]')).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Cancel' }).count(), 0);
-    const doc = await callApi(serve.url, ADMIN_KEY, 'GET', `/api/v1/executions/${started.body.executionId}`);
+    const doc = await callApi(serve.url, adminKey, 'GET', `/api/v1/executions/${started.body.executionId}`);
     assert.equal(doc.body.status, 'cancelled');
     await page.close();
   });
@@ -223,7 +189,7 @@ describe('web console (headless chromium, weft serve)', function () {
     const id: string = started.body.executionId;
     const page = await browser.context.newPage();
     await signIn(page, serve.url, viewerKey, `/ui/executions/${id}`);
-    await nodeAt(page, 'wait').and(page.locator('[data-status="running"]')).waitFor();
+    await flowNode(page, 'wait').and(page.locator('[data-status="running"]')).waitFor();
     assert.equal(await page.getByTestId('role').innerText(), 'viewer');
     assert.equal(await page.getByRole('button', { name: 'Cancel' }).count(), 0);
     const status = await page.evaluate(async (executionId) => {
@@ -236,7 +202,7 @@ describe('web console (headless chromium, weft serve)', function () {
     await page.getByRole('heading', { name: /sleepy-chain/ }).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Run' }).count(), 0);
     assert.equal(await page.getByRole('button', { name: 'Edit definition' }).count(), 0);
-    await callApi(serve.url, ADMIN_KEY, 'POST', `/api/v1/executions/${id}/cancel`, {});
+    await callApi(serve.url, adminKey, 'POST', `/api/v1/executions/${id}/cancel`, {});
     await page.close();
   });
 
@@ -261,8 +227,8 @@ describe('web console (headless chromium, weft serve)', function () {
   });
 
   it('no request of the console carries a key in its URL, keys go only in the Authorization header, and nothing breaks the CSP', async () => {
-    await until('requests recorded', async () => browser.requests.length > 0);
-    const keys = [ADMIN_KEY, viewerKey, operatorKey];
+    await waitFor(() => browser.requests.length > 0, 'requests recorded');
+    const keys = [adminKey, viewerKey, operatorKey];
     for (const url of browser.requests) {
       for (const k of keys) assert.ok(!decodeURIComponent(url).includes(k), `a key in ${url}`);
       assert.ok(url.startsWith(serve.url) || url.startsWith('data:') || url === 'about:blank', `a request leaves the server: ${url}`);

@@ -4,6 +4,7 @@ import type { Role } from './api/types';
 import { clearKey, loadKey, saveKey } from './auth/session';
 import { SignInPage } from './auth/sign-in-page';
 import { ErrorBanner } from './components/error-banner';
+import { dropEarlyReads, readExecutionEarly } from './execution/execution-reads';
 import { ExecutionsPage } from './pages/executions-page';
 import { WorkflowPage } from './pages/workflow-page';
 import { WorkflowsPage } from './pages/workflows-page';
@@ -13,8 +14,15 @@ import { SessionContext, type Session } from './session-context';
 // the graph libraries load only when an execution page opens: the first page stays small
 const loadExecutionPage = () => import('./pages/execution-page');
 const ExecutionPage = lazy(loadExecutionPage);
-// opened on an execution page: fetch its chunk while the key is being checked
-if (/^\/ui\/executions\/[^/]+/.test(location.pathname)) void loadExecutionPage();
+// opened on an execution page (a deep link, a reload): fetch its chunk and start its reads while
+// the key is being checked, instead of one after the other
+performance.mark('weft:boot');
+const deepLink = /^\/ui\/executions\/([^/]+)\/?$/.exec(location.pathname);
+if (deepLink) {
+  void loadExecutionPage();
+  const kept = loadKey();
+  if (kept) readExecutionEarly(new ApiClient(kept), decodeURIComponent(deepLink[1]!));
+}
 
 export function App() {
   const [key, setKey] = useState<string | null>(() => loadKey());
@@ -24,6 +32,7 @@ export function App() {
 
   const signOut = useCallback((why: string | null = null) => {
     clearKey();
+    dropEarlyReads();
     setKey(null);
     setRole(null);
     setNotice(why);
@@ -35,7 +44,10 @@ export function App() {
     if (!api || role) return;
     let live = true;
     api.me().then(
-      (me) => live && setRole(me.role),
+      (me) => {
+        performance.mark('weft:role');
+        if (live) setRole(me.role);
+      },
       (err: Error) => live && setBootError(err),
     );
     return () => {

@@ -13,6 +13,18 @@ export function navigate(to: string, replace = false): void {
   for (const l of listeners) l();
 }
 
+/**
+ * Replaces the current page's query (its filters) with a new history entry, so a reload keeps
+ * them and Back returns to the previous ones.
+ */
+export function setQuery(params: URLSearchParams): void {
+  const q = params.toString();
+  const url = location.pathname + (q ? `?${q}` : '');
+  if (url === location.pathname + location.search) return;
+  history.pushState(null, '', url);
+  for (const l of listeners) l();
+}
+
 /** The current console path and query, re-rendering on navigation and back/forward. */
 export function useLocation(): { path: string; search: URLSearchParams } {
   const [, setTick] = useState(0);

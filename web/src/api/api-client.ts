@@ -54,6 +54,11 @@ export class ApiClient {
     return this.request('GET', `/workflows/${enc(id)}`);
   }
 
+  /** One saved version: what an execution pinned (still readable after the workflow is deleted). */
+  workflowVersion(id: string, version: number, signal?: AbortSignal): Promise<{ id: string; version: number; definition: WorkflowDefinition }> {
+    return this.request('GET', `/workflows/${enc(id)}/versions/${version}`, undefined, signal);
+  }
+
   updateWorkflow(id: string, definition: WorkflowDefinition): Promise<{ id: string; version: number }> {
     return this.request('PUT', `/workflows/${enc(id)}`, definition);
   }

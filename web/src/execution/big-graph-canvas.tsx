@@ -1,33 +1,11 @@
 import { useEffect, useMemo, useRef, useState, type PointerEvent, type WheelEvent } from 'react';
-import type { NodeExecution } from '../api/types';
-import { rankLayout, type GraphModel } from './graph-model';
+import { rankLayout, type GraphViewProps } from './graph-model';
+import { STATUS_COLOURS, UNKNOWN_COLOURS } from './status-colours';
 
 const COL = 190;
 const ROW = 44;
 const W = 160;
 const H = 32;
-
-/** Canvas colours per status, the same as the stylesheet's. */
-const FILL: Record<string, string> = {
-  pending: '#e5e7eb',
-  running: '#bfdbfe',
-  waiting: '#e9d5ff',
-  retrying: '#fde68a',
-  succeeded: '#bbf7d0',
-  failed: '#fecaca',
-  skipped: '#f3f4f6',
-  cancelled: '#fed7aa',
-};
-const STROKE: Record<string, string> = {
-  pending: '#9ca3af',
-  running: '#2563eb',
-  waiting: '#9333ea',
-  retrying: '#d97706',
-  succeeded: '#16a34a',
-  failed: '#dc2626',
-  skipped: '#d1d5db',
-  cancelled: '#ea580c',
-};
 
 /**
  * Big graphs (thousands of nodes) on one canvas: rank layout (linear time), only the nodes in
@@ -35,19 +13,7 @@ const STROKE: Record<string, string> = {
  * per node; here a redraw costs the visible nodes only, so 10,000 nodes open without freezing.
  * The node list beside it carries each node's id and status as text for screen readers.
  */
-export function BigGraphCanvas({
-  model,
-  byId,
-  selected,
-  onSelect,
-  onDrawn,
-}: {
-  model: GraphModel;
-  byId: Map<string, NodeExecution>;
-  selected: string | null;
-  onSelect: (id: string) => void;
-  onDrawn?: () => void;
-}) {
+export function BigGraphCanvas({ model, byId, selected, onSelect, onDrawn }: GraphViewProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [view, setView] = useState({ x: 16, y: 16, zoom: 0.8 });
   const [size, setSize] = useState({ w: 800, h: 480 });
@@ -107,8 +73,9 @@ export function BigGraphCanvas({
         const status = byId.get(id)?.status ?? 'pending';
         const x = r * COL;
         const y = i * ROW;
-        g.fillStyle = FILL[status] ?? '#fff';
-        g.strokeStyle = id === selected ? '#111827' : (STROKE[status] ?? '#999');
+        const colours = STATUS_COLOURS[status] ?? UNKNOWN_COLOURS;
+        g.fillStyle = colours.fill;
+        g.strokeStyle = id === selected ? '#111827' : colours.stroke;
         g.lineWidth = (id === selected ? 3 : 1.5) / view.zoom;
         g.fillRect(x, y, W, H);
         g.strokeRect(x, y, W, H);

@@ -2,8 +2,8 @@ import dagre from '@dagrejs/dagre';
 import { Background, Controls, Handle, MarkerType, MiniMap, Position, ReactFlow, useReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { memo, useEffect, useMemo, useRef } from 'react';
-import type { NodeExecution } from '../api/types';
-import { rankLayout, type GraphModel } from './graph-model';
+import { rankLayout, type GraphModel, type GraphViewProps } from './graph-model';
+import { STATUS_COLOURS } from './status-colours';
 
 const W = 176;
 const H = 48;
@@ -33,15 +33,6 @@ const WeftNode = memo(function WeftNode({ data }: NodeProps<Node<WeftNodeData>>)
 });
 
 const nodeTypes = { weft: WeftNode };
-
-const MINIMAP_COLOUR: Record<string, string> = {
-  running: '#93c5fd',
-  waiting: '#d8b4fe',
-  retrying: '#fcd34d',
-  succeeded: '#86efac',
-  failed: '#fca5a5',
-  cancelled: '#fdba74',
-};
 
 /** Fits the graph again when its box changes size (the node panel opening or closing, a resized window). */
 function FitOnResize({ box }: { box: React.RefObject<HTMLDivElement | null> }) {
@@ -93,19 +84,7 @@ function layout(model: GraphModel): Map<string, { x: number; y: number }> {
  * the node objects whose status changed, so React Flow re-renders just those. Above a few
  * hundred nodes only the nodes in view are rendered.
  */
-export function DagView({
-  model,
-  byId,
-  selected,
-  onSelect,
-  onDrawn,
-}: {
-  model: GraphModel;
-  byId: Map<string, NodeExecution>;
-  selected: string | null;
-  onSelect: (id: string) => void;
-  onDrawn?: () => void;
-}) {
+export default function DagView({ model, byId, selected, onSelect, onDrawn }: GraphViewProps) {
   const positions = useMemo(() => {
     performance.mark('weft:layout-start');
     const p = layout(model);
@@ -176,7 +155,7 @@ export function DagView({
         <Controls showInteractive={false} />
         {!big && <FitOnResize box={box} />}
         {model.ids.length > 12 && (
-          <MiniMap pannable zoomable nodeColor={(n) => MINIMAP_COLOUR[(n.data as WeftNodeData).status] ?? '#e5e7eb'} />
+          <MiniMap pannable zoomable nodeColor={(n) => STATUS_COLOURS[(n.data as WeftNodeData).status]?.fill ?? '#e5e7eb'} />
         )}
       </ReactFlow>
     </div>

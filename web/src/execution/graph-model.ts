@@ -1,4 +1,4 @@
-import type { ExecutionDocument, WorkflowDefinition } from '../api/types';
+import type { ExecutionDocument, NodeExecution, WorkflowDefinition } from '../api/types';
 
 export interface GraphEdge {
   from: string;
@@ -13,6 +13,16 @@ export interface GraphModel {
   ids: string[];
   edges: GraphEdge[];
   types: Map<string, string>;
+}
+
+/** What both graph views (React Flow's and the big graph's canvas) take. */
+export interface GraphViewProps {
+  model: GraphModel;
+  byId: Map<string, NodeExecution>;
+  selected: string | null;
+  onSelect: (id: string) => void;
+  /** Called once, after the first frame that shows the graph (the benchmark and tests wait on it). */
+  onDrawn?: () => void;
 }
 
 /**
@@ -43,6 +53,19 @@ export function buildGraph(doc: ExecutionDocument, definition: WorkflowDefinitio
     if (n.fallback && seen.has(n.fallback) && seen.has(n.id)) edges.push({ from: n.id, to: n.fallback, fallback: true });
   }
   return { ids, edges, types };
+}
+
+/**
+ * What of the document changes the graph {@link buildGraph} draws: the nodes that ran but the
+ * definition does not list, and the fallbacks that ran. Statuses do not, nor do nodes the
+ * definition lists, so a running execution is laid out once, not at every node that starts.
+ */
+export function graphKey(doc: ExecutionDocument, definition: WorkflowDefinition | null): string {
+  const listed = new Map((definition?.nodes ?? []).map((n) => [n.id, n]));
+  const fallbacks = new Set((definition?.nodes ?? []).map((n) => n.fallback).filter((f): f is string => !!f));
+  let key = '';
+  for (const n of doc.nodes) if (!listed.has(n.nodeId) || fallbacks.has(n.nodeId)) key += `${n.nodeId}\u0000`;
+  return key;
 }
 
 /**

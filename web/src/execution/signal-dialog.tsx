@@ -1,10 +1,10 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { ErrorBanner } from '../components/error-banner';
+import { JsonDialog } from '../components/json-dialog';
 import { useSession } from '../session-context';
 
 /** "Send signal": an optional JSON payload for a `wait` node waiting on `name`. */
 export function SignalDialog({ executionId, name, onClose }: { executionId: string; name: string; onClose: () => void }) {
   const { api } = useSession();
+<<<<<<< HEAD
   const ref = useRef<HTMLDialogElement>(null);
   const [text, setText] = useState('');
   const [error, setError] = useState<unknown>(null);
@@ -36,20 +36,22 @@ export function SignalDialog({ executionId, name, onClose }: { executionId: stri
     <dialog ref={ref} className="dialog" onClose={onClose} aria-labelledby="signal-title">
       <form onSubmit={(e) => void submit(e)}>
         <h2 id="signal-title">
+=======
+  return (
+    <JsonDialog
+      title={
+        <>
+>>>>>>> console
           Send signal <span className="mono">{name}</span>
-        </h2>
-        <label htmlFor="signal-payload">Payload (JSON, optional)</label>
-        <textarea id="signal-payload" rows={8} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} className="mono" />
-        <ErrorBanner error={error} title="The signal was refused" />
-        <div className="dialog-actions">
-          <button type="button" onClick={onClose}>
-            Close
-          </button>
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Sending…' : 'Send'}
-          </button>
-        </div>
-      </form>
-    </dialog>
+        </>
+      }
+      label="Payload (JSON, optional)"
+      submitLabel="Send"
+      busyLabel="Sending…"
+      refusedTitle="The signal was refused"
+      accept={(payload) => payload}
+      onSubmit={async (payload) => void (await api.signal(executionId, name, payload))}
+      onClose={onClose}
+    />
   );
 }

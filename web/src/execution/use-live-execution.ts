@@ -6,11 +6,13 @@ import { useSession } from '../session-context';
 /**
  * The execution document, kept current from `GET /executions/:id/events`: a `snapshot` replaces
  * it, `node` and `execution` events patch it. Events are applied once per animation frame, so a
- * burst of thousands re-renders the page once. At the end the document is read again for the
+ * burst of thousands re-renders the page once. The first read may have started before the page
+ * (`firstRead`). At the end the document is read again for the
  * outputs and attempt errors the events do not carry.
  */
-export function useLiveExecution(id: string) {
+export function useLiveExecution(id: string, firstRead?: Promise<ExecutionDocument>) {
   const { api } = useSession();
+  const first = useRef(firstRead);
   const [doc, setDoc] = useState<ExecutionDocument | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [live, setLive] = useState(false);
@@ -73,9 +75,12 @@ export function useLiveExecution(id: string) {
     // not awaited by the effect: every failure is caught inside and shown with setError
     void (async () => {
       try {
-        performance.mark('weft:doc-start');
-        publish(await api.execution(id, ctrl.signal));
+        const read = first.current ?? api.execution(id, ctrl.signal);
+        first.current = undefined;
+        const d = await read;
         performance.mark('weft:doc-end');
+        if (ctrl.signal.aborted) return;
+        publish(d);
       } catch (err) {
         if (!ctrl.signal.aborted) setError(err);
         return;

@@ -6,7 +6,7 @@ import { elapsed, formatDuration, formatTime } from '../components/format';
 import { StatusBadge } from '../components/status-badge';
 import { useAsync } from '../components/use-async';
 import { useWorkflowNames } from '../components/use-workflow-names';
-import { Link } from '../router';
+import { Link, setQuery, useLocation } from '../router';
 import { useSession } from '../session-context';
 import { Pager } from './workflows-page';
 
@@ -21,15 +21,21 @@ const IDLE_POLL_MS = 5000;
  */
 export function ExecutionList({ workflowId, refreshKey = 0 }: { workflowId?: string; refreshKey?: number }) {
   const { api } = useSession();
-  const [filters, setFilters] = useState<{ status: string; trigger: string; from: string; to: string }>({ status: '', trigger: '', from: '', to: '' });
-  const [cursors, setCursors] = useState<Array<string | null>>([null]);
+  // the filters live in the URL's query: a reload keeps them, Back and Forward move between them
+  const { search } = useLocation();
+  const filters = { status: search.get('status') ?? '', trigger: search.get('trigger') ?? '', from: search.get('from') ?? '', to: search.get('to') ?? '' };
+  const filterKey = search.toString();
+  // a cursor belongs to its filters: other filters start again at the first page
+  const [paging, setPaging] = useState<{ filterKey: string; cursors: Array<string | null> }>({ filterKey, cursors: [null] });
+  const cursors = paging.filterKey === filterKey ? paging.cursors : [null];
+  const setCursors = (next: Array<string | null>) => setPaging({ filterKey, cursors: next });
   const cursor = cursors[cursors.length - 1]!;
   const query: ExecutionFilters = {
     workflowId,
     status: filters.status || undefined,
     trigger: workflowId ? undefined : filters.trigger || undefined,
-    from: filters.from ? new Date(filters.from).toISOString() : undefined,
-    to: filters.to ? new Date(filters.to).toISOString() : undefined,
+    from: isoOrUndefined(filters.from),
+    to: isoOrUndefined(filters.to),
     limit: '25',
     cursor: cursor ?? undefined,
   };
@@ -45,8 +51,10 @@ export function ExecutionList({ workflowId, refreshKey = 0 }: { workflowId?: str
   }, [data, running, cursors.length, reload]);
 
   function set(name: keyof typeof filters, value: string) {
-    setFilters({ ...filters, [name]: value });
-    setCursors([null]); // a cursor belongs to its filters
+    const next = new URLSearchParams(search);
+    if (value) next.set(name, value);
+    else next.delete(name);
+    setQuery(next);
   }
 
   return (
@@ -130,4 +138,10 @@ export function ExecutionList({ workflowId, refreshKey = 0 }: { workflowId?: str
       <Pager hasPrev={cursors.length > 1} next={data?.nextCursor ?? null} onPrev={() => setCursors(cursors.slice(0, -1))} onNext={(c) => setCursors([...cursors, c])} />
     </section>
   );
+}
+
+/** A `datetime-local` value (local time) as ISO 8601; nothing for an empty or mistyped one (from a hand-edited URL). */
+function isoOrUndefined(local: string): string | undefined {
+  const t = local ? new Date(local).getTime() : NaN;
+  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
 }

@@ -1,12 +1,12 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { isTerminal, type NodeExecution, type WorkflowDefinition } from '../api/types';
 import { ErrorBanner } from '../components/error-banner';
 import { elapsed, formatDuration, formatTime } from '../components/format';
 import { JsonTree } from '../components/json-tree';
 import { StatusBadge } from '../components/status-badge';
 import { BigGraphCanvas } from '../execution/big-graph-canvas';
-import { DagView } from '../execution/dag-view';
-import { buildGraph } from '../execution/graph-model';
+import { takeExecutionReads } from '../execution/execution-reads';
+import { buildGraph, graphKey } from '../execution/graph-model';
 import { NodeList } from '../execution/node-list';
 import { NodePanel } from '../execution/node-panel';
 import { RerunButton } from '../execution/rerun-button';
@@ -22,39 +22,41 @@ import { useSession } from '../session-context';
  */
 export const CANVAS_THRESHOLD = 300;
 
+// React Flow and dagre are most of this page's code and only small graphs use them: a big graph
+// draws without loading them at all
+const loadDagView = () => import('../execution/dag-view');
+const DagView = lazy(loadDagView);
+
 /** One execution: header and actions, the live DAG, the timeline and the node panel. */
 export default function ExecutionPage({ id }: { id: string }) {
   const { api, canOperate } = useSession();
-  const { doc, error, live, refresh } = useLiveExecution(id);
+  const [reads] = useState(() => takeExecutionReads(api, id));
+  const { doc, error, live, refresh } = useLiveExecution(id, reads.doc);
   const [definition, setDefinition] = useState<WorkflowDefinition | null | undefined>(undefined);
-  const [currentVersion, setCurrentVersion] = useState<number | null>(null);
-  const [workflowName, setWorkflowName] = useState<string | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
   const [cancelling, setCancelling] = useState(false);
-  const workflowId = doc?.workflowId;
 
   useEffect(() => {
-    if (!workflowId) return;
     let live = true;
-    // the current definition gives the edges; a deleted workflow still shows its nodes, unconnected
-    api.workflow(workflowId).then(
-      (w) => {
-        performance.mark('weft:definition-end');
-        if (!live) return;
-        setDefinition(w.definition);
-        setCurrentVersion(w.version);
-        setWorkflowName(w.name);
-      },
-      () => live && setDefinition(null),
-    );
+    // the version this execution pinned gives the edges and node types (not the current one, which may differ)
+    void reads.definition.then((d) => {
+      performance.mark('weft:definition-end');
+      if (live) setDefinition(d);
+    });
     return () => {
       live = false;
     };
-  }, [api, workflowId]);
+  }, [reads]);
 
-  const nodeIds = doc?.nodes.map((n) => n.nodeId).join('\u0000');
-  const model = useMemo(() => (doc && definition !== undefined ? buildGraph(doc, definition) : null), [definition, nodeIds]); // eslint-disable-line react-hooks/exhaustive-deps
+  // a small execution will want React Flow: load it while the definition is being read
+  const small = doc !== null && doc.nodes.length <= CANVAS_THRESHOLD;
+  useEffect(() => {
+    if (small) void loadDagView();
+  }, [small]);
+
+  const shape = doc && definition !== undefined ? graphKey(doc, definition) : null;
+  const model = useMemo(() => (doc && definition !== undefined ? buildGraph(doc, definition) : null), [definition, shape]); // eslint-disable-line react-hooks/exhaustive-deps
   const byId = useMemo(() => new Map<string, NodeExecution>((doc?.nodes ?? []).map((n) => [n.nodeId, n])), [doc]);
   const counts = useMemo(() => {
     const c = new Map<string, number>();
@@ -123,7 +125,7 @@ export default function ExecutionPage({ id }: { id: string }) {
           <dt>Workflow</dt>
           <dd>
             <Link to={`/workflows/${encodeURIComponent(doc.workflowId)}`} title={doc.workflowId}>
-              {workflowName ?? doc.workflowId}
+              {definition?.name ?? doc.workflowId}
             </Link>{' '}
             v{doc.workflowVersion}
           </dd>
@@ -168,10 +170,7 @@ export default function ExecutionPage({ id }: { id: string }) {
             <strong>{doc.error.type ?? 'Error'}:</strong> {doc.error.message}
           </div>
         )}
-        {currentVersion !== null && currentVersion !== doc.workflowVersion && (
-          <p className="muted small">Edges drawn from the workflow's current version (v{currentVersion}); this execution ran v{doc.workflowVersion}.</p>
-        )}
-        {definition === null && <p className="muted small">The workflow is gone: nodes are shown without their edges.</p>}
+        {definition === null && <p className="muted small">Version {doc.workflowVersion} of the workflow cannot be read: nodes are shown without their edges.</p>}
         {model &&
           (big ? (
             <>
@@ -179,7 +178,9 @@ export default function ExecutionPage({ id }: { id: string }) {
               <NodeList ids={model.ids} byId={byId} onSelect={select} selected={selected} />
             </>
           ) : (
-            <DagView model={model} byId={byId} selected={selected} onSelect={select} onDrawn={onDrawn} />
+            <Suspense fallback={<div className="dag muted">Loading the graph…</div>}>
+              <DagView model={model} byId={byId} selected={selected} onSelect={select} onDrawn={onDrawn} />
+            </Suspense>
           ))}
         <h2>Timeline</h2>
         <Timeline doc={doc} onSelect={select} selected={selected} />
