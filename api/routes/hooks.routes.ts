@@ -90,7 +90,9 @@ async function receive(deps: RouteDeps, options: HookRouteOptions, limiter: Rate
   const started = await startExecution(deps, record.definition, { workflowId: record.id, workflowVersion: record.version, inputs, trigger: 'webhook', idempotencyKey });
   ctx.state.log.info({ executionId: started.executionId, workflowId: record.id, hook: name, created: started.created }, started.created ? 'webhook started an execution' : 'webhook delivery repeated');
   if (started.created && trigger.respond === 'outputs') {
-    const doc = await finishedWithin(deps, started, trigger.timeoutMs ?? DEFAULT_RESPOND_TIMEOUT_MS);
+    const settled = await finishedWithin(deps, started, trigger.timeoutMs ?? DEFAULT_RESPOND_TIMEOUT_MS);
+    // a parked execution (a wait node) has not finished: like one still running, it answers 202
+    const doc = settled?.status === 'waiting' ? null : settled;
     if (doc && doc.status !== 'failed' && doc.status !== 'cancelled') {
       ctx.status = 200;
       ctx.body = doc.outputs ?? {};

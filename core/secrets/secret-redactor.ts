@@ -1,3 +1,5 @@
+import { MultiStringMatcher } from './multi-string-matcher';
+
 /** How a redacted value reads: `[secret:NAME]`. */
 export function secretMarker(name: string): string {
   return `[secret:${name}]`;
@@ -8,28 +10,26 @@ export function secretMarker(name: string): string {
  * itself it catches the forms a value takes when it travels: JSON-escaped (inside a JSON string
  * or a serialised body), URL-encoded (query strings, form bodies), and base64 / base64url at any
  * byte alignment (HTTP Basic auth encodes `user:password`, so the password's base64 depends on
- * where it starts). All forms go into one regular expression, longest first, so a value that
- * contains another secret's value is replaced as a whole.
+ * where it starts). All forms of all values are found in one pass over each string (leftmost,
+ * longest form first at a position), so a value that contains another secret's value is
+ * replaced as a whole.
  */
 export class SecretRedactor {
   /** form → secret name */
   private readonly forms = new Map<string, string>();
-  private pattern: RegExp | null = null;
-  /** The same alternation without `g`: a test that needs no `lastIndex` reset. */
-  private probe: RegExp | null = null;
-  /** Every form, longest first. */
-  private sorted: string[] = [];
-  private shortest = Infinity;
-  private longest = 0;
+  /** the forms' markers, by the matcher's needle index */
+  private markers: string[] = [];
+  private matcher: MultiStringMatcher | null = null;
+  private readonly marker = (needle: number): string => this.markers[needle]!;
 
   /** True once any value was added (until then every method returns its input). */
   get active(): boolean {
     return this.forms.size > 0;
   }
 
-  /** Length of the longest form: a streamed text must hold back one character less than this. */
+  /** Length of the longest form less one: what a streamed text must hold back. */
   get holdBack(): number {
-    return Math.max(0, this.longest - 1);
+    return this.matcher === null ? 0 : this.matcher.longest - 1;
   }
 
   add(name: string, value: string): void {
@@ -42,39 +42,22 @@ export class SecretRedactor {
       added = true;
     }
     if (!added) return;
-    const all = [...this.forms.keys()].sort((a, b) => b.length - a.length);
-    this.shortest = all[all.length - 1]!.length;
-    this.longest = all[0]!.length;
-    this.sorted = all;
-    const source = all.map(escapeRegExp).join('|');
-    this.pattern = new RegExp(source, 'g');
-    this.probe = new RegExp(source);
+    const forms = [...this.forms.keys()];
+    this.markers = forms.map((f) => secretMarker(this.forms.get(f)!));
+    this.matcher = new MultiStringMatcher(forms);
   }
 
   /** `text` with every form of every value replaced. */
   redactText(text: string): string {
-    if (this.pattern === null || text.length < this.shortest) return text;
-    if (text.length > LONG_TEXT) return this.redactLong(text);
-    if (!this.probe!.test(text)) return text;
-    this.pattern.lastIndex = 0;
-    return text.replace(this.pattern, (m) => secretMarker(this.forms.get(m)!));
-  }
-
-  /**
-   * A long text: form by form, longest first, with V8's fast substring search (`includes`,
-   * `replaceAll` with a string), which costs a fraction of an alternation tried at every position
-   * of a megabyte. A shorter form
-   * cannot match inside a marker, so the order gives the same result as longest-first matching.
-   */
-  private redactLong(text: string): string {
-    let out = text;
-    for (const form of this.sorted) if (out.includes(form)) out = out.replaceAll(form, secretMarker(this.forms.get(form)!));
-    return out;
+    const matcher = this.matcher;
+    // shorter than the shortest form: nothing to find (most keys and small values)
+    if (matcher === null || text.length < matcher.shortest) return text;
+    return matcher.replace(text, this.marker);
   }
 
   /** A copy of JSON-like data with every string (keys included) redacted; unchanged parts are shared. */
   redact<T>(value: T): T {
-    if (this.pattern === null) return value;
+    if (this.matcher === null) return value;
     return this.walk(value, 0) as T;
   }
 
@@ -87,7 +70,8 @@ export class SecretRedactor {
     return {
       push: (chunk) => {
         pending += chunk;
-        if (this.pattern === null) {
+        const matcher = this.matcher;
+        if (matcher === null) {
           const out = pending;
           pending = '';
           return out;
@@ -95,16 +79,18 @@ export class SecretRedactor {
         let cut = pending.length - this.holdBack;
         if (cut <= 0) return '';
         // a value that starts before the cut ends within `pending` (it is at most holdBack + 1
-        // long), so it is found here: cut before it rather than through it
-        this.pattern.lastIndex = 0;
-        for (let m = this.pattern.exec(pending); m !== null; m = this.pattern.exec(pending)) {
-          if (m.index < cut && m.index + m[0].length > cut) {
-            cut = m.index;
+        // long), so it is found here: emit up to it, and cut before it rather than through it
+        let out = '';
+        let last = 0;
+        for (let m = matcher.find(pending, 0); m !== null && m.start < cut; m = matcher.find(pending, last)) {
+          if (m.end > cut) {
+            cut = m.start;
             break;
           }
-          if (m.index >= cut) break;
+          out += pending.slice(last, m.start) + this.markers[m.needle]!;
+          last = m.end;
         }
-        const out = this.redactText(pending.slice(0, cut));
+        out += pending.slice(last, cut);
         pending = pending.slice(cut);
         return out;
       },
@@ -154,8 +140,6 @@ function defineData(target: Record<string, unknown>, key: string, value: unknown
 }
 
 const MAX_DEPTH = 1_000;
-/** Texts longer than this are searched form by form (see `redactLong`). */
-const LONG_TEXT = 16 * 1024;
 
 function safeStringify(value: unknown): string {
   try {
@@ -191,8 +175,4 @@ function base64Core(bytes: Buffer, offset: number): string {
   const start = offset === 0 ? 0 : 4;
   const end = Math.floor((offset + bytes.length) / 3) * 4;
   return end - start >= 8 ? encoded.slice(start, end) : '';
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -4,6 +4,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadConfig } from '../../runtime/config/weft-config';
+import { buildRuntime, type BuiltRuntime } from '../../runtime/composition/build-runtime';
+import { makeTempDir } from '../support/sqlite-temp';
 import { startApi, type ApiHarness } from './support/api-harness';
 
 const SECRET = 'whsec-0123456789abcdef';
@@ -92,7 +95,7 @@ describe('webhook triggers (POST /hooks/:workflowId/:name)', () => {
     const cases: Array<[string, Promise<{ status: number; body: any; text: string }>]> = [
       ['wrong secret', post(`/hooks/${wf}/orders`, body, { 'content-type': 'application/json', 'x-weft-signature': sign(body, now, 'another-secret-xyz') })],
       ['older than 5 minutes', post(`/hooks/${wf}/orders`, body, { 'content-type': 'application/json', 'x-weft-signature': sign(body, now - 301) })],
-      ['from the future', post(`/hooks/${wf}/orders`, body, { 'content-type': 'application/json', 'x-weft-signature': sign(body, now + 301) })],
+      ['from the future', post(`/hooks/${wf}/orders`, body, { 'content-type': 'application/json', 'x-weft-signature': sign(body, now + 360) })],
       ['replayed: new t, old signature', post(`/hooks/${wf}/orders`, body, { 'content-type': 'application/json', 'x-weft-signature': sign(body, now - 400).replace(/^t=\d+/, `t=${now}`) })],
       ['body changed', post(`/hooks/${wf}/orders`, JSON.stringify({ order: 2 }), { 'content-type': 'application/json', 'x-weft-signature': sign(body, now) })],
       ['missing header', post(`/hooks/${wf}/orders`, body, { 'content-type': 'application/json' })],
@@ -157,6 +160,16 @@ describe('webhook triggers (POST /hooks/:workflowId/:name)', () => {
     assert.ok(!failed.text.includes('    at '), 'no stack');
   });
 
+  it('answers 202 { executionId } with respond: "outputs" when the execution is still running after timeoutMs', async () => {
+    const slow = await api.createWorkflow({
+      name: 'hooked-slow',
+      nodes: [{ id: 'nap', type: 'tool', config: { tool: 'core.sleep', input: { ms: 60_000 } } }],
+      outputs: { done: true },
+      triggers: [{ type: 'webhook', name: 'sync', auth: { hmac: { secret: 'HOOK_SECRET' } }, respond: 'outputs', timeoutMs: 100 }],
+    });
+    await answersAcceptedWhileUnfinished(api, slow, 'running');
+  });
+
   it('starts one execution for the same Idempotency-Key twice (the repeat answers 202 with the first id)', async () => {
     const before = (await executions()).length;
     const body = JSON.stringify({ mustExist: 1 });
@@ -218,5 +231,44 @@ describe('webhook triggers (POST /hooks/:workflowId/:name)', () => {
     } finally {
       await limited.close();
     }
+  });
+});
+
+/** POSTs to the workflow's `sync` hook (respond: "outputs"): 202 `{ executionId }` while the execution is `status`; then cancels it. */
+async function answersAcceptedWhileUnfinished(api: ApiHarness, wf: string, status: string): Promise<void> {
+  const body = '{}';
+  const r = await api.request('POST', `/hooks/${wf}/sync`, { key: null, raw: body, headers: { 'content-type': 'application/json', 'x-weft-signature': sign(body) } });
+  assert.equal(r.status, 202, r.text);
+  assert.deepEqual(Object.keys(r.body), ['executionId']);
+  const id = r.body.executionId as string;
+  assert.equal((await api.request('GET', `/api/v1/executions/${id}`)).body.status, status);
+  assert.equal((await api.request('POST', `/api/v1/executions/${id}/cancel`)).status, 202);
+}
+
+describe('webhook respond: "outputs" on SQLite, execution parked on a wait', function () {
+  this.timeout(30_000);
+  let tmp: ReturnType<typeof makeTempDir>;
+  let runtime: BuiltRuntime;
+  let api: ApiHarness;
+  before(async () => {
+    tmp = makeTempDir();
+    runtime = await buildRuntime(loadConfig({ WEFT_DATA_DIR: tmp.dir, WEFT_LOG_LEVEL: 'silent' }));
+    api = await startApi({ kernel: runtime.kernel });
+    assert.equal((await api.request('PUT', '/api/v1/secrets/HOOK_SECRET', { body: { value: SECRET } })).status, 204);
+  });
+  after(async () => {
+    await api.close();
+    await runtime.close();
+    tmp.remove();
+  });
+
+  it('answers 202 { executionId } (not 200 with empty outputs) when the execution parks before timeoutMs', async () => {
+    const parks = await api.createWorkflow({
+      name: 'hooked-parks',
+      nodes: [{ id: 'park', type: 'wait', config: { signal: 'go' } }],
+      outputs: { done: true },
+      triggers: [{ type: 'webhook', name: 'sync', auth: { hmac: { secret: 'HOOK_SECRET' } }, respond: 'outputs', timeoutMs: 20_000 }],
+    });
+    await answersAcceptedWhileUnfinished(api, parks, 'waiting');
   });
 });

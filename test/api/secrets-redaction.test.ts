@@ -99,9 +99,9 @@ for (const dialect of ['sqlite', 'postgresql'] as const) {
     });
 
     /** Runs a workflow through the API with an SSE stream open, and returns everything that left the process. */
-    async function runAndCollect(definition: object): Promise<{ doc: any; haystack: string }> {
+    async function runAndCollect(definition: object, inputs: object = {}): Promise<{ doc: any; haystack: string }> {
       const wf = await api.createWorkflow(definition);
-      const started = await api.request('POST', `/api/v1/workflows/${wf}/execute`, { body: {} });
+      const started = await api.request('POST', `/api/v1/workflows/${wf}/execute`, { body: { inputs } });
       assert.equal(started.status, 202, started.text);
       const id = started.body.executionId;
       const sse = await readSse(`${api.url}/api/v1/executions/${id}/events`, api.keys.viewer, { timeoutMs: 20_000 });
@@ -165,6 +165,24 @@ for (const dialect of ['sqlite', 'postgresql'] as const) {
       });
       assert.equal(doc.status, 'succeeded', JSON.stringify(doc.error));
       assert.deepEqual(doc.outputs.out, { leaked: `x${MARK}y`, sawSecrets: 'undefined' });
+      assertRedacted(haystack);
+    });
+
+    it('redacts a used secret\'s value where an API caller passed it as an input: the inputs, what nodes saw, the outputs', async () => {
+      const { doc, haystack } = await runAndCollect(
+        {
+          name: `redact-inputs-${dialect}`,
+          nodes: [
+            { id: 'mirror', type: 'tool', config: { tool: 'core.echo', input: { token: '{{ inputs.token }}', basic: '{{ inputs.basic }}' } } },
+            httpNode('call', `${upstream.url}/echo`),
+          ],
+          outputs: { token: '{{ inputs.token }}', mirrored: '{{ nodes.mirror.output.token }}' },
+        },
+        { token: VALUE, basic: Buffer.from(`Bearer ${VALUE}`).toString('base64') },
+      );
+      assert.equal(doc.status, 'succeeded', JSON.stringify(doc.error));
+      assert.equal(doc.inputs.token, MARK);
+      assert.deepEqual(doc.outputs, { token: MARK, mirrored: MARK });
       assertRedacted(haystack);
     });
   });

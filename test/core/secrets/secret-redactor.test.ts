@@ -59,4 +59,22 @@ describe('SecretRedactor', () => {
       assert.equal(out, 'The token is [secret:API_TOKEN] and again [secret:API_TOKEN]. Done.', `chunks of ${size}`);
     }
   });
+
+  it('streams exactly what redacting the whole text gives, for several secrets split at every chunk size', () => {
+    const r = new SecretRedactor();
+    r.add('SHORT', 'abcdefgh');
+    r.add('LONG', 'xx-abcdefgh-yy');
+    r.add('OTHER', 'pässwörd-😀-12');
+    const basic = Buffer.from('user:pässwörd-😀-12').toString('base64');
+    const text = `a xx-abcdefgh-yy b abcdefgh c pässwörd-😀-12\u0301 d ${basic} e ${JSON.stringify('pässwörd-😀-12')} xx-abcdefgh`;
+    const whole = r.redactText(text);
+    assert.ok(!/abcdefgh|pässwörd/.test(whole), whole);
+    for (let size = 1; size <= text.length; size++) {
+      const s = r.stream();
+      let out = '';
+      for (let i = 0; i < text.length; i += size) out += s.push(text.slice(i, i + size));
+      out += s.end();
+      assert.equal(out, whole, `chunks of ${size}`);
+    }
+  });
 });
