@@ -12,6 +12,7 @@ import type {
   ExecutionStartRecord,
   ExecutionStore,
 } from '../../core/store/execution-store';
+import type { NodeOutputRef } from '../../core/model/node-output-ref';
 import { silentLogger, type Logger } from '../../core/services/logger';
 import { GroupCommitWriter } from './group-commit-writer';
 import type { SqlBatchDriver, SqlConnection } from './sql-batch';
@@ -19,40 +20,18 @@ import { ExecutionClaims } from './execution-claims';
 import { FENCED, fencedOp, heartbeatOp, requestCancelOp, startExecutionOp, takeOverOp, updateExecutionOp, upsertNodeSteps } from './execution-sql';
 import { CancelRequestWatcher } from './cancel-request-watcher';
 import { CursorCodec } from '../../core/store/cursor-codec';
-import { checkListQuery, queryExecutionPage } from './execution-list-query';
-import { assertStartRecord, cancelledNodeRows, executionStartRow, NODE_COLUMNS, nodeRow, rowToNode, rowToSummary, sortNodeRows, SUMMARY_COLUMNS } from './execution-row-mapper';
+import { assertStartRecord, cancelledNodeRows, executionStartRow, nodeRow } from './execution-row-mapper';
+import { SqlExecutionReader } from './sql-execution-reader';
+import { NodeOutputKeeper } from './node-output-keeper';
+import type { SqlExecutionStoreOptions } from './sql-execution-store-options';
 import { assertOutputSize, errorRecordJson } from './output-size';
 import { fromJson, isoToMs, toJson } from './sql-codec';
 import { defaultOwner, isStale } from './execution-owner';
 import type { PersistenceDialect } from './migrations/migration-list';
+
+export type { SqlExecutionStoreOptions } from './sql-execution-store-options';
 import type { WaitSpec } from '../../core/plugin/park-request';
 import { dropWaitsSteps, insertWaitOp, parkExecutionOp } from './wait-sql';
-
-export interface SqlExecutionStoreOptions {
-  /** Reads (query builder, bound parameters). */
-  knex: Knex;
-  /** Writes (group commits). */
-  driver: SqlBatchDriver;
-  dialect: PersistenceDialect;
-  /** Signs list cursors (kept in the database so every process accepts every cursor). */
-  cursorSecret: Buffer;
-  /** Largest node output (JSON bytes) accepted. */
-  maxOutputBytes: number;
-  /** This process's identity on the executions it runs; default `host:pid:random`. */
-  owner?: string;
-  /** How often running executions' `heartbeat_at` is refreshed (0: never). Default 10 s. */
-  heartbeatMs?: number;
-  /** An owner whose heartbeat is older than this is taken for dead (recovery, resume). Default 30 s. */
-  staleAfterMs?: number;
-  /** How often, while executions run here, cancel requests from other processes are looked for (0: never). Default 500 ms. */
-  cancelPollMs?: number;
-  logger?: Logger;
-  now?: () => number;
-}
-
-/** The lookups by key behind `GET /executions/:id`: fixed SQL, prepared once per connection. */
-const SELECT_EXECUTION = `select ${SUMMARY_COLUMNS.join(', ')} from workflow_execution where id = ?`;
-const SELECT_NODES = `select ${NODE_COLUMNS.join(', ')} from node_execution where execution_id = ?`;
 
 type Result = Pick<ExecutionDocument, 'status' | 'outputs' | 'error' | 'finishedAt' | 'durationMs'>;
 
@@ -66,7 +45,9 @@ export class SqlExecutionStore implements ExecutionStore {
   readonly owner: string;
   readonly writer: GroupCommitWriter;
   readonly knex: Knex;
-  private readonly cursors: CursorCodec;
+  private readonly reader: SqlExecutionReader;
+  /** Which node outputs go to `node_output` (and which just went, for the executor to drop from memory). */
+  private readonly outputs: NodeOutputKeeper;
   private readonly logger: Logger;
   private readonly now: () => number;
   /** Node order of executions running here, so documents list nodes in definition order. */
@@ -81,7 +62,8 @@ export class SqlExecutionStore implements ExecutionStore {
 
   constructor(private readonly options: SqlExecutionStoreOptions) {
     this.knex = options.knex;
-    this.cursors = new CursorCodec(options.cursorSecret);
+    this.reader = new SqlExecutionReader(options.knex, options.driver, new CursorCodec(options.cursorSecret));
+    this.outputs = new NodeOutputKeeper(options.maxOutputBytes, options.inlineOutputBytes ?? 256 * 1024);
     this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
     this.owner = options.owner ?? defaultOwner();
@@ -198,6 +180,7 @@ export class SqlExecutionStore implements ExecutionStore {
       this.positions.delete(executionId);
       this.active.delete(executionId);
       this.claims.release(executionId);
+      this.outputs.forget(executionId);
     }
     if (refused) throw refused;
   }
@@ -246,6 +229,7 @@ export class SqlExecutionStore implements ExecutionStore {
     if (parked) {
       this.positions.delete(executionId);
       this.active.delete(executionId);
+      this.outputs.forget(executionId);
     }
     return parked;
   }
@@ -306,39 +290,32 @@ export class SqlExecutionStore implements ExecutionStore {
     return this.cancelRequests.subscribe(listener);
   }
 
-  async getExecution(executionId: string): Promise<ExecutionDocument | null> {
-    if (typeof executionId !== 'string' || executionId.length > 200) return null;
-    const [row] = await this.options.driver.all(SELECT_EXECUTION, [executionId]);
-    if (!row) return null;
-    return { ...rowToSummary(row), nodes: await this.listNodeExecutions(executionId) };
+  getExecution(executionId: string): Promise<ExecutionDocument | null> {
+    return this.reader.getExecution(executionId);
   }
 
-  async listNodeExecutions(executionId: string): Promise<NodeExecutionRecord[]> {
-    if (typeof executionId !== 'string' || executionId.length > 200) return [];
-    const rows = await this.options.driver.all(SELECT_NODES, [executionId]);
-    return sortNodeRows(rows).map(rowToNode);
+  listNodeExecutions(executionId: string): Promise<NodeExecutionRecord[]> {
+    return this.reader.listNodeExecutions(executionId);
   }
 
-  async listExecutions(query: ExecutionListQuery): Promise<ExecutionPage> {
-    return queryExecutionPage(this.knex, checkListQuery(query, this.cursors), this.cursors);
+  readNodeOutput(executionId: string, nodeId: string): Promise<string | null> {
+    return this.reader.readNodeOutput(executionId, nodeId);
   }
 
-  /** Served by the partial `(parent_execution_id, id)` index; the cursor is signed for this parent. */
-  async listChildren(parentExecutionId: string, page: { limit: number; cursor?: string }): Promise<ExecutionPage> {
-    const { limit } = checkListQuery({ workflowId: 'children', limit: page.limit }, this.cursors);
-    if (typeof parentExecutionId !== 'string' || parentExecutionId.length > 36 || parentExecutionId.includes('\u0000')) return { items: [], nextCursor: null };
-    const scope = JSON.stringify(['children', parentExecutionId]);
-    const qb = this.knex('workflow_execution').select(SUMMARY_COLUMNS).where('parent_execution_id', parentExecutionId);
-    if (page.cursor !== undefined) qb.where('id', '>', this.cursors.decode(page.cursor, scope));
-    const rows = await qb.orderBy('id', 'asc').limit(limit + 1);
-    const items = rows.slice(0, limit).map(rowToSummary);
-    return { items, nextCursor: rows.length > limit ? this.cursors.encode(String(rows[limit - 1].id), scope) : null };
+  takeOutputRef(executionId: string, nodeId: string): NodeOutputRef | null {
+    return this.outputs.take(executionId, nodeId);
   }
 
-  async findByIdempotencyKey(workflowId: string, key: string): Promise<ExecutionDocument | null> {
-    if (typeof key !== 'string' || typeof workflowId !== 'string') return null;
-    const row = await this.knex('workflow_execution').where({ workflow_id: workflowId, idempotency_key: key }).first('id');
-    return row ? this.getExecution(String(row.id)) : null;
+  listExecutions(query: ExecutionListQuery): Promise<ExecutionPage> {
+    return this.reader.listExecutions(query);
+  }
+
+  listChildren(parentExecutionId: string, page: { limit: number; cursor?: string }): Promise<ExecutionPage> {
+    return this.reader.listChildren(parentExecutionId, page);
+  }
+
+  findByIdempotencyKey(workflowId: string, key: string): Promise<ExecutionDocument | null> {
+    return this.reader.findByIdempotencyKey(workflowId, key);
   }
 
   /** Remembers the definition's node order for an execution running here (recovery calls it too). */
@@ -385,16 +362,16 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 
   private nodeRowOf(executionId: string, record: NodeExecutionRecord): Record<string, unknown> {
-    const outputJson = assertOutputSize(record.nodeId, record.output, this.options.maxOutputBytes);
     const errorJson = errorRecordJson(record, this.options.maxOutputBytes);
     const position = this.positions.get(executionId)?.get(record.nodeId) ?? null;
-    return nodeRow(executionId, record, position, outputJson, errorJson);
+    return this.outputs.row(executionId, record, (outputJson) => nodeRow(executionId, record, position, outputJson, errorJson));
   }
 
   /** Another process took the execution over: drop what this one still writes for it, and stop the run here. */
   private claimLost(executionId: string): ConflictError {
     if (this.claims.markLost(executionId)) {
       this.active.delete(executionId);
+      this.outputs.forget(executionId);
       this.logger.warn({ executionId }, 'lost the claim on an execution (another process took it over); nothing more is recorded for it here');
       this.cancelRequests.notify(executionId, 'another process took this execution over');
     }
