@@ -58,6 +58,12 @@ const LONG = {
   edges: [{ from: 'wait', to: 'then' }],
 };
 
+/** `big` outputs about 5 KB: above this server's WEFT_INLINE_OUTPUT_BYTES (1024), so documents carry it as a `$ref`. */
+const BIG = {
+  name: 'big-output',
+  nodes: [{ id: 'big', type: 'adapter', config: { transform: 'code', input: 1, code: "return { n: 42, text: 'x'.repeat(5000) }" } }],
+};
+
 /** Bounded wait for a condition the page reaches on its own. */
 async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -85,7 +91,7 @@ describe('web console (headless chromium, weft serve)', function () {
     if (!chromiumAvailable()) throw new Error(`${CHROMIUM} is missing: run .ci/install-chromium.sh (apt-get install chromium)`);
     dir = mkdtempSync(path.join(tmpdir(), 'weft-console-e2e-'));
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    serve = await startServe(weftEnv({ WEFT_DATA_DIR: dir, WEFT_PORT: '0', WEFT_ADMIN_KEY: ADMIN_KEY, WEFT_SHUTDOWN_DEADLINE_MS: '300' }));
+    serve = await startServe(weftEnv({ WEFT_DATA_DIR: dir, WEFT_PORT: '0', WEFT_ADMIN_KEY: ADMIN_KEY, WEFT_SHUTDOWN_DEADLINE_MS: '300', WEFT_INLINE_OUTPUT_BYTES: '1024' }));
     const key = async (role: string) => {
       const r = await runWeft(['keys', 'create', '--role', role], { env: { WEFT_DATA_DIR: dir } });
       assert.equal(r.code, 0, r.stderr);
@@ -93,7 +99,7 @@ describe('web console (headless chromium, weft serve)', function () {
     };
     viewerKey = await key('viewer');
     operatorKey = await key('operator');
-    for (const def of [SLEEPY, FLAKY, LONG]) {
+    for (const def of [SLEEPY, FLAKY, LONG, BIG]) {
       const r = await callApi(serve.url, ADMIN_KEY, 'POST', '/api/v1/workflows', def);
       assert.equal(r.status, 201, JSON.stringify(r.body));
       wf[def.name] = r.body.id;
@@ -183,6 +189,32 @@ describe('web console (headless chromium, weft serve)', function () {
     const stack = panel.locator('details').first();
     assert.equal(await stack.getAttribute('open'), null, 'the stack starts folded');
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'failed-node.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('loads an output stored apart ($ref) from the output route on request, with the key in the header, folded', async () => {
+    const run = await callApi(serve.url, ADMIN_KEY, 'POST', `/api/v1/workflows/${wf['big-output']}/execute`, { wait: true });
+    assert.equal(run.body.status, 'succeeded', JSON.stringify(run.body).slice(0, 400));
+    const ref = run.body.nodes[0].output;
+    assert.equal(ref.$ref, `/api/v1/executions/${run.body.id}/nodes/big/output`);
+    const page = await browser.context.newPage();
+    const fetched: Array<{ url: string; auth: string | undefined }> = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/nodes/big/output')) fetched.push({ url: r.url(), auth: r.headers()['authorization'] });
+    });
+    await signIn(page, serve.url, viewerKey, `/ui/executions/${run.body.id}`);
+    await nodeAt(page, 'big').and(page.locator('[data-status="succeeded"]')).waitFor();
+    await nodeAt(page, 'big').click();
+    const panel = page.getByRole('complementary', { name: 'Node big' });
+    await panel.getByText(`Stored apart (${ref.bytes.toLocaleString('en-US')} bytes).`).waitFor();
+    assert.equal(fetched.length, 0, 'nothing is fetched before it is asked for');
+    await panel.getByRole('button', { name: 'Load output' }).click();
+    const toggle = panel.locator('.json-toggle').first();
+    await toggle.waitFor();
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'false', 'the loaded output starts folded');
+    assert.deepEqual(fetched, [{ url: `${serve.url}${ref.$ref}`, auth: `Bearer ${viewerKey}` }]);
+    await toggle.click();
+    await panel.getByText('42').first().waitFor();
     await page.close();
   });
 
