@@ -22,7 +22,7 @@ const SELECT_OUTPUT =
  * `{ $ref, bytes }` for those kept in `node_output`.
  */
 export class SqlExecutionReader {
-  constructor(private readonly knex: Knex, private readonly driver: SqlBatchDriver, private readonly cursors: CursorCodec) {}
+  constructor(readonly knex: Knex, protected readonly driver: SqlBatchDriver, private readonly cursors: CursorCodec) {}
 
   async getExecution(executionId: string): Promise<ExecutionDocument | null> {
     if (!isId(executionId, 200)) return null;
@@ -50,6 +50,11 @@ export class SqlExecutionReader {
     const [row] = await this.driver.all(SELECT_OUTPUT, [executionId, nodeId]);
     if (!row) return null;
     return (row.inline_json as string | null) ?? (row.kept_json as string | null) ?? 'null';
+  }
+
+  /** A read of committed rows with fixed SQL (`?` placeholders, bound values). */
+  query(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+    return this.driver.all(sql, params);
   }
 
   async listExecutions(query: ExecutionListQuery): Promise<ExecutionPage> {

@@ -1,7 +1,4 @@
-import type { Knex } from '@mikro-orm/knex';
-import { CancelledError, ConflictError, NodeExecutionError, NotFoundError } from '../../core/errors/weft-error';
-import { ErrorCodes } from '../../core/errors/error-codes';
-import { serializeError } from '../../core/errors/error-serializer';
+import type { NodeExecutionError } from '../../core/errors/weft-error';
 import type { ExecutionDocument, NodeExecutionRecord } from '../../core/model/execution-document';
 import type { WorkflowDefinition } from '../../core/model/workflow-definition';
 import type {
@@ -16,22 +13,24 @@ import type { NodeOutputRef } from '../../core/model/node-output-ref';
 import { silentLogger, type Logger } from '../../core/services/logger';
 import { GroupCommitWriter } from './group-commit-writer';
 import type { SqlBatchDriver, SqlConnection } from './sql-batch';
-import { ExecutionClaims } from './execution-claims';
-import { FENCED, fencedOp, heartbeatOp, requestCancelOp, startExecutionOp, takeOverOp, updateExecutionOp, upsertNodeSteps } from './execution-sql';
-import { CancelRequestWatcher } from './cancel-request-watcher';
+import type { ExecutionClaims } from './execution-claims';
+import { FENCED, fencedOp, startExecutionOp, updateExecutionOp, upsertNodeSteps } from './execution-sql';
+import type { CancelRequestWatcher } from './cancel-request-watcher';
+import { ExecutionOwnership } from './execution-ownership';
+import { claimToRun, requestCancel, takeOverToResume } from './execution-takeover';
 import { CursorCodec } from '../../core/store/cursor-codec';
-import { assertStartRecord, cancelledNodeRows, executionStartRow, nodeRow } from './execution-row-mapper';
+import { assertStartRecord, executionStartRow, nodeRow } from './execution-row-mapper';
 import { SqlExecutionReader } from './sql-execution-reader';
 import { NodeOutputKeeper } from './node-output-keeper';
 import type { SqlExecutionStoreOptions } from './sql-execution-store-options';
 import { assertOutputSize, errorRecordJson } from './output-size';
 import { fromJson, isoToMs, toJson } from './sql-codec';
-import { defaultOwner, isStale } from './execution-owner';
+import { defaultOwner } from './execution-owner';
 import type { PersistenceDialect } from './migrations/migration-list';
-
-export type { SqlExecutionStoreOptions } from './sql-execution-store-options';
 import type { WaitSpec } from '../../core/plugin/park-request';
 import { dropWaitsSteps, insertWaitOp, parkExecutionOp } from './wait-sql';
+
+export type { SqlExecutionStoreOptions } from './sql-execution-store-options';
 
 type Result = Pick<ExecutionDocument, 'status' | 'outputs' | 'error' | 'finishedAt' | 'durationMs'>;
 
@@ -41,53 +40,53 @@ type Result = Pick<ExecutionDocument, 'status' | 'outputs' | 'error' | 'finished
  * records are durable when their promise resolves, and everything queued together shares one
  * transaction. Reads use the query builder with bound parameters only.
  */
-export class SqlExecutionStore implements ExecutionStore {
-  readonly owner: string;
+export class SqlExecutionStore extends SqlExecutionReader implements ExecutionStore {
   readonly writer: GroupCommitWriter;
-  readonly knex: Knex;
-  private readonly reader: SqlExecutionReader;
   /** Which node outputs go to `node_output` (and which just went, for the executor to drop from memory). */
   private readonly outputs: NodeOutputKeeper;
   private readonly logger: Logger;
   private readonly now: () => number;
   /** Node order of executions running here, so documents list nodes in definition order. */
   private readonly positions = new Map<string, Map<string, number>>();
-  /** Executions this process runs (their heartbeat is refreshed). */
-  private readonly active = new Set<string>();
-  /** The claims this process holds (or lost) on the executions it runs: every write of one is fenced with its epoch. */
-  private readonly claims = new ExecutionClaims();
-  private readonly heartbeat: NodeJS.Timeout | null = null;
-  /** Finds cancel requests other processes made for executions running here. */
-  readonly cancelRequests: CancelRequestWatcher;
+  /** The executions this process runs, its claims on them (every write of one is fenced with its epoch), heartbeat and cancel requests. */
+  private readonly ownership: ExecutionOwnership;
+  private readonly claims: ExecutionClaims;
 
   constructor(private readonly options: SqlExecutionStoreOptions) {
-    this.knex = options.knex;
-    this.reader = new SqlExecutionReader(options.knex, options.driver, new CursorCodec(options.cursorSecret));
+    super(options.knex, options.driver, new CursorCodec(options.cursorSecret));
     this.outputs = new NodeOutputKeeper(options.maxOutputBytes, options.inlineOutputBytes ?? 256 * 1024);
     this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
-    this.owner = options.owner ?? defaultOwner();
+    this.ownership = new ExecutionOwnership({
+      driver: options.driver,
+      owner: options.owner ?? defaultOwner(),
+      heartbeatMs: options.heartbeatMs ?? 10_000,
+      cancelPollMs: options.cancelPollMs ?? 500,
+      logger: this.logger,
+      now: this.now,
+      onLost: (id) => this.outputs.forget(id),
+    });
+    this.claims = this.ownership.claims;
     this.writer = new GroupCommitWriter(options.driver, {
       rowSteps: upsertNodeSteps,
       logger: this.logger,
       fence: {
         groupOf: (row) => String(row.execution_id),
         check: (ids) => this.claims.checks(ids),
-        refused: (id) => this.claimLost(id),
+        refused: (id) => this.ownership.claimLost(id),
       },
     });
-    this.cancelRequests = new CancelRequestWatcher({
-      driver: options.driver,
-      owner: this.owner,
-      intervalMs: options.cancelPollMs ?? 500,
-      hasActive: () => this.active.size > 0,
-      logger: this.logger,
-    });
-    const every = options.heartbeatMs ?? 10_000;
-    if (every > 0) {
-      this.heartbeat = setInterval(() => void this.beat(), every);
-      this.heartbeat.unref();
-    }
+    this.ownership.attach(this.writer);
+  }
+
+  /** This process's identity on the executions it runs. */
+  get owner(): string {
+    return this.ownership.owner;
+  }
+
+  /** Finds cancel requests other processes made for executions running here. */
+  get cancelRequests(): CancelRequestWatcher {
+    return this.ownership.cancelRequests;
   }
 
   /** See {@link SqlExecutionStoreOptions.staleAfterMs}. */
@@ -125,7 +124,7 @@ export class SqlExecutionStore implements ExecutionStore {
     const result = await this.writer.run(op);
     if (result.created && row.status === 'running') {
       this.claims.hold(r.id, 0);
-      this.markActive(r.id);
+      this.ownership.markActive(r.id);
     } else this.positions.delete(r.id);
     return result;
   }
@@ -171,15 +170,14 @@ export class SqlExecutionStore implements ExecutionStore {
       };
       const r = await this.writer.run(epoch === undefined ? end : fencedOp(executionId, epoch, end));
       if (r === FENCED) {
-        this.claimLost(executionId);
+        this.ownership.claimLost(executionId);
         return;
       }
     } finally {
       // even when the end could not be written: the execution no longer runs here, so its
       // heartbeat stops and recovery (another process, or the next start) ends it
       this.positions.delete(executionId);
-      this.active.delete(executionId);
-      this.claims.release(executionId);
+      this.ownership.inactive(executionId, true);
       this.outputs.forget(executionId);
     }
     if (refused) throw refused;
@@ -192,26 +190,8 @@ export class SqlExecutionStore implements ExecutionStore {
    * execution this process has just claimed ({@link claimExecution}).
    */
   async resumeExecution(executionId: string): Promise<void> {
-    const row = await this.knex('workflow_execution')
-      .where({ id: executionId })
-      .first('status', 'owner', 'heartbeat_at', 'claim_epoch', 'workflow_id', 'workflow_version', 'definition');
-    if (!row) throw new NotFoundError(`execution ${String(executionId).slice(0, 40)} not found`);
-    // cancelled while it waited in the queue (or by its owner): a worker that claims it must not run it
-    if (row.status === 'cancelled') throw new ConflictError(`execution ${executionId} was cancelled`);
-    // parked: only the process that wakes it (a conditional update) may run it again
-    if (row.status === 'waiting') throw new ConflictError(`execution ${executionId} is waiting`);
-    const owner = (row.owner as string | null) ?? null;
-    const claimed = owner === this.owner && row.status === 'running' && this.claims.epochOf(executionId) === Number(row.claim_epoch);
-    if (!claimed) {
-      if (row.status === 'running' && owner !== null && owner !== this.owner && !isStale({ owner, heartbeat_at: row.heartbeat_at }, this.owner, this.now() - this.staleAfterMs)) {
-        throw new ConflictError(`execution ${executionId} is running in another live process (${owner})`);
-      }
-      const heartbeat = row.heartbeat_at === null ? null : Number(row.heartbeat_at);
-      const epoch = await this.writer.run(takeOverOp(executionId, this.owner, this.now(), { status: row.status, owner, heartbeat_at: heartbeat }));
-      if (epoch === null) throw new ConflictError(`execution ${executionId} was taken over by another process`);
-      this.holdClaim(executionId, epoch);
-    }
-    this.markActive(executionId);
+    const row = await takeOverToResume({ knex: this.knex, writer: this.writer, claims: this.claims, owner: this.owner, nowMs: this.now(), staleAfterMs: this.staleAfterMs }, executionId);
+    this.ownership.markActive(executionId);
     if (!this.positions.has(executionId)) {
       // resumed by someone who did not tell us the definition (a queue worker): its node order
       const pinned = await this.knex('workflow_version').where({ workflow_id: row.workflow_id, version: row.workflow_version }).first('definition');
@@ -228,7 +208,7 @@ export class SqlExecutionStore implements ExecutionStore {
     const parked = await this.writer.run(parkExecutionOp(executionId, this.owner, deadlineAt, this.now()));
     if (parked) {
       this.positions.delete(executionId);
-      this.active.delete(executionId);
+      this.ownership.inactive(executionId);
       this.outputs.forget(executionId);
     }
     return parked;
@@ -242,22 +222,12 @@ export class SqlExecutionStore implements ExecutionStore {
    * ended (or was cancelled) meanwhile, and a NotFoundError when there is none.
    */
   async claimExecution(executionId: string): Promise<void> {
-    const epoch = await this.writer.run(takeOverOp(executionId, this.owner, this.now(), {}, true));
-    if (epoch === null) {
-      const row = await this.knex('workflow_execution').where({ id: executionId }).first('status');
-      if (!row) throw new NotFoundError(`execution ${String(executionId).slice(0, 40)} not found`);
-      throw new ConflictError(`execution ${executionId} already ended (${String(row.status)})`);
-    }
-    this.holdClaim(executionId, epoch);
+    this.holdClaim(executionId, await claimToRun(this.knex, this.writer, this.owner, this.now(), executionId));
   }
 
-  /**
-   * Gives up this process's claim on an execution without recording anything (its queue lease
-   * lapsed, so another process may already run it): every later write for it is dropped, and the
-   * run here is stopped.
-   */
+  /** Gives up this process's claim on an execution (its queue lease lapsed): later writes for it are dropped, the run here stops. */
   relinquish(executionId: string): void {
-    if (this.claims.holds(executionId) || this.active.has(executionId)) this.claimLost(executionId);
+    this.ownership.relinquish(executionId);
   }
 
   /** Whether this process lost the claim on an execution (see {@link relinquish}); what it ran of it was not recorded. */
@@ -274,48 +244,16 @@ export class SqlExecutionStore implements ExecutionStore {
    * Records a cancel request (see {@link ExecutionStore.requestCancel}). A running execution's
    * owner finds it within `cancelPollMs` through {@link watchCancelRequests}, wherever it runs.
    */
-  async requestCancel(executionId: string, reason: string): Promise<CancelRequestOutcome> {
-    const shown = `"${String(executionId).slice(0, 40)}"`;
-    // PostgreSQL refuses NUL in text parameters: such an id cannot exist, so it is not found rather than a driver error
-    if (typeof executionId !== 'string' || !executionId || executionId.length > 36 || executionId.includes('\u0000')) throw new NotFoundError(`execution ${shown} not found`);
-    const why = typeof reason === 'string' && reason ? reason.slice(0, 500) : 'cancelled by request';
-    const error = JSON.stringify(serializeError(new CancelledError(why), false));
-    const r = await this.writer.run(requestCancelOp(executionId, why, error, this.now(), (definition) => cancelledNodeRows(executionId, definition)));
-    if (r.kind === 'missing') throw new NotFoundError(`execution ${shown} not found`);
-    if (r.kind === 'finished') throw new ConflictError(`execution ${shown} already finished (${r.status})`);
-    return r.kind;
+  requestCancel(executionId: string, reason: string): Promise<CancelRequestOutcome> {
+    return requestCancel(this.writer, executionId, reason, this.now());
   }
 
   watchCancelRequests(listener: CancelRequestListener): () => void {
     return this.cancelRequests.subscribe(listener);
   }
 
-  getExecution(executionId: string): Promise<ExecutionDocument | null> {
-    return this.reader.getExecution(executionId);
-  }
-
-  listNodeExecutions(executionId: string): Promise<NodeExecutionRecord[]> {
-    return this.reader.listNodeExecutions(executionId);
-  }
-
-  readNodeOutput(executionId: string, nodeId: string): Promise<string | null> {
-    return this.reader.readNodeOutput(executionId, nodeId);
-  }
-
   takeOutputRef(executionId: string, nodeId: string): NodeOutputRef | null {
     return this.outputs.take(executionId, nodeId);
-  }
-
-  listExecutions(query: ExecutionListQuery): Promise<ExecutionPage> {
-    return this.reader.listExecutions(query);
-  }
-
-  listChildren(parentExecutionId: string, page: { limit: number; cursor?: string }): Promise<ExecutionPage> {
-    return this.reader.listChildren(parentExecutionId, page);
-  }
-
-  findByIdempotencyKey(workflowId: string, key: string): Promise<ExecutionDocument | null> {
-    return this.reader.findByIdempotencyKey(workflowId, key);
   }
 
   /** Remembers the definition's node order for an execution running here (recovery calls it too). */
@@ -324,11 +262,6 @@ export class SqlExecutionStore implements ExecutionStore {
     const order = new Map<string, number>();
     definition.nodes.forEach((n, i) => order.set(n.id, i));
     this.positions.set(executionId, order);
-  }
-
-  /** A read of committed rows with fixed SQL (`?` placeholders, bound values). */
-  query(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
-    return this.options.driver.all(sql, params);
   }
 
   /** Commits everything queued. */
@@ -343,19 +276,13 @@ export class SqlExecutionStore implements ExecutionStore {
 
   /** Flushes, stops the heartbeat and closes the write connection ({@link Persistence.close} calls it). */
   async close(): Promise<void> {
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.cancelRequests.close();
+    this.ownership.close();
     await this.writer.close();
-  }
-
-  private markActive(executionId: string): void {
-    this.active.add(executionId);
-    this.cancelRequests.wake();
   }
 
   private async putNode(executionId: string, record: NodeExecutionRecord, durable: boolean): Promise<void> {
     if (this.claims.isLost(executionId)) {
-      if (durable) throw this.claimLostError(executionId);
+      if (durable) throw this.ownership.claimLostError(executionId);
       return;
     }
     await this.writer.putRow(`${executionId}\u0000${record.nodeId}`, this.nodeRowOf(executionId, record), durable);
@@ -365,29 +292,5 @@ export class SqlExecutionStore implements ExecutionStore {
     const errorJson = errorRecordJson(record, this.options.maxOutputBytes);
     const position = this.positions.get(executionId)?.get(record.nodeId) ?? null;
     return this.outputs.row(executionId, record, (outputJson) => nodeRow(executionId, record, position, outputJson, errorJson));
-  }
-
-  /** Another process took the execution over: drop what this one still writes for it, and stop the run here. */
-  private claimLost(executionId: string): ConflictError {
-    if (this.claims.markLost(executionId)) {
-      this.active.delete(executionId);
-      this.outputs.forget(executionId);
-      this.logger.warn({ executionId }, 'lost the claim on an execution (another process took it over); nothing more is recorded for it here');
-      this.cancelRequests.notify(executionId, 'another process took this execution over');
-    }
-    return this.claimLostError(executionId);
-  }
-
-  private claimLostError(executionId: string): ConflictError {
-    return new ConflictError(`execution ${executionId} was taken over by another process; this process no longer records it`, { code: ErrorCodes.WF_CLAIM_LOST });
-  }
-
-  private async beat(): Promise<void> {
-    if (this.writer.isClosed || this.active.size === 0) return;
-    try {
-      await this.writer.run(heartbeatOp(this.owner, this.now()));
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'execution heartbeat failed');
-    }
   }
 }
