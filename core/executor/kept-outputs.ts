@@ -50,6 +50,8 @@ export class KeptOutputs {
     let text = this.texts.get(node);
     if (text === undefined) this.texts.set(node, (text = JSON.stringify(node.definition)));
     const t = text;
-    return this.context.acquire(this.context.keptIds((id) => upstreamIds.includes(id) || t.includes(id)));
+    // templates and expressions name another node as `nodes.<id>` (or `nodes["<id>"]`); a false match only loads more
+    const mentions = (id: string) => t.includes(`nodes.${id}`) || (t.includes('nodes[') && t.includes(id));
+    return this.context.acquire(this.context.keptIds((id) => upstreamIds.includes(id) || mentions(id)));
   }
 }
