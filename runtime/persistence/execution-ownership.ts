@@ -6,9 +6,11 @@ import { ExecutionClaims } from './execution-claims';
 import { heartbeatOp } from './execution-sql';
 import type { GroupCommitWriter } from './group-commit-writer';
 import type { SqlBatchDriver } from './sql-batch';
+import type { PersistenceDialect } from './migrations/migration-list';
 
 export interface ExecutionOwnershipOptions {
   driver: SqlBatchDriver;
+  dialect: PersistenceDialect;
   owner: string;
   heartbeatMs: number;
   cancelPollMs: number;
@@ -25,7 +27,7 @@ export interface ExecutionOwnershipOptions {
  */
 export class ExecutionOwnership {
   readonly owner: string;
-  readonly claims = new ExecutionClaims();
+  readonly claims: ExecutionClaims;
   /** Finds cancel requests other processes made for executions running here. */
   readonly cancelRequests: CancelRequestWatcher;
   private readonly active = new Set<string>();
@@ -34,6 +36,7 @@ export class ExecutionOwnership {
 
   constructor(private readonly o: ExecutionOwnershipOptions) {
     this.owner = o.owner;
+    this.claims = new ExecutionClaims(o.dialect);
     this.cancelRequests = new CancelRequestWatcher({
       driver: o.driver,
       owner: o.owner,

@@ -1,6 +1,7 @@
 import type { NodeExecutionRecord } from '../../core/model/execution-document';
 import { isNodeOutputRef, nodeOutputRef, refExecutionId, type NodeOutputRef } from '../../core/model/node-output-ref';
 import { assertOutputSize } from './output-size';
+import { outputJsonOf } from '../../core/executor/node-records';
 
 /** The key a node row carries (beside its columns) when its output goes to `node_output`; see {@link keptOutputSteps}. */
 export const KEPT = '$kept';
@@ -26,7 +27,8 @@ export class NodeOutputKeeper {
       // a re-run's copy: the rows are copied inside the database, the output never comes into memory
       return { ...make(null), [KEPT]: { copyFrom: refExecutionId(record.output) } satisfies KeptOutput };
     }
-    const json = assertOutputSize(record.nodeId, record.output, this.maxBytes);
+    // the JSON the executor measured when the node ended, when it has it (no second serialisation)
+    const json = assertOutputSize(record.nodeId, record.output, this.maxBytes, outputJsonOf(record));
     // a UTF-16 unit is at most 3 UTF-8 bytes: only near the size is the exact count needed
     if (json === null || json.length * 3 <= this.inlineBytes) return make(json);
     const bytes = Buffer.byteLength(json, 'utf8');

@@ -24,6 +24,7 @@ import { SqlExecutionReader } from './sql-execution-reader';
 import { NodeOutputKeeper } from './node-output-keeper';
 import type { SqlExecutionStoreOptions } from './sql-execution-store-options';
 import { assertOutputSize, errorRecordJson } from './output-size';
+import { outputJsonOf } from '../../core/executor/node-records';
 import { fromJson, isoToMs, toJson } from './sql-codec';
 import { defaultOwner } from './execution-owner';
 import type { PersistenceDialect } from './migrations/migration-list';
@@ -31,6 +32,10 @@ import type { WaitSpec } from '../../core/plugin/park-request';
 import { dropWaitsSteps, insertWaitOp, parkExecutionOp } from './wait-sql';
 
 export type { SqlExecutionStoreOptions } from './sql-execution-store-options';
+
+function nodeKey(executionId: string, nodeId: string): string {
+  return `${executionId}\u0000${nodeId}`;
+}
 
 type Result = Pick<ExecutionDocument, 'status' | 'outputs' | 'error' | 'finishedAt' | 'durationMs'>;
 
@@ -59,6 +64,7 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
     this.now = options.now ?? Date.now;
     this.ownership = new ExecutionOwnership({
       driver: options.driver,
+      dialect: options.dialect,
       owner: options.owner ?? defaultOwner(),
       heartbeatMs: options.heartbeatMs ?? 10_000,
       cancelPollMs: options.cancelPollMs ?? 500,
@@ -89,7 +95,6 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
     return this.ownership.cancelRequests;
   }
 
-  /** See {@link SqlExecutionStoreOptions.staleAfterMs}. */
   get staleAfterMs(): number {
     return this.options.staleAfterMs ?? 30_000;
   }
@@ -129,12 +134,16 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
     return result;
   }
 
-  async nodeStarted(executionId: string, record: NodeExecutionRecord): Promise<void> {
-    await this.putNode(executionId, record, false);
+  nodeStarted(executionId: string, record: NodeExecutionRecord): Promise<void> {
+    if (record.output != null || record.error != null) return this.putNode(executionId, record, false);
+    if (this.claims.isLost(executionId)) return Promise.resolve();
+    // built at commit time, if at all (nothing in it can fail): in a chain the node's finish replaces it first
+    const position = this.positionOf(executionId, record.nodeId);
+    return this.writer.putRow(nodeKey(executionId, record.nodeId), () => nodeRow(executionId, record, position, null, null), false);
   }
 
-  async nodeFinished(executionId: string, record: NodeExecutionRecord): Promise<void> {
-    await this.putNode(executionId, record, true);
+  nodeFinished(executionId: string, record: NodeExecutionRecord): Promise<void> {
+    return this.putNode(executionId, record, true);
   }
 
   async finishExecution(executionId: string, result: Result): Promise<void> {
@@ -168,7 +177,7 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
         yield* dropWaitsSteps(executionId);
         return n;
       };
-      const r = await this.writer.run(epoch === undefined ? end : fencedOp(executionId, epoch, end));
+      const r = await this.writer.run(epoch === undefined ? end : fencedOp(executionId, epoch, end, this.options.dialect));
       if (r === FENCED) {
         this.ownership.claimLost(executionId);
         return;
@@ -183,12 +192,7 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
     if (refused) throw refused;
   }
 
-  /**
-   * Takes an execution over for this process (the executor calls it when resuming). Refused with a
-   * ConflictError while another live process owns it (fresh heartbeat), so a recovery sweep and a
-   * queue failover can never both resume one execution, and for a cancelled one. A no-op for an
-   * execution this process has just claimed ({@link claimExecution}).
-   */
+  /** Takes an execution over for this process as it resumes (see {@link takeOverToResume}: refused while another live process owns it). */
   async resumeExecution(executionId: string): Promise<void> {
     const row = await takeOverToResume({ knex: this.knex, writer: this.writer, claims: this.claims, owner: this.owner, nowMs: this.now(), staleAfterMs: this.staleAfterMs }, executionId);
     this.ownership.markActive(executionId);
@@ -215,11 +219,8 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
   }
 
   /**
-   * Takes an unfinished execution over for this process whoever owns it now: for a caller that
-   * holds the right to run it by other means (a queue worker's claim on its job, which the
-   * previous holder lost). Raising the claim epoch fences every later write of the previous
-   * owner, even one that is alive but was stuck. Rejects with a ConflictError when the execution
-   * ended (or was cancelled) meanwhile, and a NotFoundError when there is none.
+   * Takes an unfinished execution over whoever owns it now, for a caller that holds the right to run it by
+   * other means (a queue worker's claim on its job): the raised epoch fences the previous owner's writes.
    */
   async claimExecution(executionId: string): Promise<void> {
     this.holdClaim(executionId, await claimToRun(this.knex, this.writer, this.owner, this.now(), executionId));
@@ -240,10 +241,7 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
     this.claims.hold(executionId, epoch);
   }
 
-  /**
-   * Records a cancel request (see {@link ExecutionStore.requestCancel}). A running execution's
-   * owner finds it within `cancelPollMs` through {@link watchCancelRequests}, wherever it runs.
-   */
+  /** A durable cancel request; a running execution's owner finds it within `cancelPollMs` ({@link watchCancelRequests}). */
   requestCancel(executionId: string, reason: string): Promise<CancelRequestOutcome> {
     return requestCancel(this.writer, executionId, reason, this.now());
   }
@@ -280,17 +278,24 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
     await this.writer.close();
   }
 
-  private async putNode(executionId: string, record: NodeExecutionRecord, durable: boolean): Promise<void> {
-    if (this.claims.isLost(executionId)) {
-      if (durable) throw this.ownership.claimLostError(executionId);
-      return;
+  private putNode(executionId: string, record: NodeExecutionRecord, durable: boolean): Promise<void> {
+    if (this.claims.isLost(executionId)) return durable ? Promise.reject(this.ownership.claimLostError(executionId)) : Promise.resolve();
+    let row: Record<string, unknown>;
+    try {
+      row = this.nodeRowOf(executionId, record);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    await this.writer.putRow(`${executionId}\u0000${record.nodeId}`, this.nodeRowOf(executionId, record), durable);
+    return this.writer.putRow(nodeKey(executionId, record.nodeId), row, durable);
   }
 
   private nodeRowOf(executionId: string, record: NodeExecutionRecord): Record<string, unknown> {
     const errorJson = errorRecordJson(record, this.options.maxOutputBytes);
-    const position = this.positions.get(executionId)?.get(record.nodeId) ?? null;
+    const position = this.positionOf(executionId, record.nodeId);
     return this.outputs.row(executionId, record, (outputJson) => nodeRow(executionId, record, position, outputJson, errorJson));
+  }
+
+  private positionOf(executionId: string, nodeId: string): number | null {
+    return this.positions.get(executionId)?.get(nodeId) ?? null;
   }
 }
