@@ -33,9 +33,7 @@ import { dropWaitsSteps, insertWaitOp, parkExecutionOp } from './wait-sql';
 
 export type { SqlExecutionStoreOptions } from './sql-execution-store-options';
 
-function nodeKey(executionId: string, nodeId: string): string {
-  return `${executionId}\u0000${nodeId}`;
-}
+const nodeKey = (executionId: string, nodeId: string): string => `${executionId}\u0000${nodeId}`;
 
 type Result = Pick<ExecutionDocument, 'status' | 'outputs' | 'error' | 'finishedAt' | 'durationMs'>;
 
