@@ -19,6 +19,7 @@ import {
   ExecutionListQuerySchema,
   ExecutionPageSchema,
   NodeListSchema,
+  NodeOutputParamsSchema,
 } from '../schemas/execution.schema';
 import { ExecuteAcceptedSchema, ExecuteBodySchema } from '../schemas/workflow.schema';
 import { waitForFinish } from './execution-waiter';
@@ -90,6 +91,16 @@ export function executionRoutes(deps: RouteDeps): RouteSpec[] {
       async handler(ctx) {
         ctx.body = { nodes: (await getDocument(deps, ctx.state.params.id)).nodes };
       },
+    },
+    {
+      method: 'GET',
+      path: `${API_PREFIX}/executions/:id/nodes/:nodeId/output`,
+      operationId: 'getNodeOutput',
+      summary: "A node's whole output as JSON (what a document's `$ref` names for outputs above WEFT_INLINE_OUTPUT_BYTES)",
+      tag: 'executions',
+      params: NodeOutputParamsSchema,
+      responses: { 200: { description: "the node's output JSON, byte for byte as stored", contentType: 'application/json' } },
+      handler: (ctx) => nodeOutput(deps, ctx),
     },
     {
       method: 'POST',
@@ -209,6 +220,24 @@ async function cancel(deps: RouteDeps, ctx: ApiContext): Promise<void> {
   }
   ctx.status = 202;
   ctx.body = { executionId: id, cancelRequested: true };
+}
+
+/** Sends the stored JSON text as it is: never parsed and serialised again (it may be megabytes). */
+async function nodeOutput(deps: RouteDeps, ctx: ApiContext): Promise<void> {
+  const { id, nodeId } = ctx.state.params as { id: string; nodeId: string };
+  let text: string | null;
+  if (deps.executions.readNodeOutput) text = await deps.executions.readNodeOutput(id, nodeId);
+  else {
+    // a store that keeps every output inline (in memory)
+    const node = (await deps.executions.getExecution(id))?.nodes.find((n) => n.nodeId === nodeId);
+    text = node ? JSON.stringify(node.output ?? null) : null;
+  }
+  if (text === null) {
+    if (!(await deps.executions.getExecution(id))) throw new NotFoundError(`execution "${id}" not found`);
+    throw new NotFoundError(`execution "${id}" has no node "${nodeId.slice(0, 200)}"`);
+  }
+  ctx.type = 'application/json; charset=utf-8';
+  ctx.body = text;
 }
 
 async function getDocument(deps: RouteDeps, id: string): Promise<ExecutionDocument> {

@@ -23,6 +23,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteRole>> = Object.fre
   'GET /api/v1/executions': 'viewer',
   'GET /api/v1/executions/:id': 'viewer',
   'GET /api/v1/executions/:id/nodes': 'viewer',
+  'GET /api/v1/executions/:id/nodes/:nodeId/output': 'viewer',
   'POST /api/v1/executions/:id/cancel': 'operator',
   'POST /api/v1/executions/:id/signals/:name': 'operator',
   'GET /api/v1/executions/:id/events': 'viewer',

@@ -18,7 +18,9 @@ export const NodeExecutionSchema = Type.Object(
     attempts: Type.Integer(),
     startedAt: Nullable(Type.String()),
     finishedAt: Nullable(Type.String()),
-    output: Type.Unknown(),
+    output: Type.Unknown({
+      description: 'the output; above WEFT_INLINE_OUTPUT_BYTES `{ "$ref": "/api/v1/executions/<id>/nodes/<nodeId>/output", "bytes": n }` (bytes: UTF-8 length of the JSON that route answers)',
+    }),
     error: Nullable(ErrorRecordSchema),
     recoveredBy: Nullable(Type.String()),
     skipReason: Nullable(Type.String({ enum: ['branch_not_taken', 'upstream_failed'] })),
@@ -92,6 +94,12 @@ export const AllExecutionsQuerySchema = Type.Object(
 );
 
 export const CancelAcceptedSchema = Type.Object({ executionId: Type.String(), cancelRequested: Type.Boolean() });
+
+/** `:id` and `:nodeId` of the node output route. */
+export const NodeOutputParamsSchema = Type.Object(
+  { id: IdSchema, nodeId: Type.String({ minLength: 1, maxLength: 200, description: 'a node id of the execution' }) },
+  { additionalProperties: false },
+);
 
 /** `:id` and `:name` of the signals route. */
 export const SignalParamsSchema = Type.Object(

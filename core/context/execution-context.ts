@@ -1,5 +1,15 @@
 import type { TemplateScope } from '../plugin/node-type';
 import { deepFreeze } from './deep-freeze';
+import type { NodeOutputRef } from '../model/node-output-ref';
+
+/** An output the store keeps apart: in memory only while some reader holds it ({@link ExecutionContext.acquire}). */
+interface KeptEntry {
+  ref: NodeOutputRef;
+  load: () => Promise<unknown>;
+  error?: unknown;
+  users: number;
+  loading: Promise<void> | null;
+}
 
 /**
  * One execution's context: variables (workflow variables overridden by inputs), inputs, and the
@@ -9,6 +19,7 @@ import { deepFreeze } from './deep-freeze';
 export class ExecutionContext {
   readonly scope: TemplateScope;
   private readonly nodes: Record<string, { output?: unknown; error?: unknown }>;
+  private readonly kept = new Map<string, KeptEntry>();
 
   constructor(variables: Record<string, unknown> | undefined, inputs: Record<string, unknown>, execution: { id: string; startedAt: string }) {
     const frozenInputs = deepFreeze(cloneJson(inputs));
@@ -24,14 +35,76 @@ export class ExecutionContext {
 
   /** Stores a node's output (freezing it); a node's entry is written once. */
   setOutput(nodeId: string, output: unknown): void {
+    this.kept.delete(nodeId);
     this.nodes[nodeId] = Object.freeze({ output: deepFreeze(output) });
   }
 
   /** Stores a node's error (`nodes.<id>.error`), keeping an output that stood in for it (fallback). */
   setError(nodeId: string, error: unknown, output?: unknown): void {
+    this.kept.delete(nodeId);
     const entry: { output?: unknown; error: unknown } = { error: deepFreeze(error) };
     if (output !== undefined) entry.output = deepFreeze(output);
     this.nodes[nodeId] = Object.freeze(entry);
+  }
+
+  /**
+   * Stores a node's output that the store kept apart (large payloads): until a reader
+   * {@link acquire}s it, `nodes.<id>.output` is its `{ $ref, bytes }`, and nothing of it is in memory.
+   * With `error`, the output stood in for a failed node (its fallback's).
+   */
+  setKeptOutput(nodeId: string, ref: NodeOutputRef, load: () => Promise<unknown>, error?: unknown): void {
+    const entry: KeptEntry = { ref: Object.freeze({ ...ref }), load, users: 0, loading: null };
+    if (error !== undefined) entry.error = deepFreeze(error);
+    this.kept.set(nodeId, entry);
+    this.nodes[nodeId] = this.entryOf(entry, entry.ref);
+  }
+
+  /** The kept outputs among `nodeIds`' candidates: those whose id `mentions` returns true for. */
+  keptIds(mentions: (nodeId: string) => boolean): string[] {
+    const out: string[] = [];
+    for (const id of this.kept.keys()) if (mentions(id)) out.push(id);
+    return out;
+  }
+
+  /**
+   * Loads the kept outputs of `nodeIds` (those not kept are ignored) and holds them in memory
+   * until {@link releaseKept}: every reader between the two sees the whole output.
+   */
+  async acquire(nodeIds: readonly string[]): Promise<string[]> {
+    const held: string[] = [];
+    for (const id of nodeIds) {
+      const entry = this.kept.get(id);
+      if (!entry) continue;
+      entry.users++;
+      held.push(id);
+      if (entry.users === 1 && !entry.loading) {
+        entry.loading = entry.load().then((value) => {
+          // released (or the context released) while it loaded: keep nothing
+          if (entry.users > 0 && this.kept.get(id) === entry) this.nodes[id] = this.entryOf(entry, deepFreeze(value));
+        });
+        entry.loading.finally(() => (entry.loading = null)).catch(() => undefined);
+      }
+    }
+    try {
+      await Promise.all(held.map((id) => this.kept.get(id)?.loading));
+    } catch (err) {
+      this.releaseKept(held);
+      throw err;
+    }
+    return held;
+  }
+
+  /** Lets go of what {@link acquire} loaded: an output no reader holds leaves memory again. */
+  releaseKept(nodeIds: readonly string[]): void {
+    for (const id of nodeIds) {
+      const entry = this.kept.get(id);
+      if (!entry || entry.users === 0) continue;
+      if (--entry.users === 0) this.nodes[id] = this.entryOf(entry, entry.ref);
+    }
+  }
+
+  private entryOf(entry: KeptEntry, output: unknown): { output: unknown; error?: unknown } {
+    return Object.freeze(entry.error !== undefined ? { error: entry.error, output } : { output });
   }
 
   /**
@@ -40,6 +113,7 @@ export class ExecutionContext {
    */
   release(): void {
     for (const id of Object.keys(this.nodes)) delete this.nodes[id];
+    this.kept.clear();
   }
 
   hasOutput(nodeId: string): boolean {

@@ -8,6 +8,7 @@ import type { ExecutionEventPublisher } from './execution-event-publisher';
 import type { ExecutionRunDeps, ExecutionRunInit, StopKind } from './execution-run-init';
 import type { NodeLifecycle } from './node-lifecycle';
 import { renderOutputs } from './node-records';
+import type { CompiledValue } from '../context/compiled-value';
 import type { WriteTracker } from './write-tracker';
 
 type EndResult = Pick<ExecutionDocument, 'status' | 'outputs' | 'error' | 'finishedAt' | 'durationMs'>;
@@ -47,7 +48,8 @@ export class ExecutionFinisher {
     if (kind !== 'interrupted') nodes.cancelUnstarted();
     const status = endStatus(kind, state.failed);
     const finishedAt = this.now();
-    const outputs = kind === null && plan.outputs ? renderOutputs(plan.outputs, context.scope) : null;
+    const rendered = kind === null && plan.outputs ? this.renderWorkflowOutputs(plan.outputs) : null;
+    const outputs = rendered instanceof Promise ? await rendered : rendered;
     let result: EndResult = { status, outputs, error: state.stopError, finishedAt, durationMs: this.durationTo(finishedAt) };
     // the end is queued behind the node records still being written (the store commits in
     // order), so it usually shares their commit instead of waiting for one of its own
@@ -107,6 +109,22 @@ export class ExecutionFinisher {
       // the records are what broke: the document goes out without them
     }
     return this.document(result, nodeRecords);
+  }
+
+  /** The workflow's `outputs`, with the kept node outputs they may name loaded for the time it takes. */
+  private renderWorkflowOutputs(outputs: CompiledValue): Record<string, unknown> | Promise<Record<string, unknown>> {
+    const { plan, context } = this.parts;
+    const text = JSON.stringify(plan.definition.outputs ?? null);
+    const ids = context.keptIds((id) => text.includes(id));
+    // nothing kept apart (the usual case): no await, so the end still joins the node records' commit
+    if (!ids.length) return renderOutputs(outputs, context.scope);
+    return context.acquire(ids).then((held) => {
+      try {
+        return renderOutputs(outputs, context.scope);
+      } finally {
+        context.releaseKept(held);
+      }
+    });
   }
 
   private document(result: EndResult, nodes = this.parts.nodes.nodeRecords()): ExecutionDocument {

@@ -15,6 +15,7 @@ import { RunContext, type RunContextHost } from './run-context';
 import { isoAt } from '../services/iso-time';
 import type { WriteTracker } from './write-tracker';
 import type { ExecutionSecrets } from '../secrets/execution-secrets';
+import { KeptOutputs } from './kept-outputs';
 
 /**
  * How a node ended, for scheduling and the failure policy. A node its fallback recovered ends
@@ -67,9 +68,12 @@ export class NodeLifecycle {
   private readonly held: NodeExecutionRecord[] = [];
   /** What each node that just parked waits for, until its record is written. */
   private readonly parking = new Map<number, WaitSpec>();
+  /** Outputs the store keeps apart: out of memory unless a running node may read them. */
+  private readonly kept: KeptOutputs;
 
   constructor(private readonly parts: NodeLifecycleParts, private readonly host: NodeLifecycleHost) {
     this.records = new Array(parts.plan.nodes.length);
+    this.kept = new KeptOutputs(parts.deps.store, parts.executionId, parts.context);
     for (const r of parts.resumed) this.resumed.set(r.nodeId, r);
   }
 
@@ -83,23 +87,36 @@ export class NodeLifecycle {
       return this.host.ended(node, { kind: 'waiting' });
     }
     const { context, deps, writes, events, plan } = this.parts;
-    const ran = await this.execute(node, null);
+    let ran = await this.execute(node, null);
     if (ran.status === 'waiting') return this.park(node, ran);
     if (this.host.stopKind === 'interrupted' && ran.status === 'cancelled') return this.host.ended(node, { kind: 'interrupted' });
     let recovered = false;
+    let output = ran.output;
     if (ran.status === 'failed' && node.fallback >= 0 && this.host.stopKind === null) {
       const fb = plan.nodes[node.fallback]!;
       context.setError(node.id, publicError(ran.error));
       const fbRec = await this.execute(fb, node.id);
-      await writes.track(deps.store.nodeFinished(this.parts.executionId, fbRec));
+      const fbWrite = writes.track(deps.store.nodeFinished(this.parts.executionId, fbRec));
+      const fbRef = this.kept.take(fbRec);
+      await fbWrite;
       events.emitNode(fbRec);
       if (fbRec.status === 'succeeded') {
         recovered = true;
         ran.recoveredBy = fb.id;
-        context.setError(node.id, publicError(ran.error), fbRec.output);
+        output = fbRec.output;
+        if (fbRef) {
+          this.records[fb.index] = { ...fbRec, output: fbRef };
+          context.setKeptOutput(node.id, fbRef, this.kept.loader(fb.id), publicError(ran.error));
+        } else context.setError(node.id, publicError(ran.error), fbRec.output);
       }
     }
     const recorded = writes.track(deps.store.nodeFinished(this.parts.executionId, ran));
+    const ref = this.kept.take(ran);
+    if (ref) {
+      // recorded: from now on only its reference stays in memory
+      this.records[node.index] = { ...ran, output: ref };
+      ran = this.records[node.index]!;
+    }
     // a node's record is durable before any later node starts, so a crash loses at most the nodes
     // in flight; when nothing can start after this node (it is the only one running, nothing is
     // queued, nothing is downstream), its record rides in the commit that ends the execution.
@@ -110,8 +127,12 @@ export class NodeLifecycle {
       events.emitNode(ran);
     }
     if (ran.status === 'succeeded' || recovered) {
-      if (!recovered) context.setOutput(node.id, ran.output);
-      this.host.ended(node, { kind: 'succeeded', branch: this.branchOf(node, context.getOutput(node.id)) });
+      const branch = this.branchOf(node, output);
+      if (!recovered) {
+        if (ref) context.setKeptOutput(node.id, ref, this.kept.loader(node.id, recorded));
+        else context.setOutput(node.id, ran.output);
+      }
+      this.host.ended(node, { kind: 'succeeded', branch });
     } else if (ran.status === 'failed') {
       if (!context.hasOutput(node.id)) context.setError(node.id, publicError(ran.error));
       this.host.ended(node, { kind: 'failed', error: nodeError(node.id, ran), record: ran, resumed: false });
@@ -165,9 +186,14 @@ export class NodeLifecycle {
     if (prior.recoveredBy) {
       const fb = this.resumed.get(prior.recoveredBy);
       const fbNode = plan.nodes[plan.byId.get(prior.recoveredBy) ?? -1];
-      if (fb && fbNode) this.records[fbNode.index] = fb;
-      context.setError(node.id, publicError(prior.error), fb?.output ?? null);
-    } else if (prior.status === 'succeeded') context.setOutput(node.id, prior.output);
+      const fbKept = fb ? this.kept.adopt(node.id, fb, publicError(prior.error)) : null;
+      if (fbKept && fbNode) this.records[fbNode.index] = fbKept.record;
+      if (!fbKept?.kept) context.setError(node.id, publicError(prior.error), fb?.output ?? null);
+    } else if (prior.status === 'succeeded') {
+      const adopted = this.kept.adopt(node.id, prior);
+      this.records[node.index] = adopted.record;
+      if (!adopted.kept) context.setOutput(node.id, prior.output);
+    }
     else context.setError(node.id, publicError(prior.error));
     if (prior.status === 'succeeded' || prior.recoveredBy) {
       const branch = prior.branch ?? this.branchOf(node, prior.output);
@@ -200,7 +226,19 @@ export class NodeLifecycle {
     return finished;
   }
 
+  /** Runs the node's attempts with the kept outputs it may read loaded, and lets go of them after. */
   private async attempt(node: PlannedNode, fallbackFor: string | null): Promise<NodeExecutionRecord> {
+    const upstream = node.upstream.map((u) => this.parts.plan.nodes[u]!.id);
+    if (fallbackFor !== null) upstream.push(fallbackFor);
+    const held = await this.kept.acquireFor(node, upstream);
+    try {
+      return await this.attemptLoaded(node, fallbackFor);
+    } finally {
+      this.parts.context.releaseKept(held);
+    }
+  }
+
+  private async attemptLoaded(node: PlannedNode, fallbackFor: string | null): Promise<NodeExecutionRecord> {
     const { deps, events } = this.parts;
     const clock = deps.clock;
     const startMs = clock.now();

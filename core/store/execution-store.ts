@@ -8,6 +8,7 @@ import type {
 } from '../model/execution-document';
 import type { WorkflowDefinition } from '../model/workflow-definition';
 import type { WaitSpec } from '../plugin/park-request';
+import type { NodeOutputRef } from '../model/node-output-ref';
 
 /** What the executor writes when an execution starts. */
 export interface ExecutionStartRecord extends ExecutionLineage {
@@ -91,6 +92,18 @@ export interface ExecutionStore {
   /** Marks an execution `running` again when it is resumed (recovery). */
   resumeExecution?(executionId: string): Promise<void>;
   getExecution(executionId: string): Promise<ExecutionDocument | null>;
+  /**
+   * Large payloads (stores that keep outputs above an inline size apart): a node output whose
+   * JSON is above that size is read back as a {@link NodeOutputRef} by `getExecution` and
+   * `listNodeExecutions`; this answers the output's JSON text as stored (null: no such node).
+   */
+  readNodeOutput?(executionId: string, nodeId: string): Promise<string | null>;
+  /**
+   * The reference a node's output is stored as, when the `nodeFinished` call just made for it
+   * kept the output apart (asked once, right after that call; later asks answer null). The
+   * executor then drops the output from memory and loads it again only when something reads it.
+   */
+  takeOutputRef?(executionId: string, nodeId: string): NodeOutputRef | null;
   listNodeExecutions(executionId: string): Promise<NodeExecutionRecord[]>;
   listExecutions(query: ExecutionListQuery): Promise<ExecutionPage>;
   findByIdempotencyKey(workflowId: string, key: string): Promise<ExecutionDocument | null>;

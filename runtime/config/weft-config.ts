@@ -36,6 +36,8 @@ export const WeftConfigSchema = Type.Object({
   secretsKey: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
   /** Largest serialised node output stored, in bytes. */
   maxOutputBytes: Type.Integer({ minimum: 1024 }),
+  /** Node outputs whose JSON is larger are stored apart and referenced (`$ref`) from execution documents. */
+  inlineOutputBytes: Type.Integer({ minimum: 0 }),
   /** Sandbox defaults (DESIGN.md: CPU 1 s, wall 5 s, memory 128 MB, output 16 MB). */
   sandboxCpuMs: Type.Integer({ minimum: 1 }),
   sandboxWallMs: Type.Integer({ minimum: 1 }),
@@ -99,6 +101,7 @@ export const SETTINGS: Record<string, Setting> = {
   WEFT_MAX_SSE_STREAMS_PER_KEY: { key: 'maxSseStreamsPerKey', kind: 'int', default: 20 },
   WEFT_SECRETS_KEY: { key: 'secretsKey', kind: 'nullable', default: null },
   WEFT_MAX_OUTPUT_BYTES: { key: 'maxOutputBytes', kind: 'int', default: 16 * 1024 * 1024 },
+  WEFT_INLINE_OUTPUT_BYTES: { key: 'inlineOutputBytes', kind: 'int', default: 256 * 1024 },
   WEFT_SANDBOX_CPU_MS: { key: 'sandboxCpuMs', kind: 'int', default: 1000 },
   WEFT_SANDBOX_WALL_MS: { key: 'sandboxWallMs', kind: 'int', default: 5000 },
   WEFT_SANDBOX_MEMORY_MB: { key: 'sandboxMemoryMb', kind: 'int', default: 128 },

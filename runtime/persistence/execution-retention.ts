@@ -6,7 +6,7 @@ import { silentLogger, type Logger } from '../../core/services/logger';
 const DAY_MS = 86_400_000;
 
 /**
- * Deletes finished executions that started before `olderThan`, with their node executions and map items, in
+ * Deletes finished executions that started before `olderThan`, with their node executions, large node outputs and map items, in
  * batches (each its own short transaction, so writers are never blocked for long). Running
  * executions are never pruned. Returns how many executions were deleted.
  */
@@ -25,6 +25,7 @@ export async function pruneExecutions(knex: Knex, olderThan: Date, batchSize = 5
     if (!ids.length) return total;
     await knex.transaction(async (trx) => {
       await trx('map_item').whereIn('execution_id', ids).delete();
+      await trx('node_output').whereIn('execution_id', ids).delete();
       await trx('node_execution').whereIn('execution_id', ids).delete();
       await trx('workflow_execution').whereIn('id', ids).delete();
     });

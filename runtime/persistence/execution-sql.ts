@@ -1,5 +1,6 @@
 import { PersistenceError } from '../../core/errors/weft-error';
 import { get, run, type SqlStep, type WriteOp } from './sql-batch';
+import { KEPT, type KeptOutput } from './node-output-keeper';
 import { NODE_COLUMNS } from './execution-row-mapper';
 import { dropWaitsSteps } from './wait-sql';
 import type { PersistenceDialect } from './migrations/migration-list';
@@ -242,5 +243,23 @@ export function upsertNodeSteps(rows: Record<string, unknown>[], keepExisting = 
     for (let j = i; j < end; j++) pushNodeParams(rows[j]!, params);
     steps.push(run(nodeUpsertSql(end - i, keepExisting), params));
   }
+  for (const r of rows) {
+    const kept = r[KEPT] as KeptOutput | undefined;
+    if (kept) steps.push(keptOutputStep(String(r.execution_id), String(r.node_id), kept));
+  }
   return steps;
+}
+
+/** Writes a node's kept output with its row: the JSON, or a copy made inside the database (a re-run's reused node). */
+function keptOutputStep(executionId: string, nodeId: string, kept: KeptOutput): SqlStep {
+  if ('copyFrom' in kept) {
+    return run(
+      'insert into node_output (execution_id, node_id, bytes, json) select ?, node_id, bytes, json from node_output where execution_id = ? and node_id = ? on conflict (execution_id, node_id) do nothing',
+      [executionId, kept.copyFrom, nodeId],
+    );
+  }
+  return run(
+    'insert into node_output (execution_id, node_id, bytes, json) values (?, ?, ?, ?) on conflict (execution_id, node_id) do update set bytes = excluded.bytes, json = excluded.json',
+    [executionId, nodeId, kept.bytes, kept.json],
+  );
 }

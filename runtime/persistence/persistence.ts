@@ -97,6 +97,7 @@ export async function openPersistence(config: WeftConfig, logger: Logger = silen
       dialect: target.dialect,
       cursorSecret,
       maxOutputBytes: config.maxOutputBytes,
+      inlineOutputBytes: config.inlineOutputBytes,
       owner: options.owner,
       heartbeatMs: options.heartbeatMs,
       staleAfterMs: options.staleAfterMs,

@@ -34,6 +34,7 @@ describe('API route-by-role matrix', () => {
       'POST /api/v1/workflows/:id/execute',
       'GET /api/v1/executions/:id',
       'GET /api/v1/executions/:id/nodes',
+      'GET /api/v1/executions/:id/nodes/:nodeId/output',
       'POST /api/v1/executions/:id/cancel',
       'POST /api/v1/executions/:id/signals/:name',
       'GET /api/v1/workflows/:id/executions',
@@ -73,7 +74,7 @@ describe('API route-by-role matrix', () => {
     let checked = 0;
     for (const { method, path } of registeredRoutes()) {
       const required = ROUTE_PERMISSIONS[permissionKey(method, path)]!;
-      const concrete = path.replace(/:id|:workflowId/g, 'missing_id').replace(/:name/g, 'approve').replace(/:version/g, '1');
+      const concrete = path.replace(/:id|:workflowId|:nodeId/g, 'missing_id').replace(/:name/g, 'approve').replace(/:version/g, '1');
       for (const caller of callers) {
         const r = await api.request(method, concrete, { key: caller.key });
         const where = `${caller.name} → ${method} ${path}: ${r.status} ${r.text.slice(0, 120)}`;

@@ -54,6 +54,12 @@ const LONG = {
   edges: [{ from: 'wait', to: 'then' }],
 };
 
+/** `big` outputs about 5 KB: above this server's WEFT_INLINE_OUTPUT_BYTES (1024), so documents carry it as a `$ref`. */
+const BIG = {
+  name: 'big-output',
+  nodes: [{ id: 'big', type: 'adapter', config: { transform: 'code', input: 1, code: "return { n: 42, text: 'x'.repeat(5000) }" } }],
+};
+
 /** The console in a real headless chromium against a real `weft serve`. */
 describe('web console (headless chromium, weft serve)', function () {
   this.timeout(90_000);
@@ -66,10 +72,10 @@ describe('web console (headless chromium, weft serve)', function () {
   const wf: Record<string, string> = {};
 
   before(async function () {
-    server = await startConsoleServer('console');
+    server = await startConsoleServer('console', { WEFT_INLINE_OUTPUT_BYTES: '1024' });
     ({ serve, browser, adminKey, viewerKey, operatorKey } = server);
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    for (const def of [SLEEPY, FLAKY, LONG]) wf[def.name] = await server.createWorkflow(def);
+    for (const def of [SLEEPY, FLAKY, LONG, BIG]) wf[def.name] = await server.createWorkflow(def);
   });
 
   after(() => server?.close());
@@ -149,6 +155,32 @@ describe('web console (headless chromium, weft serve)', function () {
     const stack = panel.locator('details').first();
     assert.equal(await stack.getAttribute('open'), null, 'the stack starts folded');
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'failed-node.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('loads an output stored apart ($ref) from the output route on request, with the key in the header, folded', async () => {
+    const run = await server.api('POST', `/api/v1/workflows/${wf['big-output']}/execute`, { wait: true });
+    assert.equal(run.body.status, 'succeeded', JSON.stringify(run.body).slice(0, 400));
+    const ref = run.body.nodes[0].output;
+    assert.equal(ref.$ref, `/api/v1/executions/${run.body.id}/nodes/big/output`);
+    const page = await browser.context.newPage();
+    const fetched: Array<{ url: string; auth: string | undefined }> = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/nodes/big/output')) fetched.push({ url: r.url(), auth: r.headers()['authorization'] });
+    });
+    await signIn(page, serve.url, viewerKey, `/ui/executions/${run.body.id}`);
+    await flowNode(page, 'big').and(page.locator('[data-status="succeeded"]')).waitFor();
+    await flowNode(page, 'big').click();
+    const panel = page.getByRole('complementary', { name: 'Node big' });
+    await panel.getByText(`Stored apart (${ref.bytes.toLocaleString('en-US')} bytes).`).waitFor();
+    assert.equal(fetched.length, 0, 'nothing is fetched before it is asked for');
+    await panel.getByRole('button', { name: 'Load output' }).click();
+    const toggle = panel.locator('.json-toggle').first();
+    await toggle.waitFor();
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'false', 'the loaded output starts folded');
+    assert.deepEqual(fetched, [{ url: `${serve.url}${ref.$ref}`, auth: `Bearer ${viewerKey}` }]);
+    await toggle.click();
+    await panel.getByText('42').first().waitFor();
     await page.close();
   });
 

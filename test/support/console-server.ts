@@ -23,8 +23,8 @@ export interface ConsoleServer {
   close(): Promise<void>;
 }
 
-/** The set-up every console browser test shares; `name` keeps the temporary folders apart. */
-export async function startConsoleServer(name: string): Promise<ConsoleServer> {
+/** The set-up every console browser test shares; `name` keeps the temporary folders apart, `env` adds server settings. */
+export async function startConsoleServer(name: string, env: Record<string, string> = {}): Promise<ConsoleServer> {
   if (!chromiumAvailable()) throw new Error(`${CHROMIUM} is missing: run .ci/install-chromium.sh (apt-get install chromium)`);
   const adminKey = `weft-${name}-e2e-admin-key-0123456789`;
   const dir = mkdtempSync(path.join(tmpdir(), `weft-${name}-e2e-`));
@@ -40,7 +40,7 @@ export async function startConsoleServer(name: string): Promise<ConsoleServer> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    serve = await startServe(weftEnv({ WEFT_DATA_DIR: dir, WEFT_PORT: '0', WEFT_ADMIN_KEY: adminKey, WEFT_SHUTDOWN_DEADLINE_MS: '300' }));
+    serve = await startServe(weftEnv({ WEFT_DATA_DIR: dir, WEFT_PORT: '0', WEFT_ADMIN_KEY: adminKey, WEFT_SHUTDOWN_DEADLINE_MS: '300', ...env }));
     const key = async (role: string) => {
       const r = await runWeft(['keys', 'create', '--role', role], { env: { WEFT_DATA_DIR: dir } });
       assert.equal(r.code, 0, r.stderr);

@@ -8,6 +8,7 @@ import { WorkflowExecutionEntity } from './workflow-execution.entity';
 import { WorkflowVersionEntity } from './workflow-version.entity';
 import { WaitEntity } from './wait.entity';
 import { SignalEntity } from './signal.entity';
+import { NodeOutputEntity } from './node-output.entity';
 
 /** Every entity weft persists (MikroORM `entities`). */
 export const persistenceEntities = [
@@ -21,4 +22,5 @@ export const persistenceEntities = [
   SecretEntity,
   WaitEntity,
   SignalEntity,
+  NodeOutputEntity,
 ];

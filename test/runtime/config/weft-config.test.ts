@@ -52,6 +52,13 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ WEFT_PORT: '70000' }), /WEFT_PORT/);
   });
 
+  it('WEFT_INLINE_OUTPUT_BYTES: 256 KiB by default; a bad value stops the start naming it', () => {
+    assert.equal(loadConfig({}).inlineOutputBytes, 262_144);
+    assert.equal(loadConfig({ WEFT_INLINE_OUTPUT_BYTES: '1024' }).inlineOutputBytes, 1024);
+    assert.throws(() => loadConfig({ WEFT_INLINE_OUTPUT_BYTES: 'big' }), (e: unknown) => e instanceof ConfigurationError && /WEFT_INLINE_OUTPUT_BYTES: "big" is not a valid int/.test(e.message));
+    assert.throws(() => loadConfig({ WEFT_INLINE_OUTPUT_BYTES: '-1' }), (e: unknown) => e instanceof ConfigurationError && /WEFT_INLINE_OUTPUT_BYTES/.test(e.message));
+  });
+
   it('WEFT_CONSOLE: on by default, false/0 turn the console off, anything else stops the start', () => {
     assert.equal(loadConfig({}).console, true);
     assert.equal(loadConfig({ WEFT_CONSOLE: 'false' }).console, false);

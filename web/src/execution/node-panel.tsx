@@ -176,5 +176,6 @@ function Output({ value }: { value: unknown; executionId: string }) {
       </div>
     );
   }
-  return <JsonTree value={loaded ? loaded.value : value} label="output" />;
+  // a loaded `$ref` output is large by definition: it opens folded
+  return loaded ? <JsonTree value={loaded.value} label="output" open={false} /> : <JsonTree value={value} label="output" />;
 }

@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
+import { describeDialects } from './dialect-harness';
+import { waitFor } from '../../support/wait-for';
+import { nodeDone, nodeRunning, startRecord } from './execution-fixtures';
+import { createTestPlugin } from '../../support/test-plugin';
+import { startTestKernel } from '../../support/test-kernel';
+import { startApi, type ApiHarness } from '../../api/support/api-harness';
+import { persistenceBindings, type Persistence } from '../../../runtime/persistence/persistence';
+import { pruneExecutions } from '../../../runtime/persistence/execution-retention';
+import type { Kernel } from '../../../core/kernel/kernel';
+import type { WorkflowDefinition } from '../../../core/model/workflow-definition';
+
+/** 300 000 characters, some of them several UTF-8 bytes long: above the default 256 KiB inline size. */
+const TEXT = 'é€😀x'.repeat(75_000);
+const BIG = { text: TEXT, list: [1, 'two', { three: 3 }] };
+const BIG_JSON = JSON.stringify(BIG);
+const BIG_BYTES = Buffer.byteLength(BIG_JSON, 'utf8');
+
+const handlers = {
+  big: () => BIG,
+  // what a downstream node reads through `{{ nodes.big.output.text }}`
+  measure: (input: unknown) => ({ chars: typeof input === 'string' ? input.length : -1, same: input === TEXT }),
+};
+
+/** big → use (templated on big's output); the workflow's outputs name use only. */
+const workflow: WorkflowDefinition = {
+  name: 'large-payloads',
+  nodes: [
+    { id: 'big', type: 'fn', config: { fn: 'big' } },
+    { id: 'use', type: 'fn', config: { fn: 'measure', input: '{{ nodes.big.output.text }}' } },
+  ],
+  edges: [{ from: 'big', to: 'use' }],
+  outputs: { use: '{{ nodes.use.output }}' },
+};
+
+const USED = { chars: TEXT.length, same: true };
+
+function deadOwner(): string {
+  const pid = spawnSync(process.execPath, ['-e', '0']).pid;
+  return `${hostname().slice(0, 80)}:${pid}:dead00`;
+}
+
+describeDialects('large node outputs', (ctx) => {
+  let p: Persistence;
+  let kernel: Kernel;
+  let api: ApiHarness;
+  before(async function () {
+    this.timeout(60_000);
+    p = await ctx.open();
+    kernel = startTestKernel({ plugins: [createTestPlugin(handlers)], services: persistenceBindings(p) });
+    api = await startApi({ kernel });
+  });
+  after(async () => {
+    await api?.close();
+    await kernel?.stop();
+  });
+
+  const refOf = (id: string, nodeId: string) => ({ $ref: `/api/v1/executions/${id}/nodes/${nodeId}/output`, bytes: BIG_BYTES });
+
+  it('keeps an output above WEFT_INLINE_OUTPUT_BYTES in node_output (not the node row), and documents carry $ref and bytes', async () => {
+    const wf = await api.createWorkflow(workflow);
+    const run = await api.request('POST', `/api/v1/workflows/${wf}/execute`, { body: { wait: true } });
+    assert.equal(run.status, 200, run.text);
+    const id: string = run.body.id;
+    assert.equal(run.body.status, 'succeeded');
+    const byId = (doc: { nodes: Array<{ nodeId: string; output: unknown }> }) => new Map(doc.nodes.map((n) => [n.nodeId, n.output]));
+    // the document execute answers with: the big output by reference, the downstream template read it whole
+    assert.deepEqual(byId(run.body).get('big'), refOf(id, 'big'));
+    assert.deepEqual(byId(run.body).get('use'), USED);
+    assert.deepEqual(run.body.outputs, { use: USED });
+
+    const knex = p.executionStore.knex;
+    const row = await knex('node_execution').where({ execution_id: id, node_id: 'big' }).first('output', 'status');
+    assert.equal(row.status, 'succeeded');
+    assert.equal(row.output, null, 'the node row does not carry the big output');
+    const kept = await knex('node_output').where({ execution_id: id }).select('node_id', 'bytes', 'json');
+    assert.deepEqual(kept.map((k) => [k.node_id, Number(k.bytes)]), [['big', BIG_BYTES]], 'only the big output is kept apart');
+    assert.equal(kept[0].json, BIG_JSON);
+
+    const doc = await api.request('GET', `/api/v1/executions/${id}`, { key: api.keys.viewer });
+    assert.deepEqual(byId(doc.body).get('big'), refOf(id, 'big'));
+    assert.deepEqual(byId(doc.body).get('use'), USED);
+    const nodes = await api.request('GET', `/api/v1/executions/${id}/nodes`, { key: api.keys.viewer });
+    assert.deepEqual(byId(nodes.body).get('big'), refOf(id, 'big'));
+  });
+
+  it('GET .../nodes/:nodeId/output answers the stored JSON byte for byte (viewer), inline outputs too; 404 for unknown ones', async () => {
+    const wf = await api.createWorkflow(workflow);
+    const id: string = (await api.request('POST', `/api/v1/workflows/${wf}/execute`, { body: { wait: true } })).body.id;
+    const r = await api.request('GET', `/api/v1/executions/${id}/nodes/big/output`, { key: api.keys.viewer });
+    assert.equal(r.status, 200);
+    assert.match(String(r.headers.get('content-type')), /^application\/json/);
+    assert.equal(r.text, BIG_JSON);
+    assert.equal(Buffer.byteLength(r.text, 'utf8'), BIG_BYTES);
+    assert.equal(Number(r.headers.get('content-length')), BIG_BYTES);
+    const small = await api.request('GET', `/api/v1/executions/${id}/nodes/use/output`, { key: api.keys.viewer });
+    assert.equal(small.status, 200);
+    assert.deepEqual(JSON.parse(small.text), USED);
+    assert.equal((await api.request('GET', `/api/v1/executions/${id}/nodes/nope/output`)).status, 404);
+    assert.equal((await api.request('GET', `/api/v1/executions/missing_id/nodes/big/output`)).status, 404);
+  });
+
+  it('lists of executions never carry node outputs', async () => {
+    const wf = await api.createWorkflow(workflow);
+    await api.request('POST', `/api/v1/workflows/${wf}/execute`, { body: { wait: true } });
+    for (const path of [`/api/v1/workflows/${wf}/executions`, '/api/v1/executions?limit=50']) {
+      const r = await api.request('GET', path, { key: api.keys.viewer });
+      assert.equal(r.status, 200, r.text);
+      assert.ok(r.body.items.length >= 1);
+      for (const item of r.body.items) assert.equal(item.nodes, undefined, path);
+      assert.ok(!r.text.includes('😀'), `${path} carries no output text`);
+      assert.ok(r.text.length < 50_000, `${path} is small (${r.text.length} characters)`);
+    }
+  });
+
+  it('a re-run copies the kept output: it reads it, and still does after the original is pruned', async () => {
+    const wf = await api.createWorkflow(workflow);
+    const first = await api.request('POST', `/api/v1/workflows/${wf}/execute`, { body: { wait: true } });
+    const rerun = await api.request('POST', `/api/v1/executions/${first.body.id}/rerun`, { body: { fromNodes: ['use'] }, key: api.keys.operator });
+    assert.equal(rerun.status, 202, rerun.text);
+    const second = await waitForEnd(rerun.body.executionId);
+    const big = second.nodes.find((n: { nodeId: string }) => n.nodeId === 'big');
+    assert.equal(big.reusedFrom, first.body.id);
+    assert.deepEqual(big.output, refOf(second.id, 'big'), 'the copy is referenced under the re-run');
+    assert.deepEqual(second.nodes.find((n: { nodeId: string }) => n.nodeId === 'use').output, USED);
+
+    // prune the original (it started before the re-run)
+    const pruned = await pruneExecutions(p.executionStore.knex, new Date(second.startedAt));
+    assert.ok(pruned >= 1);
+    assert.equal((await api.request('GET', `/api/v1/executions/${first.body.id}`)).status, 404);
+    assert.equal(Number((await p.executionStore.knex('node_output').where({ execution_id: first.body.id }).count({ n: '*' }))[0]!.n), 0, 'pruning took its kept outputs');
+
+    const out = await api.request('GET', `/api/v1/executions/${second.id}/nodes/big/output`);
+    assert.equal(out.text, BIG_JSON);
+    // a re-run of the re-run reads the copy
+    const third = await api.request('POST', `/api/v1/executions/${second.id}/rerun`, { body: { fromNodes: ['use'] }, key: api.keys.operator });
+    const doc = await waitForEnd(third.body.executionId);
+    assert.equal(doc.status, 'succeeded', JSON.stringify(doc).slice(0, 500));
+    assert.deepEqual(doc.outputs, { use: USED });
+  });
+
+  it('a resume after a restart reads the kept output for a downstream template', async () => {
+    const saved = await p.workflowStore.create(workflow);
+    const dead = await ctx.open({ owner: deadOwner() });
+    const s = startRecord(saved.id, { workflowVersion: saved.version, definition: workflow });
+    await dead.executionStore.startExecution(s);
+    await dead.executionStore.nodeFinished(s.id, nodeDone('big', BIG));
+    await dead.executionStore.nodeStarted(s.id, nodeRunning('use'));
+    await dead.close();
+    assert.equal(Number((await p.executionStore.knex('node_output').where({ execution_id: s.id }).count({ n: '*' }))[0]!.n), 1);
+
+    const report = await p.recover(kernel.executor);
+    assert.deepEqual(report.resumed.map((h) => h.executionId), [s.id]);
+    const doc = await report.resumed[0]!.done;
+    assert.equal(doc.status, 'succeeded', JSON.stringify(doc.error));
+    assert.deepEqual(doc.outputs, { use: USED });
+    assert.deepEqual(doc.nodes.find((n) => n.nodeId === 'big')!.output, refOf(s.id, 'big'));
+  });
+
+  function waitForEnd(id: string): Promise<any> {
+    return waitFor(async () => {
+      const doc = (await api.request('GET', `/api/v1/executions/${id}`)).body;
+      return ['succeeded', 'failed', 'partially_succeeded', 'cancelled'].includes(doc.status) ? doc : null;
+    }, `execution ${id} to end`, { timeoutMs: 20_000 });
+  }
+});
