@@ -86,7 +86,7 @@ export class ExecutionContext {
       }
     }
     try {
-      await Promise.all(held.map((id) => this.kept.get(id)?.loading));
+      await Promise.all(held.flatMap((id) => this.kept.get(id)?.loading ?? []));
     } catch (err) {
       this.releaseKept(held);
       throw err;

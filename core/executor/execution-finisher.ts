@@ -43,7 +43,7 @@ export class ExecutionFinisher {
   constructor(private readonly parts: ExecutionFinisherParts) {}
 
   async finish(state: FinishState): Promise<ExecutionDocument> {
-    const { plan, context, writes, events, nodes } = this.parts;
+    const { plan, writes, events, nodes } = this.parts;
     const kind = state.stopKind;
     if (kind !== 'interrupted') nodes.cancelUnstarted();
     const status = endStatus(kind, state.failed);
