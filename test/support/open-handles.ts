@@ -49,7 +49,8 @@ if (process.env.WEFT_TRACE_HANDLES === '1') {
   createHook({
     init(asyncId, type) {
       if (type === 'PROMISE' || TRANSIENT.has(type)) return;
-      traced.set(asyncId, { type, stack: new Error().stack?.split('\n').slice(2).join('\n') ?? '' });
+      const frames = (new Error().stack ?? '').split('\n').slice(1).filter((l) => !l.includes('node:internal/'));
+      traced.set(asyncId, { type, stack: frames.join('\n') });
     },
     destroy(asyncId) {
       traced.delete(asyncId);
