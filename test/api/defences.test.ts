@@ -3,6 +3,7 @@ import { bind, Tokens } from '../../core/index';
 import { InMemoryApiKeyStore } from '../../core/store/in-memory-api-key-store';
 import { InMemoryWorkflowStore } from '../../core/store/in-memory-workflow-store';
 import { sleepWorkflow, startApi, type ApiHarness } from './support/api-harness';
+import { waitFor } from '../support/wait-for';
 
 /** The in-memory key store, counting how often a key is looked up. */
 class CountingKeyStore extends InMemoryApiKeyStore {
@@ -93,15 +94,17 @@ describe('API defences on by default', () => {
       assert.equal(other.res.status, 200, 'another key has its own streams');
       a.close();
       // the server sees the disconnect asynchronously: poll until the slot is free
-      let again: Awaited<ReturnType<typeof open>> | null = null;
-      for (let i = 0; i < 100; i++) {
-        again = await open(api.keys.viewer);
-        if (again.res.status === 200) break;
-        await again.res.body?.cancel();
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      assert.equal(again!.res.status, 200, 'a closed stream frees its slot');
-      for (const s of [b, other, again!]) s.close();
+      const again = await waitFor(
+        async () => {
+          const s = await open(api.keys.viewer);
+          if (s.res.status === 200) return s;
+          await s.res.body?.cancel();
+          return undefined;
+        },
+        'a closed stream to free its slot',
+        { timeoutMs: 2_000, intervalMs: 20 },
+      );
+      for (const s of [b, other, again]) s.close();
       await api.request('POST', `/api/v1/executions/${started.body.executionId}/cancel`, { body: {} });
     });
   });

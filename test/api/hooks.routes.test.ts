@@ -8,6 +8,7 @@ import { loadConfig } from '../../runtime/config/weft-config';
 import { buildRuntime, type BuiltRuntime } from '../../runtime/composition/build-runtime';
 import { makeTempDir } from '../support/sqlite-temp';
 import { startApi, type ApiHarness } from './support/api-harness';
+import { waitFor } from '../support/wait-for';
 
 const SECRET = 'whsec-0123456789abcdef';
 const TOKEN = 'hook-token-abcdef0123456789';
@@ -46,14 +47,11 @@ describe('webhook triggers (POST /hooks/:workflowId/:name)', () => {
 
   const post = (path: string, body: string | Buffer, headers: Record<string, string> = {}) => api.request('POST', path, { key: null, raw: body, headers });
   const executions = async () => (await api.request('GET', `/api/v1/workflows/${wf}/executions?limit=200`)).body.items as Array<{ id: string }>;
-  const waitDone = async (id: string) => {
-    for (let i = 0; i < 200; i++) {
+  const waitDone = (id: string) =>
+    waitFor(async () => {
       const r = await api.request('GET', `/api/v1/executions/${id}`);
-      if (r.status === 200 && !['pending', 'running'].includes(r.body.status)) return r.body;
-      await new Promise((res) => setTimeout(res, 10));
-    }
-    throw new Error(`execution ${id} did not finish`);
-  };
+      return r.status === 200 && !['pending', 'running'].includes(r.body.status) && r.body;
+    }, `execution ${id} to finish`);
 
   it('starts an execution for a valid signature, with { body, query, headers } as inputs and trigger "webhook"', async () => {
     const body = JSON.stringify({ order: 42, mustExist: true });

@@ -5,21 +5,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { callApi, exitOf, startServe, weftEnv } from '../support/weft-process';
 import { FlakyServer } from '../support/flaky-server';
+import { waitFor } from '../support/wait-for';
 import { loadConfig } from '../../runtime/config/weft-config';
 import { openPersistence } from '../../runtime/persistence/persistence';
 
 const ADMIN_KEY = 'e2e-map-admin-key-0123456789abcdef';
 const ITEMS = 200;
-
-async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Reads an SSE stream until `done` says so (or it ends); returns everything read. */
 async function readEvents(url: string, done: (text: string) => boolean): Promise<string> {
@@ -84,7 +75,7 @@ describe('e2e: a map in weft serve survives SIGKILL', function () {
     assert.ok(p.done > 0 && p.failed === 0 && p.total === ITEMS, JSON.stringify(p));
     assert.match(stream, /event: ?node/);
 
-    await until('a third of the items to be called', () => server.count >= ITEMS / 3);
+    await waitFor(() => server.count >= ITEMS / 3, 'a third of the items to be called', { timeoutMs: 30_000, intervalMs: 20 });
     child.kill('SIGKILL');
     await exitOf(child);
 
@@ -97,10 +88,14 @@ describe('e2e: a map in weft serve survives SIGKILL', function () {
 
     served = await startServe(env);
     child = served.child;
-    const doc = await until('the map to finish after the restart', async () => {
-      const r = await callApi(served.url, ADMIN_KEY, 'GET', `/api/v1/executions/${id}`);
-      return r.body.status !== 'running' && r.body;
-    });
+    const doc = await waitFor(
+      async () => {
+        const r = await callApi(served.url, ADMIN_KEY, 'GET', `/api/v1/executions/${id}`);
+        return r.body.status !== 'running' && r.body;
+      },
+      'the map to finish after the restart',
+      { timeoutMs: 30_000, intervalMs: 20 },
+    );
     assert.equal(doc.status, 'succeeded', JSON.stringify(doc.error));
     const out = doc.outputs.fan as { items: Array<{ status: number; body: { ok: boolean } }>; failed: unknown[] };
     assert.equal(out.items.length, ITEMS);

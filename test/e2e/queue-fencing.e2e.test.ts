@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { postgresUrlOrSkip, stopSharedPostgres } from '../support/postgres-server';
+import { waitFor } from '../support/wait-for';
 import { callApi, exitOf, startServe, startWeft, weftEnv, type WeftProcess } from '../support/weft-process';
 
 after(stopSharedPostgres);
@@ -13,16 +14,7 @@ after(stopSharedPostgres);
 const ADMIN_KEY = 'e2e-fencing-admin-key-0123456789abcdef';
 const STALL_PLUGIN = path.join(__dirname, '..', 'support', 'stall-plugin.js');
 
-/** Polls `probe` until it returns a value (bounded). */
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(probe: () => Promise<T | undefined> | T | undefined, what: string) => waitFor(probe, what, { timeoutMs: 60_000, intervalMs: 50 });
 
 /**
  * A worker that is alive but whose event loop is stuck past its lease loses its claim cleanly:

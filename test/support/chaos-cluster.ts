@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { waitFor } from './wait-for';
 
 /** The bits of `pg` used here (the package ships no types). */
 interface PgClient {
@@ -212,12 +213,6 @@ export class ChaosCluster {
 }
 
 /** Calls `probe` every `everyMs` until it returns a value or `ms` pass. */
-export async function until<T>(probe: () => Promise<T | undefined>, what: string, ms: number, everyMs = 100): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+export function until<T>(probe: () => Promise<T | undefined>, what: string, ms: number, everyMs = 100): Promise<T> {
+  return waitFor(probe, what, { timeoutMs: ms, intervalMs: everyMs }) as Promise<T>;
 }

@@ -1,5 +1,6 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -107,7 +108,8 @@ export async function startPostgres(): Promise<PostgresServer> {
         try {
           await asPg('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
         } finally {
-          rmSync(dir, { recursive: true, force: true });
+          // not rmSync: many databases' files under load would block the event loop for long
+          await rm(dir, { recursive: true, force: true });
         }
       },
       stopSync() {
@@ -126,12 +128,13 @@ export async function startPostgres(): Promise<PostgresServer> {
   }
 }
 
+const STOP_TIMEOUT_MS = 120_000;
 let shared: Promise<PostgresServer> | null = null;
 let databases = 0;
 
 /**
- * One server per mocha run, started on first use and stopped when the process exits
- * (mocha runs with `--exit`, so also stop it from an `after` hook via {@link stopSharedPostgres}).
+ * One server per mocha run, started on first use and stopped from a root `after` hook via
+ * {@link stopSharedPostgres} (and, should that not run, when the process exits).
  * Each call gets a fresh database on it. Returns null (with the reason) when PostgreSQL cannot
  * run here; under `CI=true` that is an error instead of a skip.
  */
@@ -153,8 +156,12 @@ export async function sharedPostgresDatabase(): Promise<{ url: string } | { skip
   return { url: await srv.createDatabase(`weft_${process.pid}_${databases}`) };
 }
 
-/** Stops the shared server (root `after` hook). */
-export async function stopSharedPostgres(): Promise<void> {
+/**
+ * Stops the shared server (root `after` hook). Removing its data directory (a database per suite)
+ * can take well over mocha's 30 s on a loaded machine, hence the hook's own timeout.
+ */
+export async function stopSharedPostgres(this: Mocha.Context | void): Promise<void> {
+  if (this && typeof this.timeout === 'function') this.timeout(STOP_TIMEOUT_MS);
   if (!shared) return;
   const s = shared;
   shared = null;

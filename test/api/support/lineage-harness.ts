@@ -5,6 +5,7 @@ import { loadConfig } from '../../../runtime/config/weft-config';
 import { openPersistence, persistenceBindings, type Persistence } from '../../../runtime/persistence/persistence';
 import { childExecutionsBinding } from '../../../runtime/children/child-executions.bindings';
 import { makeTempDir, type TempDir } from '../../support/sqlite-temp';
+import { waitFor } from '../../support/wait-for';
 import { startApi, type ApiHarness } from './api-harness';
 
 /** The API over real SQLite persistence with the `workflow` node type and the child-execution service. */
@@ -30,12 +31,19 @@ export async function startLineageHarness(options: { plugins?: WeftPlugin[]; max
   });
   const api = await startApi({ kernel });
   const until = async (id: string, pred: (doc: any) => boolean, timeoutMs = 15_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const r = await api.request('GET', `/api/v1/executions/${id}`);
-      if (r.status === 200 && pred(r.body)) return r.body;
-      if (Date.now() > deadline) throw new Error(`execution ${id} did not reach the expected state in ${timeoutMs} ms: ${r.text.slice(0, 300)}`);
-      await new Promise((res) => setTimeout(res, 20));
+    let last = '';
+    try {
+      return await waitFor(
+        async () => {
+          const r = await api.request('GET', `/api/v1/executions/${id}`);
+          last = r.text.slice(0, 300);
+          return r.status === 200 && pred(r.body) ? r.body : undefined;
+        },
+        `execution ${id} to reach the expected state`,
+        { timeoutMs, intervalMs: 20 },
+      );
+    } catch (e) {
+      throw new Error(`${(e as Error).message}: ${last}`);
     }
   };
   return {

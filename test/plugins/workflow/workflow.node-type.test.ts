@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { FlakyServer } from '../../support/flaky-server';
 import { startLineageHarness, type LineageHarness } from '../../api/support/lineage-harness';
+import { waitFor } from '../../support/wait-for';
 
 const call = (id: string, workflowId: string, inputs?: object) => ({ id, type: 'workflow', config: { workflowId, ...(inputs ? { inputs } : {}) } });
 const echo = (id: string, input: unknown) => ({ id, type: 'tool', config: { tool: 'core.echo', input } });
@@ -86,12 +87,10 @@ describe('workflow node type (plugin weft.workflow)', () => {
     const parent = await h.api.createWorkflow({ name: 'waits-for-slow', nodes: [call('sub', child)] });
     const started = await h.api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: {} });
     const id = started.body.executionId;
-    const deadline = Date.now() + 10_000;
-    let kid: any;
-    while (!(kid = (await children(id)).items[0]) || kid.status !== 'running') {
-      assert.ok(Date.now() < deadline, 'the child never started');
-      await new Promise((res) => setTimeout(res, 20));
-    }
+    const kid = await waitFor(async () => {
+      const first = (await children(id)).items[0];
+      return first?.status === 'running' && first;
+    }, 'the child execution to be running');
     assert.equal((await h.api.request('POST', `/api/v1/executions/${id}/cancel`, { key: h.api.keys.operator, body: {} })).status, 202);
     const parentDoc = await h.finished(id);
     assert.equal(parentDoc.status, 'cancelled');

@@ -2,17 +2,11 @@ import assert from 'node:assert/strict';
 import { describeDialects } from './dialect-harness';
 import { persistenceBindings, type Persistence } from '../../../runtime/persistence/persistence';
 import { mapPlugin } from '../../../plugins/map/index';
+import { waitFor } from '../../support/wait-for';
 import { startTestKernel } from '../../support/test-kernel';
 import { createTestPlugin, type TestHandler } from '../../support/test-plugin';
 import type { Kernel } from '../../../core';
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const def = {
   name: 'map-durable',
@@ -55,7 +49,7 @@ describeDialects('map item records', (ctx) => {
     const list = Array.from({ length: 20 }, (_, i) => i);
     const handle = await k1.executor.start(def, { inputs: { list } });
     const id = handle.executionId;
-    await until('ten items recorded', async () => (await itemRows(id)).length === 10);
+    await waitFor(async () => (await itemRows(id)).length === 10, 'ten items recorded', { timeoutMs: 20_000 });
     await k1.executor.drain(10);
     const rows = await itemRows(id);
     assert.deepEqual(rows.map((r) => [Number(r.item_index), r.status]), list.slice(0, 10).map((i) => [i, i === 4 ? 'failed' : 'succeeded']));
