@@ -61,7 +61,7 @@ export class WorkflowExecutor {
     } else {
       const definition = plan.definition;
       const nodes = options.seed;
-      const r = await store.startExecution({ id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, definition, ...lineage, nodes });
+      const r = await store.startExecution({ id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, definition, ...lineage, nodes, priority: options.priority });
       if (!r.created) return this.existing(r.id);
     }
     const run = new ExecutionRun(

@@ -13,6 +13,8 @@ import { SqliteMapItems } from './sqlite/map-items.migration';
 import { PostgresMapItems } from './postgresql/map-items.migration';
 import { SqliteWaits } from './sqlite/waits.migration';
 import { PostgresWaits } from './postgresql/waits.migration';
+import { SqliteConcurrency } from './sqlite/concurrency.migration';
+import { PostgresConcurrency } from './postgresql/concurrency.migration';
 
 /** The dialects weft persists to. */
 export type PersistenceDialect = 'sqlite' | 'postgresql';
@@ -31,6 +33,8 @@ export function migrationsFor(dialect: PersistenceDialect): MigrationObject[] {
         { name: '0005_lineage', class: SqliteLineage },
         { name: '0006_map_items', class: SqliteMapItems },
         { name: '0007_waits', class: SqliteWaits },
+        // 0008 is another branch's (node outputs); the integrator merges both
+        { name: '0009_concurrency', class: SqliteConcurrency },
       ]
     : [
         { name: '0001_initial_schema', class: PostgresInitialSchema },
@@ -40,5 +44,6 @@ export function migrationsFor(dialect: PersistenceDialect): MigrationObject[] {
         { name: '0005_lineage', class: PostgresLineage },
         { name: '0006_map_items', class: PostgresMapItems },
         { name: '0007_waits', class: PostgresWaits },
+        { name: '0009_concurrency', class: PostgresConcurrency },
       ];
 }
