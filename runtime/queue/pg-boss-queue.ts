@@ -129,6 +129,15 @@ export class PgBossExecutionQueue implements ExecutionDispatcher {
   }
 
   /**
+   * Queues the job of an execution given a concurrency slot, on the connection (and inside the
+   * transaction) of that admission: the slot and the job commit together.
+   */
+  async sendInTransaction(db: SqlConnection, executionId: string, priority: number): Promise<void> {
+    const boss = await this.start();
+    await boss.send(EXECUTION_QUEUE, { executionId } satisfies ExecutionJobData, { id: executionId, db, priority });
+  }
+
+  /**
    * Queues (again) an execution that is already recorded (its job was lost: e.g. the queue's
    * tables were cleared). A no-op while its job is still queued or claimed.
    */
