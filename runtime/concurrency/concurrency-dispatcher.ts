@@ -62,8 +62,7 @@ export class ConcurrencyDispatcher implements ExecutionDispatcher {
     );
     if (!r.created) return { executionId: r.id, created: false };
     const group = { workflowId, key };
-    const only = limit.onLimit === 'skip' ? { id, limit: limit.limit, definition: def } : undefined;
-    const outcome = await this.deps.admitter.admit(group, only);
+    const outcome = await this.deps.admitter.admit(group, { id, limit: limit.limit, definition: def, skip: limit.onLimit === 'skip' });
     if (outcome?.status === 'skipped') {
       // every node appears in the document, never started
       await Promise.all(neverStartedRecords(def).map((n) => this.deps.store.nodeFinished(id, { ...n, status: 'skipped', error: null })));

@@ -42,13 +42,15 @@ const NEXT_IN_LINE =
   "select id, priority, concurrency_limit from workflow_execution where workflow_id = ? and concurrency_key = ? and status = 'pending' and admitted_at is null order by priority desc, id asc limit 1";
 
 /**
- * Gives free slots of `group` to its queue, in order, until the slots or the queue run out. On
+ * Gives free slots of `group` to its queue, in order, until the slots or the queue run out. The
+ * time is read once the lock is held: `startedAt` must not predate the end that freed the slot. On
  * PostgreSQL a transaction-scoped advisory lock per group serialises admissions of every process
  * (released at commit); on SQLite the single writer's transaction does.
  */
-export function admitGroupOp(dialect: PersistenceDialect, group: SlotGroup, target: AdmissionTarget, nowMs: number): WriteOp<AdmissionResult> {
+export function admitGroupOp(dialect: PersistenceDialect, group: SlotGroup, target: AdmissionTarget, now: () => number): WriteOp<AdmissionResult> {
   return function* () {
     yield* lockGroup(dialect, group);
+    const nowMs = now();
     let holders = yield* countHolders(group);
     const admitted: Admitted[] = [];
     for (;;) {
@@ -67,9 +69,10 @@ export function admitGroupOp(dialect: PersistenceDialect, group: SlotGroup, targ
  * `onLimit: "skip"`: admits execution `id` (already recorded `pending`) when its group has a free
  * slot, else records it `skipped`. An execution another admission took meanwhile is left alone.
  */
-export function admitOneOp(dialect: PersistenceDialect, group: SlotGroup, id: string, limit: number, target: AdmissionTarget, nowMs: number): WriteOp<AdmissionResult> {
+export function admitOneOp(dialect: PersistenceDialect, group: SlotGroup, id: string, limit: number, target: AdmissionTarget, now: () => number): WriteOp<AdmissionResult> {
   return function* () {
     yield* lockGroup(dialect, group);
+    const nowMs = now();
     const row = yield get('select status, priority, admitted_at from workflow_execution where id = ?', [id]);
     if (!row || row.status !== 'pending' || row.admitted_at !== null) return { admitted: [], skipped: false };
     if ((yield* countHolders(group)) < limit) {

@@ -65,13 +65,13 @@ export class SlotAdmitter {
   }
 
   /**
-   * Gives a slot to what waits in `group` (a newly recorded execution among them). With `only`
-   * (`onLimit: "skip"`), only that execution is considered, and recorded `skipped` when no slot is
-   * free. Admitted executions start (here or in the queue); `definition` spares a lookup for `only`.
+   * Gives a slot to what waits in `group`. `only` names a newly recorded execution, whose outcome
+   * is returned; with `skip` (`onLimit: "skip"`) only it is considered, and recorded `skipped` when
+   * no slot is free. Admitted executions start (here or in the queue).
    */
-  async admit(group: SlotGroup, only?: { id: string; limit: number; definition: WorkflowDefinition }): Promise<AdmissionOutcome | null> {
+  async admit(group: SlotGroup, only?: { id: string; limit: number; definition: WorkflowDefinition; skip: boolean }): Promise<AdmissionOutcome | null> {
     const { store } = this.deps;
-    const op = only ? admitOneOp(store.dialect, group, only.id, only.limit, this.target, this.now()) : admitGroupOp(store.dialect, group, this.target, this.now());
+    const op = only?.skip ? admitOneOp(store.dialect, group, only.id, only.limit, this.target, this.now) : admitGroupOp(store.dialect, group, this.target, this.now);
     const result: AdmissionResult = await store.writer.run(op);
     let mine: AdmissionOutcome | null = result.skipped ? { status: 'skipped' } : null;
     for (const a of result.admitted) {
