@@ -7,7 +7,7 @@ import { buildRuntime, type BuiltRuntime } from '../../../runtime/composition/bu
 import { startApi, type ApiHarness } from '../../api/support/api-harness';
 import { postgresUrlOrSkip } from '../../support/postgres-server';
 import { waitFor } from '../../support/wait-for';
-import { callApi, exitOf, startServe, weftEnv, type WeftProcess } from '../../support/weft-process';
+import { callApi, exitOf, startServe, startWeft, weftEnv, type WeftProcess } from '../../support/weft-process';
 
 interface Run {
   id: string;
@@ -137,6 +137,35 @@ function concurrencySuite(dialect: string, open: () => Promise<{ api: ApiHarness
       assert.equal(maxOverlap(runs), 1);
     });
 
+    it('does not hold back child executions: a workflow that calls itself under limit 1 finishes', async () => {
+      const wf = await api.createWorkflow({
+        name: 'conc-self-call',
+        settings: { concurrency: { limit: 1 } },
+        variables: { depth: 0 },
+        nodes: [{ id: 'nap', type: 'tool', config: { tool: 'core.sleep', input: { ms: 1, value: '{{ variables.depth }}' } } }],
+      });
+      // saved first, then made to call itself (an unknown workflowId is refused at save)
+      const updated = await api.request('PUT', `/api/v1/workflows/${wf}`, {
+        body: {
+          name: 'conc-self-call',
+          settings: { concurrency: { limit: 1 } },
+          variables: { depth: 0 },
+          nodes: [
+            { id: 'gate', type: 'condition', config: { expression: 'variables.depth < 1' } },
+            { id: 'again', type: 'workflow', config: { workflowId: wf, inputs: { depth: 1 } } },
+          ],
+          edges: [{ from: 'gate', to: 'again', branch: 'true' }],
+        },
+      });
+      assert.ok(updated.status < 300, updated.text);
+      const r = await api.request('POST', `/api/v1/workflows/${wf}/execute`, { body: { wait: true } });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.body.status, 'succeeded', JSON.stringify(r.body.error));
+      const child = (await api.request('GET', `/api/v1/executions/${r.body.id}/children`)).body.items;
+      assert.equal(child.length, 1);
+      assert.equal(child[0].status, 'succeeded');
+    });
+
     it('refuses bad settings and priorities with 400 at their paths', async () => {
       const bad = async (concurrency: object) => api.request('POST', '/api/v1/workflows', { body: limited(`conc-bad-${Math.random().toString(36).slice(2)}`, 1, concurrency) });
       for (const [concurrency, at] of [
@@ -220,5 +249,33 @@ describe('per-workflow concurrency across processes (PostgreSQL)', function () {
     const runs = await allFinished((m, p, body) => callApi(a.url, ADMIN_KEY, m, p, body), wf, 24);
     assert.ok(runs.every((r) => r.status === 'succeeded'), JSON.stringify(runs.map((r) => r.status)));
     assert.equal(maxOverlap(runs), 3, JSON.stringify(runs.map((r) => [r.startedAt, r.finishedAt])));
+  });
+
+  it('queue mode: `weft serve` and two `weft worker`s keep the limit, and a freed slot goes to the highest priority', async () => {
+    const env = weftEnv({ WEFT_DATA_DIR: path.join(dir, 'q'), WEFT_PORT: '0', WEFT_ADMIN_KEY: ADMIN_KEY, DATABASE_URL: url, WEFT_CONSOLE: 'false', WEFT_EXECUTION_MODE: 'queue' });
+    const serve = await startServe(env);
+    procs.push(serve);
+    for (let i = 0; i < 2; i++) procs.push(await startWeft(['worker', '--concurrency', '4'], env, /weft worker started/));
+    const created = await callApi(serve.url, ADMIN_KEY, 'POST', '/api/v1/workflows', limited('conc-queue', 80, { limit: 2 }));
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const wf = created.body.id as string;
+    const blocker = await callApi(serve.url, ADMIN_KEY, 'POST', `/api/v1/workflows/${wf}/execute`, { inputs: { tag: 'blocker', ms: 60_000 } });
+    const blocker2 = await callApi(serve.url, ADMIN_KEY, 'POST', `/api/v1/workflows/${wf}/execute`, { inputs: { tag: 'blocker2', ms: 60_000 } });
+    for (const b of [blocker, blocker2]) assert.equal(b.status, 202);
+    const accepted = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => callApi(serve.url, ADMIN_KEY, 'POST', `/api/v1/workflows/${wf}/execute`, { inputs: { tag: `n${i}` }, priority: 3 })),
+    );
+    for (const r of accepted) assert.deepEqual([r.status, r.body.status], [202, 'pending']);
+    const urgent = await callApi(serve.url, ADMIN_KEY, 'POST', `/api/v1/workflows/${wf}/execute`, { inputs: { tag: 'urgent' }, priority: 8 });
+    assert.equal(urgent.body.status, 'pending');
+    await waitFor(async () => (await callApi(serve.url, ADMIN_KEY, 'GET', `/api/v1/executions/${blocker.body.executionId}`)).body.status === 'running', 'the first blocker to run on a worker');
+    assert.equal((await callApi(serve.url, ADMIN_KEY, 'POST', `/api/v1/executions/${blocker.body.executionId}/cancel`, {})).status, 202);
+    await waitFor(async () => (await callApi(serve.url, ADMIN_KEY, 'GET', `/api/v1/executions/${urgent.body.executionId}`)).body.status === 'succeeded', 'the urgent execution to run in the freed slot');
+    assert.equal((await callApi(serve.url, ADMIN_KEY, 'POST', `/api/v1/executions/${blocker2.body.executionId}/cancel`, {})).status, 202);
+    const runs = await allFinished((m, p, body) => callApi(serve.url, ADMIN_KEY, m, p, body), wf, 15);
+    assert.equal(runs.filter((r) => r.status === 'succeeded').length, 13);
+    assert.equal(maxOverlap(runs), 2, JSON.stringify(runs.map((r) => [r.startedAt, r.finishedAt])));
+    const started = runs.filter((r) => r.status === 'succeeded').sort((a, b) => Date.parse(a.startedAt!) - Date.parse(b.startedAt!));
+    assert.equal(started[0]!.inputs.tag, 'urgent');
   });
 });
