@@ -66,7 +66,7 @@ export class WorkflowExecutor {
     }
     const run = new ExecutionRun(
       plan,
-      { id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, ...lineage, resumed: options.resume?.nodes ?? options.seed, usedSecrets },
+      { id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, ...lineage, resumed: options.resume?.nodes ?? options.seed, usedSecrets, priority: options.priority },
       {
         store,
         bus: this.deps.bus,
