@@ -121,7 +121,7 @@ async function execute(deps: RouteDeps, ctx: ApiContext): Promise<void> {
   const workflowId: string = ctx.state.params.id;
   const record = await deps.workflowCache.get(workflowId);
   if (!record) throw new NotFoundError(`workflow "${workflowId}" not found`);
-  const body: { inputs?: Record<string, unknown>; idempotencyKey?: string; wait?: boolean } = ctx.state.body;
+  const body: { inputs?: Record<string, unknown>; idempotencyKey?: string; wait?: boolean; priority?: number } = ctx.state.body;
   // schedules and webhooks own these prefixes: a caller must not pre-empt a fire or a delivery
   if (body.idempotencyKey !== undefined && /^(schedule|webhook):/.test(body.idempotencyKey)) {
     const message = 'idempotency keys starting "schedule:" or "webhook:" are reserved for schedules and webhooks';
@@ -133,6 +133,7 @@ async function execute(deps: RouteDeps, ctx: ApiContext): Promise<void> {
     inputs: body.inputs ?? {},
     trigger: 'api' as const,
     idempotencyKey: body.idempotencyKey ?? null,
+    priority: body.priority,
   };
   const started = await startExecution(deps, record.definition, options);
   const { executionId, created } = started;
@@ -146,7 +147,7 @@ async function execute(deps: RouteDeps, ctx: ApiContext): Promise<void> {
     return;
   }
   // a new execution is `running` here, or `pending` in a queue; an earlier one is looked up
-  const status = created ? (started.done ? 'running' : 'pending') : ((await deps.executions.getExecution(executionId))?.status ?? 'pending');
+  const status = created ? (started.status ?? (started.done ? 'running' : 'pending')) : ((await deps.executions.getExecution(executionId))?.status ?? 'pending');
   ctx.status = 202;
   ctx.set('Location', `${API_PREFIX}/executions/${encodeURIComponent(executionId)}`);
   ctx.body = { executionId, status };

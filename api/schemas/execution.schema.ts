@@ -48,6 +48,8 @@ const ExecutionSummaryProps = {
   parentNodeId: Nullable(Type.String({ description: 'the node that started it' })),
   itemIndex: Nullable(Type.Integer({ description: "a map child's item index" })),
   rerunOf: Nullable(Type.String({ description: 'the execution this one re-runs' })),
+  priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 9, description: '0–9 (default 5): a freed concurrency slot, and a free worker, go to the highest first' })),
+  concurrencyKey: Type.Optional(Type.String({ description: "the rendered settings.concurrency.key ('' for a limit without a key); only on executions held to a limit" })),
 };
 
 export const ExecutionSummarySchema = Type.Object(ExecutionSummaryProps, { additionalProperties: true });

@@ -40,6 +40,9 @@ export const ExecuteBodySchema = Type.Object(
     inputs: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     wait: Type.Optional(Type.Boolean()),
+    priority: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 9, description: 'default 5: a freed concurrency slot, and a free worker, go to the highest priority first, then the oldest' }),
+    ),
   },
   { additionalProperties: false },
 );

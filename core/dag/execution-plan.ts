@@ -1,3 +1,4 @@
+import type { PlannedConcurrency } from './concurrency-plan';
 import type { CompiledValue } from '../context/compiled-value';
 import type { NodeDefinition, WorkflowDefinition } from '../model/workflow-definition';
 import type { RegisteredNodeType } from '../plugin/node-type-registry';
@@ -40,5 +41,7 @@ export interface ExecutionPlan {
     failureThreshold: number | null;
     maxParallel: number | null;
     timeoutMs: number | null;
+    /** `settings.concurrency` (null: no limit). */
+    concurrency: PlannedConcurrency | null;
   };
 }

@@ -11,6 +11,7 @@ import { topologicalOrder } from './cycle-finder';
 import { compileValue, collectPaths, type CompiledValue } from '../context/compiled-value';
 import type { ExecutionPlan, PlannedNode } from './execution-plan';
 import { resolveRetryPolicy } from '../executor/retry-policy';
+import { planConcurrency } from './concurrency-plan';
 
 /** The setting that raises each ceiling, named in validation messages. */
 const CEILING_SETTINGS: Record<keyof SandboxCeilings, string> = {
@@ -126,6 +127,7 @@ export class WorkflowValidator {
       n.secretNames = secretNamesOf(n.config, `nodes[${n.index}].config`, issues);
     }
     checkTriggers(def, issues);
+    const concurrency = planConcurrency(def, issues);
     const secretNames = [...new Set(nodes.flatMap((n) => n.secretNames))].sort();
     const s = def.settings ?? {};
     return {
@@ -140,6 +142,7 @@ export class WorkflowValidator {
         failureThreshold: s.failureThreshold ?? null,
         maxParallel: s.maxParallel ?? null,
         timeoutMs: s.timeoutMs ?? null,
+        concurrency,
       },
     };
   }

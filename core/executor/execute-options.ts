@@ -25,7 +25,12 @@ export interface ExecuteOptions {
    * execution's start and taken as they are, never run.
    */
   seed?: readonly NodeExecutionRecord[];
+  /** 0–9 (default {@link DEFAULT_PRIORITY}): a freed concurrency slot, and a free worker, go to the highest first. */
+  priority?: number;
 }
+
+/** An execution's priority when none is given. */
+export const DEFAULT_PRIORITY = 5;
 
 /** A started execution. */
 export interface ExecutionHandle {

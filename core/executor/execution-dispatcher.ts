@@ -9,6 +9,8 @@ export interface DispatchedExecution {
   created: boolean;
   /** Settles when the execution finishes in this process; absent when a `weft worker` runs it. */
   done?: Promise<ExecutionDocument>;
+  /** Where a new execution stands when known (a concurrency limit may keep it `pending` or record it `skipped`). */
+  status?: 'pending' | 'running' | 'skipped';
 }
 
 /**

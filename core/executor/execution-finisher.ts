@@ -1,3 +1,4 @@
+import { DEFAULT_PRIORITY } from './execute-options';
 import type { ExecutionPlan } from '../dag/execution-plan';
 import { lineageOf } from '../model/execution-lineage';
 import type { ExecutionDocument, ExecutionStatus } from '../model/execution-document';
@@ -139,6 +140,7 @@ export class ExecutionFinisher {
       startedAt: init.startedAt,
       ...result,
       ...lineageOf(init),
+      priority: init.priority ?? DEFAULT_PRIORITY,
       nodes,
     };
   }

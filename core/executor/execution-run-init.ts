@@ -26,6 +26,8 @@ export interface ExecutionRunInit extends ExecutionLineage {
   inputs: Record<string, unknown>;
   idempotencyKey: string | null;
   startedAt: string;
+  /** 0–9 (default 5): shown on the document. */
+  priority?: number;
   /**
    * Node records a node is not run again for: those an earlier run of this execution recorded
    * (resume). A re-run seeds the nodes it copies from the original the same way.

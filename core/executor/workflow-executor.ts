@@ -65,12 +65,12 @@ export class WorkflowExecutor {
     } else {
       const definition = plan.definition;
       const nodes = options.seed;
-      const r = await store.startExecution({ id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, definition, ...lineage, nodes });
+      const r = await store.startExecution({ id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, definition, ...lineage, nodes, priority: options.priority });
       if (!r.created) return this.existing(r.id);
     }
     const run = new ExecutionRun(
       plan,
-      { id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, ...lineage, resumed: options.resume?.nodes ?? options.seed, usedSecrets },
+      { id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, ...lineage, resumed: options.resume?.nodes ?? options.seed, usedSecrets, priority: options.priority },
       {
         store,
         bus: this.deps.bus,

@@ -76,6 +76,10 @@ export interface ExecutionDocument {
   itemIndex: number | null;
   /** The execution this one re-runs (null otherwise). */
   rerunOf: string | null;
+  /** 0–9 (default 5; stores that keep it). */
+  priority?: number;
+  /** The rendered `settings.concurrency.key` ('' for a limit without a key); only on executions held to a limit. */
+  concurrencyKey?: string;
   nodes: NodeExecutionRecord[];
 }
 

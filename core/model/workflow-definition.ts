@@ -50,12 +50,27 @@ export const EdgeSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * `settings.concurrency` (DESIGN.md "Growing past one machine"): at most `limit` executions of the
+ * workflow (per rendered `key`, when given) run or wait at once; the rest stay `pending`
+ * (`queue`) or are recorded `skipped` (`skip`).
+ */
+export const ConcurrencySchema = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    key: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+    onLimit: Type.Optional(Type.Union([Type.Literal('queue'), Type.Literal('skip')])),
+  },
+  { additionalProperties: false },
+);
+
 export const SettingsSchema = Type.Object(
   {
     onNodeFailure: Type.Optional(Type.Union([Type.Literal('stop'), Type.Literal('continue')])),
     failureThreshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     maxParallel: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
     timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 86_400_000 })),
+    concurrency: Type.Optional(ConcurrencySchema),
   },
   { additionalProperties: false },
 );
@@ -118,6 +133,7 @@ export type NodeLimits = Static<typeof LimitsSchema>;
 export type NodeDefinition = Static<typeof NodeSchema>;
 export type EdgeDefinition = Static<typeof EdgeSchema>;
 export type WorkflowSettings = Static<typeof SettingsSchema>;
+export type ConcurrencySettings = Static<typeof ConcurrencySchema>;
 export type ScheduleDefinition = Static<typeof ScheduleSchema>;
 export type WorkflowDefinition = Static<typeof WorkflowDefinitionSchema>;
 export type WebhookTrigger = Static<typeof WebhookTriggerSchema>;

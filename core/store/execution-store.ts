@@ -28,6 +28,13 @@ export interface ExecutionStartRecord extends ExecutionLineage {
    * execution never exists without them, so a worker or a resume finds them.
    */
   nodes?: readonly NodeExecutionRecord[];
+  /** 0–9, default 5. */
+  priority?: number;
+  /**
+   * Set on an execution held to its workflow's `settings.concurrency` (recorded `pending`; a slot
+   * admitter starts it): the rendered key ('' without one) and the limit.
+   */
+  concurrency?: { key: string; limit: number } | null;
 }
 
 export interface ExecutionListQuery {

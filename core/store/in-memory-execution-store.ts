@@ -1,3 +1,4 @@
+import { DEFAULT_PRIORITY } from '../executor/execute-options';
 import { TERMINAL_EXECUTION_STATUSES, type ExecutionDocument, type NodeExecutionRecord } from '../model/execution-document';
 import type { WorkflowDefinition } from '../model/workflow-definition';
 import type {
@@ -51,6 +52,7 @@ export class InMemoryExecutionStore implements ExecutionStore {
         finishedAt: null,
         durationMs: null,
         ...lineageOf(r),
+        priority: r.priority ?? DEFAULT_PRIORITY,
       },
       nodes: new Map((r.nodes ?? []).map((n) => [n.nodeId, n])),
       definition: r.status === 'pending' ? r.definition : undefined,

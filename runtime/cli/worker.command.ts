@@ -6,6 +6,7 @@ import { Tokens } from '../../core/di/tokens';
 import { loadConfig, type WeftConfig } from '../config/weft-config';
 import { buildRuntime } from '../composition/build-runtime';
 import { createExecutionQueue } from '../queue/queue.bindings';
+import { createSlotAdmitter } from '../concurrency/concurrency.bindings';
 import { QueueWorker, type ClaimingExecutionStore } from '../queue/queue-worker';
 import { queueWakeHandler } from '../waits/wake-handlers';
 
@@ -86,6 +87,8 @@ async function work(opts: WorkerOptions): Promise<number> {
   }
   // due timers and signals wake parked executions into the queue, whichever process notices first
   runtime.startWaits(queueWakeHandler(queue));
+  // executions ending here free concurrency slots: their group's next are queued from here too
+  const admitter = createSlotAdmitter(kernel, queue);
   process.stdout.write(`weft worker started (pid ${process.pid}, concurrency ${opts.concurrency})\n`);
   // A container has no port to probe on a worker: the probe reads how recently the claim loop ran.
   const health = opts.healthFile ? setInterval(() => void writeHealth(opts.healthFile!, worker.lastPollAt), HEALTH_EVERY_MS) : null;
@@ -94,6 +97,7 @@ async function work(opts: WorkerOptions): Promise<number> {
 
   return shutdownOnSignal(log, config.shutdownDeadlineMs, async () => {
     if (health) clearInterval(health);
+    admitter?.close();
     await runtime.waits?.stop();
     // stop claiming; interrupted executions go back to the queue for another worker
     await Promise.all([worker.stop(), kernel.executor.drain(config.shutdownDeadlineMs)]);

@@ -17,7 +17,7 @@ import { InMemoryApiKeyStore } from '../../core/store/in-memory-api-key-store';
 import { schedulerBinding } from '../scheduler/scheduler.bindings';
 import { executionDispatcherBinding } from '../queue/queue.bindings';
 import { childExecutionsBinding } from '../children/child-executions.bindings';
-import type { PgBossExecutionQueue } from '../queue/pg-boss-queue';
+import { queueOf } from '../concurrency/concurrency.bindings';
 import { WaitPoller, type WakeHandler } from '../waits/wait-poller';
 import { SignalService } from '../waits/signal-service';
 import { localWakeHandler, queueWakeHandler } from '../waits/wake-handlers';
@@ -127,7 +127,7 @@ export async function buildRuntime(config: WeftConfig, options: BuildRuntimeOpti
       waits.start(
         handler ??
           (config.executionMode === 'queue'
-            ? queueWakeHandler(kernel.get(Tokens.ExecutionDispatcher) as PgBossExecutionQueue)
+            ? queueWakeHandler(queueOf(kernel.get(Tokens.ExecutionDispatcher))!)
             : localWakeHandler({ store, workflowStore: kernel.get(Tokens.WorkflowStore), executor: kernel.executor, logger })),
       );
     },

@@ -3,6 +3,7 @@ import type { ExecutionStartRecord } from '../../core/store/execution-store';
 import type { WorkflowDefinition } from '../../core/model/workflow-definition';
 import { ValidationError } from '../../core/errors/weft-error';
 import { neverStartedRecords } from '../../core/executor/node-records';
+import { DEFAULT_PRIORITY } from '../../core/executor/execute-options';
 import { fromJson, isoToMs, msToIso, optIsoToMs, toNumber } from './sql-codec';
 
 /** Columns of `workflow_execution` that make an {@link ExecutionSummary} (not the kept definition). */
@@ -23,6 +24,8 @@ export const SUMMARY_COLUMNS = [
   'parent_node_id',
   'item_index',
   'rerun_of',
+  'priority',
+  'concurrency_key',
 ] as const;
 
 export const NODE_COLUMNS = [
@@ -72,6 +75,9 @@ export function executionStartRow(r: ExecutionStartRecord & { status?: string },
     parent_node_id: r.parentNodeId ?? null,
     item_index: r.itemIndex ?? null,
     rerun_of: r.rerunOf ?? null,
+    priority: r.priority ?? DEFAULT_PRIORITY,
+    concurrency_key: r.concurrency?.key ?? null,
+    concurrency_limit: r.concurrency?.limit ?? null,
   };
 }
 
@@ -100,6 +106,9 @@ export function rowToSummary(row: DbRow): ExecutionSummary {
     finishedAt: msToIso(row.finished_at),
     durationMs: toNumber(row.duration_ms),
     ...lineageOfRow(row),
+    priority: row.priority === undefined || row.priority === null ? DEFAULT_PRIORITY : Number(row.priority),
+    // shown only on executions held to a limit
+    ...(row.concurrency_key !== null && row.concurrency_key !== undefined ? { concurrencyKey: String(row.concurrency_key) } : {}),
   };
 }
 

@@ -13,7 +13,7 @@ import type { PersistenceDialect } from './migrations/migration-list';
 const EXECUTION_COLUMNS = [
   'id', 'workflow_id', 'workflow_version', 'status', 'triggered_by', 'inputs', 'outputs', 'error',
   'idempotency_key', 'started_at', 'finished_at', 'duration_ms', 'owner', 'heartbeat_at', 'definition',
-  'parent_execution_id', 'parent_node_id', 'item_index', 'rerun_of',
+  'parent_execution_id', 'parent_node_id', 'item_index', 'rerun_of', 'priority', 'concurrency_key', 'concurrency_limit',
 ] as const;
 
 const INSERT_EXECUTION = `insert into workflow_execution (${EXECUTION_COLUMNS.join(', ')}) values (${EXECUTION_COLUMNS.map(() => '?').join(', ')})`;

@@ -1,7 +1,7 @@
 import PgBoss from 'pg-boss';
 import { v7 as uuidv7 } from 'uuid';
 import type { ExecutionStartRecord, ExecutionStore } from '../../core/store/execution-store';
-import type { ExecuteOptions } from '../../core/executor/execute-options';
+import { DEFAULT_PRIORITY, type ExecuteOptions } from '../../core/executor/execute-options';
 import type { WorkflowDefinition } from '../../core/model/workflow-definition';
 import type { WorkflowValidator } from '../../core/dag/workflow-validator';
 import type { Clock } from '../../core/services/clock';
@@ -114,16 +114,27 @@ export class PgBossExecutionQueue implements ExecutionDispatcher {
       ...options.lineage,
       // a re-run's copied nodes: the worker resumes the execution with them and runs only the rest
       nodes: options.seed,
+      priority: options.priority,
     };
     const boss = await this.start();
     const data: ExecutionJobData = { executionId: record.id };
     // the job is inserted by the transaction that inserts the row: both exist or neither does
     const r = await this.options.executionStore.startExecutionAlongside(record, async (db) => {
       crashTestPoint('after-execution-insert');
-      await boss.send(EXECUTION_QUEUE, data, { id: record.id, db });
+      // pg-boss hands a free worker the highest priority first, then the oldest
+      await boss.send(EXECUTION_QUEUE, data, { id: record.id, db, priority: record.priority ?? DEFAULT_PRIORITY });
       crashTestPoint('after-job-send');
     });
     return { executionId: r.id, created: r.created };
+  }
+
+  /**
+   * Queues the job of an execution given a concurrency slot, on the connection (and inside the
+   * transaction) of that admission: the slot and the job commit together.
+   */
+  async sendInTransaction(db: SqlConnection, executionId: string, priority: number): Promise<void> {
+    const boss = await this.start();
+    await boss.send(EXECUTION_QUEUE, { executionId } satisfies ExecutionJobData, { id: executionId, db, priority });
   }
 
   /**

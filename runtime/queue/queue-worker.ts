@@ -185,6 +185,7 @@ export class QueueWorker {
         idempotencyKey: doc.idempotencyKey ?? null,
         resume: { startedAt, nodes },
         lineage: doc,
+        priority: doc.priority,
       });
     } catch (err) {
       if (err instanceof ConflictError) {

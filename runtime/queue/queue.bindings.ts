@@ -5,6 +5,7 @@ import type { Resolver } from '../../core/plugin/plugin';
 import { ConfigurationError } from '../../core/errors/weft-error';
 import type { WeftConfig } from '../config/weft-config';
 import { InlineExecutionDispatcher } from './execution-dispatcher';
+import { withConcurrency } from '../concurrency/concurrency.bindings';
 import { PgBossExecutionQueue, type PgBossQueueOptions, type QueueingExecutionStore } from './pg-boss-queue';
 
 /**
@@ -16,9 +17,11 @@ export function executionDispatcherBinding(config: WeftConfig): ServiceBinding<E
   if (config.executionMode === 'queue' && !config.databaseUrl) {
     throw new ConfigurationError('WEFT_EXECUTION_MODE=queue needs PostgreSQL: set DATABASE_URL=postgres://...');
   }
-  return bind(Tokens.ExecutionDispatcher, (r) =>
-    config.executionMode === 'queue' ? createExecutionQueue(config, r) : new InlineExecutionDispatcher(r.get(Tokens.WorkflowExecutor)),
-  );
+  return bind(Tokens.ExecutionDispatcher, (r) => {
+    const queue = config.executionMode === 'queue' ? createExecutionQueue(config, r) : null;
+    // per-workflow concurrency limits sit in front of either
+    return withConcurrency(queue ?? new InlineExecutionDispatcher(r.get(Tokens.WorkflowExecutor)), r, queue);
+  });
 }
 
 /** The pg-boss execution queue on the configured PostgreSQL, with the kernel's store, clock, logger and validator. */

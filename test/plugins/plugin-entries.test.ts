@@ -9,6 +9,8 @@ import type { NodeTypeDefinition, PluginRegistrar, WeftPlugin } from '../../core
  * export is a deliberate change here rather than a break found by a user.
  */
 const PLUGINS = path.join(__dirname, '..', '..', '..', 'plugins');
+// loaded by path at run time, as a host loads a plugin package (an import would be resolved at build time)
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const entry = (name: string) => require(path.join(PLUGINS, name)) as Record<string, unknown>;
 
 const SURFACE: Record<string, Record<string, string>> = {

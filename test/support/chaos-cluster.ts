@@ -214,5 +214,5 @@ export class ChaosCluster {
 
 /** Calls `probe` every `everyMs` until it returns a value or `ms` pass. */
 export function until<T>(probe: () => Promise<T | undefined>, what: string, ms: number, everyMs = 100): Promise<T> {
-  return waitFor(probe, what, { timeoutMs: ms, intervalMs: everyMs }) as Promise<T>;
+  return waitFor(probe, what, { timeoutMs: ms, intervalMs: everyMs });
 }

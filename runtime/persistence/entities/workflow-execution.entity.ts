@@ -36,6 +36,13 @@ export interface WorkflowExecutionRow {
   itemIndex: number | null;
   /** The execution a re-run repeats. */
   rerunOf: string | null;
+  /** 0–9, default 5: a freed concurrency slot (and a free worker) goes to the highest first. */
+  priority: number;
+  /** Set only on executions held to `settings.concurrency`: the rendered key ('' without one) and the limit. */
+  concurrencyKey: string | null;
+  concurrencyLimit: number | null;
+  /** When a limited execution was given a slot (epoch ms); it holds the slot until it ends. */
+  admittedAt: number | null;
 }
 
 /** Cancel requests still to act on: running executions with a request, looked up by owner. */
@@ -43,6 +50,9 @@ export const CANCEL_REQUESTED_INDEX = 'workflow_execution_cancel_requested_index
 
 /** Child executions of a parent, oldest first (partial: only children are in it). */
 export const CHILDREN_INDEX = 'workflow_execution_parent_execution_id_id_index';
+
+/** Slot holders and the queue of one workflow and key (partial: only limited executions are in it). */
+export const CONCURRENCY_INDEX = 'workflow_execution_concurrency_index';
 
 /** Executions. Indexes serve keyset listing, filters, recovery, pruning and idempotency at 1M rows. */
 export const WorkflowExecutionEntity = new EntitySchema<WorkflowExecutionRow>({
@@ -71,6 +81,10 @@ export const WorkflowExecutionEntity = new EntitySchema<WorkflowExecutionRow>({
     parentNodeId: { type: 'string', length: 200, nullable: true },
     itemIndex: { type: 'integer', nullable: true },
     rerunOf: { type: 'string', length: 36, nullable: true },
+    priority: { type: 'integer', default: 5 },
+    concurrencyKey: { type: 'string', length: 500, nullable: true },
+    concurrencyLimit: { type: 'integer', nullable: true },
+    admittedAt: { type: new BigIntType('number'), nullable: true },
   },
   indexes: [
     { name: 'workflow_execution_workflow_id_id_index', properties: ['workflowId', 'id'] },
@@ -86,6 +100,10 @@ export const WorkflowExecutionEntity = new EntitySchema<WorkflowExecutionRow>({
     {
       name: CHILDREN_INDEX,
       expression: `create index ${CHILDREN_INDEX} on workflow_execution (parent_execution_id, id) where parent_execution_id is not null`,
+    },
+    {
+      name: CONCURRENCY_INDEX,
+      expression: `create index ${CONCURRENCY_INDEX} on workflow_execution (workflow_id, concurrency_key, status, priority, id) where concurrency_key is not null`,
     },
   ],
   uniques: [{ name: 'workflow_execution_workflow_id_idempotency_key_unique', properties: ['workflowId', 'idempotencyKey'] }],

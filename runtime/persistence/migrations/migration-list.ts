@@ -15,6 +15,8 @@ import { SqliteWaits } from './sqlite/waits.migration';
 import { PostgresWaits } from './postgresql/waits.migration';
 import { SqliteNodeOutputs } from './sqlite/node-outputs.migration';
 import { PostgresNodeOutputs } from './postgresql/node-outputs.migration';
+import { SqliteConcurrency } from './sqlite/concurrency.migration';
+import { PostgresConcurrency } from './postgresql/concurrency.migration';
 
 /** The dialects weft persists to. */
 export type PersistenceDialect = 'sqlite' | 'postgresql';
@@ -34,6 +36,7 @@ export function migrationsFor(dialect: PersistenceDialect): MigrationObject[] {
         { name: '0006_map_items', class: SqliteMapItems },
         { name: '0007_waits', class: SqliteWaits },
         { name: '0008_node_outputs', class: SqliteNodeOutputs },
+        { name: '0009_concurrency', class: SqliteConcurrency },
       ]
     : [
         { name: '0001_initial_schema', class: PostgresInitialSchema },
@@ -44,5 +47,6 @@ export function migrationsFor(dialect: PersistenceDialect): MigrationObject[] {
         { name: '0006_map_items', class: PostgresMapItems },
         { name: '0007_waits', class: PostgresWaits },
         { name: '0008_node_outputs', class: PostgresNodeOutputs },
+        { name: '0009_concurrency', class: PostgresConcurrency },
       ];
 }

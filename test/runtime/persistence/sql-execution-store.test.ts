@@ -16,7 +16,7 @@ describeDialects('SqlExecutionStore', (ctx) => {
   it('round-trips an execution and its nodes to the exact execution document', async () => {
     const def = chainDefinition('rt', ['fetch', 'parse', 'route', 'notify', 'cached']);
     const lineage = { parentExecutionId: '01900000-0000-7000-8000-00000000000a', parentNodeId: 'call', itemIndex: 7, rerunOf: '01900000-0000-7000-8000-00000000000b' };
-    const start = startRecord('wf_roundtrip', { inputs: { q: 'x', nested: { a: [1, 2, null] } }, definition: def, idempotencyKey: 'k-1', ...lineage });
+    const start = startRecord('wf_roundtrip', { inputs: { q: 'x', nested: { a: [1, 2, null] } }, definition: def, idempotencyKey: 'k-1', ...lineage, priority: 7 });
     assert.deepEqual(await p.executionStore.startExecution(start), { id: start.id, created: true });
     const failedErr = {
       type: 'TransientError', code: 'WF_HTTP_STATUS', message: 'GET http://x returned 503', stack: 'TransientError: ...\n    at x', retryable: true,
@@ -40,7 +40,7 @@ describeDialects('SqlExecutionStore', (ctx) => {
     const expected: ExecutionDocument = {
       id: start.id, workflowId: 'wf_roundtrip', workflowVersion: 1, status: 'partially_succeeded', trigger: 'api',
       inputs: start.inputs, outputs: { digest: { a: 1 } }, error: null, idempotencyKey: 'k-1',
-      startedAt: start.startedAt, finishedAt, durationMs: 120, ...lineage, nodes,
+      startedAt: start.startedAt, finishedAt, durationMs: 120, ...lineage, priority: 7, nodes,
     };
     assert.deepStrictEqual(await p.executionStore.getExecution(start.id), expected);
     assert.deepStrictEqual(await p.executionStore.listNodeExecutions(start.id), nodes);
