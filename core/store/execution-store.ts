@@ -83,6 +83,13 @@ export interface ExecutionStore {
    */
   nodeWaiting?(executionId: string, record: NodeExecutionRecord, wait: WaitSpec): Promise<void>;
   /**
+   * Ends a waiting node in the process that runs its execution (its timer or timeout came while
+   * other nodes still ran): records its end and drops what it waited for, in one durable write.
+   */
+  waitEnded?(executionId: string, record: NodeExecutionRecord): Promise<void>;
+  /** What the execution's waiting nodes wait for (a resumed run keeps their due times in process). */
+  listWaits?(executionId: string): Promise<Array<{ nodeId: string; wait: WaitSpec }>>;
+  /**
    * Parks a running execution of this process whose nodes all wait: `waiting`, no owner, and
    * (with `deadlineAt`, epoch ms: the workflow's `settings.timeoutMs`) a deadline that wakes it
    * to time out. Resolves false, parking nothing, when a cancel request is open for it.

@@ -26,7 +26,7 @@ import { fromJson, isoToMs, toJson } from './sql-codec';
 import { defaultOwner, isStale } from './execution-owner';
 import type { PersistenceDialect } from './migrations/migration-list';
 import type { WaitSpec } from '../../core/plugin/park-request';
-import { dropWaitsSteps, insertWaitOp, parkExecutionOp } from './wait-sql';
+import { deleteWaitOp, dropWaitsSteps, insertWaitOp, parkExecutionOp, waitSpecOfRow } from './wait-sql';
 
 export interface SqlExecutionStoreOptions {
   /** Reads (query builder, bound parameters). */
@@ -239,6 +239,15 @@ export class SqlExecutionStore implements ExecutionStore {
   async nodeWaiting(executionId: string, record: NodeExecutionRecord, wait: WaitSpec): Promise<void> {
     // the node's row replaces its queued `running` row (latest state wins) and commits with the wait
     await Promise.all([this.putNode(executionId, record, true), this.writer.run(insertWaitOp(executionId, record.nodeId, wait, this.now()))]);
+  }
+
+  async waitEnded(executionId: string, record: NodeExecutionRecord): Promise<void> {
+    await Promise.all([this.putNode(executionId, record, true), this.writer.run(deleteWaitOp(executionId, record.nodeId))]);
+  }
+
+  async listWaits(executionId: string): Promise<Array<{ nodeId: string; wait: WaitSpec }>> {
+    const rows = await this.knex('weft_wait').where({ execution_id: executionId }).whereNotNull('node_id').select('node_id', 'kind', 'due_at', 'signal_name');
+    return rows.map((r) => ({ nodeId: String(r.node_id), wait: waitSpecOfRow(r) })).filter((w): w is { nodeId: string; wait: WaitSpec } => w.wait !== null);
   }
 
   async parkExecution(executionId: string, deadlineAt: number | null): Promise<boolean> {

@@ -20,6 +20,21 @@ export function insertWaitOp(executionId: string, nodeId: string, wait: WaitSpec
   };
 }
 
+/** Drops what one node waited for (it ended in the process that runs its execution). */
+export function deleteWaitOp(executionId: string, nodeId: string): WriteOp<void> {
+  return function* () {
+    yield run('delete from weft_wait where execution_id = ? and node_id = ?', [executionId, nodeId]);
+  };
+}
+
+/** The wait a `weft_wait` row describes (null: not a node's timer or signal). */
+export function waitSpecOfRow(row: { kind: unknown; due_at: unknown; signal_name: unknown }): WaitSpec | null {
+  const due = row.due_at === null || row.due_at === undefined ? null : Number(row.due_at);
+  if (row.kind === 'timer' && due !== null) return { kind: 'timer', dueAt: due };
+  if (row.kind === 'signal') return { kind: 'signal', signal: String(row.signal_name), timeoutAt: due };
+  return null;
+}
+
 /** Parks a running execution this owner runs, unless a cancel request is open; with a deadline row. */
 export function parkExecutionOp(executionId: string, owner: string, deadlineAt: number | null, nowMs: number): WriteOp<boolean> {
   return function* () {
