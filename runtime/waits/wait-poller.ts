@@ -16,6 +16,11 @@ export interface WaitPollerOptions {
   /** Executions woken per pass at most (default 500; a full pass goes round again at once). */
   batchSize?: number;
   now?: () => number;
+  /**
+   * Wake this execution only (`weft run --db` waiting out its own execution): other executions
+   * in the same database are left to the processes that serve them.
+   */
+  only?: string;
 }
 
 /**
@@ -69,6 +74,7 @@ export class WaitPoller {
 
   /** One pass; returns how many executions it woke. */
   async runOnce(): Promise<number> {
+    if (this.options.only !== undefined) return (await this.wake(this.options.only)) ? 1 : 0;
     const now = this.now();
     const store = this.options.store;
     const [due, signalled] = await Promise.all([store.query(SELECT_DUE, [now, this.batchSize]), store.query(SELECT_SIGNALLED, [this.batchSize])]);
