@@ -142,12 +142,15 @@ export class PgBossExecutionQueue implements ExecutionDispatcher {
 
   /**
    * Queues an execution a wait woke (recorded `pending` again): a new job, since the one that ran
-   * it before parking is complete and keeps the execution's id.
+   * it before parking is complete and keeps the execution's id. With `db` (the wake's
+   * transaction) the job commits with the wake or not at all.
    */
-  async wake(executionId: string): Promise<void> {
+  async wake(executionId: string, db?: SqlConnection): Promise<void> {
     const boss = await this.start();
     try {
-      await boss.send(EXECUTION_QUEUE, { executionId } satisfies ExecutionJobData);
+      crashTestPoint('after-wake-update');
+      await boss.send(EXECUTION_QUEUE, { executionId } satisfies ExecutionJobData, db ? { db } : {});
+      crashTestPoint('after-wake-send');
     } catch (err) {
       throw new PersistenceError(`could not queue woken execution ${executionId}: ${(err as Error).message}`, { cause: err });
     }

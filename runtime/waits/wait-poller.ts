@@ -1,10 +1,13 @@
 import type { Logger } from '../../core/services/logger';
 import type { SqlExecutionStore } from '../persistence/sql-execution-store';
+import type { SqlConnection } from '../persistence/sql-batch';
 import { SELECT_DUE, SELECT_SIGNALLED, wakeOp, type WakeTarget, type WokenExecution } from '../persistence/wait-sql';
 
 /** Where woken executions go: resumed in this process (`local`) or queued for a `weft worker` (`queue`). */
 export interface WakeHandler {
   target: 'local' | 'queue';
+  /** Work on the wake's own transaction (PostgreSQL): it commits with the wake or not at all. */
+  inWake?(db: SqlConnection, executionId: string): Promise<unknown>;
   resume(woken: WokenExecution): Promise<void>;
 }
 
@@ -105,7 +108,8 @@ export class WaitPoller {
     try {
       const store = this.options.store;
       const target: WakeTarget = handler.target === 'local' ? { status: 'running', owner: store.owner } : { status: 'pending' };
-      const woken = await store.writer.run(wakeOp(executionId, this.now(), target));
+      const inWake = handler.inWake ? (db: SqlConnection) => handler.inWake!(db, executionId) : null;
+      const woken = await store.writer.run(wakeOp(executionId, this.now(), target, inWake));
       if (!woken) return false;
       this.log.debug({ executionId, nodes: woken.woke, deadline: woken.deadline }, 'woke a waiting execution');
       await handler.resume(woken);
