@@ -54,7 +54,7 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
     this.secrets = new ExecutionSecrets(deps.secrets);
     for (const [name, value] of Object.entries(init.usedSecrets ?? {})) this.secrets.redactor.add(name, value);
     const now = () => new Date(deps.clock.now()).toISOString();
-    this.events = new ExecutionEventPublisher(deps.bus, init.id, init.workflowId, now, (e) => this.secrets.redact(e));
+    this.events = new ExecutionEventPublisher(deps.bus, init.id, init.workflowId, now, (e) => this.secrets.redact(e), init.eventSeq ?? 0);
     this.writes = new WriteTracker((error, raw) => {
       this.log.error({ err: raw }, 'execution store write failed');
       this.stop('failed', serializeError(error, false));
@@ -70,6 +70,7 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
         abort: new AbortFanout(this.controller.signal),
         signal: this.controller.signal,
         resumed: init.resumed ?? [],
+        woke: new Set(init.woke ?? []),
         secrets: this.secrets,
       },
       this,

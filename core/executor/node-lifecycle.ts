@@ -49,6 +49,8 @@ export interface NodeLifecycleParts {
   abort: AbortFanout;
   signal: AbortSignal;
   resumed: readonly NodeExecutionRecord[];
+  /** Nodes a wake ended (their end is published when the resumed run takes it). */
+  woke: ReadonlySet<string>;
   /** Reads the secrets a node's templates name, and redacts what the node leaves behind. */
   secrets: ExecutionSecrets;
 }
@@ -148,6 +150,11 @@ export class NodeLifecycle {
     }
   }
 
+  /** How many node events are held for the final commit. */
+  get heldEventCount(): number {
+    return this.held.length;
+  }
+
   /** Publishes the node events held for the final commit (call once it is durable). */
   releaseHeldEvents(): void {
     for (const rec of this.held.splice(0)) this.parts.events.emitNode(rec);
@@ -162,6 +169,8 @@ export class NodeLifecycle {
   private adopt(node: PlannedNode, prior: NodeExecutionRecord): void {
     const { context, plan } = this.parts;
     this.records[node.index] = prior;
+    // the process that woke it recorded its end but runs nothing: the run that takes it publishes it
+    if (this.parts.woke.has(node.id)) this.parts.events.emitNode(prior);
     if (prior.recoveredBy) {
       const fb = this.resumed.get(prior.recoveredBy);
       const fbNode = plan.nodes[plan.byId.get(prior.recoveredBy) ?? -1];

@@ -55,9 +55,10 @@ export class WorkflowExecutor {
     // findable in `active`, or a concurrent start with the same idempotency key misses the run
     const usedSecrets = await this.triggerSecrets(plan.definition);
     const lineage = lineageOf(options.lineage ?? {});
+    let eventSeq: number | undefined;
     if (options.resume) {
       if (this.active.has(id)) throw new ConflictError(`execution ${id} is already running in this process`);
-      await store.resumeExecution?.(id);
+      eventSeq = (await store.resumeExecution?.(id))?.eventSeq;
     } else {
       const definition = plan.definition;
       const nodes = options.seed;
@@ -66,7 +67,7 @@ export class WorkflowExecutor {
     }
     const run = new ExecutionRun(
       plan,
-      { id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, ...lineage, resumed: options.resume?.nodes ?? options.seed, usedSecrets },
+      { id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, ...lineage, resumed: options.resume?.nodes ?? options.seed, usedSecrets, eventSeq, woke: options.resume?.woke },
       {
         store,
         bus: this.deps.bus,

@@ -94,9 +94,14 @@ export interface ExecutionStore {
    * (with `deadlineAt`, epoch ms: the workflow's `settings.timeoutMs`) a deadline that wakes it
    * to time out. Resolves false, parking nothing, when a cancel request is open for it.
    */
-  parkExecution?(executionId: string, deadlineAt: number | null): Promise<boolean>;
-  /** Marks an execution `running` again when it is resumed (recovery). */
-  resumeExecution?(executionId: string): Promise<void>;
+  parkExecution?(executionId: string, deadlineAt: number | null, eventSeq?: number): Promise<boolean>;
+  /**
+   * Marks an execution `running` again when it is resumed (recovery, a wake); may tell the last
+   * event number its parked run recorded, for the resumed run to number on from.
+   */
+  resumeExecution?(executionId: string): Promise<void | { eventSeq: number }>;
+  /** The last event number a parked execution's run recorded (0: none). */
+  lastEventSeq?(executionId: string): Promise<number>;
   getExecution(executionId: string): Promise<ExecutionDocument | null>;
   listNodeExecutions(executionId: string): Promise<NodeExecutionRecord[]>;
   listExecutions(query: ExecutionListQuery): Promise<ExecutionPage>;

@@ -208,10 +208,10 @@ export class SqlExecutionStore implements ExecutionStore {
    * queue failover can never both resume one execution, and for a cancelled one. A no-op for an
    * execution this process has just claimed ({@link claimExecution}).
    */
-  async resumeExecution(executionId: string): Promise<void> {
+  async resumeExecution(executionId: string): Promise<{ eventSeq: number }> {
     const row = await this.knex('workflow_execution')
       .where({ id: executionId })
-      .first('status', 'owner', 'heartbeat_at', 'claim_epoch', 'workflow_id', 'workflow_version', 'definition');
+      .first('status', 'owner', 'heartbeat_at', 'claim_epoch', 'workflow_id', 'workflow_version', 'definition', 'event_seq');
     if (!row) throw new NotFoundError(`execution ${String(executionId).slice(0, 40)} not found`);
     // cancelled while it waited in the queue (or by its owner): a worker that claims it must not run it
     if (row.status === 'cancelled') throw new ConflictError(`execution ${executionId} was cancelled`);
@@ -234,6 +234,7 @@ export class SqlExecutionStore implements ExecutionStore {
       const pinned = await this.knex('workflow_version').where({ workflow_id: row.workflow_id, version: row.workflow_version }).first('definition');
       this.trackDefinition(executionId, fromJson<WorkflowDefinition>(pinned?.definition ?? row.definition) ?? undefined);
     }
+    return { eventSeq: Number(row.event_seq ?? 0) };
   }
 
   async nodeWaiting(executionId: string, record: NodeExecutionRecord, wait: WaitSpec): Promise<void> {
@@ -245,13 +246,18 @@ export class SqlExecutionStore implements ExecutionStore {
     await Promise.all([this.putNode(executionId, record, true), this.writer.run(deleteWaitOp(executionId, record.nodeId))]);
   }
 
+  async lastEventSeq(executionId: string): Promise<number> {
+    const row = await this.knex('workflow_execution').where({ id: executionId }).first('event_seq');
+    return Number(row?.event_seq ?? 0);
+  }
+
   async listWaits(executionId: string): Promise<Array<{ nodeId: string; wait: WaitSpec }>> {
     const rows = await this.knex('weft_wait').where({ execution_id: executionId }).whereNotNull('node_id').select('node_id', 'kind', 'due_at', 'signal_name');
     return rows.map((r) => ({ nodeId: String(r.node_id), wait: waitSpecOfRow(r) })).filter((w): w is { nodeId: string; wait: WaitSpec } => w.wait !== null);
   }
 
-  async parkExecution(executionId: string, deadlineAt: number | null): Promise<boolean> {
-    const parked = await this.writer.run(parkExecutionOp(executionId, this.owner, deadlineAt, this.now()));
+  async parkExecution(executionId: string, deadlineAt: number | null, eventSeq = 0): Promise<boolean> {
+    const parked = await this.writer.run(parkExecutionOp(executionId, this.owner, deadlineAt, this.now(), eventSeq));
     if (parked) {
       this.positions.delete(executionId);
       this.active.delete(executionId);

@@ -36,11 +36,11 @@ export function waitSpecOfRow(row: { kind: unknown; due_at: unknown; signal_name
 }
 
 /** Parks a running execution this owner runs, unless a cancel request is open; with a deadline row. */
-export function parkExecutionOp(executionId: string, owner: string, deadlineAt: number | null, nowMs: number): WriteOp<boolean> {
+export function parkExecutionOp(executionId: string, owner: string, deadlineAt: number | null, nowMs: number, eventSeq = 0): WriteOp<boolean> {
   return function* () {
     const n = yield run(
-      "update workflow_execution set status = 'waiting', owner = null, heartbeat_at = null where id = ? and status = 'running' and owner = ? and cancel_requested_at is null",
-      [executionId, owner],
+      "update workflow_execution set status = 'waiting', owner = null, heartbeat_at = null, event_seq = ? where id = ? and status = 'running' and owner = ? and cancel_requested_at is null",
+      [eventSeq, executionId, owner],
     );
     if (n !== 1) return false;
     yield run("delete from weft_wait where execution_id = ? and kind = 'deadline'", [executionId]);
@@ -104,7 +104,7 @@ const WAKE_LIMIT = 1000;
  * `TimeoutError`), consumes their waits and signals, and returns what resuming it needs. When
  * nothing turns out to be due, the execution is left `waiting` and null comes back.
  */
-export function wakeOp(executionId: string, nowMs: number, target: WakeTarget, alongside: ((db: SqlConnection) => Promise<unknown>) | null = null): WriteOp<WokenExecution | null> {
+export function wakeOp(executionId: string, nowMs: number, target: WakeTarget, alongside: ((db: SqlConnection, woke: string[]) => Promise<unknown>) | null = null): WriteOp<WokenExecution | null> {
   return function* () {
     const owner = target.status === 'running' ? target.owner : null;
     const heartbeat = target.status === 'running' ? nowMs : null;
@@ -157,7 +157,7 @@ export function wakeOp(executionId: string, nowMs: number, target: WakeTarget, a
       return null;
     }
     // e.g. the queue's job for the woken execution: committed with the wake or not at all
-    if (alongside) yield { kind: 'call' as const, call: alongside };
+    if (alongside) yield { kind: 'call' as const, call: (db: SqlConnection) => alongside(db, woke) };
     const row = yield get(
       'select workflow_id, workflow_version, triggered_by, inputs, started_at, idempotency_key, definition from workflow_execution where id = ?',
       [executionId],

@@ -7,7 +7,7 @@ import { SELECT_DUE, SELECT_SIGNALLED, wakeOp, type WakeTarget, type WokenExecut
 export interface WakeHandler {
   target: 'local' | 'queue';
   /** Work on the wake's own transaction (PostgreSQL): it commits with the wake or not at all. */
-  inWake?(db: SqlConnection, executionId: string): Promise<unknown>;
+  inWake?(db: SqlConnection, executionId: string, woke: string[]): Promise<unknown>;
   resume(woken: WokenExecution): Promise<void>;
 }
 
@@ -108,7 +108,7 @@ export class WaitPoller {
     try {
       const store = this.options.store;
       const target: WakeTarget = handler.target === 'local' ? { status: 'running', owner: store.owner } : { status: 'pending' };
-      const inWake = handler.inWake ? (db: SqlConnection) => handler.inWake!(db, executionId) : null;
+      const inWake = handler.inWake ? (db: SqlConnection, woke: string[]) => handler.inWake!(db, executionId, woke) : null;
       const woken = await store.writer.run(wakeOp(executionId, this.now(), target, inWake));
       if (!woken) return false;
       this.log.debug({ executionId, nodes: woken.woke, deadline: woken.deadline }, 'woke a waiting execution');

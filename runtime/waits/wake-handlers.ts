@@ -43,7 +43,7 @@ export function localWakeHandler(deps: LocalWakeDeps): WakeHandler {
           inputs: fromJson<Record<string, unknown>>(w.inputs) ?? {},
           trigger: w.trigger as ExecutionTrigger,
           idempotencyKey: w.idempotencyKey,
-          resume: { startedAt: msToIso(w.startedAt)!, nodes },
+          resume: { startedAt: msToIso(w.startedAt)!, nodes, woke: w.woke },
         });
       } catch (err) {
         if (err instanceof ConflictError) {
@@ -60,10 +60,10 @@ export function localWakeHandler(deps: LocalWakeDeps): WakeHandler {
  * Queues woken executions (recorded `pending` by the wake) for a `weft worker`: the job is sent
  * in the wake's transaction, so a crash never leaves a `pending` execution without its job.
  */
-export function queueWakeHandler(queue: { wake(executionId: string, db?: SqlConnection): Promise<void> }): WakeHandler {
+export function queueWakeHandler(queue: { wake(executionId: string, db?: SqlConnection, woke?: string[]): Promise<void> }): WakeHandler {
   return {
     target: 'queue',
-    inWake: (db, executionId) => queue.wake(executionId, db),
+    inWake: (db, executionId, woke) => queue.wake(executionId, db, woke),
     resume: async () => undefined,
   };
 }

@@ -36,6 +36,8 @@ export interface WorkflowExecutionRow {
   itemIndex: number | null;
   /** The execution a re-run repeats. */
   rerunOf: string | null;
+  /** The last event number of a parked execution (its resume numbers on from there). */
+  eventSeq: number | null;
 }
 
 /** Cancel requests still to act on: running executions with a request, looked up by owner. */
@@ -71,6 +73,7 @@ export const WorkflowExecutionEntity = new EntitySchema<WorkflowExecutionRow>({
     parentNodeId: { type: 'string', length: 200, nullable: true },
     itemIndex: { type: 'integer', nullable: true },
     rerunOf: { type: 'string', length: 36, nullable: true },
+    eventSeq: { type: 'integer', nullable: true },
   },
   indexes: [
     { name: 'workflow_execution_workflow_id_id_index', properties: ['workflowId', 'id'] },

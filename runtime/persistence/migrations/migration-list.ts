@@ -13,6 +13,8 @@ import { SqliteMapItems } from './sqlite/map-items.migration';
 import { PostgresMapItems } from './postgresql/map-items.migration';
 import { SqliteWaits } from './sqlite/waits.migration';
 import { PostgresWaits } from './postgresql/waits.migration';
+import { SqliteEventSeq } from './sqlite/event-seq.migration';
+import { PostgresEventSeq } from './postgresql/event-seq.migration';
 
 /** The dialects weft persists to. */
 export type PersistenceDialect = 'sqlite' | 'postgresql';
@@ -31,6 +33,7 @@ export function migrationsFor(dialect: PersistenceDialect): MigrationObject[] {
         { name: '0005_lineage', class: SqliteLineage },
         { name: '0006_map_items', class: SqliteMapItems },
         { name: '0007_waits', class: SqliteWaits },
+        { name: '0008_event_seq', class: SqliteEventSeq },
       ]
     : [
         { name: '0001_initial_schema', class: PostgresInitialSchema },
@@ -40,5 +43,6 @@ export function migrationsFor(dialect: PersistenceDialect): MigrationObject[] {
         { name: '0005_lineage', class: PostgresLineage },
         { name: '0006_map_items', class: PostgresMapItems },
         { name: '0007_waits', class: PostgresWaits },
+        { name: '0008_event_seq', class: PostgresEventSeq },
       ];
 }
