@@ -18,7 +18,7 @@ describeDialects('persistence migrations', (ctx) => {
     const knex = p.executionStore.knex;
     for (const t of TABLES) assert.deepEqual(await knex(t).count({ n: '*' }).then((r) => Number(r[0]!.n) >= 0), true, t);
     const applied = await knex('mikro_orm_migrations').select('name');
-    assert.deepEqual(applied.map((r) => r.name), ['0001_initial_schema', '0002_cancel_request', '0003_secrets', '0004_claim_fencing', '0005_lineage', '0006_map_items', '0007_waits']);
+    assert.deepEqual(applied.map((r) => r.name), ['0001_initial_schema', '0002_cancel_request', '0003_secrets', '0004_claim_fencing', '0005_lineage', '0006_map_items', '0007_waits', '0008_event_seq']);
     const s = startRecord('wf_mig');
     await p.executionStore.startExecution(s);
     const secret = (await knex('weft_meta').where({ key: 'cursor_secret' }).first('value')).value;
@@ -27,7 +27,7 @@ describeDialects('persistence migrations', (ctx) => {
     const again = await openPersistence(config, undefined, { heartbeatMs: 0 });
     try {
       const k2 = again.executionStore.knex;
-      assert.equal(Number((await k2('mikro_orm_migrations').count({ n: '*' }))[0]!.n), 7);
+      assert.equal(Number((await k2('mikro_orm_migrations').count({ n: '*' }))[0]!.n), 8);
       assert.deepEqual(await again.orm.getMigrator().getPendingMigrations(), []);
       assert.equal((await k2('weft_meta').where({ key: 'cursor_secret' }).first('value')).value, secret);
       assert.equal((await again.executionStore.getExecution(s.id))!.id, s.id);
