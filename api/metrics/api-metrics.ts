@@ -16,6 +16,7 @@ export class ApiMetrics {
   readonly registry = new Registry();
   private readonly executions: Counter<'status'>;
   private readonly nodeDuration: Histogram<'status'>;
+  private readonly nodeDurations = new Map<string, { observe(value: number): void }>();
   private readonly http: Histogram<'method' | 'route' | 'status'>;
   private readonly unsubscribe: () => void;
 
@@ -66,10 +67,17 @@ export class ApiMetrics {
     this.unsubscribe();
   }
 
+  /** The histogram child of a status, looked up once: every finished node lands here, and a labelled observe hashes its labels each time. */
+  private nodeDurationOf(status: string): { observe(value: number): void } {
+    let child = this.nodeDurations.get(status);
+    if (!child) this.nodeDurations.set(status, (child = this.nodeDuration.labels({ status })));
+    return child;
+  }
+
   private onEvent(e: ExecutionEvent): void {
     if (e.kind === 'execution') this.executions.inc({ status: e.status });
     else if (e.kind === 'node' && e.durationMs !== undefined && isFinishedNode(e.status)) {
-      this.nodeDuration.observe({ status: e.status }, e.durationMs / 1000);
+      this.nodeDurationOf(e.status).observe(e.durationMs / 1000);
     }
   }
 }

@@ -27,10 +27,18 @@ export class ExecutionEventPublisher {
     return this.seq;
   }
 
+  /** Publishes `e`, which becomes the event: callers hand over a fresh object and keep no reference to it. */
   emit(e: ExecutionEventInput): void {
     this.seq++;
     if (!this.listening()) return;
-    this.bus.publish({ ...this.redact(e), executionId: this.executionId, workflowId: this.workflowId, seq: this.seq, at: this.now() } as never);
+    // completed in place rather than copied: a chain publishes two events per node, and a spread
+    // copy of each was a fifth of the executor's own time
+    const event = this.redact(e) as ExecutionEventInput & { executionId: string; workflowId: string; seq: number; at: string };
+    event.executionId = this.executionId;
+    event.workflowId = this.workflowId;
+    event.seq = this.seq;
+    event.at = this.now();
+    this.bus.publish(event as never);
   }
 
   /** A node's terminal status, from its record. */

@@ -16,6 +16,7 @@ import { WriteTracker } from './write-tracker';
 import { ResidentWaits } from './resident-waits';
 import type { WaitSpec } from '../plugin/park-request';
 import { ExecutionSecrets } from '../secrets/execution-secrets';
+import { isoAt } from '../services/iso-time';
 
 export type { ExecutionRunDeps, ExecutionRunInit } from './execution-run-init';
 
@@ -53,7 +54,7 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
   constructor(private readonly plan: ExecutionPlan, private readonly init: ExecutionRunInit, private readonly deps: ExecutionRunDeps) {
     this.secrets = new ExecutionSecrets(deps.secrets);
     for (const [name, value] of Object.entries(init.usedSecrets ?? {})) this.secrets.redactor.add(name, value);
-    const now = () => new Date(deps.clock.now()).toISOString();
+    const now = () => isoAt(deps.clock.now());
     this.events = new ExecutionEventPublisher(deps.bus, init.id, init.workflowId, now, (e) => this.secrets.redact(e), init.eventSeq ?? 0);
     this.writes = new WriteTracker((error, raw) => {
       this.log.error({ err: raw }, 'execution store write failed');

@@ -9,7 +9,7 @@ import { retryDelayMs, shouldRetry } from './retry-policy';
 import type { AbortFanout } from './abort-fanout';
 
 export type AttemptsResult =
-  | { ok: true; output: unknown; attempts: number; attemptErrors: NodeErrorRecord[] }
+  | { ok: true; output: unknown; outputJson: string | undefined; attempts: number; attemptErrors: NodeErrorRecord[] }
   | { ok: false; error: WeftError; record: NodeErrorRecord; attempts: number; attemptErrors: NodeErrorRecord[]; aborted: boolean };
 
 export interface AttemptsInput {
@@ -35,8 +35,8 @@ export async function runAttempts(a: AttemptsInput): Promise<AttemptsResult> {
   for (let attempt = 1; ; attempt++) {
     try {
       const output = await runOnce(a, attempt);
-      checkOutput(a.node, output, a.maxOutputBytes);
-      return { ok: true, output, attempts: attempt, attemptErrors };
+      const outputJson = checkOutput(a.node, output, a.maxOutputBytes);
+      return { ok: true, output, outputJson, attempts: attempt, attemptErrors };
     } catch (raw) {
       const signal = a.abort.signal;
       const aborted = signal.aborted;
@@ -104,7 +104,8 @@ function runOnce(a: AttemptsInput, attempt: number): Promise<unknown> {
   });
 }
 
-function checkOutput(node: PlannedNode, output: unknown, maxBytes: number): void {
+/** Checks an output and returns its JSON text (measured here, and kept so the store need not serialise it again). */
+function checkOutput(node: PlannedNode, output: unknown, maxBytes: number): string | undefined {
   let text: string | undefined;
   try {
     text = JSON.stringify(output);
@@ -121,4 +122,5 @@ function checkOutput(node: PlannedNode, output: unknown, maxBytes: number): void
       throw new NodeExecutionError(`node "${node.id}" (branching type "${node.definition.type}") must return { branch: string }`);
     }
   }
+  return text;
 }

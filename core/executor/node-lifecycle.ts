@@ -10,8 +10,9 @@ import type { AbortFanout } from './abort-fanout';
 import type { ExecutionEventPublisher } from './execution-event-publisher';
 import type { ExecutionRunDeps, StopKind } from './execution-run-init';
 import { runAttempts } from './node-attempts';
-import { cancelledRecord, finishedRecord, runningRecord, skippedRecord } from './node-records';
+import { cancelledRecord, finishedRecord, rememberOutputJson, runningRecord, skippedRecord } from './node-records';
 import { RunContext, type RunContextHost } from './run-context';
+import { isoAt } from '../services/iso-time';
 import type { WriteTracker } from './write-tracker';
 import type { ExecutionSecrets } from '../secrets/execution-secrets';
 
@@ -253,14 +254,15 @@ export class NodeLifecycle {
     const { deps, events } = this.parts;
     const clock = deps.clock;
     const startMs = clock.now();
-    const rec = runningRecord(node.id, new Date(startMs).toISOString(), fallbackFor);
+    const rec = runningRecord(node.id, isoAt(startMs), fallbackFor);
     this.records[node.index] = rec;
     this.parts.writes.track(deps.store.nodeStarted(this.parts.executionId, { ...rec }));
     events.emit({ kind: 'node', nodeId: node.id, status: 'running', attempt: 1 });
     const scope = this.parts.context.scope;
     let config: unknown;
     try {
-      config = renderValue(node.config, await this.parts.secrets.renderScope(node.secretNames, scope));
+      // most nodes name no secret: render without waiting a turn for a scope that is the same
+      config = renderValue(node.config, node.secretNames.length ? await this.parts.secrets.renderScope(node.secretNames, scope) : scope);
     } catch (err) {
       const error = { ...serializeError(err), attempt: 1, input: null };
       return finishedRecord(rec, startMs, clock.now(), { status: 'failed', attempts: 1, error });
@@ -286,7 +288,8 @@ export class NodeLifecycle {
       return { ...rec, status: 'waiting' };
     }
     if (result.ok) {
-      return finishedRecord(rec, startMs, clock.now(), { status: 'succeeded', attempts, output: result.output ?? null, attemptErrors });
+      const done = finishedRecord(rec, startMs, clock.now(), { status: 'succeeded', attempts, output: result.output ?? null, attemptErrors });
+      return rememberOutputJson(done, result.outputJson);
     }
     const status = result.aborted ? 'cancelled' : 'failed';
     return finishedRecord(rec, startMs, clock.now(), { status, attempts, error: result.record, attemptErrors });

@@ -3,6 +3,7 @@ import type { CompiledValue } from '../context/compiled-value';
 import { renderValue } from '../context/compiled-value';
 import type { TemplateScope } from '../plugin/node-type';
 import type { WorkflowDefinition } from '../model/workflow-definition';
+import { isoAt } from '../services/iso-time';
 
 /** A node's record as it starts. */
 export function runningRecord(nodeId: string, startedAt: string, fallbackFor: string | null): NodeExecutionRecord {
@@ -22,6 +23,20 @@ export function runningRecord(nodeId: string, startedAt: string, fallbackFor: st
   return rec;
 }
 
+/** JSON text of finished records' outputs, as the executor measured it (the record's own `output`). */
+const outputJsons = new WeakMap<NodeExecutionRecord, string>();
+
+/** Remembers `json` as the JSON of `rec.output` (so a store writes it without serialising it again). */
+export function rememberOutputJson(rec: NodeExecutionRecord, json: string | undefined): NodeExecutionRecord {
+  if (json !== undefined && rec.output !== null && rec.output !== undefined) outputJsons.set(rec, json);
+  return rec;
+}
+
+/** The JSON of `rec.output` measured when the node ended, when it is still that record's. */
+export function outputJsonOf(rec: NodeExecutionRecord): string | undefined {
+  return outputJsons.get(rec);
+}
+
 /** The started record, finished (a fresh object: the started one may still sit in a store's write queue). */
 export function finishedRecord(
   rec: NodeExecutionRecord,
@@ -34,7 +49,7 @@ export function finishedRecord(
     status: r.status,
     attempts: r.attempts,
     startedAt: rec.startedAt,
-    finishedAt: new Date(endMs).toISOString(),
+    finishedAt: isoAt(endMs),
     durationMs: endMs - startMs,
     output: r.output ?? null,
     error: r.error ?? null,

@@ -1,5 +1,6 @@
 import type { WriteOp } from './sql-batch';
-import { claimCheck } from './execution-sql';
+import { claimHolds } from './execution-sql';
+import type { PersistenceDialect } from './migrations/migration-list';
 
 /** Executions whose lost claims are remembered (an entry is needed only until the run there stops writing). */
 const MAX_LOST = 10_000;
@@ -12,6 +13,8 @@ const MAX_LOST = 10_000;
 export class ExecutionClaims {
   private readonly epochs = new Map<string, number>();
   private readonly lost = new Set<string>();
+
+  constructor(private readonly dialect: PersistenceDialect) {}
 
   hold(executionId: string, epoch: number): void {
     this.lost.delete(executionId);
@@ -45,14 +48,17 @@ export class ExecutionClaims {
   }
 
   /** The claim checks for a commit's rows of `ids`, resolving with the executions whose claim is gone (null: none held). */
-  checks(ids: Set<string>): WriteOp<Set<string>> | null {
-    const held = [...ids].filter((id) => this.epochs.has(id)).sort();
+  checks(ids: Iterable<string>): WriteOp<Set<string>> | null {
+    const held: string[] = [];
+    for (const id of ids) if (this.epochs.has(id)) held.push(id);
     if (!held.length) return null;
+    if (held.length > 1) held.sort();
     const epochs = held.map((id) => this.epochs.get(id)!);
+    const dialect = this.dialect;
     return function* () {
       const gone = new Set<string>();
       // in id order, so two writers checking the same executions lock them in the same order
-      for (let i = 0; i < held.length; i++) if ((yield claimCheck(held[i]!, epochs[i]!)) !== 1) gone.add(held[i]!);
+      for (let i = 0; i < held.length; i++) if (!(yield* claimHolds(held[i]!, epochs[i]!, dialect))) gone.add(held[i]!);
       return gone;
     };
   }

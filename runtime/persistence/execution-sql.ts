@@ -2,6 +2,7 @@ import { PersistenceError } from '../../core/errors/weft-error';
 import { get, run, type SqlStep, type WriteOp } from './sql-batch';
 import { NODE_COLUMNS } from './execution-row-mapper';
 import { dropWaitsSteps } from './wait-sql';
+import type { PersistenceDialect } from './migrations/migration-list';
 
 /**
  * The execution store's writes as SQL with `?` placeholders, shared by both dialects (the
@@ -90,23 +91,30 @@ export function takeOverOp(id: string, owner: string, nowMs: number, where: Reco
   };
 }
 
+const CLAIM_LOCK = 'update workflow_execution set claim_epoch = claim_epoch where id = ? and claim_epoch = ?';
+const CLAIM_READ = 'select 1 as held from workflow_execution where id = ? and claim_epoch = ?';
+
 /**
- * The fence of one execution's writes inside a transaction: 1 while the claim epoch is still the
- * one this process took, 0 once another process took the execution over. On PostgreSQL the
- * update also locks the row until the commit, so a takeover waits for the writes in flight and
- * every later write sees its epoch.
+ * The fence of one execution's writes inside a transaction: true while the claim epoch is still
+ * the one this process took, false once another process took the execution over. On PostgreSQL
+ * the check is an update, which locks the row until the commit, so a takeover waits for the
+ * writes in flight and every later write sees its epoch. On SQLite a read is enough: a batch
+ * runs under BEGIN IMMEDIATE, which holds the database's only write lock from before the check
+ * to the commit, so no takeover can land in between (and an update would dirty the execution's
+ * page, one more WAL frame written per node).
  */
-export function claimCheck(executionId: string, epoch: number): SqlStep {
-  return run('update workflow_execution set claim_epoch = claim_epoch where id = ? and claim_epoch = ?', [executionId, epoch]);
+export function* claimHolds(executionId: string, epoch: number, dialect: PersistenceDialect): Generator<SqlStep, boolean, any> {
+  if (dialect === 'sqlite') return (yield get(CLAIM_READ, [executionId, epoch])) !== undefined;
+  return (yield run(CLAIM_LOCK, [executionId, epoch])) === 1;
 }
 
 /** What a fenced write resolves with when the claim was gone (nothing was written). */
 export const FENCED = Symbol('fenced');
 
 /** `op`, run only while this process still holds the execution's claim `epoch`. */
-export function fencedOp<T>(executionId: string, epoch: number, op: WriteOp<T>): WriteOp<T | typeof FENCED> {
+export function fencedOp<T>(executionId: string, epoch: number, op: WriteOp<T>, dialect: PersistenceDialect): WriteOp<T | typeof FENCED> {
   return function* () {
-    if ((yield claimCheck(executionId, epoch)) !== 1) return FENCED;
+    if (!(yield* claimHolds(executionId, epoch, dialect))) return FENCED;
     return yield* op();
   };
 }
@@ -206,19 +214,33 @@ const NODE_TUPLE = `(${NODE_COLUMNS.map(() => '?').join(', ')})`;
 /** Rows per statement: 16 columns × 400 stays well under both dialects' bound-parameter limits. */
 const NODE_CHUNK = 400;
 
+/** The upsert of `count` node rows; built once per row count (a chain writes one row per commit, over and over). */
+const upsertSql = new Map<string, string>();
+function nodeUpsertSql(count: number, keepExisting: boolean): string {
+  const key = `${count}:${keepExisting ? 1 : 0}`;
+  let sql = upsertSql.get(key);
+  if (sql === undefined) {
+    sql = `insert into node_execution (${NODE_COLUMNS.join(', ')}) values ${Array(count).fill(NODE_TUPLE).join(', ')} on conflict (execution_id, node_id) ${keepExisting ? 'do nothing' : `do update set ${NODE_MERGE}`}`;
+    if (upsertSql.size < 2 * NODE_CHUNK + 2) upsertSql.set(key, sql);
+  }
+  return sql;
+}
+
+/** Appends a row's values in column order: generated once from the column list, so it reads fixed properties, not a loop of lookups by name. */
+// eslint-disable-next-line @typescript-eslint/no-implied-eval
+const pushNodeParams = new Function('r', 'p', NODE_COLUMNS.map((c) => `p.push(r.${c} === undefined ? null : r.${c});`).join('\n')) as (
+  r: Record<string, unknown>,
+  p: unknown[],
+) => void;
+
 /** Multi-row upserts of node execution rows (latest state wins; with `keepExisting`, rows already there are left alone). */
 export function upsertNodeSteps(rows: Record<string, unknown>[], keepExisting = false): SqlStep[] {
   const steps: SqlStep[] = [];
   for (let i = 0; i < rows.length; i += NODE_CHUNK) {
-    const chunk = rows.slice(i, i + NODE_CHUNK);
+    const end = Math.min(rows.length, i + NODE_CHUNK);
     const params: unknown[] = [];
-    for (const r of chunk) for (const c of NODE_COLUMNS) params.push(r[c] ?? null);
-    steps.push(
-      run(
-        `insert into node_execution (${NODE_COLUMNS.join(', ')}) values ${chunk.map(() => NODE_TUPLE).join(', ')} on conflict (execution_id, node_id) ${keepExisting ? 'do nothing' : `do update set ${NODE_MERGE}`}`,
-        params,
-      ),
-    );
+    for (let j = i; j < end; j++) pushNodeParams(rows[j]!, params);
+    steps.push(run(nodeUpsertSql(end - i, keepExisting), params));
   }
   return steps;
 }

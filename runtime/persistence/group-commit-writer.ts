@@ -10,6 +10,8 @@ interface QueuedOp {
 
 interface QueuedRow {
   row: Record<string, unknown>;
+  /** Builds `row` at commit time (a lazy row is mostly replaced by its node's finish before then). */
+  build: (() => Record<string, unknown>) | null;
   waiters: Array<{ resolve(): void; reject(err: unknown): void }>;
 }
 
@@ -67,11 +69,16 @@ export class GroupCommitWriter {
     });
   }
 
-  /** Queues a keyed row (latest state wins); `durable` resolves after commit, otherwise it returns at once. */
-  putRow(key: string, row: Record<string, unknown>, durable: boolean): Promise<void> {
+  /**
+   * Queues a keyed row (latest state wins); `durable` resolves after commit, otherwise it returns
+   * at once. A lazy row may be given as a function that builds it, called only if the row is still
+   * the latest when its commit starts (it must not throw).
+   */
+  putRow(key: string, row: Record<string, unknown> | (() => Record<string, unknown>), durable: boolean): Promise<void> {
     if (this.closed) return durable ? Promise.reject(closedError()) : Promise.resolve();
     const existing = this.rows.get(key);
-    const entry: QueuedRow = { row, waiters: existing ? existing.waiters : [] };
+    const entry: QueuedRow =
+      typeof row === 'function' ? { row: EMPTY_ROW, build: row, waiters: existing ? existing.waiters : [] } : { row, build: null, waiters: existing ? existing.waiters : [] };
     this.rows.set(key, entry);
     if (!durable) {
       this.schedule();
@@ -111,12 +118,25 @@ export class GroupCommitWriter {
     // I/O callbacks of the same turn (other requests, other executions) shares the transaction,
     // so under load one commit carries dozens of writes instead of one each
     if (this.hasDurable) {
-      if (!this.immediate) this.immediate = setImmediate(() => this.startCommit());
-    } else if (!this.timer && !this.immediate) {
-      this.timer = setTimeout(() => this.startCommit(), this.lazyFlushMs);
+      if (!this.immediate) this.immediate = setImmediate(this.onImmediate);
+    } else if (!this.timer) {
+      // one timer per interval, left running across commits: a chain queues a lazy start and
+      // commits it a few µs later with the node's finish, node after node, and arming and
+      // clearing a timer for each would cost more than the row
+      this.timer = setTimeout(this.onTimer, this.lazyFlushMs);
       this.timer.unref();
     }
   }
+
+  private readonly onImmediate = (): void => {
+    this.immediate = null;
+    this.startCommit();
+  };
+
+  private readonly onTimer = (): void => {
+    this.timer = null;
+    this.startCommit();
+  };
 
   private clearTimers(): void {
     if (this.immediate) clearImmediate(this.immediate);
@@ -126,13 +146,39 @@ export class GroupCommitWriter {
   }
 
   private startCommit(): void {
-    this.clearTimers();
+    if (this.immediate) {
+      clearImmediate(this.immediate);
+      this.immediate = null;
+    }
     if (this.inFlight || (!this.ops.length && !this.rows.size)) return;
     const ops = this.ops;
     const rows = [...this.rows.values()];
+    for (const r of rows) {
+      if (r.build) {
+        r.row = r.build();
+        r.build = null;
+      }
+    }
     this.ops = [];
     this.rows = new Map();
     this.hasDurable = false;
+    // a driver that commits synchronously (SQLite) settles the writes in this very turn, without
+    // a commit promise in flight; when it cannot (the database is busy, or the batch failed) the
+    // transaction was rolled back and the asynchronous path below retries and sorts it out
+    if (this.driver.commitSync) {
+      let done: [unknown[], Set<string>] | null = null;
+      try {
+        const batch = this.batch(ops, rows);
+        done = batch.unpack(this.driver.commitSync(batch.ops, batch.rowSteps));
+      } catch {
+        done = null;
+      }
+      if (done) {
+        this.settle(ops, rows, done[0], null, done[1]);
+        if (this.ops.length || this.rows.size) this.schedule();
+        return;
+      }
+    }
     this.inFlight = this.commit(ops, rows).finally(() => {
       this.inFlight = null;
       if (this.ops.length || this.rows.size) this.schedule();
@@ -152,19 +198,31 @@ export class GroupCommitWriter {
     this.settle(ops, rows, results, null, fenced);
   }
 
-  /** One transaction: the ops, then the rows (those whose claim still holds, when fenced). */
   private async commitBatch(ops: QueuedOp[], rows: QueuedRow[]): Promise<[unknown[], Set<string>]> {
+    const batch = this.batch(ops, rows);
+    return batch.unpack(await this.driver.commit(batch.ops, batch.rowSteps));
+  }
+
+  /** One transaction: the ops, then the rows (those whose claim still holds, when fenced). */
+  private batch(ops: QueuedOp[], rows: QueuedRow[]): { ops: WriteOp[]; rowSteps: SqlStep[]; unpack(results: unknown[]): [unknown[], Set<string>] } {
     const fence = this.options.fence;
-    const check = fence && rows.length ? fence.check(new Set(rows.map((r) => fence.groupOf(r.row)))) : null;
-    if (!fence || !check) return [await this.driver.commit(ops.map((o) => o.op), this.options.rowSteps(rows.map((r) => r.row))), new Set()];
+    const opList = ops.map((o) => o.op);
+    let check: WriteOp<Set<string>> | null = null;
+    if (fence && rows.length) {
+      const groups = new Set<string>();
+      for (const r of rows) groups.add(fence.groupOf(r.row));
+      check = fence.check(groups);
+    }
+    if (!fence || !check) return { ops: opList, rowSteps: this.options.rowSteps(rows.map((r) => r.row)), unpack: (results) => [results, NO_GROUPS] };
     const rowSteps = this.options.rowSteps;
-    const writeRows: WriteOp<Set<string>> = function* () {
-      const fenced = yield* check();
-      for (const step of rowSteps(rows.filter((r) => !fenced.has(fence.groupOf(r.row))).map((r) => r.row))) yield step;
+    const fenceCheck = check;
+    opList.push(function* () {
+      const fenced = yield* fenceCheck();
+      const kept = fenced.size ? rows.filter((r) => !fenced.has(fence.groupOf(r.row))) : rows;
+      for (const step of rowSteps(kept.map((r) => r.row))) yield step;
       return fenced;
-    };
-    const results = await this.driver.commit([...ops.map((o) => o.op), writeRows], []);
-    return [results.slice(0, ops.length), results[ops.length] as Set<string>];
+    });
+    return { ops: opList, rowSteps: [], unpack: (results) => [results.slice(0, ops.length), results[ops.length] as Set<string>] };
   }
 
   private settle(ops: QueuedOp[], rows: QueuedRow[], results: unknown[], err: unknown, fenced?: Set<string>): void {
@@ -197,6 +255,9 @@ export class GroupCommitWriter {
     }
   }
 }
+
+const NO_GROUPS: Set<string> = new Set();
+const EMPTY_ROW: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
 function closedError(): PersistenceError {
   return new PersistenceError('the execution store is closed');

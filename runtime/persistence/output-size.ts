@@ -7,10 +7,10 @@ import type { NodeExecutionRecord } from '../../core/model/execution-document';
  * executor calls it before reporting the node finished, so the node fails with a clear error
  * instead of the store truncating anything. Returns the JSON text (the size was measured on it).
  */
-export function assertOutputSize(nodeId: string, output: unknown, maxBytes: number): string | null {
-  let json: string | undefined;
+export function assertOutputSize(nodeId: string, output: unknown, maxBytes: number, known?: string): string | null {
+  let json: string | undefined = known;
   try {
-    json = JSON.stringify(output);
+    if (json === undefined) json = JSON.stringify(output);
   } catch (err) {
     throw new NodeExecutionError(`node "${nodeId}": output is not JSON-serialisable (${(err as Error).message})`, {
       code: ErrorCodes.WF_NODE_FAILED,

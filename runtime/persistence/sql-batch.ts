@@ -34,6 +34,11 @@ export function get(sql: string, params: unknown[]): SqlStep {
 /** Executes batches: every op and then the rows in one transaction, results in op order. */
 export interface SqlBatchDriver {
   commit(ops: WriteOp[], rowSteps: SqlStep[]): Promise<unknown[]>;
+  /**
+   * The same commit done within the call, when the driver can (SQLite): throws, with nothing
+   * written, when it cannot finish now (the database is busy) or the batch fails.
+   */
+  commitSync?(ops: WriteOp[], rowSteps: SqlStep[]): unknown[];
   /** A read of committed rows with a cached prepared statement (the hot lookups by key). */
   all(sql: string, params: unknown[]): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;

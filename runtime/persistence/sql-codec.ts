@@ -1,4 +1,5 @@
 import { PersistenceError } from '../../core/errors/weft-error';
+import { msOfIso } from '../../core/services/iso-time';
 
 /**
  * Conversions between the execution document and rows. Times are epoch-ms bigints in both
@@ -6,7 +7,7 @@ import { PersistenceError } from '../../core/errors/weft-error';
  * JSON text.
  */
 export function isoToMs(iso: string, what: string): number {
-  const ms = Date.parse(iso);
+  const ms = msOfIso(iso);
   if (!Number.isFinite(ms)) throw new PersistenceError(`${what} is not a date: ${String(iso).slice(0, 40)}`);
   return ms;
 }

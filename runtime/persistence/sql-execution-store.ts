@@ -22,6 +22,7 @@ import { CursorCodec } from '../../core/store/cursor-codec';
 import { checkListQuery, queryExecutionPage } from './execution-list-query';
 import { assertStartRecord, cancelledNodeRows, executionStartRow, NODE_COLUMNS, nodeRow, rowToNode, rowToSummary, sortNodeRows, SUMMARY_COLUMNS } from './execution-row-mapper';
 import { assertOutputSize, errorRecordJson } from './output-size';
+import { outputJsonOf } from '../../core/executor/node-records';
 import { fromJson, isoToMs, toJson } from './sql-codec';
 import { defaultOwner, isStale } from './execution-owner';
 import type { PersistenceDialect } from './migrations/migration-list';
@@ -50,6 +51,10 @@ export interface SqlExecutionStoreOptions {
   now?: () => number;
 }
 
+function nodeKey(executionId: string, nodeId: string): string {
+  return `${executionId}\u0000${nodeId}`;
+}
+
 /** The lookups by key behind `GET /executions/:id`: fixed SQL, prepared once per connection. */
 const SELECT_EXECUTION = `select ${SUMMARY_COLUMNS.join(', ')} from workflow_execution where id = ?`;
 const SELECT_NODES = `select ${NODE_COLUMNS.join(', ')} from node_execution where execution_id = ?`;
@@ -74,7 +79,7 @@ export class SqlExecutionStore implements ExecutionStore {
   /** Executions this process runs (their heartbeat is refreshed). */
   private readonly active = new Set<string>();
   /** The claims this process holds (or lost) on the executions it runs: every write of one is fenced with its epoch. */
-  private readonly claims = new ExecutionClaims();
+  private readonly claims: ExecutionClaims;
   private readonly heartbeat: NodeJS.Timeout | null = null;
   /** Finds cancel requests other processes made for executions running here. */
   readonly cancelRequests: CancelRequestWatcher;
@@ -85,6 +90,7 @@ export class SqlExecutionStore implements ExecutionStore {
     this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
     this.owner = options.owner ?? defaultOwner();
+    this.claims = new ExecutionClaims(options.dialect);
     this.writer = new GroupCommitWriter(options.driver, {
       rowSteps: upsertNodeSteps,
       logger: this.logger,
@@ -148,12 +154,16 @@ export class SqlExecutionStore implements ExecutionStore {
     return result;
   }
 
-  async nodeStarted(executionId: string, record: NodeExecutionRecord): Promise<void> {
-    await this.putNode(executionId, record, false);
+  nodeStarted(executionId: string, record: NodeExecutionRecord): Promise<void> {
+    if (record.output != null || record.error != null) return this.putNode(executionId, record, false);
+    if (this.claims.isLost(executionId)) return Promise.resolve();
+    // built at commit time, if at all (nothing in it can fail): in a chain the node's finish replaces it first
+    const position = this.positionOf(executionId, record.nodeId);
+    return this.writer.putRow(nodeKey(executionId, record.nodeId), () => nodeRow(executionId, record, position, null, null), false);
   }
 
-  async nodeFinished(executionId: string, record: NodeExecutionRecord): Promise<void> {
-    await this.putNode(executionId, record, true);
+  nodeFinished(executionId: string, record: NodeExecutionRecord): Promise<void> {
+    return this.putNode(executionId, record, true);
   }
 
   async finishExecution(executionId: string, result: Result): Promise<void> {
@@ -187,7 +197,7 @@ export class SqlExecutionStore implements ExecutionStore {
         yield* dropWaitsSteps(executionId);
         return n;
       };
-      const r = await this.writer.run(epoch === undefined ? end : fencedOp(executionId, epoch, end));
+      const r = await this.writer.run(epoch === undefined ? end : fencedOp(executionId, epoch, end, this.options.dialect));
       if (r === FENCED) {
         this.claimLost(executionId);
         return;
@@ -391,19 +401,25 @@ export class SqlExecutionStore implements ExecutionStore {
     this.cancelRequests.wake();
   }
 
-  private async putNode(executionId: string, record: NodeExecutionRecord, durable: boolean): Promise<void> {
-    if (this.claims.isLost(executionId)) {
-      if (durable) throw this.claimLostError(executionId);
-      return;
+  private putNode(executionId: string, record: NodeExecutionRecord, durable: boolean): Promise<void> {
+    if (this.claims.isLost(executionId)) return durable ? Promise.reject(this.claimLostError(executionId)) : Promise.resolve();
+    let row: Record<string, unknown>;
+    try {
+      row = this.nodeRowOf(executionId, record);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    await this.writer.putRow(`${executionId}\u0000${record.nodeId}`, this.nodeRowOf(executionId, record), durable);
+    return this.writer.putRow(nodeKey(executionId, record.nodeId), row, durable);
   }
 
   private nodeRowOf(executionId: string, record: NodeExecutionRecord): Record<string, unknown> {
-    const outputJson = assertOutputSize(record.nodeId, record.output, this.options.maxOutputBytes);
+    const outputJson = assertOutputSize(record.nodeId, record.output, this.options.maxOutputBytes, outputJsonOf(record));
     const errorJson = errorRecordJson(record, this.options.maxOutputBytes);
-    const position = this.positions.get(executionId)?.get(record.nodeId) ?? null;
-    return nodeRow(executionId, record, position, outputJson, errorJson);
+    return nodeRow(executionId, record, this.positionOf(executionId, record.nodeId), outputJson, errorJson);
+  }
+
+  private positionOf(executionId: string, nodeId: string): number | null {
+    return this.positions.get(executionId)?.get(nodeId) ?? null;
   }
 
   /** Another process took the execution over: drop what this one still writes for it, and stop the run here. */

@@ -50,6 +50,10 @@ export class SqliteBatchDriver implements SqlBatchDriver {
     }) as unknown as SqliteBatchDriver['tx'];
   }
 
+  commitSync(ops: WriteOp[], rowSteps: SqlStep[]): unknown[] {
+    return this.tx.immediate(ops, rowSteps);
+  }
+
   async commit(ops: WriteOp[], rowSteps: SqlStep[]): Promise<unknown[]> {
     // immediate: take the write lock at BEGIN, so a busy database fails before any work
     return whenNotBusy(() => this.tx.immediate(ops, rowSteps));

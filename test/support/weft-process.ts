@@ -19,8 +19,8 @@ export function weftEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** Spawns `weft ...args` and resolves once its output matches `ready` (with the match). */
-export function startWeft(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 30_000): Promise<WeftProcess & { match: RegExpExecArray }> {
-  const child = spawn(process.execPath, ['--no-node-snapshot', WEFT_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startWeft(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 30_000, nodeArgs: string[] = []): Promise<WeftProcess & { match: RegExpExecArray }> {
+  const child = spawn(process.execPath, ['--no-node-snapshot', ...nodeArgs, WEFT_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`weft ${args[0]} did not start:\n${out}`)), timeoutMs);
@@ -41,9 +41,9 @@ export function startWeft(args: string[], env: NodeJS.ProcessEnv, ready: RegExp,
   });
 }
 
-/** Spawns `weft serve` and resolves once it prints `weft listening on <url>`. */
-export async function startServe(env: NodeJS.ProcessEnv, timeoutMs?: number): Promise<WeftProcess & { url: string }> {
-  const started = await startWeft(['serve'], env, /weft listening on (http:\/\/\S+)/, timeoutMs);
+/** Spawns `weft serve` and resolves once it prints `weft listening on <url>` (`nodeArgs`: flags for node itself, e.g. `--cpu-prof`). */
+export async function startServe(env: NodeJS.ProcessEnv, timeoutMs?: number, nodeArgs?: string[]): Promise<WeftProcess & { url: string }> {
+  const started = await startWeft(['serve'], env, /weft listening on (http:\/\/\S+)/, timeoutMs, nodeArgs);
   return { child: started.child, output: started.output, url: started.match[1]! };
 }
 

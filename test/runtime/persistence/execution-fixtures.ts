@@ -61,5 +61,14 @@ export function countCommits(p: Persistence): { readonly count: number } {
     counter.count++;
     return original(ops, rows);
   };
+  // SQLite commits within the call when it can
+  const originalSync = driver.commitSync?.bind(driver);
+  if (originalSync) {
+    driver.commitSync = (ops, rows) => {
+      const results = originalSync(ops, rows);
+      counter.count++;
+      return results;
+    };
+  }
   return counter;
 }

@@ -185,10 +185,17 @@ describeDialects('SqlExecutionStore', (ctx) => {
     await q.executionStore.startExecution(s);
     const driver = (q.executionStore.writer as unknown as { driver: SqlBatchDriver }).driver;
     const commit = driver.commit.bind(driver);
+    const commitSync = driver.commitSync;
     driver.commit = async () => {
       driver.commit = commit;
       throw new Error('disk I/O error');
     };
+    if (commitSync) {
+      driver.commitSync = () => {
+        driver.commitSync = commitSync;
+        throw new Error('disk I/O error');
+      };
+    }
     await assert.rejects(q.executionStore.finishExecution(s.id, { status: 'succeeded', outputs: null, error: null, finishedAt: new Date().toISOString(), durationMs: 1 }), /disk I\/O error/);
     const read = async () => Number((await q.executionStore.knex('workflow_execution').where({ id: s.id }).first('heartbeat_at')).heartbeat_at);
     // What this test asserts is an absence: no heartbeat for several periods. A beat with nothing

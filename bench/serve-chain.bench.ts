@@ -1,0 +1,98 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { callApi, startServe, weftEnv, type WeftProcess } from '../test/support/weft-process';
+import { fmt, median, report } from './bench-stats';
+
+const ADMIN_KEY = 'weft_serve_chain_bench_admin_key_000000000000';
+const SHORT = 10;
+const LONG = 1_000;
+const RUNS = Number(process.env.SERVE_CHAIN_RUNS ?? 7);
+
+/** A chain of `n` `core.echo` nodes, each echoing its upstream's output. */
+function chain(n: number): object {
+  const nodes = Array.from({ length: n }, (_, i) => ({
+    id: `n${i}`,
+    type: 'tool',
+    config: { tool: 'core.echo', input: i === 0 ? { i: 0 } : `{{ nodes.n${i - 1}.output }}` },
+  }));
+  const edges = nodes.slice(1).map((_, i) => ({ from: `n${i}`, to: `n${i + 1}` }));
+  return { name: `chain-${n}`, nodes, edges };
+}
+
+/** The server's CPU time so far (user + system, µs), from /proc: the process is another one. */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of stat (11 and 12 after the command name)
+  return ((Number(fields[11]) + Number(fields[12])) / 100) * 1e6;
+}
+
+/**
+ * The durable node cost on the product path: a real `weft serve` on SQLite runs 10-node and
+ * 1,000-node `core.echo` chains with `wait: true`; the cost of a node is the difference of the
+ * two executions' durations (from their documents) over the 990 extra nodes, so HTTP, start and
+ * end of an execution cancel out. Every node's finish is committed before its downstream starts.
+ */
+export async function run(): Promise<void> {
+  console.log('\n## serve-chain: durable node cost through `weft serve` on SQLite (chains of core.echo, wait: true)');
+  const dir = mkdtempSync(path.join(tmpdir(), 'weft-serve-chain-bench-'));
+  let serve: (WeftProcess & { url: string }) | undefined;
+  try {
+    serve = await startServe(
+      weftEnv({
+        WEFT_DATA_DIR: dir,
+        WEFT_PORT: '0',
+        WEFT_ADMIN_KEY: ADMIN_KEY,
+        WEFT_LOG_LEVEL: 'warn',
+        WEFT_RATE_LIMIT_PER_MINUTE: String(1_000_000_000),
+      }),
+      undefined,
+      // SERVE_CHAIN_CPU_PROF=<dir>: the server writes a CPU profile there when it exits;
+      // SERVE_CHAIN_NODE_ARGS: more flags for the server's node (space-separated)
+      [
+        ...(process.env.SERVE_CHAIN_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SERVE_CHAIN_CPU_PROF}`] : []),
+        ...(process.env.SERVE_CHAIN_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ],
+    );
+    const pid = serve.child.pid!;
+    const ids: Record<number, string> = {};
+    for (const n of [SHORT, LONG]) {
+      const r = await callApi(serve.url, ADMIN_KEY, 'POST', '/api/v1/workflows', chain(n));
+      if (r.status !== 201) throw new Error(`creating chain-${n}: ${r.status} ${JSON.stringify(r.body)}`);
+      ids[n] = r.body.id;
+    }
+    const execute = async (n: number): Promise<{ ms: number; cpuUs: number }> => {
+      const cpu0 = cpuMicros(pid);
+      const r = await callApi(serve!.url, ADMIN_KEY, 'POST', `/api/v1/workflows/${ids[n]}/execute`, { wait: true });
+      const cpuUs = cpuMicros(pid) - cpu0;
+      if (r.status !== 200 || r.body.status !== 'succeeded') throw new Error(`chain-${n}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+      if (r.body.nodes.length !== n) throw new Error(`chain-${n}: ${r.body.nodes.length} nodes in the document`);
+      return { ms: Date.parse(r.body.finishedAt) - Date.parse(r.body.startedAt), cpuUs };
+    };
+    // warm-up: JIT, SQLite page cache, prepared statements
+    for (let i = 0; i < 2; i++) {
+      await execute(SHORT);
+      await execute(LONG);
+    }
+    const perNode: number[] = [];
+    const cpuPerNode: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const short = await execute(SHORT);
+      const long = await execute(LONG);
+      perNode.push(((long.ms - short.ms) * 1000) / (LONG - SHORT));
+      cpuPerNode.push((long.cpuUs - short.cpuUs) / (LONG - SHORT));
+    }
+    const us = median(perNode);
+    report(`µs per durable node (${LONG} vs ${SHORT} nodes, ${RUNS} runs)`, `${fmt(us, 1)} µs (runs: ${perNode.map((v) => fmt(v, 0)).join(', ')})`, '≤ 40 µs', us <= 40);
+    report('  server CPU per node (user + system, /proc)', `${fmt(median(cpuPerNode), 1)} µs`);
+    report('  load average (1 min) at the end', fmt(require('node:os').loadavg()[0], 2));
+  } finally {
+    if (serve && serve.child.exitCode === null) {
+      serve.child.kill('SIGTERM');
+      await new Promise((r) => serve!.child.once('exit', r));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) void run();
