@@ -5,6 +5,7 @@ import {
   type DispatchedExecution,
   type ExecuteOptions,
   type ExecutionDocument,
+  type ExecutionEvent,
   type ExecutionStatus,
   type ExecutionTrigger,
   type WorkflowDefinition,
@@ -218,6 +219,7 @@ async function cancel(deps: RouteDeps, ctx: ApiContext): Promise<void> {
     // 404 for an unknown execution and 409 for a finished one
     const outcome = await deps.executions.requestCancel(id, reason);
     log.info({ reason, outcome }, outcome === 'cancelled' ? 'queued execution cancelled' : 'execution cancel requested from its process');
+    if (outcome === 'cancelled') await publishEndedHere(deps, id).catch((err) => log.warn({ err }, 'could not publish the cancel'));
   }
   ctx.status = 202;
   ctx.body = { executionId: id, cancelRequested: true };
@@ -239,6 +241,24 @@ async function nodeOutput(deps: RouteDeps, ctx: ApiContext): Promise<void> {
   }
   ctx.type = 'application/json; charset=utf-8';
   ctx.body = text;
+}
+
+/**
+ * Publishes the end of an execution the cancel ended in the store (queued or parked: no process
+ * runs it, so no run publishes it): its nodes that were waiting, then the execution, numbered on
+ * from the last event its parked run recorded, for live streams to show.
+ */
+async function publishEndedHere(deps: RouteDeps, id: string): Promise<void> {
+  const doc = await deps.executions.getExecution(id);
+  if (!doc) return;
+  let seq = (await deps.executions.lastEventSeq?.(id)) ?? 0;
+  const at = doc.finishedAt ?? new Date().toISOString();
+  const base = { executionId: id, workflowId: doc.workflowId, at };
+  for (const n of doc.nodes) {
+    if (n.status !== 'cancelled' || n.startedAt === null) continue;
+    deps.events.publish({ ...base, kind: 'node', nodeId: n.nodeId, status: 'cancelled', attempt: n.attempts, error: n.error, durationMs: n.durationMs ?? undefined, seq: ++seq });
+  }
+  deps.events.publish({ ...base, kind: 'execution', status: doc.status, error: doc.error, seq: ++seq });
 }
 
 async function getDocument(deps: RouteDeps, id: string): Promise<ExecutionDocument> {

@@ -17,7 +17,7 @@ export interface ExecuteOptions {
    * Resume an execution recorded earlier: nodes in a terminal state are taken as they are
    * (not run again); the others run. The execution keeps its id and start time.
    */
-  resume?: { startedAt: string; nodes: readonly NodeExecutionRecord[] };
+  resume?: { startedAt: string; nodes: readonly NodeExecutionRecord[]; woke?: readonly string[] };
   /** Where the execution came from (a sub-workflow's parent, the execution a re-run repeats). */
   lineage?: ExecutionLineage;
   /**

@@ -7,7 +7,7 @@ import type { NodeExecutionRecord } from '../model/execution-document';
  * built, but `seq` still counts, so numbering never depends on who was listening.
  */
 export class ExecutionEventPublisher {
-  private seq = 0;
+  private seq: number;
 
   constructor(
     private readonly bus: EventBus,
@@ -16,7 +16,16 @@ export class ExecutionEventPublisher {
     private readonly now: () => string,
     /** Applied to every event before it leaves (secret redaction). */
     private readonly redact: (e: ExecutionEventInput) => ExecutionEventInput = (e) => e,
-  ) {}
+    /** The last number an earlier run of the execution used (resume): numbering goes on from it. */
+    lastSeq = 0,
+  ) {
+    this.seq = lastSeq;
+  }
+
+  /** The number of the last event (published or not). */
+  get lastSeq(): number {
+    return this.seq;
+  }
 
   /** Publishes `e`, which becomes the event: callers hand over a fresh object and keep no reference to it. */
   emit(e: ExecutionEventInput): void {

@@ -78,7 +78,9 @@ export class ExecutionFinisher {
     const { writes, events, nodes, deps, init } = this.parts;
     if (writes.inFlight > 0) await writes.whenDrained();
     if (writes.error) throw writes.error;
-    if (!(await deps.store.parkExecution!(init.id, deadlineAt))) return null;
+    // the events released here and the `waiting` one are numbered before the park records the last number
+    const last = events.lastSeq + nodes.heldEventCount + 1;
+    if (!(await deps.store.parkExecution!(init.id, deadlineAt, last))) return null;
     nodes.releaseHeldEvents();
     events.emit({ kind: 'execution', status: 'waiting' });
     return this.document({ status: 'waiting', outputs: null, error: null, finishedAt: null, durationMs: null });

@@ -33,6 +33,10 @@ export interface ExecutionRunInit extends ExecutionLineage {
    * (resume). A re-run seeds the nodes it copies from the original the same way.
    */
   resumed?: readonly NodeExecutionRecord[];
+  /** The last event number an earlier run of this execution used (resume): events number on from it. */
+  eventSeq?: number;
+  /** Nodes a wake ended for this resume: their events are published as the run takes them. */
+  woke?: readonly string[];
   /** Secrets the execution counts as used before any node reads one (its triggers'): redacted from the start. */
   usedSecrets?: Readonly<Record<string, string>>;
 }

@@ -13,6 +13,8 @@ import type { ExecutionRunDeps, ExecutionRunInit, StopKind } from './execution-r
 import { NodeLifecycle, type NodeEnd, type NodeLifecycleHost } from './node-lifecycle';
 import { NodeScheduler, Outcome, type SchedulerHost } from './node-scheduler';
 import { WriteTracker } from './write-tracker';
+import { ResidentWaits } from './resident-waits';
+import type { WaitSpec } from '../plugin/park-request';
 import { ExecutionSecrets } from '../secrets/execution-secrets';
 import { isoAt } from '../services/iso-time';
 
@@ -37,6 +39,10 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
   private failed = 0;
   /** Nodes of this run that parked (they wait; the execution parks once nothing else runs). */
   private parked = 0;
+  /** Waiting nodes being ended in process (their end is being written): the execution neither parks nor finishes meanwhile. */
+  private endingWaits = 0;
+  /** Due times of the waiting nodes while other nodes still run (the execution stays in memory). */
+  private readonly residentWaits: ResidentWaits;
   private stopped: StopKind | null = null;
   private stopError: SerializedError | null = null;
   private timer: NodeJS.Timeout | undefined;
@@ -49,7 +55,7 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
     this.secrets = new ExecutionSecrets(deps.secrets);
     for (const [name, value] of Object.entries(init.usedSecrets ?? {})) this.secrets.redactor.add(name, value);
     const now = () => isoAt(deps.clock.now());
-    this.events = new ExecutionEventPublisher(deps.bus, init.id, init.workflowId, now, (e) => this.secrets.redact(e));
+    this.events = new ExecutionEventPublisher(deps.bus, init.id, init.workflowId, now, (e) => this.secrets.redact(e), init.eventSeq ?? 0);
     this.writes = new WriteTracker((error, raw) => {
       this.log.error({ err: raw }, 'execution store write failed');
       this.stop('failed', serializeError(error, false));
@@ -65,10 +71,12 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
         abort: new AbortFanout(this.controller.signal),
         signal: this.controller.signal,
         resumed: init.resumed ?? [],
+        woke: new Set(init.woke ?? []),
         secrets: this.secrets,
       },
       this,
     );
+    this.residentWaits = new ResidentWaits(() => deps.clock.now(), (index, wait) => this.endWait(index, wait));
     this.finisher = new ExecutionFinisher({ ...shared, init, nodes: this.nodes, log: () => this.log });
   }
 
@@ -158,6 +166,7 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
         return;
       case 'waiting':
         this.parked++;
+        if (end.wait) this.residentWaits.arm(node.index, end.wait);
         return;
       case 'failed':
         this.failed++;
@@ -211,6 +220,7 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
   private stop(kind: StopKind, error: SerializedError | null): void {
     if (this.stopped !== null || this.finished) return;
     this.stopped = kind;
+    this.residentWaits.clearAll();
     this.stopError = error;
     this.controller.abort(this.abortReason(kind, error));
     this.maybeFinish();
@@ -245,13 +255,36 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
     this.maybeFinish();
   }
 
+  /** A waiting node's due time came while the execution still ran: it ends here, on time. */
+  private endWait(index: number, wait: WaitSpec): void {
+    if (this.finished || this.stopped !== null) return;
+    const node = this.plan.nodes[index]!;
+    this.parked--;
+    this.endingWaits++;
+    this.nodes.endWait(node, wait).then(
+      () => this.afterWaitEnded(),
+      (err) => {
+        this.log.error({ err, nodeId: node.id }, 'ending a wait failed');
+        this.stop('failed', serializeError(err, false));
+        this.afterWaitEnded();
+      },
+    );
+  }
+
+  private afterWaitEnded(): void {
+    this.endingWaits--;
+    this.pump();
+    this.maybeFinish();
+  }
+
   private maybeFinish(): void {
-    if (this.finished || this.scheduler.running > 0) return;
+    if (this.finished || this.scheduler.running > 0 || this.endingWaits > 0) return;
     if (this.stopped === null && this.scheduler.terminal < this.plan.scheduledCount) {
       if (this.scheduler.hasQueued) return;
       if (this.parked > 0) {
         // every node left waits: the execution parks and leaves memory (its rows are its state)
         this.finished = true;
+        this.residentWaits.clearAll();
         void this.park();
         return;
       }
@@ -290,6 +323,7 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
   /** Settles `done` whatever happens: a throw while finishing ends the execution `failed` with that error. */
   private async finish(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
+    this.residentWaits.clearAll();
     let doc: ExecutionDocument;
     try {
       doc = await this.finisher.finish({ stopKind: this.stopped, stopError: this.stopError, failed: this.failed });

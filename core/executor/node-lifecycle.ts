@@ -3,7 +3,7 @@ import type { NodeExecutionRecord, SkipReason } from '../model/execution-documen
 import type { ExecutionContext } from '../context/execution-context';
 import { renderValue } from '../context/compiled-value';
 import { serializeError, type SerializedError } from '../errors/error-serializer';
-import { CancelledError, NodeExecutionError } from '../errors/weft-error';
+import { CancelledError, NodeExecutionError, TimeoutError } from '../errors/weft-error';
 import { ErrorCodes } from '../errors/error-codes';
 import { isParkRequest, type WaitSpec } from '../plugin/park-request';
 import type { AbortFanout } from './abort-fanout';
@@ -29,7 +29,7 @@ export type NodeEnd =
   | { kind: 'failed'; error: SerializedError; record: NodeExecutionRecord; resumed: boolean }
   | { kind: 'cancelled' }
   | { kind: 'interrupted' }
-  | { kind: 'waiting' };
+  | { kind: 'waiting'; wait: WaitSpec | null };
 
 /** What one node's lifecycle needs from its execution. */
 export interface NodeLifecycleHost extends RunContextHost {
@@ -51,6 +51,8 @@ export interface NodeLifecycleParts {
   abort: AbortFanout;
   signal: AbortSignal;
   resumed: readonly NodeExecutionRecord[];
+  /** Nodes a wake ended (their end is published when the resumed run takes it). */
+  woke: ReadonlySet<string>;
   /** Reads the secrets a node's templates name, and redacts what the node leaves behind. */
   secrets: ExecutionSecrets;
 }
@@ -70,6 +72,7 @@ export class NodeLifecycle {
   private readonly parking = new Map<number, WaitSpec>();
   /** Outputs the store keeps apart: out of memory unless a running node may read them. */
   private readonly kept: KeptOutputs;
+  private waitsOfResume: Promise<Map<string, WaitSpec>> | null = null;
 
   constructor(private readonly parts: NodeLifecycleParts, private readonly host: NodeLifecycleHost) {
     this.records = new Array(parts.plan.nodes.length);
@@ -84,7 +87,7 @@ export class NodeLifecycle {
     if (prior?.status === 'waiting') {
       // still waiting (another node, or the workflow deadline, woke the execution): parks again as it is
       this.records[node.index] = prior;
-      return this.host.ended(node, { kind: 'waiting' });
+      return this.host.ended(node, { kind: 'waiting', wait: (await this.resumedWaits()).get(node.id) ?? null });
     }
     const { context, deps, writes, events, plan } = this.parts;
     let ran = await this.execute(node, null);
@@ -169,6 +172,11 @@ export class NodeLifecycle {
     }
   }
 
+  /** How many node events are held for the final commit. */
+  get heldEventCount(): number {
+    return this.held.length;
+  }
+
   /** Publishes the node events held for the final commit (call once it is durable). */
   releaseHeldEvents(): void {
     for (const rec of this.held.splice(0)) this.parts.events.emitNode(rec);
@@ -183,6 +191,8 @@ export class NodeLifecycle {
   private adopt(node: PlannedNode, prior: NodeExecutionRecord): void {
     const { context, plan } = this.parts;
     this.records[node.index] = prior;
+    // the process that woke it recorded its end but runs nothing: the run that takes it publishes it
+    if (this.parts.woke.has(node.id)) this.parts.events.emitNode(prior);
     if (prior.recoveredBy) {
       const fb = this.resumed.get(prior.recoveredBy);
       const fbNode = plan.nodes[plan.byId.get(prior.recoveredBy) ?? -1];
@@ -208,7 +218,47 @@ export class NodeLifecycle {
     // the attempt checked the store can record waits before it let the node park
     await this.parts.writes.track(this.parts.deps.store.nodeWaiting!(this.parts.executionId, rec, wait));
     this.parts.events.emitNode(rec);
-    this.host.ended(node, { kind: 'waiting' });
+    this.host.ended(node, { kind: 'waiting', wait });
+  }
+
+  /**
+   * Ends a waiting node in process (its timer, or its signal's timeout, came while other nodes
+   * of the execution still ran), with the record a waker would write: timer `{ firedAt }`, a
+   * signal timeout `failed` with `TimeoutError`. Reports the end through the host once durable.
+   */
+  async endWait(node: PlannedNode, wait: WaitSpec): Promise<void> {
+    const { deps, context, events, executionId } = this.parts;
+    const waiting = this.records[node.index];
+    if (waiting?.status !== 'waiting') return;
+    const now = deps.clock.now();
+    const startMs = Date.parse(waiting.startedAt ?? new Date(now).toISOString());
+    let rec: NodeExecutionRecord;
+    if (wait.kind === 'timer') {
+      rec = finishedRecord(waiting, startMs, now, { status: 'succeeded', attempts: waiting.attempts, output: { firedAt: new Date(now).toISOString() } });
+    } else {
+      const err = new TimeoutError(`node "${node.id}" waited for signal "${wait.signal}" past its timeoutMs`, { code: ErrorCodes.WF_SIGNAL_TIMEOUT });
+      rec = finishedRecord(waiting, startMs, now, { status: 'failed', attempts: waiting.attempts, error: { ...serializeError(err, false), attempt: waiting.attempts } });
+    }
+    this.records[node.index] = rec;
+    const store = deps.store;
+    await this.parts.writes.track(store.waitEnded ? store.waitEnded(executionId, rec) : store.nodeFinished(executionId, rec));
+    events.emitNode(rec);
+    if (rec.status === 'succeeded') {
+      context.setOutput(node.id, rec.output);
+      this.host.ended(node, { kind: 'succeeded', branch: this.branchOf(node, rec.output) });
+    } else {
+      context.setError(node.id, publicError(rec.error));
+      this.host.ended(node, { kind: 'failed', error: nodeError(node.id, rec), record: rec, resumed: false });
+    }
+  }
+
+  /** What the resumed run's waiting nodes wait for, read once. */
+  private resumedWaits(): Promise<Map<string, WaitSpec>> {
+    const { store } = this.parts.deps;
+    this.waitsOfResume ??= store.listWaits
+      ? store.listWaits(this.parts.executionId).then((ws) => new Map(ws.map((w) => [w.nodeId, w.wait])), () => new Map())
+      : Promise.resolve(new Map());
+    return this.waitsOfResume;
   }
 
   private branchOf(node: PlannedNode, output: unknown): string | null {

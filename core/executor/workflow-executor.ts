@@ -59,9 +59,10 @@ export class WorkflowExecutor {
     // like an output, so a first run and a resume (which reads the record) see the same inputs
     const inputs = redactWith(usedSecrets, options.inputs ?? {});
     const lineage = lineageOf(options.lineage ?? {});
+    let eventSeq: number | undefined;
     if (options.resume) {
       if (this.active.has(id)) throw new ConflictError(`execution ${id} is already running in this process`);
-      await store.resumeExecution?.(id);
+      eventSeq = (await store.resumeExecution?.(id))?.eventSeq;
     } else {
       const definition = plan.definition;
       const nodes = options.seed;
@@ -70,7 +71,7 @@ export class WorkflowExecutor {
     }
     const run = new ExecutionRun(
       plan,
-      { id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, ...lineage, resumed: options.resume?.nodes ?? options.seed, usedSecrets, priority: options.priority },
+      { id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, ...lineage, resumed: options.resume?.nodes ?? options.seed, usedSecrets, priority: options.priority, eventSeq, woke: options.resume?.woke },
       {
         store,
         bus: this.deps.bus,

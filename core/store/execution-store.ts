@@ -91,13 +91,25 @@ export interface ExecutionStore {
    */
   nodeWaiting?(executionId: string, record: NodeExecutionRecord, wait: WaitSpec): Promise<void>;
   /**
+   * Ends a waiting node in the process that runs its execution (its timer or timeout came while
+   * other nodes still ran): records its end and drops what it waited for, in one durable write.
+   */
+  waitEnded?(executionId: string, record: NodeExecutionRecord): Promise<void>;
+  /** What the execution's waiting nodes wait for (a resumed run keeps their due times in process). */
+  listWaits?(executionId: string): Promise<Array<{ nodeId: string; wait: WaitSpec }>>;
+  /**
    * Parks a running execution of this process whose nodes all wait: `waiting`, no owner, and
    * (with `deadlineAt`, epoch ms: the workflow's `settings.timeoutMs`) a deadline that wakes it
    * to time out. Resolves false, parking nothing, when a cancel request is open for it.
    */
-  parkExecution?(executionId: string, deadlineAt: number | null): Promise<boolean>;
-  /** Marks an execution `running` again when it is resumed (recovery). */
-  resumeExecution?(executionId: string): Promise<void>;
+  parkExecution?(executionId: string, deadlineAt: number | null, eventSeq?: number): Promise<boolean>;
+  /**
+   * Marks an execution `running` again when it is resumed (recovery, a wake); may tell the last
+   * event number its parked run recorded, for the resumed run to number on from.
+   */
+  resumeExecution?(executionId: string): Promise<void | { eventSeq: number }>;
+  /** The last event number a parked execution's run recorded (0: none). */
+  lastEventSeq?(executionId: string): Promise<number>;
   getExecution(executionId: string): Promise<ExecutionDocument | null>;
   /**
    * Large payloads (stores that keep outputs above an inline size apart): a node output whose

@@ -8,6 +8,11 @@ import { WeftError } from '../../core/errors/weft-error';
 import { exitCodeOf, out, reportFailure } from './cli-output';
 import type { WorkflowDefinition } from '../../core/model/workflow-definition';
 import type { WorkflowStore } from '../../core/store/workflow-store';
+import type { ExecutionDocument } from '../../core/model/execution-document';
+import { waitForFinish } from '../../core/store/execution-waiter';
+import type { BuiltRuntime } from '../composition/build-runtime';
+import { WaitPoller } from '../waits/wait-poller';
+import { localWakeHandler } from '../waits/wake-handlers';
 
 /** Exit codes: 0 succeeded/partially_succeeded, 1 failed/cancelled, 2 invalid workflow or usage. */
 export const runCommand: CliCommand = {
@@ -54,7 +59,8 @@ async function run(file: string, opts: { input: string[]; json?: boolean; db?: s
       const line = formatEvent(e);
       if (line) out(line);
     });
-    const doc = await kernel.executor.run(def, { ...target, inputs, trigger: 'manual', signal: controller.signal });
+    let doc = await kernel.executor.run(def, { ...target, inputs, trigger: 'manual', signal: controller.signal });
+    if (doc.status === 'waiting' && runtime.persistence) doc = (await waitOut(runtime, doc.id, controller.signal)) ?? doc;
     unsubscribe();
     out(opts.json ? JSON.stringify(doc, null, 2) : formatSummary(doc));
     return exitCodeOf(doc);
@@ -64,6 +70,24 @@ async function run(file: string, opts: { input: string[]; json?: boolean; db?: s
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await runtime.close();
+  }
+}
+
+/**
+ * Waits out an execution that parked (`wait` nodes): this process polls its due timers and
+ * signals (its own execution only; other executions in the database belong to the servers that
+ * run them), resumes it here each time it wakes, and answers once it ends. Null when interrupted
+ * (the execution stays `waiting` in the database, for `weft serve` to take over).
+ */
+async function waitOut(runtime: BuiltRuntime, executionId: string, signal: AbortSignal): Promise<ExecutionDocument | null> {
+  const { kernel, persistence, logger } = runtime;
+  const store = persistence!.executionStore;
+  const poller = new WaitPoller({ store, logger, only: executionId });
+  poller.start(localWakeHandler({ store, workflowStore: kernel.get(Tokens.WorkflowStore), executor: kernel.executor, logger }));
+  try {
+    return await waitForFinish(executionId, { events: kernel.get(Tokens.EventBus), executions: store }, signal);
+  } finally {
+    await poller.stop();
   }
 }
 

@@ -19,7 +19,7 @@ export interface TakeoverDeps {
 
 /**
  * Takes an execution over for this process before it resumes, and answers its row (workflow,
- * version, kept definition). Refused with a ConflictError while another live process owns it
+ * version, kept definition, last event number). Refused with a ConflictError while another live process owns it
  * (fresh heartbeat), so a recovery sweep and a queue failover can never both resume one
  * execution, and for a cancelled or parked one. A no-op for an execution this process has just
  * claimed (its epoch already held).
@@ -27,7 +27,7 @@ export interface TakeoverDeps {
 export async function takeOverToResume(d: TakeoverDeps, executionId: string): Promise<Record<string, any>> {
   const row = await d.knex('workflow_execution')
     .where({ id: executionId })
-    .first('status', 'owner', 'heartbeat_at', 'claim_epoch', 'workflow_id', 'workflow_version', 'definition');
+    .first('status', 'owner', 'heartbeat_at', 'claim_epoch', 'workflow_id', 'workflow_version', 'definition', 'event_seq');
   if (!row) throw new NotFoundError(`execution ${String(executionId).slice(0, 40)} not found`);
   // cancelled while it waited in the queue (or by its owner): a worker that claims it must not run it
   if (row.status === 'cancelled') throw new ConflictError(`execution ${executionId} was cancelled`);

@@ -26,7 +26,7 @@ import { fromJson, isoToMs, toJson } from './sql-codec';
 import { defaultOwner } from './execution-owner';
 import type { PersistenceDialect } from './migrations/migration-list';
 import type { WaitSpec } from '../../core/plugin/park-request';
-import { dropWaitsSteps, insertWaitOp, parkExecutionOp } from './wait-sql';
+import { deleteWaitOp, dropWaitsSteps, insertWaitOp, parkExecutionOp, waitSpecOfRow } from './wait-sql';
 
 export type { SqlExecutionStoreOptions } from './sql-execution-store-options';
 
@@ -188,7 +188,7 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
   }
 
   /** Takes an execution over for this process as it resumes (see {@link takeOverToResume}: refused while another live process owns it). */
-  async resumeExecution(executionId: string): Promise<void> {
+  async resumeExecution(executionId: string): Promise<{ eventSeq: number }> {
     const row = await takeOverToResume({ knex: this.knex, writer: this.writer, claims: this.claims, owner: this.owner, nowMs: this.now(), staleAfterMs: this.staleAfterMs }, executionId);
     this.ownership.markActive(executionId);
     if (!this.positions.has(executionId)) {
@@ -196,6 +196,7 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
       const pinned = await this.knex('workflow_version').where({ workflow_id: row.workflow_id, version: row.workflow_version }).first('definition');
       this.trackDefinition(executionId, fromJson<WorkflowDefinition>(pinned?.definition ?? row.definition) ?? undefined);
     }
+    return { eventSeq: Number(row.event_seq ?? 0) };
   }
 
   async nodeWaiting(executionId: string, record: NodeExecutionRecord, wait: WaitSpec): Promise<void> {
@@ -203,8 +204,22 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
     await Promise.all([this.putNode(executionId, record, true), this.writer.run(insertWaitOp(executionId, record.nodeId, wait, this.now()))]);
   }
 
-  async parkExecution(executionId: string, deadlineAt: number | null): Promise<boolean> {
-    const parked = await this.writer.run(parkExecutionOp(executionId, this.owner, deadlineAt, this.now()));
+  async waitEnded(executionId: string, record: NodeExecutionRecord): Promise<void> {
+    await Promise.all([this.putNode(executionId, record, true), this.writer.run(deleteWaitOp(executionId, record.nodeId))]);
+  }
+
+  async lastEventSeq(executionId: string): Promise<number> {
+    const row = await this.knex('workflow_execution').where({ id: executionId }).first('event_seq');
+    return Number(row?.event_seq ?? 0);
+  }
+
+  async listWaits(executionId: string): Promise<Array<{ nodeId: string; wait: WaitSpec }>> {
+    const rows = await this.knex('weft_wait').where({ execution_id: executionId }).whereNotNull('node_id').select('node_id', 'kind', 'due_at', 'signal_name');
+    return rows.map((r) => ({ nodeId: String(r.node_id), wait: waitSpecOfRow(r) })).filter((w): w is { nodeId: string; wait: WaitSpec } => w.wait !== null);
+  }
+
+  async parkExecution(executionId: string, deadlineAt: number | null, eventSeq = 0): Promise<boolean> {
+    const parked = await this.writer.run(parkExecutionOp(executionId, this.owner, deadlineAt, this.now(), eventSeq));
     if (parked) {
       this.positions.delete(executionId);
       this.ownership.inactive(executionId);

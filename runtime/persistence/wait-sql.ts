@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { WaitSpec } from '../../core/plugin/park-request';
-import { get, run, type WriteOp } from './sql-batch';
+import { get, run, type SqlConnection, type WriteOp } from './sql-batch';
 
 /**
  * The durable waits' writes (both dialects). Waking a parked execution is one conditional update
@@ -20,12 +20,27 @@ export function insertWaitOp(executionId: string, nodeId: string, wait: WaitSpec
   };
 }
 
+/** Drops what one node waited for (it ended in the process that runs its execution). */
+export function deleteWaitOp(executionId: string, nodeId: string): WriteOp<void> {
+  return function* () {
+    yield run('delete from weft_wait where execution_id = ? and node_id = ?', [executionId, nodeId]);
+  };
+}
+
+/** The wait a `weft_wait` row describes (null: not a node's timer or signal). */
+export function waitSpecOfRow(row: { kind: unknown; due_at: unknown; signal_name: unknown }): WaitSpec | null {
+  const due = row.due_at === null || row.due_at === undefined ? null : Number(row.due_at);
+  if (row.kind === 'timer' && due !== null) return { kind: 'timer', dueAt: due };
+  if (row.kind === 'signal') return { kind: 'signal', signal: String(row.signal_name), timeoutAt: due };
+  return null;
+}
+
 /** Parks a running execution this owner runs, unless a cancel request is open; with a deadline row. */
-export function parkExecutionOp(executionId: string, owner: string, deadlineAt: number | null, nowMs: number): WriteOp<boolean> {
+export function parkExecutionOp(executionId: string, owner: string, deadlineAt: number | null, nowMs: number, eventSeq = 0): WriteOp<boolean> {
   return function* () {
     const n = yield run(
-      "update workflow_execution set status = 'waiting', owner = null, heartbeat_at = null where id = ? and status = 'running' and owner = ? and cancel_requested_at is null",
-      [executionId, owner],
+      "update workflow_execution set status = 'waiting', owner = null, heartbeat_at = null, event_seq = ? where id = ? and status = 'running' and owner = ? and cancel_requested_at is null",
+      [eventSeq, executionId, owner],
     );
     if (n !== 1) return false;
     yield run("delete from weft_wait where execution_id = ? and kind = 'deadline'", [executionId]);
@@ -82,13 +97,14 @@ export type WakeTarget = { status: 'running'; owner: string } | { status: 'pendi
 const WAKE_LIMIT = 1000;
 
 /**
- * Wakes a waiting execution whose timers are due or whose signals arrived: flips it from
+ * Wakes a waiting execution whose timers are due or whose signals arrived (`alongside` runs in
+ * the same transaction once something woke, on PostgreSQL): flips it from
  * `waiting` (nothing happens when another process did first), ends the woken nodes' records
  * (timer `{ firedAt }`; signal `{ signal, payload, receivedAt }`; a signal timeout `failed` with
  * `TimeoutError`), consumes their waits and signals, and returns what resuming it needs. When
  * nothing turns out to be due, the execution is left `waiting` and null comes back.
  */
-export function wakeOp(executionId: string, nowMs: number, target: WakeTarget): WriteOp<WokenExecution | null> {
+export function wakeOp(executionId: string, nowMs: number, target: WakeTarget, alongside: ((db: SqlConnection, woke: string[]) => Promise<unknown>) | null = null): WriteOp<WokenExecution | null> {
   return function* () {
     const owner = target.status === 'running' ? target.owner : null;
     const heartbeat = target.status === 'running' ? nowMs : null;
@@ -140,6 +156,8 @@ export function wakeOp(executionId: string, nowMs: number, target: WakeTarget): 
       yield run("update workflow_execution set status = 'waiting', owner = null, heartbeat_at = null where id = ?", [executionId]);
       return null;
     }
+    // e.g. the queue's job for the woken execution: committed with the wake or not at all
+    if (alongside) yield { kind: 'call' as const, call: (db: SqlConnection) => alongside(db, woke) };
     const row = yield get(
       'select workflow_id, workflow_version, triggered_by, inputs, started_at, idempotency_key, definition from workflow_execution where id = ?',
       [executionId],

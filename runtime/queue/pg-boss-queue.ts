@@ -18,6 +18,8 @@ export const DEAD_EXECUTION_QUEUE = 'weft-executions-dead';
 /** A queued execution's job: only the id; everything else is in the execution record. */
 export interface ExecutionJobData {
   executionId: string;
+  /** A wake's job: the nodes the wake ended (the worker publishes their events as it takes them). */
+  woke?: string[];
 }
 
 /** The execution store a queue records into: it can send the job in the transaction that inserts the row. */
@@ -153,12 +155,15 @@ export class PgBossExecutionQueue implements ExecutionDispatcher {
 
   /**
    * Queues an execution a wait woke (recorded `pending` again): a new job, since the one that ran
-   * it before parking is complete and keeps the execution's id.
+   * it before parking is complete and keeps the execution's id. With `db` (the wake's
+   * transaction) the job commits with the wake or not at all.
    */
-  async wake(executionId: string): Promise<void> {
+  async wake(executionId: string, db?: SqlConnection, woke?: string[]): Promise<void> {
     const boss = await this.start();
     try {
-      await boss.send(EXECUTION_QUEUE, { executionId } satisfies ExecutionJobData);
+      crashTestPoint('after-wake-update');
+      await boss.send(EXECUTION_QUEUE, { executionId, ...(woke?.length ? { woke } : {}) } satisfies ExecutionJobData, db ? { db } : {});
+      crashTestPoint('after-wake-send');
     } catch (err) {
       throw new PersistenceError(`could not queue woken execution ${executionId}: ${(err as Error).message}`, { cause: err });
     }

@@ -183,7 +183,7 @@ export class QueueWorker {
         inputs: doc.inputs,
         trigger: doc.trigger,
         idempotencyKey: doc.idempotencyKey ?? null,
-        resume: { startedAt, nodes },
+        resume: { startedAt, nodes, woke: wokeOf(job.data) },
         lineage: doc,
         priority: doc.priority,
       });
@@ -246,4 +246,10 @@ export class QueueWorker {
       };
     });
   }
+}
+
+/** The nodes a wake's job names as ended by the wake (anything else in the job is ignored). */
+function wokeOf(data: unknown): string[] | undefined {
+  const woke = (data as { woke?: unknown } | null)?.woke;
+  return Array.isArray(woke) ? woke.filter((n): n is string => typeof n === 'string') : undefined;
 }

@@ -1,10 +1,13 @@
 import type { Logger } from '../../core/services/logger';
 import type { SqlExecutionStore } from '../persistence/sql-execution-store';
+import type { SqlConnection } from '../persistence/sql-batch';
 import { SELECT_DUE, SELECT_SIGNALLED, wakeOp, type WakeTarget, type WokenExecution } from '../persistence/wait-sql';
 
 /** Where woken executions go: resumed in this process (`local`) or queued for a `weft worker` (`queue`). */
 export interface WakeHandler {
   target: 'local' | 'queue';
+  /** Work on the wake's own transaction (PostgreSQL): it commits with the wake or not at all. */
+  inWake?(db: SqlConnection, executionId: string, woke: string[]): Promise<unknown>;
   resume(woken: WokenExecution): Promise<void>;
 }
 
@@ -16,6 +19,11 @@ export interface WaitPollerOptions {
   /** Executions woken per pass at most (default 500; a full pass goes round again at once). */
   batchSize?: number;
   now?: () => number;
+  /**
+   * Wake this execution only (`weft run --db` waiting out its own execution): other executions
+   * in the same database are left to the processes that serve them.
+   */
+  only?: string;
 }
 
 /**
@@ -69,6 +77,7 @@ export class WaitPoller {
 
   /** One pass; returns how many executions it woke. */
   async runOnce(): Promise<number> {
+    if (this.options.only !== undefined) return (await this.wake(this.options.only)) ? 1 : 0;
     const now = this.now();
     const store = this.options.store;
     const [due, signalled] = await Promise.all([store.query(SELECT_DUE, [now, this.batchSize]), store.query(SELECT_SIGNALLED, [this.batchSize])]);
@@ -99,7 +108,8 @@ export class WaitPoller {
     try {
       const store = this.options.store;
       const target: WakeTarget = handler.target === 'local' ? { status: 'running', owner: store.owner } : { status: 'pending' };
-      const woken = await store.writer.run(wakeOp(executionId, this.now(), target));
+      const inWake = handler.inWake ? (db: SqlConnection, woke: string[]) => handler.inWake!(db, executionId, woke) : null;
+      const woken = await store.writer.run(wakeOp(executionId, this.now(), target, inWake));
       if (!woken) return false;
       this.log.debug({ executionId, nodes: woken.woke, deadline: woken.deadline }, 'woke a waiting execution');
       await handler.resume(woken);

@@ -9,6 +9,7 @@ import { interruptExecution } from '../persistence/execution-recovery';
 import type { WokenExecution } from '../persistence/wait-sql';
 import { fromJson, msToIso } from '../persistence/sql-codec';
 import type { WakeHandler } from './wait-poller';
+import type { SqlConnection } from '../persistence/sql-batch';
 
 export interface LocalWakeDeps {
   store: SqlExecutionStore;
@@ -42,7 +43,7 @@ export function localWakeHandler(deps: LocalWakeDeps): WakeHandler {
           inputs: fromJson<Record<string, unknown>>(w.inputs) ?? {},
           trigger: w.trigger as ExecutionTrigger,
           idempotencyKey: w.idempotencyKey,
-          resume: { startedAt: msToIso(w.startedAt)!, nodes },
+          resume: { startedAt: msToIso(w.startedAt)!, nodes, woke: w.woke },
         });
       } catch (err) {
         if (err instanceof ConflictError) {
@@ -55,10 +56,14 @@ export function localWakeHandler(deps: LocalWakeDeps): WakeHandler {
   };
 }
 
-/** Queues woken executions (recorded `pending` by the wake) for a `weft worker`. */
-export function queueWakeHandler(queue: { wake(executionId: string): Promise<void> }): WakeHandler {
+/**
+ * Queues woken executions (recorded `pending` by the wake) for a `weft worker`: the job is sent
+ * in the wake's transaction, so a crash never leaves a `pending` execution without its job.
+ */
+export function queueWakeHandler(queue: { wake(executionId: string, db?: SqlConnection, woke?: string[]): Promise<void> }): WakeHandler {
   return {
     target: 'queue',
-    resume: (w) => queue.wake(w.id),
+    inWake: (db, executionId, woke) => queue.wake(executionId, db, woke),
+    resume: async () => undefined,
   };
 }

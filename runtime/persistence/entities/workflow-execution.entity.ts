@@ -43,6 +43,8 @@ export interface WorkflowExecutionRow {
   concurrencyLimit: number | null;
   /** When a limited execution was given a slot (epoch ms); it holds the slot until it ends. */
   admittedAt: number | null;
+  /** The last event number of a parked execution (its resume numbers on from there). */
+  eventSeq: number | null;
 }
 
 /** Cancel requests still to act on: running executions with a request, looked up by owner. */
@@ -85,6 +87,7 @@ export const WorkflowExecutionEntity = new EntitySchema<WorkflowExecutionRow>({
     concurrencyKey: { type: 'string', length: 500, nullable: true },
     concurrencyLimit: { type: 'integer', nullable: true },
     admittedAt: { type: new BigIntType('number'), nullable: true },
+    eventSeq: { type: 'integer', nullable: true },
   },
   indexes: [
     { name: 'workflow_execution_workflow_id_id_index', properties: ['workflowId', 'id'] },

@@ -17,6 +17,8 @@ import { SqliteNodeOutputs } from './sqlite/node-outputs.migration';
 import { PostgresNodeOutputs } from './postgresql/node-outputs.migration';
 import { SqliteConcurrency } from './sqlite/concurrency.migration';
 import { PostgresConcurrency } from './postgresql/concurrency.migration';
+import { SqliteEventSeq } from './sqlite/event-seq.migration';
+import { PostgresEventSeq } from './postgresql/event-seq.migration';
 
 /** The dialects weft persists to. */
 export type PersistenceDialect = 'sqlite' | 'postgresql';
@@ -37,6 +39,7 @@ export function migrationsFor(dialect: PersistenceDialect): MigrationObject[] {
         { name: '0007_waits', class: SqliteWaits },
         { name: '0008_node_outputs', class: SqliteNodeOutputs },
         { name: '0009_concurrency', class: SqliteConcurrency },
+        { name: '0010_event_seq', class: SqliteEventSeq },
       ]
     : [
         { name: '0001_initial_schema', class: PostgresInitialSchema },
@@ -48,5 +51,6 @@ export function migrationsFor(dialect: PersistenceDialect): MigrationObject[] {
         { name: '0007_waits', class: PostgresWaits },
         { name: '0008_node_outputs', class: PostgresNodeOutputs },
         { name: '0009_concurrency', class: PostgresConcurrency },
+        { name: '0010_event_seq', class: PostgresEventSeq },
       ];
 }

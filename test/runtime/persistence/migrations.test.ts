@@ -18,7 +18,7 @@ describeDialects('persistence migrations', (ctx) => {
     const knex = p.executionStore.knex;
     for (const t of TABLES) assert.deepEqual(await knex(t).count({ n: '*' }).then((r) => Number(r[0]!.n) >= 0), true, t);
     const applied = await knex('mikro_orm_migrations').select('name');
-    assert.deepEqual(applied.map((r) => r.name), ['0001_initial_schema', '0002_cancel_request', '0003_secrets', '0004_claim_fencing', '0005_lineage', '0006_map_items', '0007_waits', '0008_node_outputs', '0009_concurrency']);
+    assert.deepEqual(applied.map((r) => r.name), ['0001_initial_schema', '0002_cancel_request', '0003_secrets', '0004_claim_fencing', '0005_lineage', '0006_map_items', '0007_waits', '0008_node_outputs', '0009_concurrency', '0010_event_seq']);
     const s = startRecord('wf_mig');
     await p.executionStore.startExecution(s);
     const secret = (await knex('weft_meta').where({ key: 'cursor_secret' }).first('value')).value;

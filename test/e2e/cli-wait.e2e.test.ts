@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { runWeft } from '../support/run-weft';
+import { makeTempDir, type TempDir } from '../support/sqlite-temp';
+import { loadConfig } from '../../runtime/config/weft-config';
+import { openPersistence } from '../../runtime/persistence/persistence';
+
+/** `weft run --db` waits out its own execution's durable waits: it polls the timers itself. */
+describe('weft run --db with a wait node (end to end)', function () {
+  this.timeout(60_000);
+  let tmp: TempDir;
+  before(() => (tmp = makeTempDir('weft-cli-wait-')));
+  after(() => tmp.remove());
+
+  it('finishes a workflow with a 1 s timer and exits 0, the execution succeeded in the database', async () => {
+    const file = path.join(tmp.dir, 'timer.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'cli-timer',
+        nodes: [
+          { id: 'w', type: 'wait', config: { durationMs: 1000 } },
+          { id: 'after', type: 'tool', config: { tool: 'core.echo', input: { fired: '{{ nodes.w.output.firedAt }}' } } },
+        ],
+        edges: [{ from: 'w', to: 'after' }],
+        outputs: { fired: '{{ nodes.after.output.fired }}' },
+      }),
+    );
+    const db = path.join(tmp.dir, 'runs.sqlite');
+    const r = await runWeft(['run', file, '--json', '--db', db], { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.status, 'succeeded');
+    assert.equal(doc.outputs.fired, doc.nodes.find((n: { nodeId: string }) => n.nodeId === 'w').output.firedAt);
+    const p = await openPersistence({ ...loadConfig({}), dataDir: tmp.dir }, undefined, { sqliteFile: db });
+    try {
+      const stored = await p.executionStore.getExecution(doc.id);
+      assert.equal(stored?.status, 'succeeded');
+      assert.deepEqual(await p.executionStore.knex('weft_wait').where({ execution_id: doc.id }), []);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('prints live progress through the wake and ends with the summary', async () => {
+    const file = path.join(tmp.dir, 'timer2.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'cli-timer-progress',
+        nodes: [
+          { id: 'w', type: 'wait', config: { durationMs: 300 } },
+          { id: 'after', type: 'tool', config: { tool: 'core.echo', input: { ok: true } } },
+        ],
+        edges: [{ from: 'w', to: 'after' }],
+      }),
+    );
+    const r = await runWeft(['run', file, '--db', path.join(tmp.dir, 'runs2.sqlite')], { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /succeeded after/);
+    assert.match(r.stdout, /status succeeded/);
+  });
+});
