@@ -1,13 +1,6 @@
 import Koa from 'koa';
 import { Router } from '@koa/router';
-import {
-  ConfigurationError,
-  NotFoundError,
-  Tokens,
-  type Logger,
-  type Resolver,
-  type Token,
-} from '../core/index';
+import { ConfigurationError, NotFoundError, Tokens, type Logger, type Resolver, type Token } from '../core/index';
 import type { WeftConfig } from '../runtime/config/weft-config';
 import { MethodNotAllowedError } from './errors/api-errors';
 import { ApiMetrics } from './metrics/api-metrics';
@@ -110,7 +103,17 @@ export function createApp(options: CreateAppOptions): WeftApp {
   const router = new Router<ApiState>();
   const validators = new RequestValidators();
   const routes: DocumentedRoute[] = [];
-  for (const spec of [...systemRoutes(deps), ...authRoutes(), ...workflowRoutes(deps), ...executionRoutes(deps), ...lineageRoutes(deps), ...signalRoutes(deps), ...eventRoutes(deps), ...secretRoutes(deps), ...hookRoutes(deps, { maxBodyBytes: config.maxBodyBytes, perMinute: config.hookRateLimitPerMinute ?? 600 })]) {
+  for (const spec of [
+    ...systemRoutes(deps),
+    ...authRoutes(),
+    ...workflowRoutes(deps),
+    ...executionRoutes(deps),
+    ...lineageRoutes(deps),
+    ...signalRoutes(deps),
+    ...eventRoutes(deps),
+    ...secretRoutes(deps),
+    ...hookRoutes(deps, { maxBodyBytes: config.maxBodyBytes, perMinute: config.hookRateLimitPerMinute ?? 600 }),
+  ]) {
     const role = ROUTE_PERMISSIONS[permissionKey(spec.method, spec.path)];
     if (!role) throw new ConfigurationError(`route ${spec.method} ${spec.path} has no role in ROUTE_PERMISSIONS`);
     router.register(spec.path, [spec.method], [

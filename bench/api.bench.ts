@@ -58,7 +58,10 @@ export async function run(): Promise<void> {
     const created = await fetch(`${server.url}/api/v1/workflows`, {
       method: 'POST',
       headers: { ...headers, authorization: `Bearer ${admin}` },
-      body: JSON.stringify({ name: 'bench-echo', nodes: [{ id: 'echo', type: 'tool', config: { tool: 'core.echo', input: { ok: true } } }] }),
+      body: JSON.stringify({
+        name: 'bench-echo',
+        nodes: [{ id: 'echo', type: 'tool', config: { tool: 'core.echo', input: { ok: true } } }],
+      }),
     });
     const { id: workflowId } = (await created.json()) as { id: string };
     const executeUrl = `${server.url}/api/v1/workflows/${workflowId}/execute`;
@@ -82,7 +85,10 @@ export async function run(): Promise<void> {
     report('bare Koa hello-world', `${fmt(bareRps, 0)} req/s`);
     report('POST /workflows/:id/execute (202, SQLite)', `${fmt(execRps, 0)} req/s`, '≥ 3000 req/s', execRps >= 3000);
     report('  execute / bare Koa', fmt(execRps / bareRps, 3), '≥ 0.1', execRps / bareRps >= 0.1);
-    report('  execute p50 / p99 latency', `${fmt(median(execRuns.map((r) => r.latency.p50)), 1)} / ${fmt(median(execRuns.map((r) => r.latency.p99)), 1)} ms`);
+    report(
+      '  execute p50 / p99 latency',
+      `${fmt(median(execRuns.map((r) => r.latency.p50)), 1)} / ${fmt(median(execRuns.map((r) => r.latency.p99)), 1)} ms`,
+    );
     report('  non-2xx, errors and timeouts', String(rejected), '0', rejected === 0);
 
     const page = (await (await fetch(`${server.url}/api/v1/workflows/${workflowId}/executions?limit=1`, { headers })).json()) as {
@@ -108,14 +114,31 @@ export async function run(): Promise<void> {
     const p99 = med(readRuns, 'p99');
     report(`bare Koa at ${rate} req/s (paced): p50 / p99`, `${fmt(med(baselines, 'p50'), 2)} / ${fmt(med(baselines, 'p99'), 2)} ms`);
     report(`GET /executions/:id at ${rate} req/s (paced): p50`, `${fmt(med(readRuns, 'p50'), 2)} ms`);
-    report(`GET /executions/:id at ${rate} req/s (paced): p99`, `${fmt(p99, 2)} ms (runs: ${readRuns.map((r) => fmt(r.p99, 1)).join(', ')})`, '≤ 5 ms', p99 <= 5);
+    report(
+      `GET /executions/:id at ${rate} req/s (paced): p99`,
+      `${fmt(p99, 2)} ms (runs: ${readRuns.map((r) => fmt(r.p99, 1)).join(', ')})`,
+      '≤ 5 ms',
+      p99 <= 5,
+    );
     report('  p99.9 / max', `${fmt(med(readRuns, 'p999'), 2)} / ${fmt(med(readRuns, 'max'), 2)} ms`);
     report('  longest server event-loop stall per run', `${stalls.map((s) => fmt(s, 1)).join(', ')} ms`);
-    const reads = { achieved: median(readRuns.map((r) => r.achieved)), non2xx: readRuns.reduce((n, r) => n + r.non2xx, 0), errors: readRuns.reduce((n, r) => n + r.errors, 0) };
-    report('  achieved rate, non-2xx, errors', `${fmt(reads.achieved, 0)} req/s, ${reads.non2xx}, ${reads.errors}`, '0 non-2xx', reads.non2xx + reads.errors === 0);
+    const reads = {
+      achieved: median(readRuns.map((r) => r.achieved)),
+      non2xx: readRuns.reduce((n, r) => n + r.non2xx, 0),
+      errors: readRuns.reduce((n, r) => n + r.errors, 0),
+    };
+    report(
+      '  achieved rate, non-2xx, errors',
+      `${fmt(reads.achieved, 0)} req/s, ${reads.non2xx}, ${reads.errors}`,
+      '0 non-2xx',
+      reads.non2xx + reads.errors === 0,
+    );
     // autocannon's own rate option, for comparison: it sends each second's quota in a burst
     const burst = await load({ url: readUrl, headers, duration: 5, overallRate: rate });
-    report(`GET /executions/:id, autocannon overallRate ${rate}: p50 / p99`, `${fmt(burst.latency.p50, 1)} / ${fmt(burst.latency.p99, 1)} ms (bursts)`);
+    report(
+      `GET /executions/:id, autocannon overallRate ${rate}: p50 / p99`,
+      `${fmt(burst.latency.p50, 1)} / ${fmt(burst.latency.p99, 1)} ms (bursts)`,
+    );
   } finally {
     await server.close(1_000);
     await bare.close();

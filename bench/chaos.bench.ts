@@ -115,23 +115,36 @@ async function failover(pg: PostgresServer, sideEffects: SideEffectServer): Prom
     const out: number[] = [];
     for (let k = 0; k < scaled(5); k++) {
       const id = await submit(c, chain!);
-      const victim = await until(async () => {
-        const owner = (await c.statuses()).get(id)?.owner;
-        return owner ? c.workers.find((w) => w && owner.includes(`:${w.pid}:`)) ?? undefined : undefined;
-      }, 'a worker to start the execution', 30_000);
+      const victim = await until(
+        async () => {
+          const owner = (await c.statuses()).get(id)?.owner;
+          return owner ? (c.workers.find((w) => w && owner.includes(`:${w.pid}:`)) ?? undefined) : undefined;
+        },
+        'a worker to start the execution',
+        30_000,
+      );
       const at = await c.kill(victim);
       let last = '';
-      const resumedAt = await until(async () => {
-        if (process.env.WEFT_CHAOS_TRACE) last = await traceJob(c, id, at, last);
-        const s = (await c.statuses()).get(id);
-        return s && (TERMINAL.has(s.status) || (s.owner && !s.owner.includes(`:${victim.pid}:`))) ? Date.now() : undefined;
-      }, 'the execution to resume', 180_000);
+      const resumedAt = await until(
+        async () => {
+          if (process.env.WEFT_CHAOS_TRACE) last = await traceJob(c, id, at, last);
+          const s = (await c.statuses()).get(id);
+          return s && (TERMINAL.has(s.status) || (s.owner && !s.owner.includes(`:${victim.pid}:`))) ? Date.now() : undefined;
+        },
+        'the execution to resume',
+        180_000,
+      );
       out.push(resumedAt - at);
       await c.startWorker(c.workers.indexOf(victim));
     }
     return out;
   });
-  report(`failover: SIGKILL to resumption, ${times.length} kills (median, max)`, `${fmt(median(times) / 1000, 1)} s, ${fmt(Math.max(...times) / 1000, 1)} s`, '≤ 10 s', Math.max(...times) <= 10_000);
+  report(
+    `failover: SIGKILL to resumption, ${times.length} kills (median, max)`,
+    `${fmt(median(times) / 1000, 1)} s, ${fmt(Math.max(...times) / 1000, 1)} s`,
+    '≤ 10 s',
+    Math.max(...times) <= 10_000,
+  );
 }
 
 async function chaos(pg: PostgresServer, sideEffects: SideEffectServer): Promise<void> {
@@ -171,15 +184,28 @@ async function chaos(pg: PostgresServer, sideEffects: SideEffectServer): Promise
     const succeeded = ids.filter((id) => s.get(id)!.status === 'succeeded').length;
     report('executions succeeded / total', `${succeeded} / ${total}`, 'all', succeeded === total);
     report('kills', `${kills.length - serveKills} workers, ${serveKills} weft serve`);
-    const repeats = unexplainedRepeats(sideEffects.calls.slice(firstCall), kills.filter((k) => !k.serve));
-    report('node side effects repeated (all / beyond those in flight at a kill)', `${repeats.all} / ${repeats.unexplained}`, '0 beyond', repeats.unexplained === 0);
+    const repeats = unexplainedRepeats(
+      sideEffects.calls.slice(firstCall),
+      kills.filter((k) => !k.serve),
+    );
+    report(
+      'node side effects repeated (all / beyond those in flight at a kill)',
+      `${repeats.all} / ${repeats.unexplained}`,
+      '0 beyond',
+      repeats.unexplained === 0,
+    );
     const delays: number[] = [];
     for (const k of kills) for (const id of k.affected) if (resumed.has(id)) delays.push(resumed.get(id)! - k.at);
     const lost = kills.reduce((n, k) => n + k.affected.length, 0) - delays.length;
     if (delays.length) {
       const p99 = percentile(delays, 99);
       const max = Math.max(...delays);
-      report(`kill → resumption of ${delays.length} interrupted executions (median, p99, max)`, `${fmt(median(delays) / 1000, 1)} s, ${fmt(p99 / 1000, 1)} s, ${fmt(max / 1000, 1)} s`, '≤ 10 s', max <= 10_000);
+      report(
+        `kill → resumption of ${delays.length} interrupted executions (median, p99, max)`,
+        `${fmt(median(delays) / 1000, 1)} s, ${fmt(p99 / 1000, 1)} s, ${fmt(max / 1000, 1)} s`,
+        '≤ 10 s',
+        max <= 10_000,
+      );
     }
     if (lost) report('interrupted executions never seen resuming', String(lost), '0', false);
   });
@@ -190,7 +216,10 @@ async function chaos(pg: PostgresServer, sideEffects: SideEffectServer): Promise
  * call's arrival and a second after its answer (the node was in flight, or its finish not yet
  * committed, when its process died); any other repeat is a bug.
  */
-function unexplainedRepeats(calls: { key: string; arrivedAt: number; answeredAt: number | null }[], kills: Kill[]): { all: number; unexplained: number } {
+function unexplainedRepeats(
+  calls: { key: string; arrivedAt: number; answeredAt: number | null }[],
+  kills: Kill[],
+): { all: number; unexplained: number } {
   const byKey = new Map<string, typeof calls>();
   for (const call of calls) byKey.set(call.key, [...(byKey.get(call.key) ?? []), call]);
   let all = 0;
@@ -209,11 +238,14 @@ function unexplainedRepeats(calls: { key: string; arrivedAt: number; answeredAt:
 /** `WEFT_CHAOS_TRACE=1`: prints each change of the execution's job and owner, in seconds after the kill. */
 async function traceJob(c: ChaosCluster, id: string, killedAt: number, last: string): Promise<string> {
   const { rows } = await c.db.query(
-    "select j.state, j.retry_count, extract(epoch from j.expire_in) as expire_s, round(extract(epoch from now() - j.started_on)::numeric, 1) as since_start, e.owner from pgboss.job j, workflow_execution e where j.id = $1 and e.id = $1::text",
+    'select j.state, j.retry_count, extract(epoch from j.expire_in) as expire_s, round(extract(epoch from now() - j.started_on)::numeric, 1) as since_start, e.owner from pgboss.job j, workflow_execution e where j.id = $1 and e.id = $1::text',
     [id],
   );
   const r = rows[0];
-  const line = r ? `job ${String(r.state)} (claim ${String(r.retry_count)}, expire_in ${String(r.expire_s)} s), owner ${String(r.owner).split(':')[1]}` : 'no job';
-  if (line !== last) console.log(`    +${fmt((Date.now() - killedAt) / 1000, 1)} s: ${line}${r ? `, started ${String(r.since_start)} s ago` : ''}`);
+  const line = r
+    ? `job ${String(r.state)} (claim ${String(r.retry_count)}, expire_in ${String(r.expire_s)} s), owner ${String(r.owner).split(':')[1]}`
+    : 'no job';
+  if (line !== last)
+    console.log(`    +${fmt((Date.now() - killedAt) / 1000, 1)} s: ${line}${r ? `, started ${String(r.since_start)} s ago` : ''}`);
   return line;
 }

@@ -37,7 +37,12 @@ export async function run(): Promise<void> {
     return;
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'weft-console-bench-'));
-  const config = loadConfig({ WEFT_DATA_DIR: dir, WEFT_LOG_LEVEL: 'silent', WEFT_MAX_BODY_BYTES: String(64 * 1024 * 1024), WEFT_RATE_LIMIT_PER_MINUTE: '100000000' });
+  const config = loadConfig({
+    WEFT_DATA_DIR: dir,
+    WEFT_LOG_LEVEL: 'silent',
+    WEFT_MAX_BODY_BYTES: String(64 * 1024 * 1024),
+    WEFT_RATE_LIMIT_PER_MINUTE: '100000000',
+  });
   const runtime = await buildRuntime(config);
   const weft = createApp({ kernel: runtime.kernel, config, logger: runtime.logger });
   const server = await listenApp(weft, 0, '127.0.0.1');
@@ -45,7 +50,11 @@ export async function run(): Promise<void> {
   try {
     const key = (await runtime.kernel.get(Tokens.ApiKeyStore).create('admin', { name: 'bench' })).key;
     const call = async (method: string, p: string, body?: unknown) => {
-      const r = await fetch(server.url + p, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const r = await fetch(server.url + p, {
+        method,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${(await r.text()).slice(0, 300)}`);
       return r.json() as Promise<any>;
     };
@@ -75,7 +84,10 @@ export async function run(): Promise<void> {
         await page.waitForFunction(() => document.body.hasAttribute('data-graph-drawn'), undefined, { timeout: 60_000, polling: 16 });
         drawn.push(Number(await page.evaluate(() => document.body.getAttribute('data-graph-drawn'))));
         if (cdp && profiling === 'click') {
-          await page.locator(n > 300 ? '.node-list-row' : '.flow-node').nth(3).waitFor();
+          await page
+            .locator(n > 300 ? '.node-list-row' : '.flow-node')
+            .nth(3)
+            .waitFor();
           await cdp.send('Profiler.enable');
           await cdp.send('Profiler.start');
           console.log(`    click → panel ${fmt(await clickToPanel(page, n), 0)} ms (profiled)`);
@@ -90,11 +102,21 @@ export async function run(): Promise<void> {
             const key = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
             self.set(key, (self.get(key) ?? 0) + (dt.get(nd.id) ?? 0) / 1000);
           }
-          console.log([...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, v]) => `    ${v.toFixed(0)} ms ${k}`).join('\n'));
+          console.log(
+            [...self.entries()]
+              .sort((a, b) => b[1] - a[1])
+              .slice(0, 15)
+              .map(([k, v]) => `    ${v.toFixed(0)} ms ${k}`)
+              .join('\n'),
+          );
         }
         if (i === 0) {
-          const marks: Array<[string, number]> = await page.evaluate(() => performance.getEntriesByType('mark').map((m: any) => [m.name, Math.round(m.startTime)]));
-          console.log(`  (first run, ms since navigation: ${marks.map(([k, v]) => `${k.replace('weft:', '')} ${v}`).join(', ')}, drawn ${Math.round(drawn[0]!)})`);
+          const marks: Array<[string, number]> = await page.evaluate(() =>
+            performance.getEntriesByType('mark').map((m: any) => [m.name, Math.round(m.startTime)]),
+          );
+          console.log(
+            `  (first run, ms since navigation: ${marks.map(([k, v]) => `${k.replace('weft:', '')} ${v}`).join(', ')}, drawn ${Math.round(drawn[0]!)})`,
+          );
         }
         clicks.push(await clickToPanel(page, n));
         if (i === 0) {

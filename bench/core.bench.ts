@@ -8,7 +8,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Engine overhead per node (chain, fan-out), makespan/critical path, 100k-node validation. */
 export async function run(): Promise<void> {
   console.log('\n## core: executor and validator (in memory)');
-  const kernel = startTestKernel({ plugins: [createTestPlugin({ nap: async (ms: number) => { await sleep(ms); return ms; } })] });
+  const kernel = startTestKernel({
+    plugins: [
+      createTestPlugin({
+        nap: async (ms: number) => {
+          await sleep(ms);
+          return ms;
+        },
+      }),
+    ],
+  });
   const N = 10_000;
   const nodes = Array.from({ length: N }, (_, i) => ({ id: `n${i}`, type: 'noop' }));
   const chain: WorkflowDefinition = { name: 'chain', nodes, edges: nodes.slice(1).map((n, i) => ({ from: `n${i}`, to: n.id })) };
@@ -61,13 +70,17 @@ export async function run(): Promise<void> {
 
   const V = 100_000;
   const big = Array.from({ length: V }, (_, i) => ({ id: `v${i}`, type: 'noop' }));
-  const validations = await repeat(5, async () => {
-    const def = { name: 'big', nodes: big, edges: big.slice(1).map((n, i) => ({ from: `v${i}`, to: n.id })) };
-    const t = performance.now();
-    const r = kernel.validator.validate(def);
-    if (!r.ok) throw new Error('invalid');
-    return performance.now() - t;
-  }, 1);
+  const validations = await repeat(
+    5,
+    async () => {
+      const def = { name: 'big', nodes: big, edges: big.slice(1).map((n, i) => ({ from: `v${i}`, to: n.id })) };
+      const t = performance.now();
+      const r = kernel.validator.validate(def);
+      if (!r.ok) throw new Error('invalid');
+      return performance.now() - t;
+    },
+    1,
+  );
   const vMs = median(validations);
   report('validation of a 100k-node chain', `${fmt(vMs, 0)} ms`, '< 1000 ms', vMs < 1000);
   await kernel.stop();

@@ -23,7 +23,10 @@ function scope(): Record<string, unknown> {
 
 const CONDITIONS: Array<[string, string]> = [
   ['simple', 'nodes.fetch.output.body.total > variables.threshold'],
-  ['compound', 'nodes.fetch.output.status == 200 and (variables.region in variables.allowed) and lower(nodes.fetch.output.body.currency) == "eur"'],
+  [
+    'compound',
+    'nodes.fetch.output.status == 200 and (variables.region in variables.allowed) and lower(nodes.fetch.output.body.currency) == "eur"',
+  ],
   ['arithmetic', 'round(nodes.fetch.output.body.total * 1.2 - length(nodes.fetch.output.body.items)) % 7 != 3 or max(1, 2, 3) > 2'],
 ];
 
@@ -47,7 +50,18 @@ function opsPerSecond(fn: () => unknown): number {
 
 function context(): NodeRunContext {
   const s = scope() as unknown as NodeRunContext['scope'];
-  return { executionId: 'bench', workflowId: 'bench', nodeId: 'filter', attempt: 1, signal: new AbortController().signal, logger: silentLogger, scope: s, upstream: [], emitToken() {}, progress() {} };
+  return {
+    executionId: 'bench',
+    workflowId: 'bench',
+    nodeId: 'filter',
+    attempt: 1,
+    signal: new AbortController().signal,
+    logger: silentLogger,
+    scope: s,
+    upstream: [],
+    emitToken() {},
+    progress() {},
+  };
 }
 
 /**
@@ -77,10 +91,18 @@ export async function run(): Promise<void> {
   let kept = 0;
   for (let r = 0; r < 6; r++) {
     const start = process.hrtime.bigint();
-    const out = filterTransform.run(rows, { config: { transform: 'filter', where: 'qty >= variables.threshold / 10 and region == variables.region' }, ctx, deps, fail }) as unknown[];
+    const out = filterTransform.run(rows, {
+      config: { transform: 'filter', where: 'qty >= variables.threshold / 10 and region == variables.region' },
+      ctx,
+      deps,
+      fail,
+    }) as unknown[];
     if (r > 0) times.push(Number(process.hrtime.bigint() - start) / 1e6);
     kept = out.length;
   }
   const ms = median(times);
-  report('filter adapter: 100k rows, compiled once (ms)', `${fmt(ms, 1)} ms  (${Math.round(100_000 / (ms / 1000)).toLocaleString('en-US')} rows/s, kept ${kept})`);
+  report(
+    'filter adapter: 100k rows, compiled once (ms)',
+    `${fmt(ms, 1)} ms  (${Math.round(100_000 / (ms / 1000)).toLocaleString('en-US')} rows/s, kept ${kept})`,
+  );
 }

@@ -12,7 +12,9 @@ import { listenApp } from '../api/listen-app';
 import { fmt, median, report } from './bench-stats';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<{ requests: { average: number }; non2xx: number; errors: number; timeouts: number }>;
+const autocannon = require('autocannon') as (
+  opts: Record<string, unknown>,
+) => Promise<{ requests: { average: number }; non2xx: number; errors: number; timeouts: number }>;
 
 const SECRET = 'whsec-bench-0123456789abcdef';
 
@@ -58,8 +60,18 @@ async function throughput(): Promise<void> {
     // one signature serves the whole run: reuse inside the 5-minute window is accepted by design
     const t = Math.floor(Date.now() / 1000);
     const signature = `t=${t},v1=${createHmac('sha256', SECRET).update(`${t}.${body}`).digest('hex')}`;
-    const execute = { url: `${server.url}/api/v1/workflows/${id}/execute`, method: 'POST', headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, body: '{}' };
-    const hook = { url: `${server.url}/hooks/${id}/in`, method: 'POST', headers: { 'x-weft-signature': signature, 'content-type': 'application/json' }, body };
+    const execute = {
+      url: `${server.url}/api/v1/workflows/${id}/execute`,
+      method: 'POST',
+      headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+      body: '{}',
+    };
+    const hook = {
+      url: `${server.url}/hooks/${id}/in`,
+      method: 'POST',
+      headers: { 'x-weft-signature': signature, 'content-type': 'application/json' },
+      body,
+    };
     const load = (o: Record<string, unknown>, duration: number) => autocannon({ connections: 20, workers: 1, duration, ...o });
     await load(execute, 2);
     await load(hook, 2);
@@ -76,7 +88,10 @@ async function throughput(): Promise<void> {
     const execRps = median(execRuns);
     const hookRps = median(hookRuns);
     report('POST /workflows/:id/execute (202, SQLite)', `${fmt(execRps, 0)} req/s (runs: ${execRuns.map((r) => fmt(r, 0)).join(', ')})`);
-    report('POST /hooks/:workflowId/:name, HMAC (202, SQLite)', `${fmt(hookRps, 0)} req/s (runs: ${hookRuns.map((r) => fmt(r, 0)).join(', ')})`);
+    report(
+      'POST /hooks/:workflowId/:name, HMAC (202, SQLite)',
+      `${fmt(hookRps, 0)} req/s (runs: ${hookRuns.map((r) => fmt(r, 0)).join(', ')})`,
+    );
     report('  webhook / execute', fmt(hookRps / execRps, 3), '≥ 0.8', hookRps / execRps >= 0.8);
     report('  non-2xx, errors and timeouts', String(refused), '0', refused === 0);
   } finally {

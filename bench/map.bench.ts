@@ -20,7 +20,12 @@ const mapDef = (concurrency: number, node: object = ECHO): WorkflowDefinition =>
 });
 
 /** Median µs per chain node and per map item, the two runs taking turns so neither inherits the other's warm caches or garbage. */
-async function perNodeAndItem(kernel: Kernel, chain: WorkflowDefinition, map: WorkflowDefinition, list: number[]): Promise<[number, number]> {
+async function perNodeAndItem(
+  kernel: Kernel,
+  chain: WorkflowDefinition,
+  map: WorkflowDefinition,
+  list: number[],
+): Promise<[number, number]> {
   const chainRuns: number[] = [];
   const mapRuns: number[] = [];
   for (let i = 0; i < 9; i++) {
@@ -61,7 +66,10 @@ export async function run(): Promise<void> {
   const after = process.memoryUsage();
   report('100k items: time', `${fmt(ms, 0)} ms (${fmt((ms * 1000) / 100_000)} µs per item)`);
   report('100k items: RSS growth (first run in this process, document held)', mb(after.rss - before.rss));
-  report('100k items: heap growth kept after the run (document held)', `${mb(after.heapUsed - before.heapUsed)} (output JSON ${mb(outputBytes)})`);
+  report(
+    '100k items: heap growth kept after the run (document held)',
+    `${mb(after.heapUsed - before.heapUsed)} (output JSON ${mb(outputBytes)})`,
+  );
   const chainOf = (make: (id: string) => object): WorkflowDefinition => {
     const nodes = Array.from({ length: N }, (_, i) => make(`n${i}`)) as WorkflowDefinition['nodes'];
     return { name: 'chain', nodes, edges: nodes.slice(1).map((n, i) => ({ from: `n${i}`, to: n.id })) };
@@ -71,7 +79,12 @@ export async function run(): Promise<void> {
   report('per chain node (core.echo, 10k chain, in memory)', `${fmt(chainUs)} µs`);
   report('per map item (core.echo, 10k items, concurrency 10, in memory)', `${fmt(itemUs)} µs`);
   report('map item / chain node ratio (core.echo)', `${fmt(itemUs / chainUs)}×`, '≤ 2×', itemUs / chainUs <= 2);
-  const [bareChain, bareItem] = await perNodeAndItem(memory, chainOf((id) => ({ id, type: 'noop' })), mapDef(10, NOOP), list);
+  const [bareChain, bareItem] = await perNodeAndItem(
+    memory,
+    chainOf((id) => ({ id, type: 'noop' })),
+    mapDef(10, NOOP),
+    list,
+  );
   report('engine only (no-op node): per chain node / per map item', `${fmt(bareChain)} µs / ${fmt(bareItem)} µs`);
   report('map item / chain node ratio (no-op node)', `${fmt(bareItem / bareChain)}×`, '≤ 2×', bareItem / bareChain <= 2);
 
@@ -80,7 +93,12 @@ export async function run(): Promise<void> {
   const sqlite = startTestKernel({ plugins: [toolPlugin, mapPlugin], services: persistenceBindings(p) });
   try {
     const sqliteUs = median(await repeat(7, () => timeRun(sqlite, def, { list }), 2)) / N;
-    report('per map item on SQLite (item records batched, 10k items)', `${fmt(sqliteUs)} µs (+${fmt(sqliteUs - itemUs)} over memory)`, '≤ 30 µs', sqliteUs <= 30);
+    report(
+      'per map item on SQLite (item records batched, 10k items)',
+      `${fmt(sqliteUs)} µs (+${fmt(sqliteUs - itemUs)} over memory)`,
+      '≤ 30 µs',
+      sqliteUs <= 30,
+    );
     const wide = median(await repeat(5, () => timeRun(sqlite, mapDef(100), { list }), 1)) / N;
     report('per map item on SQLite, concurrency 100', `${fmt(wide)} µs`);
   } finally {

@@ -35,10 +35,19 @@ const blobPlugin = definePlugin({
     reg.addNodeType(
       defineNodeType<{ n: number; size: number; previous?: unknown }>({
         type: 'blob',
-        configSchema: { type: 'object', required: ['n', 'size'], properties: { n: { type: 'integer' }, size: { type: 'integer' }, previous: {} }, additionalProperties: false },
+        configSchema: {
+          type: 'object',
+          required: ['n', 'size'],
+          properties: { n: { type: 'integer' }, size: { type: 'integer' }, previous: {} },
+          additionalProperties: false,
+        },
         templateFields: ['previous'],
         create: () => ({
-          execute: async (config) => ({ n: config.n, previous: config.previous ?? null, data: String.fromCharCode(97 + (config.n % 26)).repeat(config.size) }),
+          execute: async (config) => ({
+            n: config.n,
+            previous: config.previous ?? null,
+            data: String.fromCharCode(97 + (config.n % 26)).repeat(config.size),
+          }),
         }),
       }),
     );
@@ -71,7 +80,9 @@ export async function measurePayloadRun(options: PayloadRunOptions): Promise<Pay
   try {
     const definition = chain(options.nodes, options.bytesPerNode);
     // warm-up: the same code paths with small outputs, so their code and caches are not counted
-    await (await kernel.executor.start(chain(3, 16), { workflowId: 'warm', workflowVersion: 1, inputs: {}, trigger: 'api' })).done;
+    await (
+      await kernel.executor.start(chain(3, 16), { workflowId: 'warm', workflowVersion: 1, inputs: {}, trigger: 'api' })
+    ).done;
     gc();
     await new Promise((r) => setTimeout(r, 50));
     gc();
@@ -89,7 +100,14 @@ export async function measurePayloadRun(options: PayloadRunOptions): Promise<Pay
     const lastSaw = doc.outputs?.last;
     gc();
     const after = process.memoryUsage.rss();
-    return { peakRssGrowthMb: (peak - baseline) / 1048576, afterRssGrowthMb: (after - baseline) / 1048576, ms, status: doc.status, documentChars, lastSaw };
+    return {
+      peakRssGrowthMb: (peak - baseline) / 1048576,
+      afterRssGrowthMb: (after - baseline) / 1048576,
+      ms,
+      status: doc.status,
+      documentChars,
+      lastSaw,
+    };
   } finally {
     await kernel.stop();
     await persistence.close();

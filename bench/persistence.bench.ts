@@ -25,7 +25,11 @@ const noopPlugin = definePlugin({
 
 function chain(n: number): WorkflowDefinition {
   const ids = Array.from({ length: n }, (_, i) => `n${i}`);
-  return { name: `chain-${n}`, nodes: ids.map((id) => ({ id, type: 'noop' })), edges: ids.slice(1).map((id, i) => ({ from: ids[i]!, to: id })) };
+  return {
+    name: `chain-${n}`,
+    nodes: ids.map((id) => ({ id, type: 'noop' })),
+    edges: ids.slice(1).map((id, i) => ({ from: ids[i]!, to: id })),
+  };
 }
 
 /** µs per node of one run of the chain through a kernel. */
@@ -37,7 +41,13 @@ async function perNodeUs(kernel: Kernel, def: WorkflowDefinition): Promise<numbe
 }
 
 /** µs/node of `runs` runs (after one warm-up run of `warmup`), with `between` run before each. */
-async function chainRuns(p: Persistence | null, def: WorkflowDefinition, runs: number, warmup = def, between?: () => Promise<void>): Promise<number[]> {
+async function chainRuns(
+  p: Persistence | null,
+  def: WorkflowDefinition,
+  runs: number,
+  warmup = def,
+  between?: () => Promise<void>,
+): Promise<number[]> {
   const kernel = Kernel.create({ plugins: [noopPlugin], services: p ? persistenceBindings(p) : [] });
   try {
     await perNodeUs(kernel, warmup);
@@ -70,7 +80,8 @@ async function seed(p: Persistence, rows: number): Promise<number> {
   const knex = p.executionStore.knex;
   const t = Date.now();
   const base = Date.parse('2025-01-01T00:00:00Z');
-  const cols = 'id, workflow_id, workflow_version, status, triggered_by, inputs, outputs, error, idempotency_key, started_at, finished_at, duration_ms, owner, heartbeat_at, definition';
+  const cols =
+    'id, workflow_id, workflow_version, status, triggered_by, inputs, outputs, error, idempotency_key, started_at, finished_at, duration_ms, owner, heartbeat_at, definition';
   const status = "case x % 10 when 0 then 'failed' when 1 then 'cancelled' when 2 then 'partially_succeeded' else 'succeeded' end";
   if (p.dialect === 'sqlite') {
     await knex.raw(
@@ -127,7 +138,10 @@ async function listLatencies(p: Persistence): Promise<Record<string, number[]>> 
     'keyset walk, 200 pages deep': await walk({ workflowId: 'wf_big', limit: PAGE }, 200),
     'status=failed walk': await walk({ workflowId: 'wf_big', status: ['failed'], limit: PAGE }, 200),
     'status=failed,cancelled walk': await walk({ workflowId: 'wf_big', status: ['failed', 'cancelled'], limit: PAGE }, 200),
-    'from/to (one week) walk': await walk({ workflowId: 'wf_big', from: mid.toISOString(), to: new Date(mid.getTime() + 7 * 86_400_000).toISOString(), limit: PAGE }, 50),
+    'from/to (one week) walk': await walk(
+      { workflowId: 'wf_big', from: mid.toISOString(), to: new Date(mid.getTime() + 7 * 86_400_000).toISOString(), limit: PAGE },
+      50,
+    ),
   };
 }
 

@@ -97,7 +97,9 @@ export async function run(): Promise<void> {
     const k10 = await compare(10_000, 30);
     report('sandbox / plain JS throughput, 10,000 items', `${fmt(k10.sbRate / k10.jsRate)}×`);
     const s = sandbox.stats();
-    console.log(`  (runs ${s.runs}, isolates created ${s.isolatesCreated}, contexts ${s.contextsCreated}, context ready at start ${s.preparedHits})`);
+    console.log(
+      `  (runs ${s.runs}, isolates created ${s.isolatesCreated}, contexts ${s.contextsCreated}, context ready at start ${s.preparedHits})`,
+    );
   } finally {
     await sandbox.dispose();
   }

@@ -113,7 +113,11 @@ async function registeredCron(): Promise<{ heapMb: number; rssMb: number; startM
   for (let i = 0; i < CRON_SCHEDULES; i++) {
     const tz = zones[i % zones.length]!;
     const minuteOfDay = i % 1440;
-    await workflows.create({ name: `c${i}`, schedule: { cron: `${i % 7} ${minuteOfDay % 60} ${Math.floor(minuteOfDay / 60)} * * *`, timezone: tz }, nodes: node });
+    await workflows.create({
+      name: `c${i}`,
+      schedule: { cron: `${i % 7} ${minuteOfDay % 60} ${Math.floor(minuteOfDay / 60)} * * *`, timezone: tz },
+      nodes: node,
+    });
   }
   // a few of these fall due during the window (about 7 a minute): their fires count in the CPU figure
   const probe = new LatenessProbe();
@@ -150,7 +154,10 @@ export async function run(): Promise<void> {
   const busy = [];
   for (let i = 0; i < JITTER_RUNS; i++) idle.push(await jitterRun(false));
   for (let i = 0; i < JITTER_RUNS; i++) busy.push(await jitterRun(true));
-  report(`fires per run (${JITTER_SCHEDULES} schedules at 100-500 ms, ${JITTER_RUN_MS / 1000} s)`, fmt(median(busy.map((r) => r.fires)), 0));
+  report(
+    `fires per run (${JITTER_SCHEDULES} schedules at 100-500 ms, ${JITTER_RUN_MS / 1000} s)`,
+    fmt(median(busy.map((r) => r.fires)), 0),
+  );
   const line = (runs: Jitter[], which: 'timer' | 'dispatch') =>
     `${fmt(median(runs.map((r) => r[which].p50)), 1)} / ${fmt(median(runs.map((r) => r[which].p99)), 1)} / ${fmt(median(runs.map((r) => r[which].max)), 1)}`;
   report('timer jitter p50 / p99 / max, idle loop (ms)', line(idle, 'timer'));
@@ -164,6 +171,9 @@ export async function run(): Promise<void> {
   for (let i = 0; i < 2; i++) cron.push(await registeredCron());
   const idleCpu = median(cron.map((r) => r.idleCpuPct));
   report(`${CRON_SCHEDULES} cron schedules: start (ms)`, fmt(median(cron.map((r) => r.startMs)), 0));
-  report(`${CRON_SCHEDULES} cron schedules: heap / RSS delta (MB)`, `${fmt(median(cron.map((r) => r.heapMb)), 1)} / ${fmt(median(cron.map((r) => r.rssMb)), 1)}`);
+  report(
+    `${CRON_SCHEDULES} cron schedules: heap / RSS delta (MB)`,
+    `${fmt(median(cron.map((r) => r.heapMb)), 1)} / ${fmt(median(cron.map((r) => r.rssMb)), 1)}`,
+  );
   report(`${CRON_SCHEDULES} cron schedules: idle CPU over ${IDLE_MS / 1000} s (% of a core)`, fmt(idleCpu, 2), '< 2%', idleCpu < 2);
 }

@@ -65,7 +65,8 @@ export async function run(): Promise<void> {
       const cpu0 = cpuMicros(pid);
       const r = await callApi(serve!.url, ADMIN_KEY, 'POST', `/api/v1/workflows/${ids[n]}/execute`, { wait: true });
       const cpuUs = cpuMicros(pid) - cpu0;
-      if (r.status !== 200 || r.body.status !== 'succeeded') throw new Error(`chain-${n}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+      if (r.status !== 200 || r.body.status !== 'succeeded')
+        throw new Error(`chain-${n}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
       if (r.body.nodes.length !== n) throw new Error(`chain-${n}: ${r.body.nodes.length} nodes in the document`);
       return { ms: Date.parse(r.body.finishedAt) - Date.parse(r.body.startedAt), cpuUs };
     };
@@ -83,7 +84,12 @@ export async function run(): Promise<void> {
       cpuPerNode.push((long.cpuUs - short.cpuUs) / (LONG - SHORT));
     }
     const us = median(perNode);
-    report(`µs per durable node (${LONG} vs ${SHORT} nodes, ${RUNS} runs)`, `${fmt(us, 1)} µs (runs: ${perNode.map((v) => fmt(v, 0)).join(', ')})`, '≤ 40 µs', us <= 40);
+    report(
+      `µs per durable node (${LONG} vs ${SHORT} nodes, ${RUNS} runs)`,
+      `${fmt(us, 1)} µs (runs: ${perNode.map((v) => fmt(v, 0)).join(', ')})`,
+      '≤ 40 µs',
+      us <= 40,
+    );
     report('  server CPU per node (user + system, /proc)', `${fmt(median(cpuPerNode), 1)} µs`);
     report('  load average (1 min) at the end', fmt(loadavg()[0] ?? NaN, 2));
   } finally {

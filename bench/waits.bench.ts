@@ -26,9 +26,11 @@ async function settledRss(pid: number): Promise<number> {
 
 async function inBatches<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 /**
@@ -41,7 +43,10 @@ export async function run(): Promise<void> {
   const tmp = makeTempDir();
   let child: ChildProcess | null = null;
   try {
-    const served = await startServe(weftEnv({ WEFT_DATA_DIR: tmp.dir, WEFT_PORT: '0', WEFT_ADMIN_KEY: ADMIN_KEY, WEFT_RATE_LIMIT_PER_MINUTE: '100000000' }), 60_000);
+    const served = await startServe(
+      weftEnv({ WEFT_DATA_DIR: tmp.dir, WEFT_PORT: '0', WEFT_ADMIN_KEY: ADMIN_KEY, WEFT_RATE_LIMIT_PER_MINUTE: '100000000' }),
+      60_000,
+    );
     child = served.child;
     const pid = child.pid!;
     const call = async (method: string, p: string, body?: unknown): Promise<any> => {
@@ -66,7 +71,10 @@ export async function run(): Promise<void> {
       let n = 0;
       let cursor: string | null = null;
       do {
-        const page: any = await call('GET', `/api/v1/workflows/${approvals.id}/executions?status=waiting&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        const page: any = await call(
+          'GET',
+          `/api/v1/workflows/${approvals.id}/executions?status=waiting&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        );
         n += page.items.length;
         cursor = page.nextCursor;
       } while (cursor);
@@ -74,7 +82,11 @@ export async function run(): Promise<void> {
     };
     const park = async (n: number) => {
       const ids: string[] = [];
-      await inBatches(Array.from({ length: n }, (_, i) => i), 32, async () => void ids.push((await call('POST', `/api/v1/workflows/${approvals.id}/execute`, {})).executionId));
+      await inBatches(
+        Array.from({ length: n }, (_, i) => i),
+        32,
+        async () => void ids.push((await call('POST', `/api/v1/workflows/${approvals.id}/execute`, {})).executionId),
+      );
       while ((await waitingCount()) < n) await new Promise((r) => setTimeout(r, 200));
       return ids;
     };
@@ -95,10 +107,18 @@ export async function run(): Promise<void> {
     const above = loaded - idle;
     report('RSS idle after warm-up', `${fmt(idle, 1)} MB`);
     report(`RSS with ${WAITING} executions waiting`, `${fmt(loaded, 1)} MB`);
-    report(`RSS above idle with ${WAITING} waiting`, `${fmt(above, 1)} MB (${fmt((above * 1024 * 1024) / WAITING, 0)} B each)`, '< 50 MB', above < 50);
+    report(
+      `RSS above idle with ${WAITING} waiting`,
+      `${fmt(above, 1)} MB (${fmt((above * 1024 * 1024) / WAITING, 0)} B each)`,
+      '< 50 MB',
+      above < 50,
+    );
     report(`time to start and park ${WAITING} (32 clients)`, `${fmt(parkMs / 1000, 1)} s`);
     const releaseMs = await release(ids);
-    report(`time to signal ${WAITING} and see them all finish`, `${fmt(releaseMs / 1000, 1)} s (${fmt(WAITING / (releaseMs / 1000), 0)}/s)`);
+    report(
+      `time to signal ${WAITING} and see them all finish`,
+      `${fmt(releaseMs / 1000, 1)} s (${fmt(WAITING / (releaseMs / 1000), 0)}/s)`,
+    );
 
     // timer lateness: TIMERS timers due over ~4 s, starting 3 s from now
     const timers = await call('POST', '/api/v1/workflows', {
@@ -107,11 +127,15 @@ export async function run(): Promise<void> {
     });
     const base = Date.now() + 6_000;
     const started: Array<{ id: string; at: number }> = [];
-    await inBatches(Array.from({ length: TIMERS }, (_, i) => i), 32, async (i) => {
-      const at = base + i * 2;
-      const r = await call('POST', `/api/v1/workflows/${timers.id}/execute`, { inputs: { at: new Date(at).toISOString() } });
-      started.push({ id: r.executionId, at });
-    });
+    await inBatches(
+      Array.from({ length: TIMERS }, (_, i) => i),
+      32,
+      async (i) => {
+        const at = base + i * 2;
+        const r = await call('POST', `/api/v1/workflows/${timers.id}/execute`, { inputs: { at: new Date(at).toISOString() } });
+        started.push({ id: r.executionId, at });
+      },
+    );
     const late: number[] = [];
     const tooSlowToStart = started.length && Date.now() > base ? ' (some were started after they were due)' : '';
     await inBatches(started, 16, async ({ id, at }) => {

@@ -6,7 +6,9 @@
 const hasFlag = process.execArgv.includes('--no-node-snapshot') || /(^|\s)--no-node-snapshot(\s|$)/.test(process.env.NODE_OPTIONS || '');
 if (!hasFlag) {
   const { spawn } = require('node:child_process');
-  const child = spawn(process.execPath, ['--no-node-snapshot', ...process.execArgv, __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const child = spawn(process.execPath, ['--no-node-snapshot', ...process.execArgv, __filename, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => {
     if (signal) process.kill(process.pid, signal);
@@ -16,7 +18,15 @@ if (!hasFlag) {
   const path = require('node:path');
   const dist = path.join(__dirname, '..', 'dist');
   const { buildCli } = require(path.join(dist, 'runtime/cli/cli.js'));
-  const commands = ['runtime/cli/run.command.js', 'runtime/cli/rerun.command.js', 'runtime/cli/validate.command.js', 'runtime/cli/keys.command.js', 'runtime/cli/secrets.command.js', 'runtime/cli/worker.command.js', 'api/serve.command.js']
+  const commands = [
+    'runtime/cli/run.command.js',
+    'runtime/cli/rerun.command.js',
+    'runtime/cli/validate.command.js',
+    'runtime/cli/keys.command.js',
+    'runtime/cli/secrets.command.js',
+    'runtime/cli/worker.command.js',
+    'api/serve.command.js',
+  ]
     .map((file) => require(path.join(dist, file)))
     .map((mod) => Object.values(mod).find((v) => v && typeof v.register === 'function'));
   buildCli(commands.filter(Boolean))

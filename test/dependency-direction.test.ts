@@ -67,7 +67,10 @@ describe('dependency direction (plugins → core ← runtime ← api)', () => {
       const deps = imports(file)
         .filter((spec) => spec.startsWith('.'))
         .map((spec) => path.resolve(path.dirname(file), spec) + '.ts');
-      graph.set(file, deps.filter((d) => d !== file));
+      graph.set(
+        file,
+        deps.filter((d) => d !== file),
+      );
     }
     const state = new Map<string, 'open' | 'done'>();
     const cycles: string[] = [];

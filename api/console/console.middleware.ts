@@ -80,11 +80,7 @@ function commonHeaders(ctx: Parameters<Middleware<ApiState>>[0]): void {
 }
 
 /** `send`, but a missing file or one outside the root (400/403/404 from @koa/send) answers null. */
-async function sendOrNull(
-  ctx: Parameters<Middleware<ApiState>>[0],
-  file: string,
-  root: string,
-): Promise<string | null> {
+async function sendOrNull(ctx: Parameters<Middleware<ApiState>>[0], file: string, root: string): Promise<string | null> {
   try {
     const sent = await send(ctx, file, { root, gzip: false, brotli: false, hidden: false, format: false });
     if (sent) ctx.set('Cache-Control', IMMUTABLE);

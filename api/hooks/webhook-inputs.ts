@@ -14,7 +14,9 @@ export function mediaType(contentType: string | undefined): string {
 export function assertHookMediaType(contentType: string | undefined): void {
   const type = mediaType(contentType);
   if (!(HOOK_MEDIA_TYPES as readonly string[]).includes(type) && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) {
-    throw new UnsupportedMediaTypeError(`webhook bodies must be ${HOOK_MEDIA_TYPES.join(', ')} (got ${type.slice(0, 100) || 'no Content-Type'})`);
+    throw new UnsupportedMediaTypeError(
+      `webhook bodies must be ${HOOK_MEDIA_TYPES.join(', ')} (got ${type.slice(0, 100) || 'no Content-Type'})`,
+    );
   }
 }
 
@@ -45,7 +47,10 @@ export function pairsToObject(pairs: Iterable<[string, string]>, where: 'body' |
 }
 
 /** The headers a trigger passes on: `content-type` and those it lists, names lowercased. */
-export function pickHeaders(headers: Record<string, string | string[] | undefined>, listed: readonly string[] = []): Record<string, string> {
+export function pickHeaders(
+  headers: Record<string, string | string[] | undefined>,
+  listed: readonly string[] = [],
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of ['content-type', ...listed.map((h) => h.toLowerCase())]) {
     const v = headers[name];

@@ -85,4 +85,3 @@ export class ApiMetrics {
 function isFinishedNode(status: string): boolean {
   return status === 'succeeded' || status === 'failed' || status === 'cancelled';
 }
-

@@ -44,7 +44,7 @@ export function bodyMiddleware(options: BodyOptions): Middleware<ApiState> {
         ctx.set('Connection', 'close'); // do not keep reading a body nobody wants on this socket
         throw tooLarge(options.maxBytes);
       }
-      throw bodyError(`the body could not be read: ${(err).message.slice(0, 200)}`);
+      throw bodyError(`the body could not be read: ${err.message.slice(0, 200)}`);
     },
   });
   return async (ctx, next) => {
@@ -142,7 +142,8 @@ function nestingDepth(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {

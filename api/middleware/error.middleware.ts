@@ -1,13 +1,5 @@
 import type { Middleware } from 'koa';
-import {
-  ConflictError,
-  ErrorCodes,
-  ForbiddenError,
-  NotFoundError,
-  UnauthorizedError,
-  ValidationError,
-  WeftError,
-} from '../../core/index';
+import { ConflictError, ErrorCodes, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError, WeftError } from '../../core/index';
 import { MethodNotAllowedError, PayloadTooLargeError, RateLimitedError, UnsupportedMediaTypeError } from '../errors/api-errors';
 import type { ApiState } from '../routes/route-spec';
 
@@ -56,7 +48,9 @@ export function errorMiddleware(): Middleware<ApiState> {
       if (status === 429 && e.retryAfterMs !== undefined) ctx.set('Retry-After', String(Math.ceil(e.retryAfterMs / 1000)));
       if (status === 405 && Array.isArray(e.details)) ctx.set('Allow', (e.details as string[]).join(', '));
       ctx.status = status;
-      ctx.body = { error: e.details === undefined ? { code: e.code, message: e.message } : { code: e.code, message: e.message, details: e.details } };
+      ctx.body = {
+        error: e.details === undefined ? { code: e.code, message: e.message } : { code: e.code, message: e.message, details: e.details },
+      };
     }
   };
 }

@@ -29,17 +29,24 @@ export function buildOpenApiDocument(routes: readonly DocumentedRoute[], info: {
     const parameters = [...parametersOf(spec.params, 'path'), ...parametersOf(spec.query, 'query')];
     const responses: Record<string, unknown> = {};
     for (const [status, r] of Object.entries(spec.responses)) {
-      responses[status] = r.schema || r.contentType
-        ? { description: r.description, content: { [r.contentType ?? 'application/json']: r.schema ? { schema: plain(r.schema) } : {} } }
-        : { description: r.description };
+      responses[status] =
+        r.schema || r.contentType
+          ? { description: r.description, content: { [r.contentType ?? 'application/json']: r.schema ? { schema: plain(r.schema) } : {} } }
+          : { description: r.description };
     }
     for (const [status, description] of Object.entries(COMMON_ERRORS)) {
       if (role === 'public' && (status === '401' || status === '403')) continue;
       responses[status] ??= { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
     }
     if (spec.body) {
-      responses['413'] = { description: 'body too large', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
-      responses['415'] = { description: 'body is not application/json', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+      responses['413'] = {
+        description: 'body too large',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      };
+      responses['415'] = {
+        description: 'body is not application/json',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      };
     }
     const operation: Record<string, unknown> = {
       operationId: spec.operationId,
@@ -57,7 +64,10 @@ export function buildOpenApiDocument(routes: readonly DocumentedRoute[], info: {
   }
   return {
     openapi: '3.1.0',
-    info: { ...info, description: 'weft: a workflow execution engine. Keys are made with `weft keys create --role <admin|operator|viewer>`.' },
+    info: {
+      ...info,
+      description: 'weft: a workflow execution engine. Keys are made with `weft keys create --role <admin|operator|viewer>`.',
+    },
     servers: [{ url: '/' }],
     security: [{ bearerAuth: [] }],
     paths,

@@ -50,7 +50,13 @@ async function stream(deps: RouteDeps, ctx: ApiContext): Promise<void> {
   }
 }
 
-async function streamOpen(deps: RouteDeps, ctx: ApiContext, id: string, onEnd: (end: () => void) => void, deregister: () => void): Promise<void> {
+async function streamOpen(
+  deps: RouteDeps,
+  ctx: ApiContext,
+  id: string,
+  onEnd: (end: () => void) => void,
+  deregister: () => void,
+): Promise<void> {
   // subscribe before reading the snapshot: whatever happens in between is buffered, not lost
   let pending: ExecutionEvent[] | null = [];
   let deliver: (e: ExecutionEvent) => void = () => {};
@@ -120,7 +126,15 @@ async function streamOpen(deps: RouteDeps, ctx: ApiContext, id: string, onEnd: (
             log.debug({ err }, 'event stream write failed');
             return end();
           }
-          deliver({ kind: 'execution', status: latest.status, error: latest.error, executionId: id, workflowId: latest.workflowId, seq: lastSeq + 1, at: latest.finishedAt ?? new Date().toISOString() });
+          deliver({
+            kind: 'execution',
+            status: latest.status,
+            error: latest.error,
+            executionId: id,
+            workflowId: latest.workflowId,
+            seq: lastSeq + 1,
+            at: latest.finishedAt ?? new Date().toISOString(),
+          });
         },
         (err: unknown) => log.debug({ err }, 'event stream: store poll failed'),
       );

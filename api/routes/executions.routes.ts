@@ -139,7 +139,10 @@ async function execute(deps: RouteDeps, ctx: ApiContext): Promise<void> {
   const started = await startExecution(deps, record.definition, options);
   const { executionId, created } = started;
   const log = (ctx.state.log = ctx.state.log.child({ executionId }));
-  log.info({ workflowId: record.id, version: record.version, created }, created ? 'execution started' : 'idempotency key matched an execution');
+  log.info(
+    { workflowId: record.id, version: record.version, created },
+    created ? 'execution started' : 'idempotency key matched an execution',
+  );
   if (body.wait) {
     const doc = started.done ? await started.done : await waitForClient(deps, ctx, executionId);
     if (!doc) return; // the client left; the execution goes on
@@ -148,17 +151,25 @@ async function execute(deps: RouteDeps, ctx: ApiContext): Promise<void> {
     return;
   }
   // a new execution is `running` here, or `pending` in a queue; an earlier one is looked up
-  const status = created ? (started.status ?? (started.done ? 'running' : 'pending')) : ((await deps.executions.getExecution(executionId))?.status ?? 'pending');
+  const status = created
+    ? (started.status ?? (started.done ? 'running' : 'pending'))
+    : ((await deps.executions.getExecution(executionId))?.status ?? 'pending');
   ctx.status = 202;
   ctx.set('Location', `${API_PREFIX}/executions/${encodeURIComponent(executionId)}`);
   ctx.body = { executionId, status };
 }
 
 /** Starts an execution where executions run: queue mode hands it to workers (no `done` here); inline mode runs it in this process. */
-export async function startExecution(deps: RouteDeps, definition: WorkflowDefinition, options: ExecuteOptions): Promise<DispatchedExecution> {
+export async function startExecution(
+  deps: RouteDeps,
+  definition: WorkflowDefinition,
+  options: ExecuteOptions,
+): Promise<DispatchedExecution> {
   return deps.dispatcher
     ? deps.dispatcher.dispatch(definition, options)
-    : deps.executor.start(definition, options).then((h) => ({ executionId: h.executionId, created: h.created, done: h.created ? h.done : undefined }));
+    : deps.executor
+        .start(definition, options)
+        .then((h) => ({ executionId: h.executionId, created: h.created, done: h.created ? h.done : undefined }));
 }
 
 function waitForClient(deps: RouteDeps, ctx: ApiContext, executionId: string): Promise<ExecutionDocument | null> {
@@ -256,7 +267,16 @@ async function publishEndedHere(deps: RouteDeps, id: string): Promise<void> {
   const base = { executionId: id, workflowId: doc.workflowId, at };
   for (const n of doc.nodes) {
     if (n.status !== 'cancelled' || n.startedAt === null) continue;
-    deps.events.publish({ ...base, kind: 'node', nodeId: n.nodeId, status: 'cancelled', attempt: n.attempts, error: n.error, durationMs: n.durationMs ?? undefined, seq: ++seq });
+    deps.events.publish({
+      ...base,
+      kind: 'node',
+      nodeId: n.nodeId,
+      status: 'cancelled',
+      attempt: n.attempts,
+      error: n.error,
+      durationMs: n.durationMs ?? undefined,
+      seq: ++seq,
+    });
   }
   deps.events.publish({ ...base, kind: 'execution', status: doc.status, error: doc.error, seq: ++seq });
 }

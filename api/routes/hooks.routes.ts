@@ -1,6 +1,14 @@
 import { Type } from '@sinclair/typebox';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { NotFoundError, triggerSecret, UnauthorizedError, ValidationError, type ExecutionDocument, type WebhookTrigger, type WorkflowRecord } from '../../core/index';
+import {
+  NotFoundError,
+  triggerSecret,
+  UnauthorizedError,
+  ValidationError,
+  type ExecutionDocument,
+  type WebhookTrigger,
+  type WorkflowRecord,
+} from '../../core/index';
 import { SecretRedactor } from '../../core/secrets/secret-redactor';
 import { PayloadTooLargeError, RateLimitedError } from '../errors/api-errors';
 import { bearerTokenValid, hmacSignatureValid } from '../hooks/webhook-auth';
@@ -16,7 +24,10 @@ export const HOOKS_PREFIX = '/hooks';
 const DEFAULT_RESPOND_TIMEOUT_MS = 30_000;
 const MAX_IDEMPOTENCY_KEY = 200;
 
-const HookParamsSchema = Type.Object({ workflowId: Type.String({ maxLength: 200 }), name: Type.String({ maxLength: 200 }) }, { additionalProperties: false });
+const HookParamsSchema = Type.Object(
+  { workflowId: Type.String({ maxLength: 200 }), name: Type.String({ maxLength: 200 }) },
+  { additionalProperties: false },
+);
 /** Any query string: it becomes `inputs.query` (prototype keys are refused when it is read). */
 const AnyQuerySchema = Type.Record(Type.String({ maxLength: 200 }), Type.Union([Type.String(), Type.Array(Type.String())]));
 const ErrorBody = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
@@ -67,15 +78,23 @@ async function receive(deps: RouteDeps, options: HookRouteOptions, limiter: Rate
   } catch (err) {
     if (!(err instanceof RateLimiterRes)) throw err;
     const seconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-    throw new RateLimitedError(`this webhook is over its limit of ${options.perMinute} requests per minute; retry in ${seconds} s`, { retryAfterMs: seconds * 1000 });
+    throw new RateLimitedError(`this webhook is over its limit of ${options.perMinute} requests per minute; retry in ${seconds} s`, {
+      retryAfterMs: seconds * 1000,
+    });
   }
   const raw = await readHookBody(ctx, options.maxBodyBytes);
   const secret = await deps.secrets.get(triggerSecret(trigger));
   const authentic =
     secret !== null &&
-    ('hmac' in trigger.auth ? hmacSignatureValid(ctx.get('x-weft-signature'), raw, secret, Date.now()) : bearerTokenValid(ctx.get('authorization'), secret));
+    ('hmac' in trigger.auth
+      ? hmacSignatureValid(ctx.get('x-weft-signature'), raw, secret, Date.now())
+      : bearerTokenValid(ctx.get('authorization'), secret));
   if (!authentic) {
-    if (secret === null) ctx.state.log.warn({ workflowId: record.id, hook: name, secret: triggerSecret(trigger) }, 'webhook secret missing: every request is refused');
+    if (secret === null)
+      ctx.state.log.warn(
+        { workflowId: record.id, hook: name, secret: triggerSecret(trigger) },
+        'webhook secret missing: every request is refused',
+      );
     throw new UnauthorizedError('invalid or expired signature');
   }
   // the trigger's secret counts as used by the execution: a sender echoing it lands redacted in the record
@@ -87,8 +106,17 @@ async function receive(deps: RouteDeps, options: HookRouteOptions, limiter: Rate
     headers: pickHeaders(ctx.req.headers, trigger.headers),
   });
   const idempotencyKey = hookIdempotencyKey(name, ctx.get('idempotency-key'));
-  const started = await startExecution(deps, record.definition, { workflowId: record.id, workflowVersion: record.version, inputs, trigger: 'webhook', idempotencyKey });
-  ctx.state.log.info({ executionId: started.executionId, workflowId: record.id, hook: name, created: started.created }, started.created ? 'webhook started an execution' : 'webhook delivery repeated');
+  const started = await startExecution(deps, record.definition, {
+    workflowId: record.id,
+    workflowVersion: record.version,
+    inputs,
+    trigger: 'webhook',
+    idempotencyKey,
+  });
+  ctx.state.log.info(
+    { executionId: started.executionId, workflowId: record.id, hook: name, created: started.created },
+    started.created ? 'webhook started an execution' : 'webhook delivery repeated',
+  );
   if (started.created && trigger.respond === 'outputs') {
     const settled = await finishedWithin(deps, started, trigger.timeoutMs ?? DEFAULT_RESPOND_TIMEOUT_MS);
     // a parked execution (a wait node) has not finished: like one still running, it answers 202
@@ -101,7 +129,13 @@ async function receive(deps: RouteDeps, options: HookRouteOptions, limiter: Rate
     if (doc) {
       // the error's class and code say what went wrong; its stack and input stay in the record
       ctx.status = 500;
-      ctx.body = { error: { type: doc.error?.type ?? 'WeftError', code: doc.error?.code ?? 'WF_NODE_FAILED', message: doc.error?.message ?? `execution ${doc.status}` } };
+      ctx.body = {
+        error: {
+          type: doc.error?.type ?? 'WeftError',
+          code: doc.error?.code ?? 'WF_NODE_FAILED',
+          message: doc.error?.message ?? `execution ${doc.status}`,
+        },
+      };
       return;
     }
   }
@@ -109,7 +143,11 @@ async function receive(deps: RouteDeps, options: HookRouteOptions, limiter: Rate
   ctx.body = { executionId: started.executionId };
 }
 
-async function findHook(deps: RouteDeps, workflowId: string, name: string): Promise<{ record: WorkflowRecord; trigger: WebhookTrigger } | null> {
+async function findHook(
+  deps: RouteDeps,
+  workflowId: string,
+  name: string,
+): Promise<{ record: WorkflowRecord; trigger: WebhookTrigger } | null> {
   let record: WorkflowRecord | null;
   try {
     record = await deps.workflowCache.get(workflowId);
@@ -145,7 +183,11 @@ function hookIdempotencyKey(name: string, header: string): string | null {
 }
 
 /** The finished document, or null when it did not finish within `ms`. */
-async function finishedWithin(deps: RouteDeps, started: { executionId: string; done?: Promise<ExecutionDocument> }, ms: number): Promise<ExecutionDocument | null> {
+async function finishedWithin(
+  deps: RouteDeps,
+  started: { executionId: string; done?: Promise<ExecutionDocument> },
+  ms: number,
+): Promise<ExecutionDocument | null> {
   const timeout = AbortSignal.timeout(ms);
   if (!started.done) return waitForFinish(started.executionId, deps, timeout);
   let timer: NodeJS.Timeout | undefined;

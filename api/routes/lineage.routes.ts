@@ -9,8 +9,16 @@ import { cursorErrors, pageSize } from './workflows.routes';
 
 export const RerunBodySchema = Type.Object(
   {
-    fromNodes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 10_000, description: 'default: the nodes that did not succeed' })),
-    version: Type.Optional(Type.Union([Type.Literal('pinned'), Type.Literal('latest')], { description: "`pinned` (default): the original's version" })),
+    fromNodes: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
+        minItems: 1,
+        maxItems: 10_000,
+        description: 'default: the nodes that did not succeed',
+      }),
+    ),
+    version: Type.Optional(
+      Type.Union([Type.Literal('pinned'), Type.Literal('latest')], { description: "`pinned` (default): the original's version" }),
+    ),
     inputs: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "replace the original's inputs" })),
   },
   { additionalProperties: false },

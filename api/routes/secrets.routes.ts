@@ -4,9 +4,14 @@ import type { RouteDeps } from './route-deps';
 import { API_PREFIX, type RouteSpec } from './route-spec';
 
 const NameParamsSchema = Type.Object({ name: Type.String({ pattern: SECRET_NAME_PATTERN }) }, { additionalProperties: false });
-const SecretBodySchema = Type.Object({ value: Type.String({ minLength: 1, maxLength: MAX_SECRET_BYTES }) }, { additionalProperties: false });
+const SecretBodySchema = Type.Object(
+  { value: Type.String({ minLength: 1, maxLength: MAX_SECRET_BYTES }) },
+  { additionalProperties: false },
+);
 const SecretListSchema = Type.Object({
-  items: Type.Array(Type.Object({ name: Type.String(), createdAt: Type.String({ format: 'date-time' }), updatedAt: Type.String({ format: 'date-time' }) })),
+  items: Type.Array(
+    Type.Object({ name: Type.String(), createdAt: Type.String({ format: 'date-time' }), updatedAt: Type.String({ format: 'date-time' }) }),
+  ),
 });
 
 /** Secrets (admin only): values go in, never out. */

@@ -6,7 +6,8 @@ function referenceOf(node: WorkflowDefinition['nodes'][number]): { ref: Record<s
   if (!config || typeof config !== 'object') return null;
   if (node.type === 'workflow') return { ref: config, path: 'config' };
   const mode = config.workflow;
-  if (node.type === 'map' && mode && typeof mode === 'object' && !Array.isArray(mode)) return { ref: mode as Record<string, unknown>, path: 'config.workflow' };
+  if (node.type === 'map' && mode && typeof mode === 'object' && !Array.isArray(mode))
+    return { ref: mode as Record<string, unknown>, path: 'config.workflow' };
   return null;
 }
 
@@ -15,7 +16,11 @@ function referenceOf(node: WorkflowDefinition['nodes'][number]): { ref: Record<s
  * exist, and a pinned version must exist too. `selfId` (an update) may call itself: recursion is
  * ended at run time by the depth limit. Paths are `body.nodes[i].config.workflowId`.
  */
-export async function workflowReferenceIssues(store: WorkflowStore, definition: WorkflowDefinition, selfId?: string): Promise<ValidationIssue[]> {
+export async function workflowReferenceIssues(
+  store: WorkflowStore,
+  definition: WorkflowDefinition,
+  selfId?: string,
+): Promise<ValidationIssue[]> {
   const issues: ValidationIssue[] = [];
   const known = new Map<string, Promise<number | null>>();
   const currentVersion = (id: string) => {
@@ -35,7 +40,11 @@ export async function workflowReferenceIssues(store: WorkflowStore, definition: 
     }
     const version = found.ref.version;
     if (typeof version === 'number' && id !== selfId && !(await store.getVersion(id, version))) {
-      issues.push({ path: `${base}.version`, message: `workflow "${id}" has no version ${version} (current: ${current})`, code: 'WF_NOT_FOUND' });
+      issues.push({
+        path: `${base}.version`,
+        message: `workflow "${id}" has no version ${version} (current: ${current})`,
+        code: 'WF_NOT_FOUND',
+      });
     }
   }
   return issues;

@@ -183,7 +183,11 @@ async function validateDefinition(deps: RouteDeps, body: unknown, selfId?: strin
       const name = triggerSecret(t);
       if (!(await deps.secrets.has(name))) {
         const kind = 'hmac' in t.auth ? 'hmac' : 'token';
-        issues.push({ path: `body.triggers[${i}].auth.${kind}.secret`, message: `secret "${name}" does not exist (create it first: PUT /api/v1/secrets/${name})`, code: 'unknown_secret' });
+        issues.push({
+          path: `body.triggers[${i}].auth.${kind}.secret`,
+          message: `secret "${name}" does not exist (create it first: PUT /api/v1/secrets/${name})`,
+          code: 'unknown_secret',
+        });
       }
     }
   }

@@ -6,10 +6,7 @@ const EXECUTION_TRIGGERS_LIST = ['manual', 'api', 'schedule', 'webhook', 'rerun'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
-const ErrorRecordSchema = Type.Object(
-  { type: Type.String(), code: Type.String(), message: Type.String() },
-  { additionalProperties: true },
-);
+const ErrorRecordSchema = Type.Object({ type: Type.String(), code: Type.String(), message: Type.String() }, { additionalProperties: true });
 
 export const NodeExecutionSchema = Type.Object(
   {
@@ -19,18 +16,30 @@ export const NodeExecutionSchema = Type.Object(
     startedAt: Nullable(Type.String()),
     finishedAt: Nullable(Type.String()),
     output: Type.Unknown({
-      description: 'the output; above WEFT_INLINE_OUTPUT_BYTES `{ "$ref": "/api/v1/executions/<id>/nodes/<nodeId>/output", "bytes": n }` (bytes: UTF-8 length of the JSON that route answers)',
+      description:
+        'the output; above WEFT_INLINE_OUTPUT_BYTES `{ "$ref": "/api/v1/executions/<id>/nodes/<nodeId>/output", "bytes": n }` (bytes: UTF-8 length of the JSON that route answers)',
     }),
     error: Nullable(ErrorRecordSchema),
     recoveredBy: Nullable(Type.String()),
     skipReason: Nullable(Type.String({ enum: ['branch_not_taken', 'upstream_failed'] })),
-    reusedFrom: Type.Optional(Nullable(Type.String({ description: 'set when a re-run copied the node: the execution that produced its output' }))),
+    reusedFrom: Type.Optional(
+      Nullable(Type.String({ description: 'set when a re-run copied the node: the execution that produced its output' })),
+    ),
   },
   { additionalProperties: true },
 );
 
 /** Every execution status, in the order DESIGN.md lists them. */
-export const EXECUTION_STATUSES = ['pending', 'running', 'waiting', 'succeeded', 'partially_succeeded', 'failed', 'cancelled', 'skipped'] as const;
+export const EXECUTION_STATUSES = [
+  'pending',
+  'running',
+  'waiting',
+  'succeeded',
+  'partially_succeeded',
+  'failed',
+  'cancelled',
+  'skipped',
+] as const;
 
 const ExecutionSummaryProps = {
   id: Type.String(),
@@ -48,8 +57,18 @@ const ExecutionSummaryProps = {
   parentNodeId: Nullable(Type.String({ description: 'the node that started it' })),
   itemIndex: Nullable(Type.Integer({ description: "a map child's item index" })),
   rerunOf: Nullable(Type.String({ description: 'the execution this one re-runs' })),
-  priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 9, description: '0–9 (default 5): a freed concurrency slot, and a free worker, go to the highest first' })),
-  concurrencyKey: Type.Optional(Type.String({ description: "the rendered settings.concurrency.key ('' for a limit without a key); only on executions held to a limit" })),
+  priority: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 9,
+      description: '0–9 (default 5): a freed concurrency slot, and a free worker, go to the highest first',
+    }),
+  ),
+  concurrencyKey: Type.Optional(
+    Type.String({
+      description: "the rendered settings.concurrency.key ('' for a limit without a key); only on executions held to a limit",
+    }),
+  ),
 };
 
 export const ExecutionSummarySchema = Type.Object(ExecutionSummaryProps, { additionalProperties: true });
@@ -105,7 +124,10 @@ export const NodeOutputParamsSchema = Type.Object(
 
 /** `:id` and `:name` of the signals route. */
 export const SignalParamsSchema = Type.Object(
-  { id: IdSchema, name: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'a signal name a wait node of the workflow declares' }) },
+  {
+    id: IdSchema,
+    name: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'a signal name a wait node of the workflow declares' }),
+  },
   { additionalProperties: false },
 );
 

@@ -27,7 +27,11 @@ export const WorkflowVersionParamsSchema = Type.Object(
 );
 
 /** `GET /workflows/:id/versions/:version`. */
-export const WorkflowVersionDefinitionSchema = Type.Object({ id: Type.String(), version: Type.Integer(), definition: WorkflowDefinitionSchema });
+export const WorkflowVersionDefinitionSchema = Type.Object({
+  id: Type.String(),
+  version: Type.Integer(),
+  definition: WorkflowDefinitionSchema,
+});
 
 export const WorkflowListSchema = Type.Object({
   items: Type.Array(WorkflowSummarySchema),
@@ -41,7 +45,11 @@ export const ExecuteBodySchema = Type.Object(
     idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     wait: Type.Optional(Type.Boolean()),
     priority: Type.Optional(
-      Type.Integer({ minimum: 0, maximum: 9, description: 'default 5: a freed concurrency slot, and a free worker, go to the highest priority first, then the oldest' }),
+      Type.Integer({
+        minimum: 0,
+        maximum: 9,
+        description: 'default 5: a freed concurrency slot, and a free worker, go to the highest priority first, then the oldest',
+      }),
     ),
   },
   { additionalProperties: false },

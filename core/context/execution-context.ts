@@ -21,14 +21,18 @@ export class ExecutionContext {
   private readonly nodes: Record<string, { output?: unknown; error?: unknown }>;
   private readonly kept = new Map<string, KeptEntry>();
 
-  constructor(variables: Record<string, unknown> | undefined, inputs: Record<string, unknown>, execution: { id: string; startedAt: string }) {
+  constructor(
+    variables: Record<string, unknown> | undefined,
+    inputs: Record<string, unknown>,
+    execution: { id: string; startedAt: string },
+  ) {
     const frozenInputs = deepFreeze(cloneJson(inputs));
     this.nodes = Object.create(null);
     this.scope = Object.freeze({
       variables: deepFreeze({ ...cloneJson(variables ?? {}), ...frozenInputs }),
       inputs: frozenInputs,
       // nodes read the scope; none may add, replace or delete another node's entry
-      nodes: new Proxy(this.nodes, READ_ONLY) as TemplateScope["nodes"],
+      nodes: new Proxy(this.nodes, READ_ONLY) as TemplateScope['nodes'],
       execution: Object.freeze({ ...execution }),
     });
   }

@@ -27,7 +27,11 @@ export function planConcurrency(def: WorkflowDefinition, issues: ValidationIssue
       key = compileValue(c.key, { nodeId: '(settings)', field: 'concurrency.key' });
       for (const segs of collectPaths(key)) {
         if (!KEY_ROOTS.has(segs[0]!)) {
-          issues.push({ path: KEY_PATH, message: `template path "${segs.join('.')}": the key renders when the execution is created, from inputs and variables only`, code: 'bad_concurrency_key' });
+          issues.push({
+            path: KEY_PATH,
+            message: `template path "${segs.join('.')}": the key renders when the execution is created, from inputs and variables only`,
+            code: 'bad_concurrency_key',
+          });
         }
       }
     } catch (err) {
@@ -47,7 +51,12 @@ export function renderConcurrencyKey(c: PlannedConcurrency, def: WorkflowDefinit
   if (!c.key) return '';
   let value: unknown;
   try {
-    value = renderValue(c.key, { variables: { ...(def.variables ?? {}), ...inputs }, inputs, nodes: {}, execution: { id: '', startedAt: '' } });
+    value = renderValue(c.key, {
+      variables: { ...(def.variables ?? {}), ...inputs },
+      inputs,
+      nodes: {},
+      execution: { id: '', startedAt: '' },
+    });
   } catch (err) {
     if (!(err instanceof TemplateError)) throw err;
     const path = (err.details as { path?: string } | undefined)?.path ?? '';

@@ -27,9 +27,7 @@ function workflowShapeValidator(): ValidateFunction {
   return (shapeValidator ??= createAjv().compile(WorkflowDefinitionSchema));
 }
 
-export type ValidationResult =
-  | { ok: true; definition: WorkflowDefinition; plan: ExecutionPlan }
-  | { ok: false; issues: ValidationIssue[] };
+export type ValidationResult = { ok: true; definition: WorkflowDefinition; plan: ExecutionPlan } | { ok: false; issues: ValidationIssue[] };
 
 /**
  * Validates a workflow definition completely (DESIGN.md "Validation") and, when it is valid,
@@ -75,7 +73,12 @@ export class WorkflowValidator {
   private plan(def: WorkflowDefinition, issues: ValidationIssue[]): ExecutionPlan {
     const byId = new Map<string, number>();
     def.nodes.forEach((n, i) => {
-      if (byId.has(n.id)) issues.push({ path: `nodes[${i}].id`, message: `duplicate node id "${n.id}" (first at nodes[${byId.get(n.id)}])`, code: 'duplicate_id' });
+      if (byId.has(n.id))
+        issues.push({
+          path: `nodes[${i}].id`,
+          message: `duplicate node id "${n.id}" (first at nodes[${byId.get(n.id)}])`,
+          code: 'duplicate_id',
+        });
       else byId.set(n.id, i);
     });
     const fallbackOf = new Map<number, number>();
@@ -85,11 +88,21 @@ export class WorkflowValidator {
       const path = `nodes[${i}].fallback`;
       if (f === undefined) issues.push({ path, message: `fallback node "${n.fallback}" does not exist`, code: 'bad_fallback' });
       else if (f === i) issues.push({ path, message: `node "${n.id}" cannot be its own fallback`, code: 'bad_fallback' });
-      else if (fallbackOf.has(f)) issues.push({ path, message: `fallback node "${n.fallback}" already serves node "${def.nodes[fallbackOf.get(f)!]!.id}"`, code: 'bad_fallback' });
+      else if (fallbackOf.has(f))
+        issues.push({
+          path,
+          message: `fallback node "${n.fallback}" already serves node "${def.nodes[fallbackOf.get(f)!]!.id}"`,
+          code: 'bad_fallback',
+        });
       else fallbackOf.set(f, i);
     });
     for (const [f, owner] of fallbackOf) {
-      if (def.nodes[f]!.fallback !== undefined) issues.push({ path: `nodes[${f}].fallback`, message: `fallback node "${def.nodes[f]!.id}" (of "${def.nodes[owner]!.id}") cannot have a fallback of its own`, code: 'bad_fallback' });
+      if (def.nodes[f]!.fallback !== undefined)
+        issues.push({
+          path: `nodes[${f}].fallback`,
+          message: `fallback node "${def.nodes[f]!.id}" (of "${def.nodes[owner]!.id}") cannot have a fallback of its own`,
+          code: 'bad_fallback',
+        });
     }
     const nodes: PlannedNode[] = def.nodes.map((n, i) => this.planNode(def, n, i, fallbackOf, issues));
     (def.edges ?? []).forEach((e, k) => {
@@ -100,8 +113,16 @@ export class WorkflowValidator {
       if (to === undefined) issues.push({ path: `${path}.to`, message: `unknown node "${e.to}"`, code: 'unknown_endpoint' });
       if (from === undefined || to === undefined) return;
       if (from === to) return void issues.push({ path, message: `self-loop on node "${e.from}"`, code: 'self_loop' });
-      for (const [end, idx] of [['from', from], ['to', to]] as const) {
-        if (fallbackOf.has(idx)) issues.push({ path: `${path}.${end}`, message: `node "${def.nodes[idx]!.id}" is a fallback node and cannot be part of the DAG's edges`, code: 'bad_fallback' });
+      for (const [end, idx] of [
+        ['from', from],
+        ['to', to],
+      ] as const) {
+        if (fallbackOf.has(idx))
+          issues.push({
+            path: `${path}.${end}`,
+            message: `node "${def.nodes[idx]!.id}" is a fallback node and cannot be part of the DAG's edges`,
+            code: 'bad_fallback',
+          });
       }
       const src = nodes[from]!;
       const branch = e.branch ?? null;
@@ -110,7 +131,10 @@ export class WorkflowValidator {
       nodes[to]!.upstream.push(from);
     });
     if (!issues.some((i) => i.code === 'self_loop' || i.code === 'unknown_endpoint')) {
-      const r = topologicalOrder(nodes.length, nodes.map((n) => n.downstream.map((d) => d.to)));
+      const r = topologicalOrder(
+        nodes.length,
+        nodes.map((n) => n.downstream.map((d) => d.to)),
+      );
       if ('cycle' in r) {
         const names = r.cycle.map((i) => def.nodes[i]!.id);
         issues.push({ path: 'edges', message: `cycle: ${names.join(' → ')}`, code: ErrorCodes.WF_CYCLE });
@@ -119,7 +143,12 @@ export class WorkflowValidator {
     let outputs: CompiledValue | null = null;
     if (def.outputs) outputs = this.compile(def.outputs, 'outputs', 'outputs', 'outputs', byId, issues);
     if (outputs && collectPaths(outputs).some((segs) => segs[0] === 'secrets')) {
-      issues.push({ path: 'outputs', message: 'workflow outputs cannot use {{ secrets.* }} (outputs are returned to callers; pass a secret only to the node field that needs it)', code: 'secret_in_outputs' });
+      issues.push({
+        path: 'outputs',
+        message:
+          'workflow outputs cannot use {{ secrets.* }} (outputs are returned to callers; pass a secret only to the node field that needs it)',
+        code: 'secret_in_outputs',
+      });
     }
     for (const n of nodes) {
       if (n.config.kind === 'const') continue;
@@ -147,7 +176,13 @@ export class WorkflowValidator {
     };
   }
 
-  private planNode(def: WorkflowDefinition, n: WorkflowDefinition['nodes'][number], i: number, fallbackOf: Map<number, number>, issues: ValidationIssue[]): PlannedNode {
+  private planNode(
+    def: WorkflowDefinition,
+    n: WorkflowDefinition['nodes'][number],
+    i: number,
+    fallbackOf: Map<number, number>,
+    issues: ValidationIssue[],
+  ): PlannedNode {
     const base = `nodes[${i}]`;
     const planned: PlannedNode = {
       index: i,
@@ -164,25 +199,47 @@ export class WorkflowValidator {
       secretNames: [],
     };
     if (!this.registry.has(n.type)) {
-      issues.push({ path: `${base}.type`, message: `unknown node type "${n.type}" (known: ${this.registry.list().map((t) => t.definition.type).join(', ') || 'none'})`, code: ErrorCodes.WF_UNKNOWN_NODE_TYPE });
+      issues.push({
+        path: `${base}.type`,
+        message: `unknown node type "${n.type}" (known: ${
+          this.registry
+            .list()
+            .map((t) => t.definition.type)
+            .join(', ') || 'none'
+        })`,
+        code: ErrorCodes.WF_UNKNOWN_NODE_TYPE,
+      });
       return planned;
     }
     const nodeType = this.registry.get(n.type);
     planned.nodeType = nodeType;
     planned.branching = nodeType.definition.outputs === 'branches';
     if (n.limits !== undefined && !nodeType.definition.sandboxed) {
-      issues.push({ path: `${base}.limits`, message: `node type "${n.type}" does not run sandboxed code, so "limits" does not apply`, code: 'schema' });
+      issues.push({
+        path: `${base}.limits`,
+        message: `node type "${n.type}" does not run sandboxed code, so "limits" does not apply`,
+        code: 'schema',
+      });
     } else if (n.limits !== undefined && this.ceilings) {
       for (const [key, max] of Object.entries(this.ceilings) as Array<[keyof SandboxCeilings, number]>) {
         const value = n.limits[key];
         if (value !== undefined && value > max) {
-          issues.push({ path: `${base}.limits.${key}`, message: `${value} is above this server's ceiling of ${max} (${CEILING_SETTINGS[key]})`, code: 'limit_ceiling' });
+          issues.push({
+            path: `${base}.limits.${key}`,
+            message: `${value} is above this server's ceiling of ${max} (${CEILING_SETTINGS[key]})`,
+            code: 'limit_ceiling',
+          });
         }
       }
     }
     if (nodeType.definition.parks) {
       for (const key of ['retry', 'timeoutMs'] as const) {
-        if (n[key] !== undefined) issues.push({ path: `${base}.${key}`, message: `node type "${n.type}" waits instead of running, so "${key}" does not apply`, code: 'schema' });
+        if (n[key] !== undefined)
+          issues.push({
+            path: `${base}.${key}`,
+            message: `node type "${n.type}" waits instead of running, so "${key}" does not apply`,
+            code: 'schema',
+          });
       }
     }
     const config = n.config ?? {};
@@ -201,7 +258,9 @@ export class WorkflowValidator {
       const entries: Array<[string, CompiledValue]> = [];
       let templated = false;
       for (const [k, v] of Object.entries(config)) {
-        const c = fields.includes(k) ? this.compile(v, n.id, `config.${k}`, `${base}.config.${k}`, null, issues) : ({ kind: 'const', value: v } as const);
+        const c = fields.includes(k)
+          ? this.compile(v, n.id, `config.${k}`, `${base}.config.${k}`, null, issues)
+          : ({ kind: 'const', value: v } as const);
         if (c.kind !== 'const') templated = true;
         entries.push([k, c]);
       }
@@ -210,7 +269,14 @@ export class WorkflowValidator {
     return planned;
   }
 
-  private compile(value: unknown, nodeId: string, field: string, path: string, byId: Map<string, number> | null, issues: ValidationIssue[]): CompiledValue {
+  private compile(
+    value: unknown,
+    nodeId: string,
+    field: string,
+    path: string,
+    byId: Map<string, number> | null,
+    issues: ValidationIssue[],
+  ): CompiledValue {
     try {
       const c = compileValue(value, { nodeId, field });
       if (byId) this.checkReferences(c, field, byId, issues);
@@ -229,7 +295,11 @@ export class WorkflowValidator {
       if (id === undefined) continue;
       if (!byId.has(id)) issues.push({ path, message: `template refers to unknown node "${id}"`, code: 'unknown_reference' });
       else if (segs[2] !== undefined && segs[2] !== 'output' && segs[2] !== 'error') {
-        issues.push({ path, message: `template path nodes.${id}.${segs[2]}: a node exposes only "output" and "error"`, code: 'unknown_reference' });
+        issues.push({
+          path,
+          message: `template path nodes.${id}.${segs[2]}: a node exposes only "output" and "error"`,
+          code: 'unknown_reference',
+        });
       }
     }
   }
@@ -242,7 +312,11 @@ export class WorkflowValidator {
     }
     const labels = src.nodeType.executor.branches?.(src.definition.config ?? {});
     if (labels && branch !== 'default' && !labels.includes(branch)) {
-      issues.push({ path, message: `node "${src.id}" has no branch "${branch}" (branches: ${[...labels, 'default'].filter((v, i, a) => a.indexOf(v) === i).join(', ')})`, code: 'bad_branch' });
+      issues.push({
+        path,
+        message: `node "${src.id}" has no branch "${branch}" (branches: ${[...labels, 'default'].filter((v, i, a) => a.indexOf(v) === i).join(', ')})`,
+        code: 'bad_branch',
+      });
     }
   }
 }
@@ -253,7 +327,11 @@ export function secretNamesOf(c: CompiledValue, path: string, issues: Validation
   for (const segs of collectPaths(c)) {
     if (segs[0] !== 'secrets') continue;
     if (segs.length !== 2 || !isSecretName(segs[1])) {
-      issues.push({ path, message: `template path "${segs.join('.')}": use {{ secrets.NAME }} with NAME matching ${SECRET_NAME_PATTERN}`, code: 'bad_secret_reference' });
+      issues.push({
+        path,
+        message: `template path "${segs.join('.')}": use {{ secrets.NAME }} with NAME matching ${SECRET_NAME_PATTERN}`,
+        code: 'bad_secret_reference',
+      });
     } else names.add(segs[1]);
   }
   return [...names];
@@ -266,11 +344,20 @@ function checkTriggers(def: WorkflowDefinition, issues: ValidationIssue[]): void
   const seen = new Map<string, number>();
   (def.triggers ?? []).forEach((t, i) => {
     const first = seen.get(t.name);
-    if (first !== undefined) issues.push({ path: `triggers[${i}].name`, message: `duplicate trigger name "${t.name}" (first at triggers[${first}])`, code: 'duplicate_trigger' });
+    if (first !== undefined)
+      issues.push({
+        path: `triggers[${i}].name`,
+        message: `duplicate trigger name "${t.name}" (first at triggers[${first}])`,
+        code: 'duplicate_trigger',
+      });
     else seen.set(t.name, i);
     (t.headers ?? []).forEach((h, j) => {
       if (PRIVATE_HEADERS.has(h.toLowerCase())) {
-        issues.push({ path: `triggers[${i}].headers[${j}]`, message: `"${h}" cannot be passed to executions (authorization, cookie and x-weft-signature stay out of records)`, code: 'private_header' });
+        issues.push({
+          path: `triggers[${i}].headers[${j}]`,
+          message: `"${h}" cannot be passed to executions (authorization, cookie and x-weft-signature stay out of records)`,
+          code: 'private_header',
+        });
       }
     });
   });

@@ -54,4 +54,3 @@ export const ExtensionPoints = {
   Tools: createToken<ToolDefinition>('ext.tools'),
   AgentProviders: createToken<AgentProvider>('ext.agentProviders'),
 } as const;
-

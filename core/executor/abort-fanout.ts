@@ -6,10 +6,14 @@ export class AbortFanout {
   private readonly waiters = new Set<(reason: unknown) => void>();
 
   constructor(readonly signal: AbortSignal) {
-    signal.addEventListener('abort', () => {
-      for (const w of [...this.waiters]) w(signal.reason);
-      this.waiters.clear();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const w of [...this.waiters]) w(signal.reason);
+        this.waiters.clear();
+      },
+      { once: true },
+    );
   }
 
   /** Calls `fn` when the signal aborts (at once if it already has); returns the unsubscribe. */

@@ -51,7 +51,11 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
   /** Secret values this execution read, and the redaction of everything it records, publishes and logs. */
   private readonly secrets: ExecutionSecrets;
 
-  constructor(private readonly plan: ExecutionPlan, private readonly init: ExecutionRunInit, private readonly deps: ExecutionRunDeps) {
+  constructor(
+    private readonly plan: ExecutionPlan,
+    private readonly init: ExecutionRunInit,
+    private readonly deps: ExecutionRunDeps,
+  ) {
     this.secrets = new ExecutionSecrets(deps.secrets);
     for (const [name, value] of Object.entries(init.usedSecrets ?? {})) this.secrets.redactor.add(name, value);
     const now = () => isoAt(deps.clock.now());
@@ -76,7 +80,10 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
       },
       this,
     );
-    this.residentWaits = new ResidentWaits(() => deps.clock.now(), (index, wait) => this.endWait(index, wait));
+    this.residentWaits = new ResidentWaits(
+      () => deps.clock.now(),
+      (index, wait) => this.endWait(index, wait),
+    );
     this.finisher = new ExecutionFinisher({ ...shared, init, nodes: this.nodes, log: () => this.log });
   }
 

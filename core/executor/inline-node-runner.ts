@@ -34,8 +34,7 @@ export interface InlineNode {
 
 /** How one run of an inline node ended (after its retries). */
 export type InlineResult =
-  | { ok: true; output: unknown; attempts: number }
-  | { ok: false; error: NodeErrorRecord; attempts: number; aborted: boolean };
+  { ok: true; output: unknown; attempts: number } | { ok: false; error: NodeErrorRecord; attempts: number; aborted: boolean };
 
 /** The services an {@link InlineNodeRunner} needs. */
 export interface InlineNodeRunnerDeps {
@@ -94,13 +93,24 @@ export class InlineNodeRunner {
   private plan(t: InlineNodeTemplate, ownerId: string, extraRoots: readonly string[], issues: ValidationIssue[]): PlannedNode | null {
     const registry = this.deps.registry;
     if (!registry.has(t.type)) {
-      const known = registry.list().map((r) => r.definition.type).join(', ');
-      issues.push({ path: 'type', message: `unknown node type "${t.type}" (known: ${known || 'none'})`, code: ErrorCodes.WF_UNKNOWN_NODE_TYPE });
+      const known = registry
+        .list()
+        .map((r) => r.definition.type)
+        .join(', ');
+      issues.push({
+        path: 'type',
+        message: `unknown node type "${t.type}" (known: ${known || 'none'})`,
+        code: ErrorCodes.WF_UNKNOWN_NODE_TYPE,
+      });
       return null;
     }
     const nodeType = registry.get(t.type);
     if (t.limits !== undefined && !nodeType.definition.sandboxed) {
-      issues.push({ path: 'limits', message: `node type "${t.type}" does not run sandboxed code, so "limits" does not apply`, code: 'schema' });
+      issues.push({
+        path: 'limits',
+        message: `node type "${t.type}" does not run sandboxed code, so "limits" does not apply`,
+        code: 'schema',
+      });
     }
     const config = t.config ?? {};
     const check = this.schemas.get(nodeType.definition.configSchema);

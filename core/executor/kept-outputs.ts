@@ -15,7 +15,11 @@ export class KeptOutputs {
   /** Each node's definition as text: an id it mentions may be read by a template or an expression. */
   private readonly texts = new WeakMap<PlannedNode, string>();
 
-  constructor(private readonly store: ExecutionStore, private readonly executionId: string, private readonly context: ExecutionContext) {}
+  constructor(
+    private readonly store: ExecutionStore,
+    private readonly executionId: string,
+    private readonly context: ExecutionContext,
+  ) {}
 
   /** Call right after `nodeFinished(rec)`: the reference when the store kept its output apart. */
   take(rec: NodeExecutionRecord): NodeOutputRef | null {
@@ -28,7 +32,8 @@ export class KeptOutputs {
     return async () => {
       await recorded;
       const text = this.store.readNodeOutput ? await this.store.readNodeOutput(this.executionId, nodeId) : null;
-      if (text === null) throw new NodeExecutionError(`the output of node "${nodeId}" is not in the store`, { code: ErrorCodes.WF_NODE_FAILED });
+      if (text === null)
+        throw new NodeExecutionError(`the output of node "${nodeId}" is not in the store`, { code: ErrorCodes.WF_NODE_FAILED });
       return JSON.parse(text) as unknown;
     };
   }

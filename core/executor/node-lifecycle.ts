@@ -74,7 +74,10 @@ export class NodeLifecycle {
   private readonly kept: KeptOutputs;
   private waitsOfResume: Promise<Map<string, WaitSpec>> | null = null;
 
-  constructor(private readonly parts: NodeLifecycleParts, private readonly host: NodeLifecycleHost) {
+  constructor(
+    private readonly parts: NodeLifecycleParts,
+    private readonly host: NodeLifecycleHost,
+  ) {
     this.records = new Array(parts.plan.nodes.length);
     this.kept = new KeptOutputs(parts.deps.store, parts.executionId, parts.context);
     for (const r of parts.resumed) this.resumed.set(r.nodeId, r);
@@ -158,8 +161,15 @@ export class NodeLifecycle {
       const waiting = this.records[node.index];
       if (waiting?.status === 'waiting') {
         const now = this.parts.deps.clock.now();
-        const error = { ...serializeError(new CancelledError('the execution ended while the node waited'), false), attempt: waiting.attempts };
-        const rec = finishedRecord(waiting, Date.parse(waiting.startedAt ?? new Date(now).toISOString()), now, { status: 'cancelled', attempts: waiting.attempts, error });
+        const error = {
+          ...serializeError(new CancelledError('the execution ended while the node waited'), false),
+          attempt: waiting.attempts,
+        };
+        const rec = finishedRecord(waiting, Date.parse(waiting.startedAt ?? new Date(now).toISOString()), now, {
+          status: 'cancelled',
+          attempts: waiting.attempts,
+          error,
+        });
         this.records[node.index] = rec;
         this.parts.writes.add(this.parts.deps.store.nodeFinished(this.parts.executionId, rec));
         this.parts.events.emitNode(rec);
@@ -203,8 +213,7 @@ export class NodeLifecycle {
       const adopted = this.kept.adopt(node.id, prior);
       this.records[node.index] = adopted.record;
       if (!adopted.kept) context.setOutput(node.id, prior.output);
-    }
-    else context.setError(node.id, publicError(prior.error));
+    } else context.setError(node.id, publicError(prior.error));
     if (prior.status === 'succeeded' || prior.recoveredBy) {
       const branch = prior.branch ?? this.branchOf(node, prior.output);
       this.host.ended(node, { kind: 'succeeded', branch });
@@ -234,10 +243,20 @@ export class NodeLifecycle {
     const startMs = Date.parse(waiting.startedAt ?? new Date(now).toISOString());
     let rec: NodeExecutionRecord;
     if (wait.kind === 'timer') {
-      rec = finishedRecord(waiting, startMs, now, { status: 'succeeded', attempts: waiting.attempts, output: { firedAt: new Date(now).toISOString() } });
+      rec = finishedRecord(waiting, startMs, now, {
+        status: 'succeeded',
+        attempts: waiting.attempts,
+        output: { firedAt: new Date(now).toISOString() },
+      });
     } else {
-      const err = new TimeoutError(`node "${node.id}" waited for signal "${wait.signal}" past its timeoutMs`, { code: ErrorCodes.WF_SIGNAL_TIMEOUT });
-      rec = finishedRecord(waiting, startMs, now, { status: 'failed', attempts: waiting.attempts, error: { ...serializeError(err, false), attempt: waiting.attempts } });
+      const err = new TimeoutError(`node "${node.id}" waited for signal "${wait.signal}" past its timeoutMs`, {
+        code: ErrorCodes.WF_SIGNAL_TIMEOUT,
+      });
+      rec = finishedRecord(waiting, startMs, now, {
+        status: 'failed',
+        attempts: waiting.attempts,
+        error: { ...serializeError(err, false), attempt: waiting.attempts },
+      });
     }
     this.records[node.index] = rec;
     const store = deps.store;
@@ -256,7 +275,10 @@ export class NodeLifecycle {
   private resumedWaits(): Promise<Map<string, WaitSpec>> {
     const { store } = this.parts.deps;
     this.waitsOfResume ??= store.listWaits
-      ? store.listWaits(this.parts.executionId).then((ws) => new Map(ws.map((w) => [w.nodeId, w.wait])), () => new Map())
+      ? store.listWaits(this.parts.executionId).then(
+          (ws) => new Map(ws.map((w) => [w.nodeId, w.wait])),
+          () => new Map(),
+        )
       : Promise.resolve(new Map());
     return this.waitsOfResume;
   }
@@ -317,7 +339,8 @@ export class NodeLifecycle {
     const { attempts, attemptErrors } = result;
     if (result.ok && isParkRequest(result.output)) {
       if (!deps.store.nodeWaiting || fallbackFor !== null) {
-        const why = fallbackFor !== null ? 'a fallback node cannot wait' : 'waits are kept in a database: run it with weft serve, or weft run --db';
+        const why =
+          fallbackFor !== null ? 'a fallback node cannot wait' : 'waits are kept in a database: run it with weft serve, or weft run --db';
         const err = new NodeExecutionError(`node "${node.id}" cannot wait here: ${why}`, { code: ErrorCodes.WF_WAIT_UNSUPPORTED });
         const error = { ...serializeError(err), attempt: 1, input: config };
         return finishedRecord(rec, startMs, clock.now(), { status: 'failed', attempts: 1, error });
@@ -326,7 +349,12 @@ export class NodeLifecycle {
       return { ...rec, status: 'waiting' };
     }
     if (result.ok) {
-      const done = finishedRecord(rec, startMs, clock.now(), { status: 'succeeded', attempts, output: result.output ?? null, attemptErrors });
+      const done = finishedRecord(rec, startMs, clock.now(), {
+        status: 'succeeded',
+        attempts,
+        output: result.output ?? null,
+        attemptErrors,
+      });
       return rememberOutputJson(done, result.outputJson);
     }
     const status = result.aborted ? 'cancelled' : 'failed';

@@ -13,7 +13,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export class ResidentWaits {
   private readonly timers = new Map<number, NodeJS.Timeout>();
 
-  constructor(private readonly now: () => number, private readonly due: (index: number, wait: WaitSpec) => void) {}
+  constructor(
+    private readonly now: () => number,
+    private readonly due: (index: number, wait: WaitSpec) => void,
+  ) {}
 
   /** Arms node `index`'s wait (a signal without a timeout has no due time: nothing to arm). */
   arm(index: number, wait: WaitSpec): void {

@@ -66,12 +66,38 @@ export class WorkflowExecutor {
     } else {
       const definition = plan.definition;
       const nodes = options.seed;
-      const r = await store.startExecution({ id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, definition, ...lineage, nodes, priority: options.priority });
+      const r = await store.startExecution({
+        id,
+        workflowId,
+        workflowVersion,
+        trigger,
+        inputs,
+        idempotencyKey,
+        startedAt,
+        definition,
+        ...lineage,
+        nodes,
+        priority: options.priority,
+      });
       if (!r.created) return this.existing(r.id);
     }
     const run = new ExecutionRun(
       plan,
-      { id, workflowId, workflowVersion, trigger, inputs, idempotencyKey, startedAt, ...lineage, resumed: options.resume?.nodes ?? options.seed, usedSecrets, priority: options.priority, eventSeq, woke: options.resume?.woke },
+      {
+        id,
+        workflowId,
+        workflowVersion,
+        trigger,
+        inputs,
+        idempotencyKey,
+        startedAt,
+        ...lineage,
+        resumed: options.resume?.nodes ?? options.seed,
+        usedSecrets,
+        priority: options.priority,
+        eventSeq,
+        woke: options.resume?.woke,
+      },
       {
         store,
         bus: this.deps.bus,

@@ -73,12 +73,21 @@ export class Kernel implements Resolver {
       bind(Tokens.ExecutionStore, () => new InMemoryExecutionStore()),
       bind(Tokens.SecretStore, () => new InMemorySecretStore()),
       bind(Tokens.NodeTypeRegistry, () => new NodeTypeRegistry()),
-      bind(Tokens.WorkflowValidator, (r) => new WorkflowValidator(r.get(Tokens.NodeTypeRegistry), r.get(Tokens.KernelSettings).sandboxCeilings ?? DEFAULT_SANDBOX_CEILINGS)),
+      bind(
+        Tokens.WorkflowValidator,
+        (r) =>
+          new WorkflowValidator(r.get(Tokens.NodeTypeRegistry), r.get(Tokens.KernelSettings).sandboxCeilings ?? DEFAULT_SANDBOX_CEILINGS),
+      ),
       bind(Tokens.MapItemStore, () => new UnrecordedMapItemStore()),
       bind(Tokens.ChildExecutions, () => new UnavailableChildExecutions()),
       bind(
         Tokens.InlineNodes,
-        (r) => new InlineNodeRunner({ registry: r.get(Tokens.NodeTypeRegistry), clock: r.get(Tokens.Clock), settings: r.get(Tokens.KernelSettings) }),
+        (r) =>
+          new InlineNodeRunner({
+            registry: r.get(Tokens.NodeTypeRegistry),
+            clock: r.get(Tokens.Clock),
+            settings: r.get(Tokens.KernelSettings),
+          }),
       ),
       bind(
         Tokens.WorkflowExecutor,
@@ -126,7 +135,10 @@ export class Kernel implements Resolver {
     for (const [key, token] of Object.entries(def.deps ?? {}) as Array<[string, Token<unknown>]>) {
       if (!this.has(token)) {
         const message = `plugin "${pluginId}": node type "${def.type}" needs service "${tokenName(token)}" (deps.${key}), which nothing binds`;
-        throw new ConfigurationError(message, { code: ErrorCodes.WF_PLUGIN, details: { plugin: pluginId, nodeType: def.type, service: tokenName(token) } });
+        throw new ConfigurationError(message, {
+          code: ErrorCodes.WF_PLUGIN,
+          details: { plugin: pluginId, nodeType: def.type, service: tokenName(token) },
+        });
       }
       deps[key] = this.get(token);
     }
@@ -138,7 +150,10 @@ export class Kernel implements Resolver {
     const owner = this.owners.get(binding.token);
     if (owner !== undefined) {
       const message = `plugin "${pluginId}" provides service "${tokenName(binding.token)}", which ${owner} already binds`;
-      throw new ConfigurationError(message, { code: ErrorCodes.WF_PLUGIN, details: { plugin: pluginId, service: tokenName(binding.token), boundBy: owner } });
+      throw new ConfigurationError(message, {
+        code: ErrorCodes.WF_PLUGIN,
+        details: { plugin: pluginId, service: tokenName(binding.token), boundBy: owner },
+      });
     }
     this.bindService(binding, `plugin "${pluginId}"`);
   }

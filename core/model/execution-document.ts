@@ -1,14 +1,6 @@
 import type { SerializedError } from '../errors/error-serializer';
 
-export type ExecutionStatus =
-  | 'pending'
-  | 'running'
-  | 'waiting'
-  | 'succeeded'
-  | 'partially_succeeded'
-  | 'failed'
-  | 'cancelled'
-  | 'skipped';
+export type ExecutionStatus = 'pending' | 'running' | 'waiting' | 'succeeded' | 'partially_succeeded' | 'failed' | 'cancelled' | 'skipped';
 
 export type NodeStatus = 'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 

@@ -28,7 +28,8 @@ export function assertPlugin(value: unknown, where: string): asserts value is We
   const problems: string[] = [];
   if (!p || typeof p !== 'object') problems.push('the module does not export a plugin object');
   else {
-    if (typeof p.id !== 'string' || !/^[a-z0-9][a-z0-9_-]*(\.[a-z0-9_-]+)+$/i.test(p.id)) problems.push('"id" must be a dotted name such as "acme.greeter"');
+    if (typeof p.id !== 'string' || !/^[a-z0-9][a-z0-9_-]*(\.[a-z0-9_-]+)+$/i.test(p.id))
+      problems.push('"id" must be a dotted name such as "acme.greeter"');
     if (typeof p.version !== 'string') problems.push('"version" must be a string');
     if (typeof p.register !== 'function') problems.push('"register" must be a function');
     if (p.dependsOn !== undefined && !(Array.isArray(p.dependsOn) && p.dependsOn.every((d) => typeof d === 'string')))

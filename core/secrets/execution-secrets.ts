@@ -23,10 +23,13 @@ export class ExecutionSecrets {
     for (const name of names) {
       const value = this.store ? await this.store.get(name) : null;
       if (value === null) {
-        throw new NodeExecutionError(`secret "${name}" not found (create it with PUT /api/v1/secrets/${name} or "weft secrets set ${name}")`, {
-          code: ErrorCodes.WF_SECRET_NOT_FOUND,
-          details: { secret: name },
-        });
+        throw new NodeExecutionError(
+          `secret "${name}" not found (create it with PUT /api/v1/secrets/${name} or "weft secrets set ${name}")`,
+          {
+            code: ErrorCodes.WF_SECRET_NOT_FOUND,
+            details: { secret: name },
+          },
+        );
       }
       this.redactor.add(name, value);
       values[name] = value;

@@ -34,7 +34,9 @@ export function isSecretName(name: unknown): name is string {
 /** Throws a `ValidationError` at `path` for a bad name or value (the value itself is never quoted). */
 export function checkSecret(name: string, value: string, path = 'value'): void {
   if (!isSecretName(name)) {
-    throw new ValidationError(`secret name must match ${SECRET_NAME_PATTERN}`, { details: [{ path: 'params.name', message: `must match ${SECRET_NAME_PATTERN}` }] });
+    throw new ValidationError(`secret name must match ${SECRET_NAME_PATTERN}`, {
+      details: [{ path: 'params.name', message: `must match ${SECRET_NAME_PATTERN}` }],
+    });
   }
   const bytes = typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : -1;
   if (bytes < MIN_SECRET_BYTES || bytes > MAX_SECRET_BYTES) {

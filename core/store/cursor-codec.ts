@@ -21,8 +21,7 @@ export class CursorCodec {
 
   /** The id (and start time, for time-ordered lists) inside a cursor. */
   decodePosition(cursor: unknown, scope: string): { id: string; t: number | null } {
-    const bad = (why: string) =>
-      new ValidationError(`invalid cursor: ${why}`, { details: [{ path: 'cursor', message: why }] });
+    const bad = (why: string) => new ValidationError(`invalid cursor: ${why}`, { details: [{ path: 'cursor', message: why }] });
     if (typeof cursor !== 'string' || cursor.length > 600 || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/.test(cursor)) {
       throw bad('malformed');
     }

@@ -88,7 +88,8 @@ export class InMemoryExecutionStore implements ExecutionStore {
   async requestCancel(executionId: string, reason: string): Promise<CancelRequestOutcome> {
     const e = typeof executionId === 'string' ? this.executions.get(executionId) : undefined;
     if (!e) throw new NotFoundError(`execution "${String(executionId).slice(0, 40)}" not found`);
-    if (TERMINAL_EXECUTION_STATUSES.includes(e.doc.status)) throw new ConflictError(`execution "${executionId}" already finished (${e.doc.status})`);
+    if (TERMINAL_EXECUTION_STATUSES.includes(e.doc.status))
+      throw new ConflictError(`execution "${executionId}" already finished (${e.doc.status})`);
     const why = typeof reason === 'string' && reason ? reason.slice(0, 500) : 'cancelled by request';
     if (e.doc.status === 'pending') {
       const at = Date.now();

@@ -17,7 +17,9 @@ export function newWorkflowId(): string {
 /** Checks a given workflow id; ValidationError otherwise. */
 export function checkWorkflowId(id: unknown): string {
   if (typeof id !== 'string' || !WORKFLOW_ID_PATTERN.test(id)) {
-    throw new ValidationError('workflow id must be 1-64 characters of A-Z a-z 0-9 _ . -', { details: [{ path: 'id', message: 'invalid id' }] });
+    throw new ValidationError('workflow id must be 1-64 characters of A-Z a-z 0-9 _ . -', {
+      details: [{ path: 'id', message: 'invalid id' }],
+    });
   }
   return id;
 }
@@ -25,7 +27,9 @@ export function checkWorkflowId(id: unknown): string {
 /** Checks a page size for workflow listing. */
 export function checkWorkflowPageLimit(limit: unknown): number {
   if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > MAX_WORKFLOW_PAGE) {
-    throw new ValidationError(`limit must be an integer from 1 to ${MAX_WORKFLOW_PAGE}`, { details: [{ path: 'limit', message: 'out of range' }] });
+    throw new ValidationError(`limit must be an integer from 1 to ${MAX_WORKFLOW_PAGE}`, {
+      details: [{ path: 'limit', message: 'out of range' }],
+    });
   }
   return limit as number;
 }
@@ -117,7 +121,6 @@ export class InMemoryWorkflowStore implements WorkflowStore {
       updatedAt: w.updatedAt,
     };
   }
-
 }
 
 function clone<T>(value: T): T {

@@ -1,4 +1,12 @@
-import { defineNodeType, ErrorCodes, NodeExecutionError, Tokens, ValidationError, type NodeRunContext, type ValidationIssue } from '../../core/index';
+import {
+  defineNodeType,
+  ErrorCodes,
+  NodeExecutionError,
+  Tokens,
+  ValidationError,
+  type NodeRunContext,
+  type ValidationIssue,
+} from '../../core/index';
 import { ADAPTER_TRANSFORMS, adapterConfigSchema, type AdapterConfig, type AdapterTransformName } from './adapter-config.schema';
 import type { AdapterDeps, AdapterTransform } from './adapter-transform';
 import { jsonToDataframeTransform } from './json-to-dataframe.transform';
@@ -35,12 +43,17 @@ export const adapterNodeType = defineNodeType<AdapterConfig, AdapterDeps>({
     async execute(config: AdapterConfig, ctx: NodeRunContext): Promise<unknown> {
       const transform = transformOf(config);
       if (!transform) {
-        throw new ValidationError(`adapter node "${ctx.nodeId}": unknown transform ${JSON.stringify(config?.transform)} (one of ${ADAPTER_TRANSFORMS.join(', ')})`, {
-          code: ErrorCodes.WF_CONFIG_INVALID,
-        });
+        throw new ValidationError(
+          `adapter node "${ctx.nodeId}": unknown transform ${JSON.stringify(config?.transform)} (one of ${ADAPTER_TRANSFORMS.join(', ')})`,
+          {
+            code: ErrorCodes.WF_CONFIG_INVALID,
+          },
+        );
       }
       const fail = (message: string): never => {
-        throw new NodeExecutionError(`adapter node "${ctx.nodeId}": ${message}`, { details: { nodeId: ctx.nodeId, transform: transform.name } });
+        throw new NodeExecutionError(`adapter node "${ctx.nodeId}": ${message}`, {
+          details: { nodeId: ctx.nodeId, transform: transform.name },
+        });
       };
       return transform.run(resolveInput(config, ctx, fail), { config, ctx, deps, fail });
     },
@@ -48,16 +61,23 @@ export const adapterNodeType = defineNodeType<AdapterConfig, AdapterDeps>({
     validate(config: AdapterConfig): ValidationIssue[] {
       const transform = transformOf(config);
       if (!transform) {
-        return [{ path: 'config.transform', message: `must be one of ${ADAPTER_TRANSFORMS.join(', ')}`, code: ErrorCodes.WF_CONFIG_INVALID }];
+        return [
+          { path: 'config.transform', message: `must be one of ${ADAPTER_TRANSFORMS.join(', ')}`, code: ErrorCodes.WF_CONFIG_INVALID },
+        ];
       }
       const issues: ValidationIssue[] = [];
       for (const key of Object.keys(config)) {
         if (!COMMON_FIELDS.has(key) && !transform.fields.includes(key)) {
-          issues.push({ path: `config.${key}`, message: `is not used by transform "${transform.name}"`, code: ErrorCodes.WF_CONFIG_INVALID });
+          issues.push({
+            path: `config.${key}`,
+            message: `is not used by transform "${transform.name}"`,
+            code: ErrorCodes.WF_CONFIG_INVALID,
+          });
         }
       }
       const missing = (transform.required ?? []).filter((key) => (config as unknown as Record<string, unknown>)[key] === undefined);
-      for (const key of missing) issues.push({ path: `config.${key}`, message: `is required by transform "${transform.name}"`, code: ErrorCodes.WF_CONFIG_INVALID });
+      for (const key of missing)
+        issues.push({ path: `config.${key}`, message: `is required by transform "${transform.name}"`, code: ErrorCodes.WF_CONFIG_INVALID });
       if (missing.length === 0 && transform.validate) issues.push(...transform.validate(config, deps));
       return issues;
     },

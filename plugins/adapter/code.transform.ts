@@ -14,12 +14,17 @@ export const codeTransform: AdapterTransform = {
     const issues: ValidationIssue[] = [];
     // The code is only ever compiled inside the sandbox, never here in the host.
     if (typeof config.code !== 'string' || config.code.trim() === '') {
-      issues.push({ path: 'config.code', message: 'must be the non-empty body of an async function of (input, variables)', code: ErrorCodes.WF_CONFIG_INVALID });
+      issues.push({
+        path: 'config.code',
+        message: 'must be the non-empty body of an async function of (input, variables)',
+        code: ErrorCodes.WF_CONFIG_INVALID,
+      });
     }
     return issues;
   },
   async run(input, { config, ctx, deps, fail }) {
-    if (typeof config.code !== 'string' || config.code.trim() === '') return fail('code needs "code", the body of a function of (input, variables)');
+    if (typeof config.code !== 'string' || config.code.trim() === '')
+      return fail('code needs "code", the body of a function of (input, variables)');
     try {
       const result = await deps.sandbox.run({
         code: config.code,
@@ -30,7 +35,8 @@ export const codeTransform: AdapterTransform = {
       return result === undefined ? null : result;
     } catch (err) {
       // Keep the class and code (timeouts, memory, cancellation), add the node to the message.
-      if (err instanceof SandboxError) throw new SandboxError(`adapter node "${ctx.nodeId}": ${err.message}`, { code: err.code, details: err.details, cause: err });
+      if (err instanceof SandboxError)
+        throw new SandboxError(`adapter node "${ctx.nodeId}": ${err.message}`, { code: err.code, details: err.details, cause: err });
       if (err instanceof WeftError) throw err;
       throw new SandboxError(`adapter node "${ctx.nodeId}": ${(err as Error)?.message ?? String(err)}`, { cause: err });
     }

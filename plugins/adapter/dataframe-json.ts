@@ -31,10 +31,11 @@ export function dataFrameProblem(value: unknown): string | null {
   if (!isRecord(value)) return `expected a DataFrame ({ columns, numRows }), got ${describeType(value)}`;
   const { columns, numRows } = value as { columns?: unknown; numRows?: unknown };
   if (!isRecord(columns)) return `"columns" must be an object of column arrays, got ${describeType(columns)}`;
-  if (!Number.isInteger(numRows) || (numRows as number) < 0) return `"numRows" must be a non-negative integer, got ${JSON.stringify(numRows) ?? 'nothing'}`;
+  if (!Number.isInteger(numRows) || (numRows as number) < 0)
+    return `"numRows" must be a non-negative integer, got ${JSON.stringify(numRows) ?? 'nothing'}`;
   for (const name of Object.keys(columns)) {
     if (isForbiddenKey(name)) return `column name "${name}" is not allowed`;
-    const col = (columns)[name];
+    const col = columns[name];
     if (!Array.isArray(col)) return `column "${name}" must be an array, got ${describeType(col)}`;
     if (col.length !== numRows) return `column "${name}" has ${col.length} values but numRows is ${String(numRows)}`;
   }

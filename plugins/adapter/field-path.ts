@@ -49,7 +49,10 @@ export function parseFieldPath(path: string): PathSegment[] | { error: string } 
 }
 
 /** Follows own properties and in-range indices only; `found: false` when any step is missing. */
-export function lookupPath(value: unknown, segments: readonly PathSegment[]): { found: true; value: unknown } | { found: false; at: number } {
+export function lookupPath(
+  value: unknown,
+  segments: readonly PathSegment[],
+): { found: true; value: unknown } | { found: false; at: number } {
   let current = value;
   for (let k = 0; k < segments.length; k++) {
     const seg = segments[k]!;
@@ -57,7 +60,8 @@ export function lookupPath(value: unknown, segments: readonly PathSegment[]): { 
       if (!Array.isArray(current) || seg >= current.length) return { found: false, at: k };
       current = current[seg];
     } else {
-      if (current === null || typeof current !== 'object' || Array.isArray(current) || !Object.hasOwn(current, seg)) return { found: false, at: k };
+      if (current === null || typeof current !== 'object' || Array.isArray(current) || !Object.hasOwn(current, seg))
+        return { found: false, at: k };
       current = (current as Record<string, unknown>)[seg];
     }
   }

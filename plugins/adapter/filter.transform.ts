@@ -56,7 +56,10 @@ export const filterTransform: AdapterTransform = {
         return rethrow(err, ` (${where})`);
       }
       if (typeof value !== 'boolean') {
-        return rethrow(new ExpressionError(`must evaluate to a boolean, got ${describeValue(value)}`, { details: { expression: config.where } }), ` (${where})`);
+        return rethrow(
+          new ExpressionError(`must evaluate to a boolean, got ${describeValue(value)}`, { details: { expression: config.where } }),
+          ` (${where})`,
+        );
       }
       return value;
     };

@@ -17,7 +17,11 @@ export const mapFieldsTransform: AdapterTransform = {
   run(input, { config, fail }) {
     const issues = mappingIssues(config.mapping);
     if (issues.length) return fail(`map_fields: ${issues[0]!.path}: ${issues[0]!.message}`);
-    const plan: Array<[string, string, PathSegment[]]> = Object.entries(config.mapping!).map(([name, path]) => [name, path, parseFieldPath(path) as PathSegment[]]);
+    const plan: Array<[string, string, PathSegment[]]> = Object.entries(config.mapping!).map(([name, path]) => [
+      name,
+      path,
+      parseFieldPath(path) as PathSegment[],
+    ]);
     const strict = config.missing === 'error';
     const mapRow = (row: unknown, where: string): Record<string, unknown> => {
       if (!isRecord(row)) return fail(`map_fields expects objects, but ${where} is ${describeType(row)}`);
@@ -38,10 +42,17 @@ export const mapFieldsTransform: AdapterTransform = {
 function mappingIssues(mapping: unknown): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   if (!isRecord(mapping) || Object.keys(mapping).length === 0) {
-    return [{ path: 'config.mapping', message: 'must map at least one new field name to a source path', code: ErrorCodes.WF_CONFIG_INVALID }];
+    return [
+      { path: 'config.mapping', message: 'must map at least one new field name to a source path', code: ErrorCodes.WF_CONFIG_INVALID },
+    ];
   }
   for (const [name, path] of Object.entries(mapping)) {
-    if (isForbiddenKey(name)) issues.push({ path: `config.mapping.${name}`, message: `"${name}" is not allowed as a field name`, code: ErrorCodes.WF_CONFIG_INVALID });
+    if (isForbiddenKey(name))
+      issues.push({
+        path: `config.mapping.${name}`,
+        message: `"${name}" is not allowed as a field name`,
+        code: ErrorCodes.WF_CONFIG_INVALID,
+      });
     const parsed = parseFieldPath(path as string);
     if ('error' in parsed) issues.push({ path: `config.mapping.${name}`, message: parsed.error, code: ErrorCodes.WF_CONFIG_INVALID });
   }

@@ -21,9 +21,9 @@ export function parseAgentJson(text: string, nodeId: string): unknown {
     const m = /position (\d+)/.exec(reason);
     const position = m ? Number(m[1]) : body.length;
     const excerpt = body.slice(Math.max(0, position - 40), position + 40);
-    throw new TransientError(
-      `agent node "${nodeId}": the model's reply is not valid JSON (at position ${position}: ${reason})`,
-      { code: ErrorCodes.WF_AGENT_BAD_JSON, details: { position, excerpt, length: body.length } },
-    );
+    throw new TransientError(`agent node "${nodeId}": the model's reply is not valid JSON (at position ${position}: ${reason})`, {
+      code: ErrorCodes.WF_AGENT_BAD_JSON,
+      details: { position, excerpt, length: body.length },
+    });
   }
 }

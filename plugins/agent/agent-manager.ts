@@ -38,10 +38,15 @@ export interface AgentRunResult {
 export class AgentManager {
   private readonly providers = new Map<string, AgentProvider>();
 
-  constructor(providers: readonly AgentProvider[], private readonly tools: ToolRegistry) {
+  constructor(
+    providers: readonly AgentProvider[],
+    private readonly tools: ToolRegistry,
+  ) {
     for (const p of providers) {
       if (!p || typeof p.name !== 'string' || p.name === '' || typeof p.chat !== 'function') {
-        throw new ConfigurationError('an agent provider must have a non-empty "name" and a "chat" function', { code: ErrorCodes.WF_PLUGIN });
+        throw new ConfigurationError('an agent provider must have a non-empty "name" and a "chat" function', {
+          code: ErrorCodes.WF_PLUGIN,
+        });
       }
       if (this.providers.has(p.name)) {
         throw new ConfigurationError(`agent provider "${p.name}" is registered twice`, { code: ErrorCodes.WF_PLUGIN });

@@ -27,7 +27,10 @@ interface BoundTool {
 export class AgentToolSet {
   private readonly byWire = new Map<string, BoundTool>();
 
-  constructor(names: readonly string[], private readonly registry: ToolRegistry) {
+  constructor(
+    names: readonly string[],
+    private readonly registry: ToolRegistry,
+  ) {
     for (const name of names) {
       const tool = registry.get(name);
       const wireName = uniqueWireName(name, this.byWire);
@@ -90,7 +93,10 @@ export class AgentToolSet {
 }
 
 function failure(name: string, args: unknown, error: NonNullable<AgentToolCallRecord['error']>) {
-  return { record: { name, arguments: args, error }, content: JSON.stringify({ error: { type: error.type, code: error.code, message: error.message } }) };
+  return {
+    record: { name, arguments: args, error },
+    content: JSON.stringify({ error: { type: error.type, code: error.code, message: error.message } }),
+  };
 }
 
 function uniqueWireName(name: string, taken: ReadonlyMap<string, unknown>): string {

@@ -104,12 +104,24 @@ function configIssues(config: AggregatorConfig): ValidationIssue[] {
     issues.push({ path: 'config.code', message: 'strategy "custom" needs code', code: ErrorCodes.WF_CONFIG_INVALID });
   }
   if (config.strategy !== 'custom' && config.code !== undefined) {
-    issues.push({ path: 'config.code', message: `code only applies to strategy "custom", not "${config.strategy}"`, code: ErrorCodes.WF_CONFIG_INVALID });
+    issues.push({
+      path: 'config.code',
+      message: `code only applies to strategy "custom", not "${config.strategy}"`,
+      code: ErrorCodes.WF_CONFIG_INVALID,
+    });
   }
   if (config.field !== undefined && !isNumericStrategy(config.strategy)) {
-    issues.push({ path: 'config.field', message: `field only applies to sum, avg, min and max, not "${config.strategy}"`, code: ErrorCodes.WF_CONFIG_INVALID });
+    issues.push({
+      path: 'config.field',
+      message: `field only applies to sum, avg, min and max, not "${config.strategy}"`,
+      code: ErrorCodes.WF_CONFIG_INVALID,
+    });
   } else if (typeof config.field === 'string' && config.field.split('.').some((part) => part === '')) {
-    issues.push({ path: 'config.field', message: `"${config.field}" is not a dot path of field names (e.g. "amount" or "price.net")`, code: ErrorCodes.WF_CONFIG_INVALID });
+    issues.push({
+      path: 'config.field',
+      message: `"${config.field}" is not a dot path of field names (e.g. "amount" or "price.net")`,
+      code: ErrorCodes.WF_CONFIG_INVALID,
+    });
   }
   return issues;
 }

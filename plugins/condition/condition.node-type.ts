@@ -43,7 +43,10 @@ export const conditionNodeType = defineNodeType<ConditionConfig, Deps>({
     async execute(config: ConditionConfig, ctx: NodeRunContext): Promise<ConditionOutput> {
       const shape = shapeIssues(config);
       if (shape.length) {
-        throw new ValidationError(`condition node "${ctx.nodeId}": ${shape[0]!.path}: ${shape[0]!.message}`, { code: ErrorCodes.WF_CONFIG_INVALID, details: shape });
+        throw new ValidationError(`condition node "${ctx.nodeId}": ${shape[0]!.path}: ${shape[0]!.message}`, {
+          code: ErrorCodes.WF_CONFIG_INVALID,
+          details: shape,
+        });
       }
       const { variables, inputs, nodes, execution } = ctx.scope;
       const scope = { variables, inputs, nodes, execution };
@@ -106,11 +109,13 @@ function evaluate(engine: ExpressionEngine, source: string, scope: Record<string
 function shapeIssues(config: ConditionConfig | undefined): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const code = ErrorCodes.WF_CONFIG_INVALID;
-  if (config === null || typeof config !== 'object') return [{ path: 'config', message: 'config must be an object with "expression" or "cases"', code }];
+  if (config === null || typeof config !== 'object')
+    return [{ path: 'config', message: 'config must be an object with "expression" or "cases"', code }];
   const hasExpr = config.expression !== undefined;
   const hasCases = config.cases !== undefined;
   if (hasExpr && hasCases) issues.push({ path: 'config', message: 'set either "expression" or "cases", not both', code });
-  if (!hasExpr && !hasCases) issues.push({ path: 'config', message: 'a condition needs "expression" (true/false branches) or "cases" (named branches)', code });
+  if (!hasExpr && !hasCases)
+    issues.push({ path: 'config', message: 'a condition needs "expression" (true/false branches) or "cases" (named branches)', code });
   if (hasExpr && (typeof config.expression !== 'string' || config.expression.trim() === '')) {
     issues.push({ path: 'config.expression', message: 'must be a non-empty string', code });
   }
@@ -122,11 +127,23 @@ function shapeIssues(config: ConditionConfig | undefined): ValidationIssue[] {
     const seen = new Map<string, number>();
     config.cases.forEach((c, i) => {
       const name = c?.name;
-      if (typeof name !== 'string' || name === '') return void issues.push({ path: `config.cases[${i}].name`, message: 'must be a non-empty string', code });
-      if (name === DEFAULT_BRANCH) issues.push({ path: `config.cases[${i}].name`, message: `"${DEFAULT_BRANCH}" is reserved for the branch taken when no case matches`, code });
-      else if (seen.has(name)) issues.push({ path: `config.cases[${i}].name`, message: `duplicate case name "${name}" (first at cases[${seen.get(name)}])`, code });
+      if (typeof name !== 'string' || name === '')
+        return void issues.push({ path: `config.cases[${i}].name`, message: 'must be a non-empty string', code });
+      if (name === DEFAULT_BRANCH)
+        issues.push({
+          path: `config.cases[${i}].name`,
+          message: `"${DEFAULT_BRANCH}" is reserved for the branch taken when no case matches`,
+          code,
+        });
+      else if (seen.has(name))
+        issues.push({
+          path: `config.cases[${i}].name`,
+          message: `duplicate case name "${name}" (first at cases[${seen.get(name)}])`,
+          code,
+        });
       else seen.set(name, i);
-      if (typeof c?.expression !== 'string' || c.expression.trim() === '') issues.push({ path: `config.cases[${i}].expression`, message: 'must be a non-empty string', code });
+      if (typeof c?.expression !== 'string' || c.expression.trim() === '')
+        issues.push({ path: `config.cases[${i}].expression`, message: 'must be a non-empty string', code });
     });
   }
   return issues;

@@ -4,13 +4,7 @@
  *
  * It adds a `greet` node type and contributes a `greeter.shout` tool to the tool registry.
  */
-import {
-  definePlugin,
-  defineNodeType,
-  ExtensionPoints,
-  NodeExecutionError,
-  type ToolDefinition,
-} from '../../core';
+import { definePlugin, defineNodeType, ExtensionPoints, NodeExecutionError, type ToolDefinition } from '../../core';
 
 /** Config of a `greet` node: `name` may be a `{{ }}` template. */
 export interface GreetConfig {

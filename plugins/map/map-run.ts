@@ -1,4 +1,13 @@
-import { CancelledError, deserializeError, serializeError, type InlineResult, type MapItemRecord, type NodeErrorRecord, type NodeProgress, type WeftError } from '../../core/index';
+import {
+  CancelledError,
+  deserializeError,
+  serializeError,
+  type InlineResult,
+  type MapItemRecord,
+  type NodeErrorRecord,
+  type NodeProgress,
+  type WeftError,
+} from '../../core/index';
 
 /** An entry of a map's `failed` list: the item's index and its last error, without stack or input snapshot. */
 export interface MapItemFailure {
@@ -55,7 +64,10 @@ export class MapRun {
   private reject!: (err: unknown) => void;
 
   /** `prior`: the items an earlier run of the node recorded (resume), not run again; only their results are kept. */
-  constructor(private readonly o: MapRunOptions, prior: readonly MapItemRecord[]) {
+  constructor(
+    private readonly o: MapRunOptions,
+    prior: readonly MapItemRecord[],
+  ) {
     this.total = o.items.length;
     this.results = new Array(this.total).fill(null);
     if (prior.length) {
@@ -85,7 +97,13 @@ export class MapRun {
 
   private pump(): void {
     const { items, concurrency, signal } = this.o;
-    while (this.stopError === null && !signal.aborted && this.running < concurrency && this.recording < RECORD_BACKLOG && this.next < this.total) {
+    while (
+      this.stopError === null &&
+      !signal.aborted &&
+      this.running < concurrency &&
+      this.recording < RECORD_BACKLOG &&
+      this.next < this.total
+    ) {
       const i = this.next++;
       if (this.taken?.[i]) continue;
       this.running++;
@@ -134,7 +152,11 @@ export class MapRun {
   private stop(error: WeftError): void {
     if (this.stopError !== null) return;
     this.stopError = error;
-    this.o.cancelRest(new CancelledError(`item ${String((error.details as { index?: number } | undefined)?.index ?? '')} failed; the other items are cancelled`));
+    this.o.cancelRest(
+      new CancelledError(
+        `item ${String((error.details as { index?: number } | undefined)?.index ?? '')} failed; the other items are cancelled`,
+      ),
+    );
   }
 
   private report(force: boolean): void {
@@ -152,8 +174,14 @@ export class MapRun {
 
 /** The node's error for a failed item with `fail`: the item's own type and code, `details.index` naming it. */
 function itemError(index: number, e: NodeErrorRecord): WeftError {
-  const details = e.details !== null && typeof e.details === 'object' && !Array.isArray(e.details) ? { ...(e.details), index } : { index };
-  const err = deserializeError({ type: e.type, code: e.code, message: `item ${index} failed: ${e.message}`, details, retryAfterMs: e.retryAfterMs });
+  const details = e.details !== null && typeof e.details === 'object' && !Array.isArray(e.details) ? { ...e.details, index } : { index };
+  const err = deserializeError({
+    type: e.type,
+    code: e.code,
+    message: `item ${index} failed: ${e.message}`,
+    details,
+    retryAfterMs: e.retryAfterMs,
+  });
   if (e.stack) err.stack = e.stack;
   return err;
 }

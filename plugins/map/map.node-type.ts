@@ -44,13 +44,21 @@ export const mapNodeType = defineNodeType<MapConfig, Deps>({
   create: ({ inline, children, records, settings }) => ({
     validate(config: MapConfig): ValidationIssue[] {
       if ((config.node === undefined) === (config.workflow === undefined)) {
-        return [{ path: 'config', message: 'needs exactly one of "node" (an inline node template) and "workflow"', code: ErrorCodes.WF_CONFIG_INVALID }];
+        return [
+          {
+            path: 'config',
+            message: 'needs exactly one of "node" (an inline node template) and "workflow"',
+            code: ErrorCodes.WF_CONFIG_INVALID,
+          },
+        ];
       }
       // an unknown workflowId is a save-time problem found where the workflow store is (the API)
       if (config.workflow) return [];
       const node = config.node!;
       if (NOT_INLINE.has(node.type)) {
-        return [{ path: 'config.node.type', message: `a map's inline node cannot be of type "${node.type}"`, code: ErrorCodes.WF_CONFIG_INVALID }];
+        return [
+          { path: 'config.node.type', message: `a map's inline node cannot be of type "${node.type}"`, code: ErrorCodes.WF_CONFIG_INVALID },
+        ];
       }
       return inline.validate(node, '(map item)', ITEM_ROOTS).map((i) => ({ ...i, path: `config.node.${i.path}` }));
     },
@@ -66,10 +74,13 @@ export const mapNodeType = defineNodeType<MapConfig, Deps>({
       }
       const max = settings.mapMaxItems ?? DEFAULT_MAP_MAX_ITEMS;
       if (items.length > max) {
-        throw new NodeExecutionError(`node "${ctx.nodeId}": ${items.length} items is more than the ${max} a map accepts (WEFT_MAP_MAX_ITEMS)`, {
-          code: ErrorCodes.WF_MAP_TOO_MANY_ITEMS,
-          details: { nodeId: ctx.nodeId, count: items.length, max },
-        });
+        throw new NodeExecutionError(
+          `node "${ctx.nodeId}": ${items.length} items is more than the ${max} a map accepts (WEFT_MAP_MAX_ITEMS)`,
+          {
+            code: ErrorCodes.WF_MAP_TOO_MANY_ITEMS,
+            details: { nodeId: ctx.nodeId, count: items.length, max },
+          },
+        );
       }
       const prior = await records.list(ctx.executionId, ctx.nodeId);
       const rest = new AbortController();
@@ -85,16 +96,19 @@ export const mapNodeType = defineNodeType<MapConfig, Deps>({
         const batch = inline.start(inline.compile(config.node!, ctx.nodeId, ITEM_ROOTS), ctx, signal);
         runItem = (index, item) => batch.run({ item, index });
       }
-      return new MapRun({
-        items,
-        concurrency: config.concurrency ?? DEFAULT_MAP_CONCURRENCY,
-        continueOnFailure: config.onItemFailure === 'continue',
-        runItem,
-        record: (rec) => records.record(executionId, nodeId, rec),
-        progress: (p) => ctx.progress(p),
-        cancelRest: (reason) => rest.abort(reason),
-        signal,
-      }, prior).run();
+      return new MapRun(
+        {
+          items,
+          concurrency: config.concurrency ?? DEFAULT_MAP_CONCURRENCY,
+          continueOnFailure: config.onItemFailure === 'continue',
+          runItem,
+          record: (rec) => records.record(executionId, nodeId, rec),
+          progress: (p) => ctx.progress(p),
+          cancelRest: (reason) => rest.abort(reason),
+          signal,
+        },
+        prior,
+      ).run();
     },
   }),
 });
@@ -127,7 +141,10 @@ async function runChild(children: ChildExecutions, c: ChildItem): Promise<Inline
     if (signal.aborted) return { ok: false, error: { ...serializeError(signal.reason), attempt: 1 }, attempts: 1, aborted: true };
     const code = doc.error?.code ?? ErrorCodes.WF_NODE_FAILED;
     const message = `child execution ${doc.id} of workflow "${workflowId}" ended ${doc.status} (${code}): ${doc.error?.message ?? 'no error recorded'}`;
-    const error = new NodeExecutionError(message, { code: ErrorCodes.WF_CHILD_FAILED, details: { childExecutionId: doc.id, childStatus: doc.status, childErrorCode: code } });
+    const error = new NodeExecutionError(message, {
+      code: ErrorCodes.WF_CHILD_FAILED,
+      details: { childExecutionId: doc.id, childStatus: doc.status, childErrorCode: code },
+    });
     return { ok: false, error: { ...serializeError(error), attempt: 1 }, attempts: 1, aborted: false };
   } catch (err) {
     return { ok: false, error: { ...serializeError(err), attempt: 1 }, attempts: 1, aborted: signal.aborted };

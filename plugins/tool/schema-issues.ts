@@ -12,11 +12,13 @@ export interface SchemaIssue {
 
 /** Turns ajv's errors into issues whose messages name the offending key or the allowed values. */
 export function toSchemaIssues(errors: readonly ErrorObject[] | null | undefined): SchemaIssue[] {
-  return (errors ?? [])
-    // ajv follows each failing property name with a vague "property name must be valid"; the
-    // inner error (which carries `propertyName`) already says what is wrong.
-    .filter((e) => e.keyword !== 'propertyNames')
-    .map((e) => ({ pointer: e.instancePath || '/', message: describe(e) }));
+  return (
+    (errors ?? [])
+      // ajv follows each failing property name with a vague "property name must be valid"; the
+      // inner error (which carries `propertyName`) already says what is wrong.
+      .filter((e) => e.keyword !== 'propertyNames')
+      .map((e) => ({ pointer: e.instancePath || '/', message: describe(e) }))
+  );
 }
 
 /** `"/url must be string; /method must be equal to one of the allowed values: GET, POST"`. */

@@ -33,7 +33,9 @@ export const waitNodeType = defineNodeType<WaitConfig, { clock: Clock }>({
       const issues: ValidationIssue[] = [];
       const given = MODES.filter((m) => config[m] !== undefined);
       if (given.length !== 1) {
-        const message = given.length ? `give only one of durationMs, until and signal (got ${given.join(', ')})` : 'give one of durationMs, until and signal';
+        const message = given.length
+          ? `give only one of durationMs, until and signal (got ${given.join(', ')})`
+          : 'give one of durationMs, until and signal';
         issues.push({ path: 'config', message, code: 'schema' });
       }
       if (config.timeoutMs !== undefined && config.signal === undefined) {
@@ -47,7 +49,8 @@ export const waitNodeType = defineNodeType<WaitConfig, { clock: Clock }>({
       }
       if (typeof config.until === 'string' && !config.until.includes('{{')) {
         const problem = untilProblem(config.until, clock.now());
-        if (problem) issues.push({ path: 'config.until', message: problem, code: problem.includes('366') ? ErrorCodes.WF_WAIT_TOO_LONG : 'schema' });
+        if (problem)
+          issues.push({ path: 'config.until', message: problem, code: problem.includes('366') ? ErrorCodes.WF_WAIT_TOO_LONG : 'schema' });
       }
       return issues;
     },
@@ -62,9 +65,11 @@ export const waitNodeType = defineNodeType<WaitConfig, { clock: Clock }>({
       }
       if (config.durationMs !== undefined) return parkNode({ kind: 'timer', dueAt: now + config.durationMs });
       const until = config.until as unknown;
-      if (typeof until !== 'string') throw new NodeExecutionError(`until must render to an ISO 8601 string (got ${until === null ? 'null' : typeof until})`);
+      if (typeof until !== 'string')
+        throw new NodeExecutionError(`until must render to an ISO 8601 string (got ${until === null ? 'null' : typeof until})`);
       const problem = untilProblem(until, now);
-      if (problem) throw new NodeExecutionError(problem, { code: problem.includes('366') ? ErrorCodes.WF_WAIT_TOO_LONG : ErrorCodes.WF_NODE_FAILED });
+      if (problem)
+        throw new NodeExecutionError(problem, { code: problem.includes('366') ? ErrorCodes.WF_WAIT_TOO_LONG : ErrorCodes.WF_NODE_FAILED });
       return parkNode({ kind: 'timer', dueAt: Date.parse(until) });
     },
   }),
@@ -77,7 +82,8 @@ function tooFar(what: string): string {
 /** What is wrong with an `until` value (null: nothing). An instant in the past is fine: it fires at once. */
 function untilProblem(until: string, nowMs: number): string | null {
   const at = Date.parse(until);
-  if (!ISO_INSTANT.test(until) || Number.isNaN(at)) return `until "${until.slice(0, 60)}" is not an ISO 8601 date-time with a time zone (e.g. 2026-12-24T18:00:00Z)`;
+  if (!ISO_INSTANT.test(until) || Number.isNaN(at))
+    return `until "${until.slice(0, 60)}" is not an ISO 8601 date-time with a time zone (e.g. 2026-12-24T18:00:00Z)`;
   if (at - nowMs > MAX_WAIT_MS) return tooFar(`until ${until}`);
   return null;
 }

@@ -1,11 +1,4 @@
-import {
-  defineNodeType,
-  ErrorCodes,
-  NodeExecutionError,
-  Tokens,
-  type ChildExecutions,
-  type NodeRunContext,
-} from '../../core/index';
+import { defineNodeType, ErrorCodes, NodeExecutionError, Tokens, type ChildExecutions, type NodeRunContext } from '../../core/index';
 import { workflowConfigSchema, type WorkflowNodeConfig } from './workflow-config.schema';
 
 interface Deps {
@@ -34,7 +27,10 @@ export const workflowNodeType = defineNodeType<WorkflowNodeConfig, Deps>({
         inputs: config.inputs ?? {},
         signal: ctx.signal,
       });
-      ctx.logger.info({ childExecutionId: child.executionId, created: child.created }, child.created ? 'child execution started' : 're-attached to the child execution');
+      ctx.logger.info(
+        { childExecutionId: child.executionId, created: child.created },
+        child.created ? 'child execution started' : 're-attached to the child execution',
+      );
       const doc = await child.done;
       if (doc.status === 'succeeded' || doc.status === 'partially_succeeded') return doc.outputs ?? {};
       // the parent's own cancel shows as the node's cancel, not as a child failure

@@ -52,7 +52,13 @@ export class ChildExecutionService implements ChildExecutions {
       );
     }
     const { definition, version } = await this.definitionOf(req.workflowId, req.version ?? 'latest');
-    const key = ['workflow', req.parentExecutionId, req.parentNodeId, req.attempt, ...(req.itemIndex === undefined ? [] : [req.itemIndex])].join(':');
+    const key = [
+      'workflow',
+      req.parentExecutionId,
+      req.parentNodeId,
+      req.attempt,
+      ...(req.itemIndex === undefined ? [] : [req.itemIndex]),
+    ].join(':');
     const started = await deps.dispatcher.dispatch(definition, {
       workflowId: req.workflowId,
       workflowVersion: version,
@@ -113,6 +119,9 @@ export class ChildExecutionService implements ChildExecutions {
     }
     const definition = await this.deps.workflows.getVersion(workflowId, version);
     if (definition) return { definition, version };
-    throw new NodeExecutionError(`workflow "${workflowId}" has no version ${version}`, { code: ErrorCodes.WF_NOT_FOUND, details: { workflowId, version } });
+    throw new NodeExecutionError(`workflow "${workflowId}" has no version ${version}`, {
+      code: ErrorCodes.WF_NOT_FOUND,
+      details: { workflowId, version },
+    });
   }
 }

@@ -12,7 +12,8 @@ export function reportFailure(err: unknown, json: boolean | undefined, code: num
   if (json) out(JSON.stringify({ error: { code: e.code, message: e.message, details: e.details } }, null, 2));
   else {
     process.stderr.write(`error: ${e.message}\n`);
-    for (const d of (Array.isArray(e.details) ? e.details : []) as Array<{ path: string; message: string }>) process.stderr.write(`  - ${d.path}: ${d.message}\n`);
+    for (const d of (Array.isArray(e.details) ? e.details : []) as Array<{ path: string; message: string }>)
+      process.stderr.write(`  - ${d.path}: ${d.message}\n`);
   }
   return code;
 }

@@ -17,7 +17,11 @@ export const keysCommand: CliCommand = {
     keys
       .command('create')
       .description('create an API key and print it (only the key) on stdout')
-      .addOption(new Option('--role <role>', 'admin, operator (read, execute, cancel) or viewer (read)').choices(['admin', 'operator', 'viewer']).makeOptionMandatory())
+      .addOption(
+        new Option('--role <role>', 'admin, operator (read, execute, cancel) or viewer (read)')
+          .choices(['admin', 'operator', 'viewer'])
+          .makeOptionMandatory(),
+      )
       .option('--name <name>', 'a label for the key')
       .action(async (opts: { role: ApiKeyRole; name?: string }) => {
         process.exitCode = await createKey(opts);

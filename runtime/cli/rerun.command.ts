@@ -31,8 +31,16 @@ export const rerunCommand: CliCommand = {
 };
 
 async function rerun(executionId: string, opts: RerunOptions): Promise<number> {
-  const fromNodes = opts.from === undefined ? undefined : opts.from.split(',').map((s) => s.trim()).filter(Boolean);
-  const runtime = await (await import('../composition/build-runtime')).buildRuntime(loadConfig(), { databaseUrl: opts.db, logDestination: 'stderr' });
+  const fromNodes =
+    opts.from === undefined
+      ? undefined
+      : opts.from
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+  const runtime = await (
+    await import('../composition/build-runtime')
+  ).buildRuntime(loadConfig(), { databaseUrl: opts.db, logDestination: 'stderr' });
   try {
     const { kernel } = runtime;
     const service = new RerunService({
@@ -41,17 +49,26 @@ async function rerun(executionId: string, opts: RerunOptions): Promise<number> {
       // always here: the command shows the re-run to its end
       dispatcher: new InlineExecutionDispatcher(kernel.executor),
     });
-    const unsubscribe = opts.json ? () => {} : kernel.get(Tokens.EventBus).subscribe((e) => {
-      const line = formatEvent(e);
-      if (line) out(line);
-    });
+    const unsubscribe = opts.json
+      ? () => {}
+      : kernel.get(Tokens.EventBus).subscribe((e) => {
+          const line = formatEvent(e);
+          if (line) out(line);
+        });
     let started;
     try {
-      started = await service.rerun(executionId, { fromNodes: fromNodes?.length ? fromNodes : undefined, version: opts.latest ? 'latest' : 'pinned' });
+      started = await service.rerun(executionId, {
+        fromNodes: fromNodes?.length ? fromNodes : undefined,
+        version: opts.latest ? 'latest' : 'pinned',
+      });
     } catch (err) {
       unsubscribe();
       const status = (err as { code?: string }).code;
-      return reportFailure(err, opts.json, status === 'WF_VALIDATION' || status === 'WF_NOT_FOUND' || status === 'WF_RERUN_NOT_FINISHED' ? 2 : 1);
+      return reportFailure(
+        err,
+        opts.json,
+        status === 'WF_VALIDATION' || status === 'WF_NOT_FOUND' || status === 'WF_RERUN_NOT_FINISHED' ? 2 : 1,
+      );
     }
     if (!opts.json) process.stderr.write(`re-run ${started.executionId} of ${executionId} (${started.reused} node(s) reused)\n`);
     const doc = await started.done!;

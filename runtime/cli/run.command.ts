@@ -40,7 +40,14 @@ async function run(file: string, opts: { input: string[]; json?: boolean; db?: s
     return fail(err, 2);
   }
   const config = loadConfig();
-  const runtime = await (await import('../composition/build-runtime')).buildRuntime(config, { persistence: opts.db ? 'database' : 'memory', databaseUrl: opts.db, logDestination: 'stderr', subWorkflows: !!opts.db });
+  const runtime = await (
+    await import('../composition/build-runtime')
+  ).buildRuntime(config, {
+    persistence: opts.db ? 'database' : 'memory',
+    databaseUrl: opts.db,
+    logDestination: 'stderr',
+    subWorkflows: !!opts.db,
+  });
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error('interrupted by signal'));
   process.once('SIGINT', onSignal);
@@ -50,15 +57,20 @@ async function run(file: string, opts: { input: string[]; json?: boolean; db?: s
     const validation = kernel.validator.validate(definition);
     if (!validation.ok) {
       const n = validation.issues.length;
-      return fail(new WeftError(`the workflow is invalid: ${n} problem${n === 1 ? '' : 's'}`, { code: 'WF_VALIDATION', details: validation.issues }), 2);
+      return fail(
+        new WeftError(`the workflow is invalid: ${n} problem${n === 1 ? '' : 's'}`, { code: 'WF_VALIDATION', details: validation.issues }),
+        2,
+      );
     }
     const def = validation.definition;
     let target = { workflowId: def.name, workflowVersion: 1 };
     if (runtime.persistent) target = await saveWorkflow(kernel.get(Tokens.WorkflowStore), def);
-    const unsubscribe = opts.json ? () => {} : kernel.get(Tokens.EventBus).subscribe((e) => {
-      const line = formatEvent(e);
-      if (line) out(line);
-    });
+    const unsubscribe = opts.json
+      ? () => {}
+      : kernel.get(Tokens.EventBus).subscribe((e) => {
+          const line = formatEvent(e);
+          if (line) out(line);
+        });
     let doc = await kernel.executor.run(def, { ...target, inputs, trigger: 'manual', signal: controller.signal });
     if (doc.status === 'waiting' && runtime.persistence) doc = (await waitOut(runtime, doc.id, controller.signal)) ?? doc;
     unsubscribe();
@@ -93,9 +105,16 @@ async function waitOut(runtime: BuiltRuntime, executionId: string, signal: Abort
 
 /** Saves the file's workflow as `wf_<name>` (a new version when it changed) so history queries see the run. */
 async function saveWorkflow(store: WorkflowStore, def: WorkflowDefinition): Promise<{ workflowId: string; workflowVersion: number }> {
-  const id = `wf_${def.name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').slice(0, 100)}`;
+  const id = `wf_${def.name
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .slice(0, 100)}`;
   const existing = await store.get(id);
-  const record = !existing ? await store.create(def, id) : JSON.stringify(existing.definition) === JSON.stringify(def) ? existing : await store.update(id, def);
+  const record = !existing
+    ? await store.create(def, id)
+    : JSON.stringify(existing.definition) === JSON.stringify(def)
+      ? existing
+      : await store.update(id, def);
   return { workflowId: record.id, workflowVersion: record.version };
 }
 

@@ -19,11 +19,21 @@ export const validateCommand: CliCommand = {
           process.exitCode = 2;
           return;
         }
-        const runtime = await (await import('../composition/build-runtime')).buildRuntime(loadConfig(), { persistence: 'memory', logDestination: 'stderr' });
+        const runtime = await (
+          await import('../composition/build-runtime')
+        ).buildRuntime(loadConfig(), { persistence: 'memory', logDestination: 'stderr' });
         try {
           const r = runtime.kernel.validator.validate(definition);
           if (opts.json) {
-            process.stdout.write(JSON.stringify(r.ok ? { valid: true } : { valid: false, error: { code: 'WF_VALIDATION', message: 'the workflow is invalid', details: r.issues } }, null, 2) + '\n');
+            process.stdout.write(
+              JSON.stringify(
+                r.ok
+                  ? { valid: true }
+                  : { valid: false, error: { code: 'WF_VALIDATION', message: 'the workflow is invalid', details: r.issues } },
+                null,
+                2,
+              ) + '\n',
+            );
           } else if (r.ok) process.stdout.write(`${file}: valid (${r.definition.nodes.length} nodes)\n`);
           else {
             process.stdout.write(`${file}: ${r.issues.length} problem${r.issues.length === 1 ? '' : 's'}\n`);

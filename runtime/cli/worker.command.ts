@@ -36,7 +36,11 @@ export const workerCommand: CliCommand = {
       .command('worker')
       .description('execute queued workflow executions from PostgreSQL (DATABASE_URL)')
       .option('-c, --concurrency <n>', 'executions run at once', positiveInt('--concurrency'), 4)
-      .option('--lease-seconds <s>', 'claim lease: how long a dead worker holds its executions (default WEFT_QUEUE_LEASE_SECONDS, 5)', positiveInt('--lease-seconds'))
+      .option(
+        '--lease-seconds <s>',
+        'claim lease: how long a dead worker holds its executions (default WEFT_QUEUE_LEASE_SECONDS, 5)',
+        positiveInt('--lease-seconds'),
+      )
       .option('--health-file <path>', 'keep writing the time of the last claim-loop pass (epoch ms) to this file, for liveness probes')
       .action(async (opts: WorkerOptions) => {
         process.exitCode = await work(opts);
@@ -112,7 +116,8 @@ async function writeHealth(file: string, lastPollAt: number): Promise<void> {
 
 function positiveInt(flag: string): (value: string) => number {
   return (value) => {
-    if (!/^\d{1,6}$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`${flag} must be a positive integer (got "${value}")`);
+    if (!/^\d{1,6}$/.test(value) || Number(value) < 1)
+      throw new InvalidArgumentError(`${flag} must be a positive integer (got "${value}")`);
     return Number(value);
   };
 }

@@ -28,7 +28,8 @@ export function parseInputs(pairs: readonly string[]): Record<string, unknown> {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new ValidationError(`--input "${pair}" must look like key=value`);
     const key = pair.slice(0, eq);
-    if (key === '__proto__' || key === 'constructor' || key === 'prototype') throw new ValidationError(`--input key "${key}" is not allowed`);
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype')
+      throw new ValidationError(`--input key "${key}" is not allowed`);
     const raw = pair.slice(eq + 1);
     let value: unknown = raw;
     try {

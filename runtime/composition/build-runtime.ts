@@ -69,17 +69,31 @@ export async function buildRuntime(config: WeftConfig, options: BuildRuntimeOpti
   let eventBus: { dispose(): Promise<void> } | null = null;
   const services: ServiceBinding<any>[] = [
     bind(Tokens.Logger, () => logger),
-    bind(Tokens.KernelSettings, () => ({ maxOutputBytes: config.maxOutputBytes, defaultMaxParallel: 10, aggregateWorkerThreshold: config.aggregateWorkerThreshold, mapMaxItems: config.mapMaxItems, sandboxCeilings: { cpuMs: config.sandboxMaxCpuMs, wallMs: config.sandboxMaxWallMs, memoryMb: config.sandboxMaxMemoryMb, outputBytes: config.sandboxMaxOutputBytes } })),
+    bind(Tokens.KernelSettings, () => ({
+      maxOutputBytes: config.maxOutputBytes,
+      defaultMaxParallel: 10,
+      aggregateWorkerThreshold: config.aggregateWorkerThreshold,
+      mapMaxItems: config.mapMaxItems,
+      sandboxCeilings: {
+        cpuMs: config.sandboxMaxCpuMs,
+        wallMs: config.sandboxMaxWallMs,
+        memoryMb: config.sandboxMaxMemoryMb,
+        outputBytes: config.sandboxMaxOutputBytes,
+      },
+    })),
     expressionEngineBinding(),
     sandboxBinding(config),
     workerPoolBinding(config),
   ];
   if (options.persistence === 'memory') {
-    services.push(bind(Tokens.WorkflowStore, () => new InMemoryWorkflowStore()), bind(Tokens.ApiKeyStore, () => new InMemoryApiKeyStore()));
+    services.push(
+      bind(Tokens.WorkflowStore, () => new InMemoryWorkflowStore()),
+      bind(Tokens.ApiKeyStore, () => new InMemoryApiKeyStore()),
+    );
   } else {
     const db = options.databaseUrl;
     const pg = db !== undefined && /^postgres(ql)?:\/\//.test(db);
-    const sqliteFile = db !== undefined && !pg ? db : config.sqliteFile ?? undefined;
+    const sqliteFile = db !== undefined && !pg ? db : (config.sqliteFile ?? undefined);
     // loaded on demand: `weft run` without --db never pays for the ORM
     const { openPersistence, persistenceBindings } = await import('../persistence/persistence');
     persistence = await openPersistence(db === undefined ? config : { ...config, databaseUrl: pg ? db : null }, logger, { sqliteFile });
@@ -87,7 +101,10 @@ export async function buildRuntime(config: WeftConfig, options: BuildRuntimeOpti
     const store = persistence.executionStore;
     const poller = (waits = new WaitPoller({ store, logger }));
     services.push(
-      bind(Tokens.WaitService, (r) => new SignalService({ store, workflowStore: r.get(Tokens.WorkflowStore), registry: r.get(Tokens.NodeTypeRegistry), poller })),
+      bind(
+        Tokens.WaitService,
+        (r) => new SignalService({ store, workflowStore: r.get(Tokens.WorkflowStore), registry: r.get(Tokens.NodeTypeRegistry), poller }),
+      ),
     );
     const pgUrl = pg ? db : db === undefined ? config.databaseUrl : null;
     if (pgUrl) {

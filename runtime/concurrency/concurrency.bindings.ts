@@ -27,7 +27,13 @@ export function createSlotAdmitter(r: Resolver, queue: PgBossExecutionQueue | nu
 export function withConcurrency(inner: ExecutionDispatcher, r: Resolver, queue: PgBossExecutionQueue | null): ExecutionDispatcher {
   const admitter = createSlotAdmitter(r, queue);
   if (!admitter) return inner;
-  return new ConcurrencyDispatcher({ inner, admitter, store: r.get(Tokens.ExecutionStore) as SqlExecutionStore, validator: r.get(Tokens.WorkflowValidator), clock: r.get(Tokens.Clock) });
+  return new ConcurrencyDispatcher({
+    inner,
+    admitter,
+    store: r.get(Tokens.ExecutionStore) as SqlExecutionStore,
+    validator: r.get(Tokens.WorkflowValidator),
+    clock: r.get(Tokens.Clock),
+  });
 }
 
 /** The queue behind a dispatcher (null in inline mode). */

@@ -15,8 +15,7 @@ export interface SlotGroup {
  * so a slot is never held without a job nor a job sent without a slot.
  */
 export type AdmissionTarget =
-  | { kind: 'local'; owner: string }
-  | { kind: 'queue'; send(db: SqlConnection, executionId: string, priority: number): Promise<unknown> };
+  { kind: 'local'; owner: string } | { kind: 'queue'; send(db: SqlConnection, executionId: string, priority: number): Promise<unknown> };
 
 /** An execution the admission gave a slot; `epoch` is the claim a `local` admission took. */
 export interface Admitted {
@@ -47,7 +46,12 @@ const NEXT_IN_LINE =
  * PostgreSQL a transaction-scoped advisory lock per group serialises admissions of every process
  * (released at commit); on SQLite the single writer's transaction does.
  */
-export function admitGroupOp(dialect: PersistenceDialect, group: SlotGroup, target: AdmissionTarget, now: () => number): WriteOp<AdmissionResult> {
+export function admitGroupOp(
+  dialect: PersistenceDialect,
+  group: SlotGroup,
+  target: AdmissionTarget,
+  now: () => number,
+): WriteOp<AdmissionResult> {
   return function* () {
     yield* lockGroup(dialect, group);
     const nowMs = now();
@@ -69,7 +73,14 @@ export function admitGroupOp(dialect: PersistenceDialect, group: SlotGroup, targ
  * `onLimit: "skip"`: admits execution `id` (already recorded `pending`) when its group has a free
  * slot, else records it `skipped`. An execution another admission took meanwhile is left alone.
  */
-export function admitOneOp(dialect: PersistenceDialect, group: SlotGroup, id: string, limit: number, target: AdmissionTarget, now: () => number): WriteOp<AdmissionResult> {
+export function admitOneOp(
+  dialect: PersistenceDialect,
+  group: SlotGroup,
+  id: string,
+  limit: number,
+  target: AdmissionTarget,
+  now: () => number,
+): WriteOp<AdmissionResult> {
   return function* () {
     yield* lockGroup(dialect, group);
     const nowMs = now();
@@ -90,7 +101,10 @@ export function admitOneOp(dialect: PersistenceDialect, group: SlotGroup, id: st
 function* lockGroup(dialect: PersistenceDialect, group: SlotGroup): Generator<SqlStep, void, any> {
   if (dialect !== 'postgresql') return;
   // hashtext collisions only make two groups wait for each other, never share slots
-  yield get('select pg_advisory_xact_lock(cast(? as integer), hashtext(cast(? as text))) as locked', [LOCK_NAMESPACE, JSON.stringify([group.workflowId, group.key])]);
+  yield get('select pg_advisory_xact_lock(cast(? as integer), hashtext(cast(? as text))) as locked', [
+    LOCK_NAMESPACE,
+    JSON.stringify([group.workflowId, group.key]),
+  ]);
 }
 
 function* countHolders(group: SlotGroup): Generator<SqlStep, number, any> {
@@ -109,7 +123,10 @@ function* admit(id: string, priority: number, target: AdmissionTarget, nowMs: nu
     const row = yield get('select claim_epoch from workflow_execution where id = ?', [id]);
     return { id, priority, epoch: Number(row.claim_epoch) };
   }
-  const n = yield run("update workflow_execution set admitted_at = ?, started_at = ? where id = ? and status = 'pending' and admitted_at is null", [nowMs, nowMs, id]);
+  const n = yield run(
+    "update workflow_execution set admitted_at = ?, started_at = ? where id = ? and status = 'pending' and admitted_at is null",
+    [nowMs, nowMs, id],
+  );
   if (n !== 1) return null;
   yield { kind: 'call', call: (db: SqlConnection) => target.send(db, id, priority) };
   return { id, priority, epoch: null };

@@ -13,7 +13,11 @@ import { admitGroupOp, admitOneOp, type AdmissionResult, type AdmissionTarget, t
 
 /** Where this process's admitted executions go: run here, or queued for `weft worker`s. */
 export type AdmitterMode =
-  | { kind: 'local'; executor: { start(definition: WorkflowDefinition, options: ExecuteOptions): Promise<ExecutionHandle> }; workflowStore: Pick<WorkflowStore, 'getVersion'> }
+  | {
+      kind: 'local';
+      executor: { start(definition: WorkflowDefinition, options: ExecuteOptions): Promise<ExecutionHandle> };
+      workflowStore: Pick<WorkflowStore, 'getVersion'>;
+    }
   | { kind: 'queue'; send: Extract<AdmissionTarget, { kind: 'queue' }>['send'] };
 
 export interface SlotAdmitterDeps {
@@ -69,9 +73,14 @@ export class SlotAdmitter {
    * is returned; with `skip` (`onLimit: "skip"`) only it is considered, and recorded `skipped` when
    * no slot is free. Admitted executions start (here or in the queue).
    */
-  async admit(group: SlotGroup, only?: { id: string; limit: number; definition: WorkflowDefinition; skip: boolean }): Promise<AdmissionOutcome | null> {
+  async admit(
+    group: SlotGroup,
+    only?: { id: string; limit: number; definition: WorkflowDefinition; skip: boolean },
+  ): Promise<AdmissionOutcome | null> {
     const { store } = this.deps;
-    const op = only?.skip ? admitOneOp(store.dialect, group, only.id, only.limit, this.target, this.now) : admitGroupOp(store.dialect, group, this.target, this.now);
+    const op = only?.skip
+      ? admitOneOp(store.dialect, group, only.id, only.limit, this.target, this.now)
+      : admitGroupOp(store.dialect, group, this.target, this.now);
     const result: AdmissionResult = await store.writer.run(op);
     let mine: AdmissionOutcome | null = result.skipped ? { status: 'skipped' } : null;
     for (const a of result.admitted) {
@@ -87,7 +96,9 @@ export class SlotAdmitter {
     this.kicked.add(workflowId);
     setImmediate(() => {
       this.kicked.delete(workflowId);
-      void this.admitWorkflow(workflowId).catch((err) => this.deps.logger.warn({ err: (err as Error).message, workflowId }, 'concurrency admission failed; the sweep retries'));
+      void this.admitWorkflow(workflowId).catch((err) =>
+        this.deps.logger.warn({ err: (err as Error).message, workflowId }, 'concurrency admission failed; the sweep retries'),
+      );
     });
   }
 
@@ -140,9 +151,17 @@ export class SlotAdmitter {
       );
       if (!row) return null;
       const version = Number(row.workflow_version);
-      const definition = known ?? (await mode.workflowStore.getVersion(group.workflowId, version).catch(() => null)) ?? fromJson<WorkflowDefinition>(row.definition);
+      const definition =
+        known ??
+        (await mode.workflowStore.getVersion(group.workflowId, version).catch(() => null)) ??
+        fromJson<WorkflowDefinition>(row.definition);
       if (!definition) {
-        await interruptExecution(store, a.id, `workflow ${group.workflowId} version ${version} is not available to run execution ${a.id}`, this.now());
+        await interruptExecution(
+          store,
+          a.id,
+          `workflow ${group.workflowId} version ${version} is not available to run execution ${a.id}`,
+          this.now(),
+        );
         return null;
       }
       store.trackDefinition(a.id, definition);
@@ -172,7 +191,9 @@ export class SlotAdmitter {
         logger.warn({ executionId: a.id, err: err.message }, 'an admitted execution is left for recovery');
         return null;
       }
-      await interruptExecution(store, a.id, `execution ${a.id} could not start: ${(err as Error).message}`, this.now()).catch(() => undefined);
+      await interruptExecution(store, a.id, `execution ${a.id} could not start: ${(err as Error).message}`, this.now()).catch(
+        () => undefined,
+      );
       this.kick(group.workflowId);
       return null;
     }

@@ -132,7 +132,10 @@ const OWNED_PREFIX = 'WEFT_';
 const META_KEYS = new Set(['WEFT_CONFIG']);
 
 /** Parses settings from `env` (and the file it names) into a typed config; throws naming every bad key. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, fileValues: Record<string, unknown> = readConfigFile(env.WEFT_CONFIG)): WeftConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  fileValues: Record<string, unknown> = readConfigFile(env.WEFT_CONFIG),
+): WeftConfig {
   const problems: string[] = [];
   for (const key of Object.keys(fileValues)) if (!SETTINGS[key]) problems.push(`${key}: unknown setting (config file)`);
   for (const key of Object.keys(env)) {
@@ -171,7 +174,8 @@ function readConfigFile(file: string | undefined): Record<string, unknown> {
   } catch (err) {
     throw new ConfigurationError(`WEFT_CONFIG: cannot read ${file}: ${(err as Error).message.split('\n')[0]}`);
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new ConfigurationError(`WEFT_CONFIG: ${file} must hold a JSON object of settings`);
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new ConfigurationError(`WEFT_CONFIG: ${file} must hold a JSON object of settings`);
   return value as Record<string, unknown>;
 }
 

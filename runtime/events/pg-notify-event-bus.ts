@@ -57,7 +57,10 @@ export class PgNotifyEventBus implements EventBus {
     if (this.closed) return;
     const payload = encode(this.origin, event);
     if (payload === null) {
-      this.options.logger.warn({ executionId: event.executionId, seq: event.seq, kind: event.kind }, 'event too big to notify other processes');
+      this.options.logger.warn(
+        { executionId: event.executionId, seq: event.seq, kind: event.kind },
+        'event too big to notify other processes',
+      );
       return;
     }
     this.outbox.push(payload);
@@ -100,10 +103,13 @@ export class PgNotifyEventBus implements EventBus {
     if (!payloads.length || !client) return;
     // one statement at a time on the connection, so flushes never overtake each other
     this.sending = this.sending.then(() =>
-      client.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, i) ORDER BY i', [EVENTS_CHANNEL, payloads]).then(
-        () => undefined,
-        (err: unknown) => this.options.logger.warn({ err, events: payloads.length }, 'could not notify other processes of execution events'),
-      ),
+      client
+        .query('SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, i) ORDER BY i', [EVENTS_CHANNEL, payloads])
+        .then(
+          () => undefined,
+          (err: unknown) =>
+            this.options.logger.warn({ err, events: payloads.length }, 'could not notify other processes of execution events'),
+        ),
     );
   }
 
@@ -166,7 +172,12 @@ export function encode(origin: string, event: ExecutionEvent): string | null {
   if (Buffer.byteLength(payload) < MAX_PAYLOAD_BYTES) return payload;
   const error = (event as { error?: { type?: string; code?: string; message?: string; attempt?: number } | null }).error;
   if (error) {
-    const short = { type: error.type, code: error.code, message: String(error.message ?? '').slice(0, SHORT_MESSAGE), attempt: error.attempt };
+    const short = {
+      type: error.type,
+      code: error.code,
+      message: String(error.message ?? '').slice(0, SHORT_MESSAGE),
+      attempt: error.attempt,
+    };
     payload = JSON.stringify({ o: origin, e: { ...event, error: short } });
     if (Buffer.byteLength(payload) < MAX_PAYLOAD_BYTES) return payload;
   }

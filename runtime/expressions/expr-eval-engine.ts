@@ -53,7 +53,9 @@ export class ExprEvalEngine implements ExpressionEngine {
     this.limits = { ...DEFAULT_EXPRESSION_LIMITS, ...stripUndefined(options) };
     for (const [key, value] of Object.entries(this.limits)) {
       if (!Number.isInteger(value) || value < (key === 'cacheSize' ? 0 : 1)) {
-        throw new ConfigurationError(`expression engine option "${key}" must be a ${key === 'cacheSize' ? 'non-negative' : 'positive'} integer, got ${String(value)}`);
+        throw new ConfigurationError(
+          `expression engine option "${key}" must be a ${key === 'cacheSize' ? 'non-negative' : 'positive'} integer, got ${String(value)}`,
+        );
       }
     }
     this.parser = createHardenedParser();
@@ -74,11 +76,13 @@ export class ExprEvalEngine implements ExpressionEngine {
   /** Parses without touching the cache (benchmarks compare the two). */
   compileUncached(source: string): CompiledExpression {
     const { maxLength, maxDepth, maxDataDepth } = this.limits;
-    if (source.length > maxLength) throw expressionError(`expression is ${source.length} characters long; the limit is ${maxLength}`, source.slice(0, 200));
+    if (source.length > maxLength)
+      throw expressionError(`expression is ${source.length} characters long; the limit is ${maxLength}`, source.slice(0, 200));
     if (source.trim() === '') throw expressionError('expression is empty', source);
     const tokens = scanExpression(source);
     const nesting = maxBracketNesting(tokens, maxDepth);
-    if (nesting.depth > maxDepth) throw expressionError(`expression is nested too deeply (more than ${maxDepth} levels of brackets)`, source, nesting.at);
+    if (nesting.depth > maxDepth)
+      throw expressionError(`expression is nested too deeply (more than ${maxDepth} levels of brackets)`, source, nesting.at);
     let instructions: RpnInstruction[];
     try {
       instructions = (this.parser.parse(source) as unknown as { tokens: RpnInstruction[] }).tokens;
@@ -140,7 +144,11 @@ function createHardenedParser(): Parser {
     throw new ExpressionError('expr-eval evaluation is disabled; weft evaluates the parsed expression itself');
   };
   parser.unaryOps = nullProto({ '-': noop, '+': noop, not: noop });
-  (parser as unknown as { binaryOps: object }).binaryOps = nullProto(Object.fromEntries(['+', '-', '*', '/', '%', '^', '||', '==', '!=', '>', '<', '>=', '<=', 'and', 'or', 'in', '['].map((op) => [op, noop])));
+  (parser as unknown as { binaryOps: object }).binaryOps = nullProto(
+    Object.fromEntries(
+      ['+', '-', '*', '/', '%', '^', '||', '==', '!=', '>', '<', '>=', '<=', 'and', 'or', 'in', '['].map((op) => [op, noop]),
+    ),
+  );
   (parser as unknown as { ternaryOps: object }).ternaryOps = nullProto({ '?': noop });
   parser.functions = nullProto(Object.fromEntries(Object.keys(EXPRESSION_FUNCTIONS).map((name) => [name, noop])));
   parser.consts = nullProto<unknown>({ true: true, false: false });

@@ -10,7 +10,7 @@ import { describe, expressionError, FORBIDDEN_NAMES, type ExprNode } from './exp
  */
 export function evaluateTree(root: ExprNode, scope: Record<string, unknown>, source: string): unknown {
   const fail = (message: string, node: ExprNode): never => {
-    throw expressionError(message, source, node.kind === 'member' ? node.namePos ?? node.pos : node.pos);
+    throw expressionError(message, source, node.kind === 'member' ? (node.namePos ?? node.pos) : node.pos);
   };
 
   const ev = (node: ExprNode): unknown => {
@@ -48,15 +48,18 @@ export function evaluateTree(root: ExprNode, scope: Record<string, unknown>, sou
   };
 
   const member = (obj: unknown, name: string, node: ExprNode & { object: ExprNode }): unknown => {
-    if (obj !== null && typeof obj === 'object' && !Array.isArray(obj) && Object.hasOwn(obj, name)) return (obj as Record<string, unknown>)[name];
+    if (obj !== null && typeof obj === 'object' && !Array.isArray(obj) && Object.hasOwn(obj, name))
+      return (obj as Record<string, unknown>)[name];
     if ((typeof obj === 'string' || Array.isArray(obj)) && name === 'length') return obj.length;
-    if (obj === null || typeof obj !== 'object') return fail(`cannot read "${name}" of ${describe(node.object)}: it is ${jsonTypeOf(obj)}`, node);
+    if (obj === null || typeof obj !== 'object')
+      return fail(`cannot read "${name}" of ${describe(node.object)}: it is ${jsonTypeOf(obj)}`, node);
     return fail(`${describe(node.object)} has no property "${name}"`, node);
   };
 
   const index = (obj: unknown, key: unknown, node: ExprNode & { object: ExprNode }): unknown => {
     if (Array.isArray(obj) || typeof obj === 'string') {
-      if (typeof key !== 'number' || !Number.isInteger(key)) return fail(`index of ${describe(node.object)} must be an integer, got ${preview(key)}`, node);
+      if (typeof key !== 'number' || !Number.isInteger(key))
+        return fail(`index of ${describe(node.object)} must be an integer, got ${preview(key)}`, node);
       const i = key < 0 ? obj.length + key : key;
       if (i < 0 || i >= obj.length) return fail(`${describe(node.object)} has no element ${key} (length ${obj.length})`, node);
       return obj[i];
@@ -117,7 +120,10 @@ export function evaluateTree(root: ExprNode, scope: Record<string, unknown>, sou
         return fail(`"||" joins two arrays or two strings/numbers/booleans, got ${jsonTypeOf(l)} and ${jsonTypeOf(r)}`, node);
       default:
         if (typeof l !== 'number' || typeof r !== 'number') {
-          return fail(`"${op}" expects numbers, got ${jsonTypeOf(l)} and ${jsonTypeOf(r)}${op === '+' ? ' (use || to join strings)' : ''}`, node);
+          return fail(
+            `"${op}" expects numbers, got ${jsonTypeOf(l)} and ${jsonTypeOf(r)}${op === '+' ? ' (use || to join strings)' : ''}`,
+            node,
+          );
         }
         return op === '+' ? l + r : op === '-' ? l - r : op === '*' ? l * r : op === '/' ? l / r : op === '%' ? l % r : l ** r;
     }
@@ -154,7 +160,10 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   }
   const ka = Object.keys(a);
   const kb = Object.keys(b);
-  return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return (
+    ka.length === kb.length &&
+    ka.every((k) => Object.hasOwn(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
 }
 
 /** A short, safe rendering of a value for messages: `string ("false")`, `number (1)`. */

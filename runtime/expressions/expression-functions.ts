@@ -73,7 +73,8 @@ export const EXPRESSION_FUNCTIONS: Readonly<Record<string, ExpressionFunction>> 
       call: (args: unknown[]) => {
         const [obj] = args;
         const key = string(args, 1, 'has');
-        if (key === '__proto__' || key === 'constructor' || key === 'prototype') throw new TypeError(`has() does not accept the key "${key}"`);
+        if (key === '__proto__' || key === 'constructor' || key === 'prototype')
+          throw new TypeError(`has() does not accept the key "${key}"`);
         if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return false;
         return Object.hasOwn(obj, key);
       },

@@ -13,7 +13,12 @@ const TOKEN_NAMES: Record<string, string> = { TNAME: 'a name', EOF: 'the end of 
  * reads left to right with one token of lookahead, so the shortest prefix that fails the same
  * way ends at the culprit. Only runs on the error path.
  */
-export function toPositionedParseError(err: unknown, source: string, tokens: readonly ScannedToken[], parse: (s: string) => unknown): ExpressionError {
+export function toPositionedParseError(
+  err: unknown,
+  source: string,
+  tokens: readonly ScannedToken[],
+  parse: (s: string) => unknown,
+): ExpressionError {
   const raw = err instanceof Error ? err.message : String(err);
   const m = POSITIONED.exec(raw);
   if (m) {
@@ -30,7 +35,8 @@ export function toPositionedParseError(err: unknown, source: string, tokens: rea
       const wanted = msg.slice('Expected '.length);
       const wantedText = TOKEN_NAMES[wanted] ?? `"${wanted}"`;
       // The lexer sits just past the lookahead token; trailing whitespace tells EOF apart.
-      if (atEnd(source, offset, parse, raw)) return expressionError(`expected ${wantedText} but the expression ended`, source, source.length);
+      if (atEnd(source, offset, parse, raw))
+        return expressionError(`expected ${wantedText} but the expression ended`, source, source.length);
       const culprit = tokens.find((t) => t.end === offset);
       return culprit
         ? expressionError(`expected ${wantedText} but found ${JSON.stringify(culprit.text)}`, source, culprit.start)
@@ -43,7 +49,11 @@ export function toPositionedParseError(err: unknown, source: string, tokens: rea
   const unexpected = /^unexpected T[A-Z]+: (.*)$/s.exec(raw);
   if (unexpected) {
     const culprit = where === undefined ? undefined : tokens.find((t) => t.end === where);
-    return expressionError(`unexpected ${JSON.stringify(unexpected[1])}`, source, culprit ? culprit.start : where === undefined ? undefined : where - unexpected[1]!.length);
+    return expressionError(
+      `unexpected ${JSON.stringify(unexpected[1])}`,
+      source,
+      culprit ? culprit.start : where === undefined ? undefined : where - unexpected[1]!.length,
+    );
   }
   return expressionError(raw, source, where === undefined ? undefined : where - 1);
 }

@@ -85,7 +85,7 @@ function copyPruned(src: unknown, plan: ScopePlan, source: string, maxDepth: num
   const out: Record<string, unknown> = Object.create(null);
   for (const [key, sub] of plan.children) {
     if (!Object.hasOwn(src, key)) continue;
-    const value = (src)[key];
+    const value = src[key];
     const copy = sub.full ? copyJson(value, 1, source, maxDepth) : copyPruned(value, sub, source, maxDepth);
     if (copy !== SKIP) out[key] = copy;
   }
@@ -107,7 +107,7 @@ function copyJson(value: unknown, depth: number, source: string, maxDepth: numbe
   if (!isPlainObject(value)) return SKIP;
   const out: Record<string, unknown> = Object.create(null);
   for (const key of Object.keys(value)) {
-    const c = copyJson((value)[key], depth + 1, source, maxDepth);
+    const c = copyJson(value[key], depth + 1, source, maxDepth);
     if (c !== SKIP) out[key] = c;
   }
   return out;
@@ -127,7 +127,12 @@ export function toPlainResult(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
     // defineProperty: an own "__proto__" key stays data, never a prototype change.
-    Object.defineProperty(out, key, { value: toPlainResult((value as Record<string, unknown>)[key]), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, key, {
+      value: toPlainResult((value as Record<string, unknown>)[key]),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

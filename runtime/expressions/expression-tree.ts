@@ -150,14 +150,23 @@ class TreeBuilder {
 
   private call(callee: ExprNode, args: ExprNode[]): ExprNode {
     if (callee.kind !== 'var') {
-      throw expressionError(`only built-in functions can be called (${Object.keys(EXPRESSION_FUNCTIONS).join(', ')}); ${describe(callee)} is not one`, this.source, callee.pos);
+      throw expressionError(
+        `only built-in functions can be called (${Object.keys(EXPRESSION_FUNCTIONS).join(', ')}); ${describe(callee)} is not one`,
+        this.source,
+        callee.pos,
+      );
     }
     const fn = EXPRESSION_FUNCTIONS[callee.name];
     if (!fn) {
-      throw expressionError(`unknown function "${callee.name}" (allowed: ${Object.keys(EXPRESSION_FUNCTIONS).join(', ')})`, this.source, callee.pos);
+      throw expressionError(
+        `unknown function "${callee.name}" (allowed: ${Object.keys(EXPRESSION_FUNCTIONS).join(', ')})`,
+        this.source,
+        callee.pos,
+      );
     }
     if (args.length < fn.minArgs || args.length > fn.maxArgs) {
-      const expected = fn.minArgs === fn.maxArgs ? `${fn.minArgs}` : fn.maxArgs === Infinity ? `at least ${fn.minArgs}` : `${fn.minArgs} to ${fn.maxArgs}`;
+      const expected =
+        fn.minArgs === fn.maxArgs ? `${fn.minArgs}` : fn.maxArgs === Infinity ? `at least ${fn.minArgs}` : `${fn.minArgs} to ${fn.maxArgs}`;
       throw expressionError(`function "${callee.name}" takes ${expected} argument(s), got ${args.length}`, this.source, callee.pos);
     }
     return this.node({ kind: 'call', fn: callee.name, args, pos: callee.pos, depth: 0 }, args);
@@ -204,7 +213,12 @@ class TreeBuilder {
   }
 
   private disallowed(op: string): ExpressionError {
-    const what = op === '=' ? 'assignment and function definition ("=") are not allowed; use == to compare' : op === ';' ? 'statement separators (";") are not allowed' : `operator "${op}" is not allowed`;
+    const what =
+      op === '='
+        ? 'assignment and function definition ("=") are not allowed; use == to compare'
+        : op === ';'
+          ? 'statement separators (";") are not allowed'
+          : `operator "${op}" is not allowed`;
     return expressionError(what, this.source, this.find(op));
   }
 

@@ -50,7 +50,8 @@ function argumentsText(raw: unknown): string {
 export function parseChatCompletion(body: unknown, provider: string): ChatResponse {
   if (!isObject(body)) throw malformed(provider, 'the body is not a JSON object');
   const apiError = apiErrorMessage(body);
-  if (apiError !== undefined) throw new NodeExecutionError(`${provider} returned an error: ${apiError.slice(0, 300)}`, { code: ErrorCodes.WF_AGENT });
+  if (apiError !== undefined)
+    throw new NodeExecutionError(`${provider} returned an error: ${apiError.slice(0, 300)}`, { code: ErrorCodes.WF_AGENT });
   const choices = body.choices;
   if (!Array.isArray(choices) || choices.length === 0) throw malformed(provider, '"choices" is missing or empty');
   const choice = choices[0];
@@ -71,7 +72,7 @@ export function parseChatCompletion(body: unknown, provider: string): ChatRespon
       toolCalls.push({ id, type: 'function', function: { name: fn.name, arguments: argumentsText(fn.arguments) } });
     });
   }
-  const out: ChatResponse = { text: (message.content) ?? '', toolCalls, usage: parseUsage(body.usage) };
+  const out: ChatResponse = { text: message.content ?? '', toolCalls, usage: parseUsage(body.usage) };
   if (typeof choice.finish_reason === 'string') out.finishReason = choice.finish_reason;
   return out;
 }
@@ -112,7 +113,8 @@ export class ChatStreamAccumulator {
     if (!isObject(chunk)) throw malformed(this.provider, 'a stream chunk is not a JSON object');
     const apiError = apiErrorMessage(chunk);
     // An error event mid-stream is the server giving up (overload, restart): worth a retry.
-    if (apiError !== undefined) throw new TransientError(`${this.provider} reported an error mid-stream: ${apiError.slice(0, 300)}`, { code: ErrorCodes.WF_AGENT });
+    if (apiError !== undefined)
+      throw new TransientError(`${this.provider} reported an error mid-stream: ${apiError.slice(0, 300)}`, { code: ErrorCodes.WF_AGENT });
     if (isObject(chunk.usage)) this.usage = parseUsage(chunk.usage);
     const choices = chunk.choices;
     if (choices === undefined || choices === null) return '';
@@ -127,7 +129,8 @@ export class ChatStreamAccumulator {
       if (d === undefined || d === null) continue;
       if (!isObject(d)) throw malformed(this.provider, 'a stream chunk\'s "delta" is not an object');
       if (typeof d.content === 'string') delta += d.content;
-      else if (d.content !== undefined && d.content !== null) throw malformed(this.provider, 'a stream chunk\'s "delta.content" is not a string');
+      else if (d.content !== undefined && d.content !== null)
+        throw malformed(this.provider, 'a stream chunk\'s "delta.content" is not a string');
       if (d.tool_calls !== undefined && d.tool_calls !== null) this.pushToolCalls(d.tool_calls);
     }
     this.text += delta;

@@ -1,12 +1,5 @@
 import { createParser, type EventSourceParser } from 'eventsource-parser';
-import {
-  CancelledError,
-  ConfigurationError,
-  ErrorCodes,
-  NodeExecutionError,
-  TransientError,
-  WeftError,
-} from '../../core/index';
+import { CancelledError, ConfigurationError, ErrorCodes, NodeExecutionError, TransientError, WeftError } from '../../core/index';
 import type { AgentProvider, ChatMessage, ChatRequest, ChatResponse } from '../../core/index';
 import { apiErrorMessage, ChatStreamAccumulator, parseChatCompletion } from './chat-completion-parser';
 import { parseRetryAfterMs } from './retry-after';
@@ -71,7 +64,12 @@ export class OpenAiCompatibleProvider implements AgentProvider {
     if (signal?.aborted) throw this.abortError(signal);
     let response: Response;
     try {
-      response = await fetch(this.endpoint, { method: 'POST', headers, body: JSON.stringify(this.requestBody(request, streaming)), signal });
+      response = await fetch(this.endpoint, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(this.requestBody(request, streaming)),
+        signal,
+      });
     } catch (err) {
       throw this.failure(err, signal, 'request failed');
     }
@@ -124,7 +122,11 @@ export class OpenAiCompatibleProvider implements AgentProvider {
     const message = this.redact(`${this.name} returned ${status}${detail ? `: ${detail}` : ''}`);
     const details = { status, provider: this.name };
     if (status === 429 || status >= 500) {
-      return new TransientError(message, { code: ErrorCodes.WF_AGENT, details, retryAfterMs: parseRetryAfterMs(response.headers.get('retry-after')) });
+      return new TransientError(message, {
+        code: ErrorCodes.WF_AGENT,
+        details,
+        retryAfterMs: parseRetryAfterMs(response.headers.get('retry-after')),
+      });
     }
     return new NodeExecutionError(message, { code: ErrorCodes.WF_AGENT, details });
   }
@@ -174,7 +176,8 @@ export class OpenAiCompatibleProvider implements AgentProvider {
       }
       if (acc.done || done) break;
     }
-    if (!acc.complete) throw new TransientError(`${this.name} stream ended before the response was complete`, { code: ErrorCodes.WF_AGENT });
+    if (!acc.complete)
+      throw new TransientError(`${this.name} stream ended before the response was complete`, { code: ErrorCodes.WF_AGENT });
     return acc.result();
   }
 
@@ -204,9 +207,12 @@ export class OpenAiCompatibleProvider implements AgentProvider {
     try {
       return JSON.parse(text);
     } catch {
-      throw new NodeExecutionError(`${this.name} returned a malformed response: the body is not JSON (${JSON.stringify(text.slice(0, 80))})`, {
-        code: ErrorCodes.WF_AGENT,
-      });
+      throw new NodeExecutionError(
+        `${this.name} returned a malformed response: the body is not JSON (${JSON.stringify(text.slice(0, 80))})`,
+        {
+          code: ErrorCodes.WF_AGENT,
+        },
+      );
     }
   }
 

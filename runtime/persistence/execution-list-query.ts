@@ -19,7 +19,14 @@ export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
 ];
 
 /** Every trigger DESIGN.md names (the allowlist the trigger filter is checked against). */
-export const EXECUTION_TRIGGERS: readonly ExecutionTrigger[] = ['manual', 'api', 'schedule', 'webhook', 'rerun', 'workflow'] as ExecutionTrigger[];
+export const EXECUTION_TRIGGERS: readonly ExecutionTrigger[] = [
+  'manual',
+  'api',
+  'schedule',
+  'webhook',
+  'rerun',
+  'workflow',
+] as ExecutionTrigger[];
 
 export const MAX_LIST_LIMIT = 200;
 
@@ -84,7 +91,8 @@ export function checkListQuery(q: ExecutionListQuery, cursors: CursorCodec): Che
   const scope = JSON.stringify(trigger ? [workflowId, status, fromMs, toMs, trigger] : [workflowId, status, fromMs, toMs]);
   const byTime = fromMs !== null || toMs !== null;
   const after = q.cursor === undefined || q.cursor === null ? null : cursors.decodePosition(q.cursor, scope);
-  if (after && byTime !== (after.t !== null)) throw new ValidationError('invalid cursor: not issued for this query', { details: [{ path: 'cursor', message: 'wrong kind' }] });
+  if (after && byTime !== (after.t !== null))
+    throw new ValidationError('invalid cursor: not issued for this query', { details: [{ path: 'cursor', message: 'wrong kind' }] });
   return { workflowId, status, trigger, fromMs, toMs, limit: q.limit, after, byTime, scope };
 }
 
@@ -116,7 +124,10 @@ export async function queryExecutionPage(knex: Knex, q: CheckedListQuery, cursor
   if (q.byTime) {
     // row-value comparison: both dialects can seek the (workflow_id, started_at, id) index with it
     if (q.after) qb.whereRaw('(started_at, id) < (?, ?)', [q.after.t!, q.after.id]);
-    qb.orderBy([{ column: 'started_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
+    qb.orderBy([
+      { column: 'started_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ]);
   } else {
     if (q.after) qb.where('id', '<', q.after.id);
     qb.orderBy('id', 'desc');
@@ -124,6 +135,7 @@ export async function queryExecutionPage(knex: Knex, q: CheckedListQuery, cursor
   const rows = await qb.limit(q.limit + 1);
   const items = rows.slice(0, q.limit).map(rowToSummary);
   const last = rows[q.limit - 1];
-  const nextCursor = rows.length > q.limit ? cursors.encode(String(last.id), q.scope, q.byTime ? Number(last.started_at) : undefined) : null;
+  const nextCursor =
+    rows.length > q.limit ? cursors.encode(String(last.id), q.scope, q.byTime ? Number(last.started_at) : undefined) : null;
   return { items, nextCursor };
 }

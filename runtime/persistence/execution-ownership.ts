@@ -76,14 +76,19 @@ export class ExecutionOwnership {
     if (this.claims.markLost(executionId)) {
       this.active.delete(executionId);
       this.o.onLost(executionId);
-      this.o.logger.warn({ executionId }, 'lost the claim on an execution (another process took it over); nothing more is recorded for it here');
+      this.o.logger.warn(
+        { executionId },
+        'lost the claim on an execution (another process took it over); nothing more is recorded for it here',
+      );
       this.cancelRequests.notify(executionId, 'another process took this execution over');
     }
     return this.claimLostError(executionId);
   }
 
   claimLostError(executionId: string): ConflictError {
-    return new ConflictError(`execution ${executionId} was taken over by another process; this process no longer records it`, { code: ErrorCodes.WF_CLAIM_LOST });
+    return new ConflictError(`execution ${executionId} was taken over by another process; this process no longer records it`, {
+      code: ErrorCodes.WF_CLAIM_LOST,
+    });
   }
 
   close(): void {

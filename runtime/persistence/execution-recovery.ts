@@ -63,22 +63,42 @@ export async function recoverExecutions(options: RecoveryOptions): Promise<Recov
   const now = options.now ?? Date.now;
   const report: RecoveryReport = { resumed: [], interrupted: [] };
   await store.flush();
-  const rows: RunningRow[] = await store.knex('workflow_execution').where({ status: 'running' }).select(
-    'id', 'workflow_id', 'workflow_version', 'triggered_by', 'inputs', 'started_at', 'owner', 'heartbeat_at', 'definition',
-    'parent_execution_id', 'parent_node_id', 'item_index', 'rerun_of',
-  );
+  const rows: RunningRow[] = await store
+    .knex('workflow_execution')
+    .where({ status: 'running' })
+    .select(
+      'id',
+      'workflow_id',
+      'workflow_version',
+      'triggered_by',
+      'inputs',
+      'started_at',
+      'owner',
+      'heartbeat_at',
+      'definition',
+      'parent_execution_id',
+      'parent_node_id',
+      'item_index',
+      'rerun_of',
+    );
   for (const row of rows) {
     if (!isStale(row, store.owner, now() - (options.staleAfterMs ?? store.staleAfterMs))) continue;
     if (!(await claim(store, row, now()))) continue;
     const id = String(row.id);
     let definition: WorkflowDefinition | null = null;
     try {
-      definition = (await options.getDefinition(row.workflow_id, Number(row.workflow_version))) ?? fromJson<WorkflowDefinition>(row.definition);
+      definition =
+        (await options.getDefinition(row.workflow_id, Number(row.workflow_version))) ?? fromJson<WorkflowDefinition>(row.definition);
     } catch (err) {
       logger.warn({ executionId: id, err: (err as Error).message }, 'cannot load the definition of an interrupted execution');
     }
     if (!definition) {
-      await interruptExecution(store, id, `workflow ${row.workflow_id} version ${row.workflow_version} is not available to resume execution ${id}`, now());
+      await interruptExecution(
+        store,
+        id,
+        `workflow ${row.workflow_id} version ${row.workflow_version} is not available to resume execution ${id}`,
+        now(),
+      );
       report.interrupted.push(id);
       continue;
     }
@@ -95,7 +115,10 @@ export async function recoverExecutions(options: RecoveryOptions): Promise<Recov
         lineage: lineageOfRow(row),
       });
       report.resumed.push(handle);
-      logger.info({ executionId: id, finishedNodes: nodes.filter((n) => n.status !== 'running').length }, 'resumed an interrupted execution');
+      logger.info(
+        { executionId: id, finishedNodes: nodes.filter((n) => n.status !== 'running').length },
+        'resumed an interrupted execution',
+      );
     } catch (err) {
       await interruptExecution(store, id, `execution ${id} could not be resumed: ${(err as Error).message}`, now());
       report.interrupted.push(id);
@@ -109,7 +132,9 @@ export async function recoverExecutions(options: RecoveryOptions): Promise<Recov
 
 async function claim(store: SqlExecutionStore, row: RunningRow, nowMs: number): Promise<boolean> {
   const heartbeat = row.heartbeat_at === null ? null : Number(row.heartbeat_at);
-  const epoch = await store.writer.run(takeOverOp(String(row.id), store.owner, nowMs, { status: 'running', owner: row.owner, heartbeat_at: heartbeat }));
+  const epoch = await store.writer.run(
+    takeOverOp(String(row.id), store.owner, nowMs, { status: 'running', owner: row.owner, heartbeat_at: heartbeat }),
+  );
   if (epoch === null) return false;
   store.holdClaim(String(row.id), epoch);
   return true;

@@ -1,4 +1,10 @@
-import type { ExecutionDocument, ExecutionLineageFields, ExecutionSummary, NodeErrorRecord, NodeExecutionRecord } from '../../core/model/execution-document';
+import type {
+  ExecutionDocument,
+  ExecutionLineageFields,
+  ExecutionSummary,
+  NodeErrorRecord,
+  NodeExecutionRecord,
+} from '../../core/model/execution-document';
 import type { ExecutionStartRecord } from '../../core/store/execution-store';
 import type { WorkflowDefinition } from '../../core/model/workflow-definition';
 import { ValidationError } from '../../core/errors/weft-error';
@@ -82,7 +88,12 @@ export function executionStartRow(r: ExecutionStartRecord & { status?: string },
 }
 
 /** The lineage fields of an execution row (null when unset). */
-export function lineageOfRow(row: { parent_execution_id?: unknown; parent_node_id?: unknown; item_index?: unknown; rerun_of?: unknown }): ExecutionLineageFields {
+export function lineageOfRow(row: {
+  parent_execution_id?: unknown;
+  parent_node_id?: unknown;
+  item_index?: unknown;
+  rerun_of?: unknown;
+}): ExecutionLineageFields {
   return {
     parentExecutionId: (row.parent_execution_id as string | null) ?? null,
     parentNodeId: (row.parent_node_id as string | null) ?? null,
@@ -113,7 +124,13 @@ export function rowToSummary(row: DbRow): ExecutionSummary {
 }
 
 /** The `node_execution` row of a node record (`output`/`error` JSON already measured by the caller). */
-export function nodeRow(executionId: string, r: NodeExecutionRecord, position: number | null, outputJson: string | null, errorJson: string | null): DbRow {
+export function nodeRow(
+  executionId: string,
+  r: NodeExecutionRecord,
+  position: number | null,
+  outputJson: string | null,
+  errorJson: string | null,
+): DbRow {
   return {
     execution_id: executionId,
     node_id: r.nodeId,
@@ -161,7 +178,8 @@ export function rowToNode(row: DbRow): NodeExecutionRecord {
     reusedFrom: (row.reused_from as string | null) ?? null,
   };
   if (row.duration_ms !== null && row.duration_ms !== undefined) rec.durationMs = Number(row.duration_ms);
-  if (row.attempt_errors !== null && row.attempt_errors !== undefined) rec.attemptErrors = fromJson<NodeErrorRecord[]>(row.attempt_errors) ?? [];
+  if (row.attempt_errors !== null && row.attempt_errors !== undefined)
+    rec.attemptErrors = fromJson<NodeErrorRecord[]>(row.attempt_errors) ?? [];
   if (row.branch !== null && row.branch !== undefined) rec.branch = String(row.branch);
   if (row.fallback_for !== null && row.fallback_for !== undefined) rec.fallbackFor = String(row.fallback_for);
   return rec;
@@ -172,12 +190,9 @@ export function sortNodeRows(rows: DbRow[]): DbRow[] {
   const key = (v: unknown) => (v === null || v === undefined ? Number.MAX_SAFE_INTEGER : Number(v));
   return rows.sort(
     (a, b) =>
-      key(a.position) - key(b.position) ||
-      key(a.started_at) - key(b.started_at) ||
-      (String(a.node_id) < String(b.node_id) ? -1 : 1),
+      key(a.position) - key(b.position) || key(a.started_at) - key(b.started_at) || (String(a.node_id) < String(b.node_id) ? -1 : 1),
   );
 }
-
 
 /** Refuses a start record whose id, workflow id or idempotency key does not fit its column. */
 export function assertStartRecord(r: ExecutionStartRecord): void {
@@ -185,7 +200,11 @@ export function assertStartRecord(r: ExecutionStartRecord): void {
   if (typeof r.workflowId !== 'string' || !r.workflowId || r.workflowId.length > 200) {
     throw new ValidationError('workflowId must be 1-200 characters');
   }
-  if (r.idempotencyKey !== undefined && r.idempotencyKey !== null && (typeof r.idempotencyKey !== 'string' || r.idempotencyKey.length > 512)) {
+  if (
+    r.idempotencyKey !== undefined &&
+    r.idempotencyKey !== null &&
+    (typeof r.idempotencyKey !== 'string' || r.idempotencyKey.length > 512)
+  ) {
     throw new ValidationError('idempotencyKey must be a string of at most 512 characters');
   }
 }

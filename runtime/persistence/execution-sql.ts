@@ -11,9 +11,28 @@ import type { PersistenceDialect } from './migrations/migration-list';
  * lists here, never from input.
  */
 const EXECUTION_COLUMNS = [
-  'id', 'workflow_id', 'workflow_version', 'status', 'triggered_by', 'inputs', 'outputs', 'error',
-  'idempotency_key', 'started_at', 'finished_at', 'duration_ms', 'owner', 'heartbeat_at', 'definition',
-  'parent_execution_id', 'parent_node_id', 'item_index', 'rerun_of', 'priority', 'concurrency_key', 'concurrency_limit',
+  'id',
+  'workflow_id',
+  'workflow_version',
+  'status',
+  'triggered_by',
+  'inputs',
+  'outputs',
+  'error',
+  'idempotency_key',
+  'started_at',
+  'finished_at',
+  'duration_ms',
+  'owner',
+  'heartbeat_at',
+  'definition',
+  'parent_execution_id',
+  'parent_node_id',
+  'item_index',
+  'rerun_of',
+  'priority',
+  'concurrency_key',
+  'concurrency_limit',
 ] as const;
 
 const INSERT_EXECUTION = `insert into workflow_execution (${EXECUTION_COLUMNS.join(', ')}) values (${EXECUTION_COLUMNS.map(() => '?').join(', ')})`;
@@ -22,18 +41,28 @@ const INSERT_EXECUTION = `insert into workflow_execution (${EXECUTION_COLUMNS.jo
  * Inserts an execution, and `nodeRows` (a re-run's copied nodes) with it when it is created; with
  * an idempotency key the unique index decides races (insert-or-ignore, then read the winner).
  */
-export function startExecutionOp(row: Record<string, unknown>, definition: string | null, nodeRows: Record<string, unknown>[] = []): WriteOp<{ id: string; created: boolean }> {
+export function startExecutionOp(
+  row: Record<string, unknown>,
+  definition: string | null,
+  nodeRows: Record<string, unknown>[] = [],
+): WriteOp<{ id: string; created: boolean }> {
   return function* () {
     if (definition) {
       // keep the definition for recovery only when no saved version pins it (ad-hoc runs)
-      const pinned = yield get('select version from workflow_version where workflow_id = ? and version = ?', [row.workflow_id, row.workflow_version]);
+      const pinned = yield get('select version from workflow_version where workflow_id = ? and version = ?', [
+        row.workflow_id,
+        row.workflow_version,
+      ]);
       row.definition = pinned ? null : definition;
     }
     const values = EXECUTION_COLUMNS.map((c) => row[c] ?? null);
     if (!row.idempotency_key) yield run(INSERT_EXECUTION, values);
     else {
       yield run(`${INSERT_EXECUTION} on conflict (workflow_id, idempotency_key) do nothing`, values);
-      const winner = yield get('select id from workflow_execution where workflow_id = ? and idempotency_key = ?', [row.workflow_id, row.idempotency_key]);
+      const winner = yield get('select id from workflow_execution where workflow_id = ? and idempotency_key = ?', [
+        row.workflow_id,
+        row.idempotency_key,
+      ]);
       if (String(winner.id) !== row.id) return { id: String(winner.id), created: false };
     }
     for (const step of upsertNodeSteps(nodeRows)) yield step;
@@ -59,7 +88,10 @@ export function updateExecutionOp(id: string, set: Record<string, unknown>, wher
         params.push(v);
       }
     }
-    return (yield run(`update workflow_execution set ${cols.map((c) => `${c} = ?`).join(', ')} where ${conds.join(' and ')}`, params)) as number;
+    return (yield run(
+      `update workflow_execution set ${cols.map((c) => `${c} = ?`).join(', ')} where ${conds.join(' and ')}`,
+      params,
+    )) as number;
   };
 }
 
@@ -69,7 +101,13 @@ export function updateExecutionOp(id: string, set: Record<string, unknown>, wher
  * columns still match (null matches NULL) and, with `unfinished`, only while the execution has not
  * ended. Resolves with the new epoch, or null when the row did not match.
  */
-export function takeOverOp(id: string, owner: string, nowMs: number, where: Record<string, unknown>, unfinished = false): WriteOp<number | null> {
+export function takeOverOp(
+  id: string,
+  owner: string,
+  nowMs: number,
+  where: Record<string, unknown>,
+  unfinished = false,
+): WriteOp<number | null> {
   return function* () {
     const conds = ['id = ?'];
     const params: unknown[] = [owner, nowMs, id];
@@ -130,12 +168,18 @@ export function heartbeatOp(owner: string, nowMs: number): WriteOp<number> {
 /** Ends an execution `failed` with `error`; its nodes still `running`/`pending` end `failed` with `nodeError`. */
 export function interruptOp(id: string, error: string, nodeError: string, nowMs: number): WriteOp<void> {
   return function* () {
-    yield run("update node_execution set status = 'failed', error = ?, finished_at = ? where execution_id = ? and status in ('running', 'pending')", [
-      nodeError, nowMs, id,
-    ]);
+    yield run(
+      "update node_execution set status = 'failed', error = ?, finished_at = ? where execution_id = ? and status in ('running', 'pending')",
+      [nodeError, nowMs, id],
+    );
     const row = yield get('select started_at from workflow_execution where id = ?', [id]);
     const duration = row ? nowMs - Number(row.started_at) : null;
-    yield run("update workflow_execution set status = 'failed', error = ?, finished_at = ?, duration_ms = ? where id = ?", [error, nowMs, duration, id]);
+    yield run("update workflow_execution set status = 'failed', error = ?, finished_at = ?, duration_ms = ? where id = ?", [
+      error,
+      nowMs,
+      duration,
+      id,
+    ]);
   };
 }
 
@@ -159,7 +203,9 @@ export function requestCancelOp(
 ): WriteOp<CancelOpResult> {
   return function* () {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const row = yield get('select status, started_at, workflow_id, workflow_version, definition from workflow_execution where id = ?', [id]);
+      const row = yield get('select status, started_at, workflow_id, workflow_version, definition from workflow_execution where id = ?', [
+        id,
+      ]);
       if (!row) return { kind: 'missing' };
       if (row.status === 'pending') {
         const duration = Math.max(0, nowMs - Number(row.started_at));
@@ -168,8 +214,12 @@ export function requestCancelOp(
           [errorJson, nowMs, duration, nowMs, reason, id],
         );
         if (n !== 1) continue;
-        const pinned = yield get('select definition from workflow_version where workflow_id = ? and version = ?', [row.workflow_id, row.workflow_version]);
-        for (const step of upsertNodeSteps(nodeRows((pinned?.definition as string | undefined) ?? (row.definition as string | null)), true)) yield step;
+        const pinned = yield get('select definition from workflow_version where workflow_id = ? and version = ?', [
+          row.workflow_id,
+          row.workflow_version,
+        ]);
+        for (const step of upsertNodeSteps(nodeRows((pinned?.definition as string | undefined) ?? (row.definition as string | null)), true))
+          yield step;
         return { kind: 'cancelled' };
       }
       if (row.status === 'waiting') {
@@ -184,8 +234,12 @@ export function requestCancelOp(
           "update node_execution set status = 'cancelled', error = ?, finished_at = ?, duration_ms = ? - started_at where execution_id = ? and status = 'waiting'",
           [errorJson, nowMs, nowMs, id],
         );
-        const pinned = yield get('select definition from workflow_version where workflow_id = ? and version = ?', [row.workflow_id, row.workflow_version]);
-        for (const step of upsertNodeSteps(nodeRows((pinned?.definition as string | undefined) ?? (row.definition as string | null)), true)) yield step;
+        const pinned = yield get('select definition from workflow_version where workflow_id = ? and version = ?', [
+          row.workflow_id,
+          row.workflow_version,
+        ]);
+        for (const step of upsertNodeSteps(nodeRows((pinned?.definition as string | undefined) ?? (row.definition as string | null)), true))
+          yield step;
         yield* dropWaitsSteps(id);
         return { kind: 'cancelled' };
       }

@@ -25,7 +25,8 @@ export interface TakeoverDeps {
  * claimed (its epoch already held).
  */
 export async function takeOverToResume(d: TakeoverDeps, executionId: string): Promise<Record<string, any>> {
-  const row = await d.knex('workflow_execution')
+  const row = await d
+    .knex('workflow_execution')
     .where({ id: executionId })
     .first('status', 'owner', 'heartbeat_at', 'claim_epoch', 'workflow_id', 'workflow_version', 'definition', 'event_seq');
   if (!row) throw new NotFoundError(`execution ${String(executionId).slice(0, 40)} not found`);
@@ -36,7 +37,12 @@ export async function takeOverToResume(d: TakeoverDeps, executionId: string): Pr
   const owner = (row.owner as string | null) ?? null;
   const claimed = owner === d.owner && row.status === 'running' && d.claims.epochOf(executionId) === Number(row.claim_epoch);
   if (claimed) return row;
-  if (row.status === 'running' && owner !== null && owner !== d.owner && !isStale({ owner, heartbeat_at: row.heartbeat_at }, d.owner, d.nowMs - d.staleAfterMs)) {
+  if (
+    row.status === 'running' &&
+    owner !== null &&
+    owner !== d.owner &&
+    !isStale({ owner, heartbeat_at: row.heartbeat_at }, d.owner, d.nowMs - d.staleAfterMs)
+  ) {
     throw new ConflictError(`execution ${executionId} is running in another live process (${owner})`);
   }
   const heartbeat = row.heartbeat_at === null ? null : Number(row.heartbeat_at);
@@ -50,7 +56,13 @@ export async function takeOverToResume(d: TakeoverDeps, executionId: string): Pr
  * Takes an unfinished execution over whoever owns it now (a queue worker's claim on its job) and
  * answers the new claim epoch. A ConflictError when it ended meanwhile, a NotFoundError when there is none.
  */
-export async function claimToRun(knex: Knex, writer: GroupCommitWriter, owner: string, nowMs: number, executionId: string): Promise<number> {
+export async function claimToRun(
+  knex: Knex,
+  writer: GroupCommitWriter,
+  owner: string,
+  nowMs: number,
+  executionId: string,
+): Promise<number> {
   const epoch = await writer.run(takeOverOp(executionId, owner, nowMs, {}, true));
   if (epoch !== null) return epoch;
   const row = await knex('workflow_execution').where({ id: executionId }).first('status');
@@ -59,10 +71,16 @@ export async function claimToRun(knex: Knex, writer: GroupCommitWriter, owner: s
 }
 
 /** Records a cancel request (see {@link ExecutionStore.requestCancel}): 404 for an unknown execution, 409 for a finished one. */
-export async function requestCancel(writer: GroupCommitWriter, executionId: string, reason: string, nowMs: number): Promise<CancelRequestOutcome> {
+export async function requestCancel(
+  writer: GroupCommitWriter,
+  executionId: string,
+  reason: string,
+  nowMs: number,
+): Promise<CancelRequestOutcome> {
   const shown = `"${String(executionId).slice(0, 40)}"`;
   // PostgreSQL refuses NUL in text parameters: such an id cannot exist, so it is not found rather than a driver error
-  if (typeof executionId !== 'string' || !executionId || executionId.length > 36 || executionId.includes('\u0000')) throw new NotFoundError(`execution ${shown} not found`);
+  if (typeof executionId !== 'string' || !executionId || executionId.length > 36 || executionId.includes('\u0000'))
+    throw new NotFoundError(`execution ${shown} not found`);
   const why = typeof reason === 'string' && reason ? reason.slice(0, 500) : 'cancelled by request';
   const error = JSON.stringify(serializeError(new CancelledError(why), false));
   const r = await writer.run(requestCancelOp(executionId, why, error, nowMs, (definition) => cancelledNodeRows(executionId, definition)));

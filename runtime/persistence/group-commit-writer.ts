@@ -78,7 +78,9 @@ export class GroupCommitWriter {
     if (this.closed) return durable ? Promise.reject(closedError()) : Promise.resolve();
     const existing = this.rows.get(key);
     const entry: QueuedRow =
-      typeof row === 'function' ? { row: EMPTY_ROW, build: row, waiters: existing ? existing.waiters : [] } : { row, build: null, waiters: existing ? existing.waiters : [] };
+      typeof row === 'function'
+        ? { row: EMPTY_ROW, build: row, waiters: existing ? existing.waiters : [] }
+        : { row, build: null, waiters: existing ? existing.waiters : [] };
     this.rows.set(key, entry);
     if (!durable) {
       this.schedule();
@@ -192,7 +194,10 @@ export class GroupCommitWriter {
       [results, fenced] = await this.commitBatch(ops, rows);
     } catch (batchErr) {
       if (ops.length + rows.length === 1) return this.settle(ops, rows, [], batchErr);
-      this.options.logger?.warn({ err: (batchErr as Error).message, writes: ops.length + rows.length }, 'group commit failed; retrying writes one by one');
+      this.options.logger?.warn(
+        { err: (batchErr as Error).message, writes: ops.length + rows.length },
+        'group commit failed; retrying writes one by one',
+      );
       return this.retryOneByOne(ops, rows);
     }
     this.settle(ops, rows, results, null, fenced);
@@ -204,7 +209,10 @@ export class GroupCommitWriter {
   }
 
   /** One transaction: the ops, then the rows (those whose claim still holds, when fenced). */
-  private batch(ops: QueuedOp[], rows: QueuedRow[]): { ops: WriteOp[]; rowSteps: SqlStep[]; unpack(results: unknown[]): [unknown[], Set<string>] } {
+  private batch(
+    ops: QueuedOp[],
+    rows: QueuedRow[],
+  ): { ops: WriteOp[]; rowSteps: SqlStep[]; unpack(results: unknown[]): [unknown[], Set<string>] } {
     const fence = this.options.fence;
     const opList = ops.map((o) => o.op);
     let check: WriteOp<Set<string>> | null = null;
@@ -213,7 +221,8 @@ export class GroupCommitWriter {
       for (const r of rows) groups.add(fence.groupOf(r.row));
       check = fence.check(groups);
     }
-    if (!fence || !check) return { ops: opList, rowSteps: this.options.rowSteps(rows.map((r) => r.row)), unpack: (results) => [results, NO_GROUPS] };
+    if (!fence || !check)
+      return { ops: opList, rowSteps: this.options.rowSteps(rows.map((r) => r.row)), unpack: (results) => [results, NO_GROUPS] };
     const rowSteps = this.options.rowSteps;
     const fenceCheck = check;
     opList.push(function* () {

@@ -19,7 +19,10 @@ type DbRow = Record<string, unknown>;
 export class NodeOutputKeeper {
   private readonly fresh = new Map<string, number>();
 
-  constructor(private readonly maxBytes: number, private readonly inlineBytes: number) {}
+  constructor(
+    private readonly maxBytes: number,
+    private readonly inlineBytes: number,
+  ) {}
 
   /** The node row `make` builds, given the inline JSON (null when the output is kept apart). */
   row(executionId: string, record: NodeExecutionRecord, make: (outputJson: string | null) => DbRow): DbRow {

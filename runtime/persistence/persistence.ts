@@ -65,7 +65,11 @@ export interface OpenPersistenceOptions {
  * Connection and migration problems become a {@link PersistenceError} naming the database
  * (never its password).
  */
-export async function openPersistence(config: WeftConfig, logger: Logger = silentLogger, options: OpenPersistenceOptions = {}): Promise<Persistence> {
+export async function openPersistence(
+  config: WeftConfig,
+  logger: Logger = silentLogger,
+  options: OpenPersistenceOptions = {},
+): Promise<Persistence> {
   const target = databaseTarget(config.databaseUrl, config.dataDir, options.sqliteFile);
   const location = target.dialect === 'sqlite' ? target.location : redactUrl(target.location);
   const what = target.dialect === 'sqlite' ? `SQLite database ${location}` : `PostgreSQL database ${location}`;
@@ -90,7 +94,9 @@ export async function openPersistence(config: WeftConfig, logger: Logger = silen
     cursorSecret = Buffer.from(String(secretRow?.value ?? ''), 'hex');
     if (cursorSecret.length < 16) throw new Error('it has no cursor secret (weft_meta); was it migrated by weft?');
     const driver =
-      target.dialect === 'sqlite' ? new SqliteBatchDriver(knex, target.location, options.sqliteSynchronous ?? 'normal') : new PgBatchDriver(knex);
+      target.dialect === 'sqlite'
+        ? new SqliteBatchDriver(knex, target.location, options.sqliteSynchronous ?? 'normal')
+        : new PgBatchDriver(knex);
     executionStore = new SqlExecutionStore({
       knex,
       driver,
@@ -170,4 +176,3 @@ export function persistenceBindings(p: Persistence): ServiceBinding<any>[] {
     bind(Tokens.MapItemStore, () => p.mapItemStore),
   ];
 }
-

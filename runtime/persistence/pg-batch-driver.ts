@@ -4,7 +4,10 @@ import type { SqlBatchDriver, SqlCall, SqlStep, WriteOp } from './sql-batch';
 
 /** The node-postgres client surface used here (connections come from knex's pool). */
 interface PgConnection {
-  query(q: string | { name?: string; text: string; values?: unknown[] }, values?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  query(
+    q: string | { name?: string; text: string; values?: unknown[] },
+    values?: unknown[],
+  ): Promise<{ rows: unknown[]; rowCount: number | null }>;
 }
 interface KnexClientInternals {
   acquireConnection(): Promise<PgConnection>;
@@ -73,7 +76,7 @@ export class PgBatchDriver implements SqlBatchDriver {
     if (s.kind === 'call') return s.call({ executeSql: (text, values) => conn.query(text, values) });
     const q = this.statement(s.sql);
     const res = await conn.query({ ...q, values: s.params });
-    return s.kind === 'get' ? res.rows[0] : res.rowCount ?? 0;
+    return s.kind === 'get' ? res.rows[0] : (res.rowCount ?? 0);
   }
 
   /** `?` placeholders → `$1, $2, …` (our SQL has no `?` inside literals), named when small. */
@@ -82,7 +85,10 @@ export class PgBatchDriver implements SqlBatchDriver {
     if (!q) {
       let n = 0;
       const text = sql.replace(/\?/g, () => `$${++n}`);
-      q = text.length <= MAX_PREPARED_LENGTH ? { text, name: `weft_${createHash('sha1').update(text).digest('hex').slice(0, 20)}` } : { text };
+      q =
+        text.length <= MAX_PREPARED_LENGTH
+          ? { text, name: `weft_${createHash('sha1').update(text).digest('hex').slice(0, 20)}` }
+          : { text };
       if (this.texts.size > 500) this.texts.clear();
       this.texts.set(sql, q);
     }

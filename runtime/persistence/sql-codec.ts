@@ -52,5 +52,11 @@ export function redactPasswords(text: string): string {
 /** Whether a driver error is a unique-constraint violation (SQLite and PostgreSQL). */
 export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; name?: string } | null;
-  return !!e && (e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.name === 'UniqueConstraintViolationException');
+  return (
+    !!e &&
+    (e.code === '23505' ||
+      e.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+      e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+      e.name === 'UniqueConstraintViolationException')
+  );
 }

@@ -22,7 +22,11 @@ const SELECT_OUTPUT =
  * `{ $ref, bytes }` for those kept in `node_output`.
  */
 export class SqlExecutionReader {
-  constructor(readonly knex: Knex, protected readonly driver: SqlBatchDriver, private readonly cursors: CursorCodec) {}
+  constructor(
+    readonly knex: Knex,
+    protected readonly driver: SqlBatchDriver,
+    private readonly cursors: CursorCodec,
+  ) {}
 
   async getExecution(executionId: string): Promise<ExecutionDocument | null> {
     if (!isId(executionId, 200)) return null;
@@ -33,13 +37,17 @@ export class SqlExecutionReader {
 
   async listNodeExecutions(executionId: string): Promise<NodeExecutionRecord[]> {
     if (!isId(executionId, 200)) return [];
-    const [rows, sizes] = await Promise.all([this.driver.all(SELECT_NODES, [executionId]), this.driver.all(SELECT_OUTPUT_SIZES, [executionId])]);
+    const [rows, sizes] = await Promise.all([
+      this.driver.all(SELECT_NODES, [executionId]),
+      this.driver.all(SELECT_OUTPUT_SIZES, [executionId]),
+    ]);
     const kept = new Map(sizes.map((s) => [String(s.node_id), Number(s.bytes)]));
     return sortNodeRows(rows).map((row) => {
       const rec = rowToNode(row);
       const bytes = kept.get(rec.nodeId);
       // an inline output written later (the node ran again) wins over one kept earlier
-      if (bytes !== undefined && (row.output === null || row.output === undefined)) rec.output = nodeOutputRef(executionId, rec.nodeId, bytes);
+      if (bytes !== undefined && (row.output === null || row.output === undefined))
+        rec.output = nodeOutputRef(executionId, rec.nodeId, bytes);
       return rec;
     });
   }

@@ -1,12 +1,7 @@
 import type { NodeExecutionError } from '../../core/errors/weft-error';
 import type { ExecutionDocument, NodeExecutionRecord } from '../../core/model/execution-document';
 import type { WorkflowDefinition } from '../../core/model/workflow-definition';
-import type {
-  CancelRequestListener,
-  CancelRequestOutcome,
-  ExecutionStartRecord,
-  ExecutionStore,
-} from '../../core/store/execution-store';
+import type { CancelRequestListener, CancelRequestOutcome, ExecutionStartRecord, ExecutionStore } from '../../core/store/execution-store';
 import type { NodeOutputRef } from '../../core/model/node-output-ref';
 import { silentLogger, type Logger } from '../../core/services/logger';
 import { GroupCommitWriter } from './group-commit-writer';
@@ -107,7 +102,10 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
    * inside the same transaction (PostgreSQL): the execution queue sends its job this way, so there
    * is never a job without its row nor a row without its job.
    */
-  async startExecutionAlongside(r: ExecutionStartRecord, alongside: ((db: SqlConnection) => Promise<unknown>) | null): Promise<{ id: string; created: boolean }> {
+  async startExecutionAlongside(
+    r: ExecutionStartRecord,
+    alongside: ((db: SqlConnection) => Promise<unknown>) | null,
+  ): Promise<{ id: string; created: boolean }> {
     assertStartRecord(r);
     const row = executionStartRow(r, this.owner, this.now());
     const definition = r.definition ? JSON.stringify(r.definition) : null;
@@ -189,11 +187,16 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
 
   /** Takes an execution over for this process as it resumes (see {@link takeOverToResume}: refused while another live process owns it). */
   async resumeExecution(executionId: string): Promise<{ eventSeq: number }> {
-    const row = await takeOverToResume({ knex: this.knex, writer: this.writer, claims: this.claims, owner: this.owner, nowMs: this.now(), staleAfterMs: this.staleAfterMs }, executionId);
+    const row = await takeOverToResume(
+      { knex: this.knex, writer: this.writer, claims: this.claims, owner: this.owner, nowMs: this.now(), staleAfterMs: this.staleAfterMs },
+      executionId,
+    );
     this.ownership.markActive(executionId);
     if (!this.positions.has(executionId)) {
       // resumed by someone who did not tell us the definition (a queue worker): its node order
-      const pinned = await this.knex('workflow_version').where({ workflow_id: row.workflow_id, version: row.workflow_version }).first('definition');
+      const pinned = await this.knex('workflow_version')
+        .where({ workflow_id: row.workflow_id, version: row.workflow_version })
+        .first('definition');
       this.trackDefinition(executionId, fromJson<WorkflowDefinition>(pinned?.definition ?? row.definition) ?? undefined);
     }
     return { eventSeq: Number(row.event_seq ?? 0) };
@@ -201,7 +204,10 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
 
   async nodeWaiting(executionId: string, record: NodeExecutionRecord, wait: WaitSpec): Promise<void> {
     // the node's row replaces its queued `running` row (latest state wins) and commits with the wait
-    await Promise.all([this.putNode(executionId, record, true), this.writer.run(insertWaitOp(executionId, record.nodeId, wait, this.now()))]);
+    await Promise.all([
+      this.putNode(executionId, record, true),
+      this.writer.run(insertWaitOp(executionId, record.nodeId, wait, this.now())),
+    ]);
   }
 
   async waitEnded(executionId: string, record: NodeExecutionRecord): Promise<void> {
@@ -214,8 +220,13 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
   }
 
   async listWaits(executionId: string): Promise<Array<{ nodeId: string; wait: WaitSpec }>> {
-    const rows = await this.knex('weft_wait').where({ execution_id: executionId }).whereNotNull('node_id').select('node_id', 'kind', 'due_at', 'signal_name');
-    return rows.map((r) => ({ nodeId: String(r.node_id), wait: waitSpecOfRow(r) })).filter((w): w is { nodeId: string; wait: WaitSpec } => w.wait !== null);
+    const rows = await this.knex('weft_wait')
+      .where({ execution_id: executionId })
+      .whereNotNull('node_id')
+      .select('node_id', 'kind', 'due_at', 'signal_name');
+    return rows
+      .map((r) => ({ nodeId: String(r.node_id), wait: waitSpecOfRow(r) }))
+      .filter((w): w is { nodeId: string; wait: WaitSpec } => w.wait !== null);
   }
 
   async parkExecution(executionId: string, deadlineAt: number | null, eventSeq = 0): Promise<boolean> {

@@ -33,7 +33,9 @@ export class SqlSecretStore implements SecretStore {
     if (!row) return;
     if (!this.cipher) {
       const { n } = (await this.knex('secret').count({ n: '*' }).first()) as { n: number | string };
-      throw new ConfigurationError(`WEFT_SECRETS_KEY is required: this PostgreSQL database holds ${Number(n)} secret(s), and weft cannot read them without their key`);
+      throw new ConfigurationError(
+        `WEFT_SECRETS_KEY is required: this PostgreSQL database holds ${Number(n)} secret(s), and weft cannot read them without their key`,
+      );
     }
     try {
       this.cipher.decrypt(row.name, row.sealed);
@@ -73,7 +75,8 @@ export class SqlSecretStore implements SecretStore {
   }
 
   private requireCipher(): SecretCipher {
-    if (!this.cipher) throw new ConfigurationError('WEFT_SECRETS_KEY is required to store or read secrets on PostgreSQL (32 bytes, base64)');
+    if (!this.cipher)
+      throw new ConfigurationError('WEFT_SECRETS_KEY is required to store or read secrets on PostgreSQL (32 bytes, base64)');
     return this.cipher;
   }
 }

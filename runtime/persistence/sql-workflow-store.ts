@@ -35,7 +35,14 @@ export class SqlWorkflowStore implements WorkflowStore {
         const version = Number(last?.v ?? 0) + 1;
         const now = this.now();
         await trx('workflow_version').insert({ workflow_id: wid, version, definition: JSON.stringify(definition), created_at: now });
-        const row = { name: definition.name, current_version: version, schedule: scheduleJson(definition), created_at: now, updated_at: now, deleted_at: null };
+        const row = {
+          name: definition.name,
+          current_version: version,
+          schedule: scheduleJson(definition),
+          created_at: now,
+          updated_at: now,
+          deleted_at: null,
+        };
         if (existing) await trx('workflow').where({ id: wid }).update(row);
         else await trx('workflow').insert({ id: wid, ...row });
         return record(wid, version, definition, now, now);
@@ -46,7 +53,8 @@ export class SqlWorkflowStore implements WorkflowStore {
   async update(id: string, definition: WorkflowDefinition): Promise<WorkflowRecord> {
     return this.retryOnRace(() =>
       this.knex.transaction(async (trx) => {
-        const wf = typeof id === 'string' ? await trx('workflow').where({ id, deleted_at: null }).first('current_version', 'created_at') : null;
+        const wf =
+          typeof id === 'string' ? await trx('workflow').where({ id, deleted_at: null }).first('current_version', 'created_at') : null;
         if (!wf) throw new NotFoundError(`workflow ${String(id).slice(0, 64)} not found`);
         const version = Number(wf.current_version) + 1;
         const now = this.now();
@@ -79,7 +87,9 @@ export class SqlWorkflowStore implements WorkflowStore {
 
   async list(options: { limit: number; cursor?: string }): Promise<{ items: WorkflowRecord[]; nextCursor: string | null }> {
     const limit = checkWorkflowPageLimit(options.limit);
-    const qb = this.records().orderBy('w.id', 'desc').limit(limit + 1);
+    const qb = this.records()
+      .orderBy('w.id', 'desc')
+      .limit(limit + 1);
     if (options.cursor !== undefined) qb.where('w.id', '<', this.cursors.decode(options.cursor, 'workflows'));
     const rows = await qb;
     const items = rows.slice(0, limit).map(toRecord);

@@ -15,7 +15,13 @@ export function insertWaitOp(executionId: string, nodeId: string, wait: WaitSpec
     const due = wait.kind === 'timer' ? wait.dueAt : wait.timeoutAt;
     const name = wait.kind === 'signal' ? wait.signal : null;
     yield run('insert into weft_wait (id, execution_id, node_id, kind, due_at, signal_name, created_at) values (?, ?, ?, ?, ?, ?, ?)', [
-      uuidv7(), executionId, nodeId, wait.kind, due, name, nowMs,
+      uuidv7(),
+      executionId,
+      nodeId,
+      wait.kind,
+      due,
+      name,
+      nowMs,
     ]);
   };
 }
@@ -36,7 +42,13 @@ export function waitSpecOfRow(row: { kind: unknown; due_at: unknown; signal_name
 }
 
 /** Parks a running execution this owner runs, unless a cancel request is open; with a deadline row. */
-export function parkExecutionOp(executionId: string, owner: string, deadlineAt: number | null, nowMs: number, eventSeq = 0): WriteOp<boolean> {
+export function parkExecutionOp(
+  executionId: string,
+  owner: string,
+  deadlineAt: number | null,
+  nowMs: number,
+  eventSeq = 0,
+): WriteOp<boolean> {
   return function* () {
     const n = yield run(
       "update workflow_execution set status = 'waiting', owner = null, heartbeat_at = null, event_seq = ? where id = ? and status = 'running' and owner = ? and cancel_requested_at is null",
@@ -45,9 +57,10 @@ export function parkExecutionOp(executionId: string, owner: string, deadlineAt: 
     if (n !== 1) return false;
     yield run("delete from weft_wait where execution_id = ? and kind = 'deadline'", [executionId]);
     if (deadlineAt !== null) {
-      yield run("insert into weft_wait (id, execution_id, node_id, kind, due_at, signal_name, created_at) values (?, ?, null, 'deadline', ?, null, ?)", [
-        uuidv7(), executionId, deadlineAt, nowMs,
-      ]);
+      yield run(
+        "insert into weft_wait (id, execution_id, node_id, kind, due_at, signal_name, created_at) values (?, ?, null, 'deadline', ?, null, ?)",
+        [uuidv7(), executionId, deadlineAt, nowMs],
+      );
     }
     return true;
   };
@@ -104,12 +117,20 @@ const WAKE_LIMIT = 1000;
  * `TimeoutError`), consumes their waits and signals, and returns what resuming it needs. When
  * nothing turns out to be due, the execution is left `waiting` and null comes back.
  */
-export function wakeOp(executionId: string, nowMs: number, target: WakeTarget, alongside: ((db: SqlConnection, woke: string[]) => Promise<unknown>) | null = null): WriteOp<WokenExecution | null> {
+export function wakeOp(
+  executionId: string,
+  nowMs: number,
+  target: WakeTarget,
+  alongside: ((db: SqlConnection, woke: string[]) => Promise<unknown>) | null = null,
+): WriteOp<WokenExecution | null> {
   return function* () {
     const owner = target.status === 'running' ? target.owner : null;
     const heartbeat = target.status === 'running' ? nowMs : null;
     const n = yield run("update workflow_execution set status = ?, owner = ?, heartbeat_at = ? where id = ? and status = 'waiting'", [
-      target.status, owner, heartbeat, executionId,
+      target.status,
+      owner,
+      heartbeat,
+      executionId,
     ]);
     if (n !== 1) return null;
     const woke: string[] = [];

@@ -48,10 +48,12 @@ export class JobLease {
   /** Moves the claim's start to now; false when this claim is gone (lapsed, or taken by another worker). */
   async renew(): Promise<boolean> {
     try {
-      const { rows } = await this.boss.getDb().executeSql(
-        `UPDATE ${this.schema}.job SET started_on = now(), expire_in = make_interval(secs => $4) WHERE name = $1 AND id = $2 AND state = 'active' AND retry_count = $3 RETURNING id`,
-        [this.queue, this.jobId, this.retryCount, this.leaseSeconds],
-      );
+      const { rows } = await this.boss
+        .getDb()
+        .executeSql(
+          `UPDATE ${this.schema}.job SET started_on = now(), expire_in = make_interval(secs => $4) WHERE name = $1 AND id = $2 AND state = 'active' AND retry_count = $3 RETURNING id`,
+          [this.queue, this.jobId, this.retryCount, this.leaseSeconds],
+        );
       if (rows.length === 0) this.markLost();
       return rows.length > 0;
     } catch (err) {
@@ -64,10 +66,12 @@ export class JobLease {
   /** Completes the job if this claim still holds it; false when it does not (nothing changed). */
   async complete(output: object): Promise<boolean> {
     this.stop();
-    const { rows } = await this.boss.getDb().executeSql(
-      `UPDATE ${this.schema}.job SET completed_on = now(), state = 'completed', output = $4::jsonb WHERE name = $1 AND id = $2 AND state = 'active' AND retry_count = $3 RETURNING id`,
-      [this.queue, this.jobId, this.retryCount, JSON.stringify(output)],
-    );
+    const { rows } = await this.boss
+      .getDb()
+      .executeSql(
+        `UPDATE ${this.schema}.job SET completed_on = now(), state = 'completed', output = $4::jsonb WHERE name = $1 AND id = $2 AND state = 'active' AND retry_count = $3 RETURNING id`,
+        [this.queue, this.jobId, this.retryCount, JSON.stringify(output)],
+      );
     if (rows.length === 0) this.markLost();
     return rows.length > 0;
   }

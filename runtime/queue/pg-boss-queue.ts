@@ -24,7 +24,10 @@ export interface ExecutionJobData {
 
 /** The execution store a queue records into: it can send the job in the transaction that inserts the row. */
 export interface QueueingExecutionStore extends ExecutionStore {
-  startExecutionAlongside(record: ExecutionStartRecord, alongside: ((db: SqlConnection) => Promise<unknown>) | null): Promise<{ id: string; created: boolean }>;
+  startExecutionAlongside(
+    record: ExecutionStartRecord,
+    alongside: ((db: SqlConnection) => Promise<unknown>) | null,
+  ): Promise<{ id: string; created: boolean }>;
 }
 
 export interface PgBossQueueOptions {
@@ -71,7 +74,8 @@ export class PgBossExecutionQueue implements ExecutionDispatcher {
     this.schema = options.schema ?? 'pgboss';
     if (!/^[a-z_][a-z0-9_]*$/.test(this.schema)) throw new ConfigurationError(`invalid pg-boss schema name "${this.schema}"`);
     this.leaseSeconds = options.leaseSeconds ?? 5;
-    if (!Number.isInteger(this.leaseSeconds) || this.leaseSeconds < 1) throw new ConfigurationError('leaseSeconds must be a positive integer');
+    if (!Number.isInteger(this.leaseSeconds) || this.leaseSeconds < 1)
+      throw new ConfigurationError('leaseSeconds must be a positive integer');
     this.log = options.logger.child({ component: 'queue' });
   }
 
@@ -101,7 +105,7 @@ export class PgBossExecutionQueue implements ExecutionDispatcher {
    * nothing is queued and the earlier execution's id comes back with `created: false`.
    */
   async enqueueExecution(definition: WorkflowDefinition, options: ExecuteOptions = {}): Promise<DispatchedExecution> {
-    const def = this.options.validator ? (this.options.validator.assertValid(definition).definition) : definition;
+    const def = this.options.validator ? this.options.validator.assertValid(definition).definition : definition;
     const record: ExecutionStartRecord & { status: 'pending' } = {
       id: options.executionId ?? uuidv7(),
       workflowId: options.workflowId ?? def.name,

@@ -123,14 +123,25 @@ export class QueueWorker {
   private track(job: PgBoss.JobWithMetadata<ExecutionJobData>): void {
     const boss = this.deps.queue.instance;
     const executionId = job.data?.executionId;
-    const lease = new JobLease(boss, this.deps.queue.schema, EXECUTION_QUEUE, job.id, job.retryCount, this.deps.queue.leaseSeconds, this.log);
+    const lease = new JobLease(
+      boss,
+      this.deps.queue.schema,
+      EXECUTION_QUEUE,
+      job.id,
+      job.retryCount,
+      this.deps.queue.leaseSeconds,
+      this.log,
+    );
     // a lapsed claim may already be another worker's: record nothing more here and stop the run
     lease.start(() => typeof executionId === 'string' && this.deps.executionStore.relinquish(executionId));
     this.leases.set(job.id, lease);
     const p = this.runJob(job)
       .then(async (outcome) => {
         if (!this.leases.has(job.id)) return; // abandoned: leave the job as a dead worker would
-        const lost = outcome.kind === 'lost' || lease.isLost || (typeof executionId === 'string' && this.deps.executionStore.hasLostClaim(executionId));
+        const lost =
+          outcome.kind === 'lost' ||
+          lease.isLost ||
+          (typeof executionId === 'string' && this.deps.executionStore.hasLostClaim(executionId));
         if (lost) this.log.warn({ executionId }, 'another worker took this execution over; leaving its job to it');
         else if (outcome.kind === 'finished') await lease.complete({ status: outcome.status });
         else if (outcome.kind === 'handback' && (await lease.renew())) await boss.fail(EXECUTION_QUEUE, job.id, { reason: outcome.reason });
@@ -213,7 +224,9 @@ export class QueueWorker {
       const id = job.data?.executionId;
       const doc = typeof id === 'string' ? await this.deps.executionStore.getExecution(id) : null;
       if (doc && !TERMINAL_EXECUTION_STATUSES.includes(doc.status)) {
-        const err = new WeftError(`execution ${id} was interrupted on every attempt (the workers running it stopped)`, { code: ErrorCodes.WF_INTERRUPTED });
+        const err = new WeftError(`execution ${id} was interrupted on every attempt (the workers running it stopped)`, {
+          code: ErrorCodes.WF_INTERRUPTED,
+        });
         await this.fail(id, doc.startedAt, err, 'interrupted');
         this.log.error({ executionId: id }, 'gave up on a queued execution: its claims lapsed too often');
       }

@@ -32,7 +32,8 @@ export function createExecutionQueue(
 ): PgBossExecutionQueue {
   if (!config.databaseUrl) throw new ConfigurationError('the execution queue needs PostgreSQL: set DATABASE_URL=postgres://...');
   const store = r.get(Tokens.ExecutionStore) as Partial<QueueingExecutionStore>;
-  if (typeof store.startExecutionAlongside !== 'function') throw new ConfigurationError('the execution queue needs the PostgreSQL execution store (DATABASE_URL=postgres://...)');
+  if (typeof store.startExecutionAlongside !== 'function')
+    throw new ConfigurationError('the execution queue needs the PostgreSQL execution store (DATABASE_URL=postgres://...)');
   return new PgBossExecutionQueue({
     connectionString: config.databaseUrl,
     executionStore: store as QueueingExecutionStore,

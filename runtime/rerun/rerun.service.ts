@@ -48,7 +48,9 @@ export class RerunService {
     const original = await this.deps.executions.getExecution(originalId);
     if (!original) throw new NotFoundError(`execution "${String(originalId).slice(0, 40)}" not found`);
     if (!isTerminal(original.status)) {
-      throw new ConflictError(`execution "${original.id}" has not finished (${original.status}); re-run it once it has`, { code: ErrorCodes.WF_RERUN_NOT_FINISHED });
+      throw new ConflictError(`execution "${original.id}" has not finished (${original.status}); re-run it once it has`, {
+        code: ErrorCodes.WF_RERUN_NOT_FINISHED,
+      });
     }
     const pinned = await this.deps.workflows.getVersion(original.workflowId, original.workflowVersion);
     let target: WorkflowDefinition;
@@ -59,7 +61,8 @@ export class RerunService {
       target = record.definition;
       version = record.version;
     } else {
-      if (!pinned) throw new NotFoundError(`workflow "${original.workflowId}" version ${original.workflowVersion} not found: nothing to re-run`);
+      if (!pinned)
+        throw new NotFoundError(`workflow "${original.workflowId}" version ${original.workflowVersion} not found: nothing to re-run`);
       target = pinned;
       version = original.workflowVersion;
     }
@@ -75,7 +78,12 @@ export class RerunService {
       lineage: { rerunOf: original.id },
       seed: plan.reused,
     });
-    return { executionId: started.executionId, status: started.done ? 'running' : 'pending', done: started.done, reused: plan.reused.length };
+    return {
+      executionId: started.executionId,
+      status: started.done ? 'running' : 'pending',
+      done: started.done,
+      reused: plan.reused.length,
+    };
   }
 }
 
@@ -84,7 +92,8 @@ function checkFromNodes(fromNodes: readonly string[], target: WorkflowDefinition
   const ids = new Set(target.nodes.map((n) => n.id));
   const issues: ValidationIssue[] = [];
   fromNodes.forEach((id, i) => {
-    if (!ids.has(id)) issues.push({ path: `body.fromNodes[${i}]`, message: `no node "${String(id).slice(0, 200)}" in the workflow version being re-run` });
+    if (!ids.has(id))
+      issues.push({ path: `body.fromNodes[${i}]`, message: `no node "${String(id).slice(0, 200)}" in the workflow version being re-run` });
   });
   if (issues.length) throw new ValidationError(`invalid re-run: ${issues[0]!.path} ${issues[0]!.message}`, { details: issues });
 }

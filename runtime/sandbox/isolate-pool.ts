@@ -37,9 +37,7 @@ const SLOT_TRANSITIONS: Record<SlotState, readonly SlotState[]> = {
 
 /** The next run's context: none yet, being prepared in the background, or ready to take. */
 export type NextContext =
-  | { state: 'none' }
-  | { state: 'preparing'; promise: Promise<PreparedContext> }
-  | { state: 'ready'; promise: Promise<PreparedContext> };
+  { state: 'none' } | { state: 'preparing'; promise: Promise<PreparedContext> } | { state: 'ready'; promise: Promise<PreparedContext> };
 
 /** One pooled isolate. */
 export class IsolateSlot {
@@ -304,7 +302,10 @@ export class IsolatePool {
   }
 
   private onCatastrophicError(slot: IsolateSlot, message: string): void {
-    this.options.logger.error({ isolate: slot.id, message }, 'sandbox: isolated-vm reported a catastrophic error; the isolate is abandoned');
+    this.options.logger.error(
+      { isolate: slot.id, message },
+      'sandbox: isolated-vm reported a catastrophic error; the isolate is abandoned',
+    );
     if (!slot.live) return; // already out of the pool: nothing runs on it
     const wasBusy = slot.state === 'busy';
     slot.moveTo('abandoned');

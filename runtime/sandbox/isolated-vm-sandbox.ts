@@ -30,9 +30,11 @@ const TEARDOWN_GRACE_MS = 50;
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const RESERVED = new Set(
-  ('arguments eval await break case catch class const continue debugger default delete do else enum export extends ' +
+  (
+    'arguments eval await break case catch class const continue debugger default delete do else enum export extends ' +
     'false finally for function if implements import in instanceof interface let new null package private protected ' +
-    'public return static super switch this throw true try typeof var void while with yield __proto__').split(' '),
+    'public return static super switch this throw true try typeof var void while with yield __proto__'
+  ).split(' '),
 );
 
 /**

@@ -114,7 +114,8 @@ export class CronFireTimes implements FireTimeCalculator {
     let cand: number | null = null;
     for (const d of this.wallClock.previousRuns(2, new Date(wall + 1000))) {
       const m = this.zones.instantsOf(tz, d.getTime());
-      const instants = m.kind === 'gap' ? (this.fixedTime ? [m.transition] : []) : m.kind === 'overlap' && this.fixedTime ? [m.instants[0]] : m.instants;
+      const instants =
+        m.kind === 'gap' ? (this.fixedTime ? [m.transition] : []) : m.kind === 'overlap' && this.fixedTime ? [m.instants[0]] : m.instants;
       for (const i of instants) if (i <= at && (cand === null || i > cand)) cand = i;
     }
     // ...then walk forward, which also finds later wall times that map to earlier instants (DST overlaps).
@@ -179,7 +180,9 @@ export function parseCron(pattern: string): Cron {
   }
   // croner also accepts an ISO date as a run-once "pattern"; a schedule must repeat.
   if (cron.getOnce() !== null) {
-    throw new ValidationError(`invalid cron expression "${pattern}": a date is not a cron expression (expected 5 fields, or 6 with seconds first)`);
+    throw new ValidationError(
+      `invalid cron expression "${pattern}": a date is not a cron expression (expected 5 fields, or 6 with seconds first)`,
+    );
   }
   return cron;
 }
@@ -195,7 +198,11 @@ export function isFixedTime(pattern: string): boolean {
 }
 
 /** Builds the calculator of a schedule; ValidationError (with a message saying what) when it is invalid. */
-export function createFireTimeCalculator(schedule: ScheduleDefinition, zones: TimeZoneOffsets, matchers?: CronMatchers): FireTimeCalculator {
+export function createFireTimeCalculator(
+  schedule: ScheduleDefinition,
+  zones: TimeZoneOffsets,
+  matchers?: CronMatchers,
+): FireTimeCalculator {
   if ('cron' in schedule && typeof schedule.cron === 'string') {
     const tz = zones.canonical(schedule.timezone ?? DEFAULT_TIME_ZONE);
     return new CronFireTimes(schedule.cron.trim().replace(/\s+/g, ' '), tz, zones, matchers);

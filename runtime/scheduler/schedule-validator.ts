@@ -42,7 +42,8 @@ export function validateSchedule(schedule: unknown, options: ScheduleValidationO
     return issues;
   }
   if (hasInterval) {
-    if (s.timezone !== undefined) issues.push(issue('schedule.timezone', 'applies to cron schedules only (interval schedules count elapsed time)'));
+    if (s.timezone !== undefined)
+      issues.push(issue('schedule.timezone', 'applies to cron schedules only (interval schedules count elapsed time)'));
     issues.push(...validateInterval(s.intervalMs, options.minIntervalMs));
     return issues;
   }
@@ -102,7 +103,12 @@ function validateCron(cron: unknown, timezone: unknown, options: ScheduleValidat
     prev = n;
   }
   if (smallest < options.minIntervalMs) {
-    issues.push(issue('schedule.cron', `cron expression "${cron}" fires every ${smallest} ms, more often than the minimum interval of ${options.minIntervalMs} ms (WEFT_MIN_INTERVAL_MS)`));
+    issues.push(
+      issue(
+        'schedule.cron',
+        `cron expression "${cron}" fires every ${smallest} ms, more often than the minimum interval of ${options.minIntervalMs} ms (WEFT_MIN_INTERVAL_MS)`,
+      ),
+    );
   }
   return issues;
 }

@@ -140,5 +140,15 @@ export class ScheduledFireRunner {
 }
 
 function skippedNode(nodeId: string): NodeExecutionRecord {
-  return { nodeId, status: 'skipped', attempts: 0, startedAt: null, finishedAt: null, output: null, error: null, recoveredBy: null, skipReason: null };
+  return {
+    nodeId,
+    status: 'skipped',
+    attempts: 0,
+    startedAt: null,
+    finishedAt: null,
+    output: null,
+    error: null,
+    recoveredBy: null,
+    skipReason: null,
+  };
 }

@@ -52,16 +52,35 @@ export class TimeZoneOffsets {
   wallTime(timeZone: string, instant: number): number {
     const f = this.formatter(timeZone);
     if (!f) return instant;
-    let y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+    let y = 0,
+      mo = 0,
+      d = 0,
+      h = 0,
+      mi = 0,
+      s = 0;
     for (const p of f.formatToParts(instant)) {
       switch (p.type) {
-        case 'year': y = Number(p.value); break;
-        case 'month': mo = Number(p.value); break;
-        case 'day': d = Number(p.value); break;
-        case 'hour': h = Number(p.value); break;
-        case 'minute': mi = Number(p.value); break;
-        case 'second': s = Number(p.value); break;
-        case 'era': if (p.value.startsWith('B')) y = 1 - y; break;
+        case 'year':
+          y = Number(p.value);
+          break;
+        case 'month':
+          mo = Number(p.value);
+          break;
+        case 'day':
+          d = Number(p.value);
+          break;
+        case 'hour':
+          h = Number(p.value);
+          break;
+        case 'minute':
+          mi = Number(p.value);
+          break;
+        case 'second':
+          s = Number(p.value);
+          break;
+        case 'era':
+          if (p.value.startsWith('B')) y = 1 - y;
+          break;
       }
     }
     const ms = ((instant % 1000) + 1000) % 1000;
@@ -80,9 +99,7 @@ export class TimeZoneOffsets {
     const before = this.offsetAt(timeZone, wall - DAY_MS);
     const after = this.offsetAt(timeZone, wall + DAY_MS);
     if (before === after) return { kind: 'normal', instants: [wall - before] };
-    const found = [wall - before, wall - after]
-      .filter((i) => this.wallTime(timeZone, i) === wall)
-      .sort((a, b) => a - b);
+    const found = [wall - before, wall - after].filter((i) => this.wallTime(timeZone, i) === wall).sort((a, b) => a - b);
     if (found.length === 2 && found[0] !== found[1]) return { kind: 'overlap', instants: [found[0]!, found[1]!] };
     if (found.length >= 1) return { kind: 'normal', instants: [found[0]!] };
     // A gap: the clocks jumped from before the wall time to after it, somewhere between these two.

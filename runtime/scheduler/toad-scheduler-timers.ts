@@ -30,7 +30,11 @@ export class ExactInstantJob extends Job {
   private fire: (() => void | Promise<void>) | null = null;
   private readonly task: AsyncTask;
 
-  constructor(id: string, private readonly clock: Clock, logger: Logger) {
+  constructor(
+    id: string,
+    private readonly clock: Clock,
+    logger: Logger,
+  ) {
     super(id);
     this.task = new AsyncTask(
       id,
@@ -87,7 +91,10 @@ export class ToadSchedulerTimers implements SchedulerTimers {
   private readonly toad = new ToadScheduler();
   private readonly jobs = new Map<string, ExactInstantJob>();
 
-  constructor(private readonly clock: Clock, private readonly logger: Logger) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
 
   arm(key: string, at: number, fire: () => void | Promise<void>): void {
     let job = this.jobs.get(key);

@@ -104,7 +104,10 @@ export class WorkflowScheduler implements ScheduleService {
     if (!schedule) return this.remove(record.id);
     const existing = this.jobs.get(record.id);
     if (existing && record.version < existing.record.version) return; // an older read arriving late
-    const scheduleKey = JSON.stringify([schedule.overlap ?? 'skip', 'cron' in schedule ? [schedule.cron, schedule.timezone ?? null] : schedule.intervalMs]);
+    const scheduleKey = JSON.stringify([
+      schedule.overlap ?? 'skip',
+      'cron' in schedule ? [schedule.cron, schedule.timezone ?? null] : schedule.intervalMs,
+    ]);
     if (existing && existing.scheduleKey === scheduleKey) {
       existing.record = record; // same fire times: the armed timer stays, later fires run the new version
       existing.schedule = schedule;
@@ -147,9 +150,15 @@ export class WorkflowScheduler implements ScheduleService {
     const every = this.deps.reconcileIntervalMs ?? 30_000;
     if (every > 0 && this.running) {
       this.housekeeping = new ToadScheduler();
-      const task = new AsyncTask('weft.scheduler.reconcile', () => this.reconcile(), (err) => this.log.error({ err }, 'could not re-read the scheduled workflows'));
+      const task = new AsyncTask(
+        'weft.scheduler.reconcile',
+        () => this.reconcile(),
+        (err) => this.log.error({ err }, 'could not re-read the scheduled workflows'),
+      );
       // toad-scheduler's interval job, with overrun prevention: a slow store never stacks re-reads.
-      this.housekeeping.addSimpleIntervalJob(new SimpleIntervalJob({ milliseconds: every }, task, { id: 'weft.scheduler.reconcile', preventOverrun: true, unref: true }));
+      this.housekeeping.addSimpleIntervalJob(
+        new SimpleIntervalJob({ milliseconds: every }, task, { id: 'weft.scheduler.reconcile', preventOverrun: true, unref: true }),
+      );
     }
     this.log.info({ schedules: this.jobs.size }, 'scheduler started');
   }
@@ -235,7 +244,11 @@ export class WorkflowScheduler implements ScheduleService {
       }
       const outcome = await this.runner.fire(job.record, job.schedule.overlap ?? 'skip', fireTime);
       const at = new Date(fireTime).toISOString();
-      if (outcome.kind === 'skipped') this.log.info({ workflowId: id, fireTime: at, runningId: outcome.runningId }, 'fire skipped: the previous scheduled run is still running');
+      if (outcome.kind === 'skipped')
+        this.log.info(
+          { workflowId: id, fireTime: at, runningId: outcome.runningId },
+          'fire skipped: the previous scheduled run is still running',
+        );
       else this.log.debug({ workflowId: id, fireTime: at, ...outcome }, 'scheduled fire');
       return outcome;
     } catch (err) {

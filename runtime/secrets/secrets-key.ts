@@ -15,7 +15,9 @@ export function resolveSecretsKey(configured: string | null, keyDir: string | nu
   if (configured !== null) {
     const key = Buffer.from(configured.trim(), 'base64');
     if (key.length !== 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(configured.trim())) {
-      throw new ConfigurationError(`WEFT_SECRETS_KEY must be 32 bytes in base64 (e.g. the output of "openssl rand -base64 32"); it decodes to ${key.length} bytes`);
+      throw new ConfigurationError(
+        `WEFT_SECRETS_KEY must be 32 bytes in base64 (e.g. the output of "openssl rand -base64 32"); it decodes to ${key.length} bytes`,
+      );
     }
     return key;
   }
@@ -26,7 +28,8 @@ export function resolveSecretsKey(configured: string | null, keyDir: string | nu
     // create-exclusive: two processes starting together cannot both write a different key
     fd = openSync(file, 'wx', 0o600);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new ConfigurationError(`cannot create the secrets key file ${file}: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+      throw new ConfigurationError(`cannot create the secrets key file ${file}: ${(err as Error).message}`);
     return readKeyFile(file);
   }
   try {

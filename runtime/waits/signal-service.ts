@@ -41,7 +41,9 @@ export class SignalService implements WaitService {
       (await this.deps.workflowStore.getVersion(String(row.workflow_id), Number(row.workflow_version)).catch(() => null)) ??
       fromJson<WorkflowDefinition>(row.definition);
     if (!definition || !this.declared(definition).has(name)) {
-      throw new NotFoundError(`no wait node of workflow "${String(row.workflow_id)}" (version ${String(row.workflow_version)}) waits for signal "${name}"`);
+      throw new NotFoundError(
+        `no wait node of workflow "${String(row.workflow_id)}" (version ${String(row.workflow_version)}) waits for signal "${name}"`,
+      );
     }
     const now = (this.deps.now ?? Date.now)();
     const r = await this.deps.store.writer.run(bufferSignalOp(executionId, name, JSON.stringify(payload ?? null), now));

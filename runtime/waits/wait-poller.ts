@@ -80,7 +80,10 @@ export class WaitPoller {
     if (this.options.only !== undefined) return (await this.wake(this.options.only)) ? 1 : 0;
     const now = this.now();
     const store = this.options.store;
-    const [due, signalled] = await Promise.all([store.query(SELECT_DUE, [now, this.batchSize]), store.query(SELECT_SIGNALLED, [this.batchSize])]);
+    const [due, signalled] = await Promise.all([
+      store.query(SELECT_DUE, [now, this.batchSize]),
+      store.query(SELECT_SIGNALLED, [this.batchSize]),
+    ]);
     const ids = new Set<string>([...due, ...signalled].map((r) => String(r.execution_id)));
     const woken = await Promise.all([...ids].map((id) => this.wake(id)));
     return woken.filter(Boolean).length;

@@ -28,9 +28,16 @@ export function localWakeHandler(deps: LocalWakeDeps): WakeHandler {
     target: 'local',
     async resume(w: WokenExecution) {
       const { store } = deps;
-      const definition = (await deps.workflowStore.getVersion(w.workflowId, w.workflowVersion).catch(() => null)) ?? fromJson<WorkflowDefinition>(w.definition);
+      const definition =
+        (await deps.workflowStore.getVersion(w.workflowId, w.workflowVersion).catch(() => null)) ??
+        fromJson<WorkflowDefinition>(w.definition);
       if (!definition) {
-        await interruptExecution(store, w.id, `workflow ${w.workflowId} version ${w.workflowVersion} is not available to resume execution ${w.id}`, Date.now());
+        await interruptExecution(
+          store,
+          w.id,
+          `workflow ${w.workflowId} version ${w.workflowVersion} is not available to resume execution ${w.id}`,
+          Date.now(),
+        );
         return;
       }
       store.trackDefinition(w.id, definition);

@@ -21,13 +21,15 @@ export type WorkerReply = { ok: true; value: unknown } | { ok: false; error: Ser
 export async function run(task: WorkerTask): Promise<WorkerReply> {
   try {
     if (!task || typeof task.filename !== 'string' || !isAbsolute(task.filename)) {
-      throw new NodeExecutionError("worker task needs an absolute module filename", { code: ErrorCodes.WF_WORKER });
+      throw new NodeExecutionError('worker task needs an absolute module filename', { code: ErrorCodes.WF_WORKER });
     }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(task.filename) as Record<string, unknown>;
     const fn = mod[task.name];
     if (typeof fn !== 'function') {
-      throw new NodeExecutionError(`worker module ${task.filename} has no exported function "${task.name}"`, { code: ErrorCodes.WF_WORKER });
+      throw new NodeExecutionError(`worker module ${task.filename} has no exported function "${task.name}"`, {
+        code: ErrorCodes.WF_WORKER,
+      });
     }
     return { ok: true, value: await (fn as (p: unknown) => unknown)(task.payload) };
   } catch (err) {

@@ -30,7 +30,10 @@ describe('agent streaming a secret back, split across chunks (weft serve in proc
     temp = makeTempDir('weft-agent-redact-');
     llm = await startFakeOpenAiServer();
     const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) }) as unknown as Logger;
-    runtime = await buildRuntime(loadConfig({ WEFT_DATA_DIR: temp.dir, WEFT_LOG_LEVEL: 'debug', OPENAI_BASE_URL: llm.baseUrl, OPENAI_API_KEY: 'sk-test' }), { logger });
+    runtime = await buildRuntime(
+      loadConfig({ WEFT_DATA_DIR: temp.dir, WEFT_LOG_LEVEL: 'debug', OPENAI_BASE_URL: llm.baseUrl, OPENAI_API_KEY: 'sk-test' }),
+      { logger },
+    );
     runtime.startWaits();
     api = await startApi({ kernel: runtime.kernel });
     assert.equal((await api.request('PUT', '/api/v1/secrets/LLM_TOKEN', { body: { value: VALUE } })).status, 204);
@@ -64,7 +67,10 @@ describe('agent streaming a secret back, split across chunks (weft serve in proc
     const signalled = await api.request('POST', `/api/v1/executions/${id}/signals/go`, { body: {} });
     assert.equal(signalled.status, 202, signalled.text);
     const sse = await stream.result;
-    assert.ok(sse.closedByServer, `the stream ends with the execution: ${JSON.stringify(sse.events.map((e) => [e.event, e.data?.status]))}`);
+    assert.ok(
+      sse.closedByServer,
+      `the stream ends with the execution: ${JSON.stringify(sse.events.map((e) => [e.event, e.data?.status]))}`,
+    );
 
     assert.match(JSON.stringify(llm.requests[0]!.body.messages), new RegExp(VALUE), 'the model was sent the value');
     const tokens = sse.events.filter((e) => e.event === 'token').map((e) => e.data.text as string);

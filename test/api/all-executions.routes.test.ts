@@ -42,7 +42,7 @@ for (const backend of ['memory', 'sqlite'] as const) {
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
-    it('lists every workflow\'s executions newest first, in keyset pages without node outputs', async () => {
+    it("lists every workflow's executions newest first, in keyset pages without node outputs", async () => {
       const ids: string[] = [];
       let cursor: string | null = null;
       let pages = 0;
@@ -72,13 +72,19 @@ for (const backend of ['memory', 'sqlite'] as const) {
       assert.equal(failed.body.items.length, 0);
       const dated = await api.request('GET', '/api/v1/executions?from=2000-01-01T00:00:00Z&to=2999-01-01T00:00:00Z&limit=5');
       assert.equal(dated.body.items.length, 5);
-      const next = await api.request('GET', `/api/v1/executions?from=2000-01-01T00:00:00Z&to=2999-01-01T00:00:00Z&limit=5&cursor=${encodeURIComponent(dated.body.nextCursor)}`);
+      const next = await api.request(
+        'GET',
+        `/api/v1/executions?from=2000-01-01T00:00:00Z&to=2999-01-01T00:00:00Z&limit=5&cursor=${encodeURIComponent(dated.body.nextCursor)}`,
+      );
       assert.equal(next.body.items.length, 1);
       const future = await api.request('GET', '/api/v1/executions?from=2999-01-01T00:00:00Z');
       assert.equal(future.body.items.length, 0);
       if (backend === 'sqlite') {
         // a cursor is signed for its filters: replaying it under others is refused
-        const other = await api.request('GET', `/api/v1/executions?trigger=api&limit=5&cursor=${encodeURIComponent(dated.body.nextCursor)}`);
+        const other = await api.request(
+          'GET',
+          `/api/v1/executions?trigger=api&limit=5&cursor=${encodeURIComponent(dated.body.nextCursor)}`,
+        );
         assert.equal(other.status, 400, other.text);
       }
     });
@@ -98,11 +104,14 @@ for (const backend of ['memory', 'sqlite'] as const) {
         const r = await api.request('GET', `/api/v1/executions?${q.replace(/ /g, '%20')}`);
         assert.equal(r.status, 400, `${q}: ${r.text}`);
         assert.equal(r.body.error.code, 'WF_VALIDATION');
-        assert.ok(r.body.error.details.some((d: { path: string }) => d.path === where), `${q}: ${JSON.stringify(r.body.error.details)}`);
+        assert.ok(
+          r.body.error.details.some((d: { path: string }) => d.path === where),
+          `${q}: ${JSON.stringify(r.body.error.details)}`,
+        );
       }
     });
 
-    it('GET /auth/me answers the calling key\'s role and id, 401 without a valid key', async () => {
+    it("GET /auth/me answers the calling key's role and id, 401 without a valid key", async () => {
       for (const role of ['viewer', 'operator', 'admin'] as const) {
         const r = await api.request('GET', '/api/v1/auth/me', { key: api.keys[role] });
         assert.equal(r.status, 200);
@@ -111,7 +120,10 @@ for (const backend of ['memory', 'sqlite'] as const) {
         assert.notEqual(r.body.keyId, api.keys[role], 'the id, never the key');
       }
       assert.equal((await api.request('GET', '/api/v1/auth/me', { key: null })).status, 401);
-      assert.equal((await api.request('GET', '/api/v1/auth/me', { key: 'weft_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' })).status, 401);
+      assert.equal(
+        (await api.request('GET', '/api/v1/auth/me', { key: 'weft_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' })).status,
+        401,
+      );
     });
   });
 }

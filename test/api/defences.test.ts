@@ -55,7 +55,9 @@ describe('API defences on by default', () => {
       // past the limit, guessed keys are refused without touching the store
       const before = store.lookups;
       for (let i = 0; i < 50; i++) {
-        const r = await api.request('GET', '/api/v1/workflows', { key: `weft_${String(i).padStart(16, '0')}_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA` });
+        const r = await api.request('GET', '/api/v1/workflows', {
+          key: `weft_${String(i).padStart(16, '0')}_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`,
+        });
         assert.equal(r.status, 429);
         assert.equal(r.body.error.code, 'WF_RATE_LIMITED');
       }
@@ -113,13 +115,19 @@ describe('API defences on by default', () => {
     const api = await startApi();
     try {
       const wf = await api.createWorkflow(sleepWorkflow(1, 'dates'));
-      for (const [q, path] of [['from=2016-12-31T23:59:60Z', 'query.from'], ['to=2016-12-31T23:59:60Z', 'query.to']] as const) {
+      for (const [q, path] of [
+        ['from=2016-12-31T23:59:60Z', 'query.from'],
+        ['to=2016-12-31T23:59:60Z', 'query.to'],
+      ] as const) {
         const r = await api.request('GET', `/api/v1/workflows/${wf}/executions?${q}`, { key: api.keys.viewer });
         assert.equal(r.status, 400, r.text);
         assert.equal(r.body.error.code, 'WF_VALIDATION');
         assert.equal(r.body.error.details[0].path, path);
       }
-      assert.equal((await api.request('GET', `/api/v1/workflows/${wf}/executions?from=2016-12-31T23:59:59Z`, { key: api.keys.viewer })).status, 200);
+      assert.equal(
+        (await api.request('GET', `/api/v1/workflows/${wf}/executions?from=2016-12-31T23:59:59Z`, { key: api.keys.viewer })).status,
+        200,
+      );
     } finally {
       await api.close();
     }

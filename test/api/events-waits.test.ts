@@ -51,8 +51,10 @@ describe('API execution events of waiting executions (SSE, SQLite)', function ()
       assert.ok(r.closedByServer, 'the stream ends with the execution');
       const mine = bus.events.filter((e) => e.executionId === id);
       const seqs = mine.map((e) => e.seq);
-      for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i]! > seqs[i - 1]!, `seqs strictly increase across the park and the resume: ${seqs.join(',')}`);
-      const shown = (events: { kind?: string; nodeId?: string; status?: string }[]) => events.map((e) => (e.kind === 'node' ? `${e.nodeId}:${e.status}` : `execution:${e.status}`));
+      for (let i = 1; i < seqs.length; i++)
+        assert.ok(seqs[i]! > seqs[i - 1]!, `seqs strictly increase across the park and the resume: ${seqs.join(',')}`);
+      const shown = (events: { kind?: string; nodeId?: string; status?: string }[]) =>
+        events.map((e) => (e.kind === 'node' ? `${e.nodeId}:${e.status}` : `execution:${e.status}`));
       const all = shown(mine);
       assert.ok(all.indexOf('execution:waiting') < all.indexOf('w:succeeded'), all.join(' '));
       assert.ok(all.includes('after:succeeded'), all.join(' '));
@@ -68,7 +70,11 @@ describe('API execution events of waiting executions (SSE, SQLite)', function ()
   });
 
   it('publishes a parked execution cancel live: its waiting node, then the execution, numbered on', async () => {
-    const wf = await api.createWorkflow({ name: 'sse-cancel-parked', nodes: [{ id: 'w', type: 'wait', config: { signal: 'go' } }], edges: [] });
+    const wf = await api.createWorkflow({
+      name: 'sse-cancel-parked',
+      nodes: [{ id: 'w', type: 'wait', config: { signal: 'go' } }],
+      edges: [],
+    });
     const bus = collect();
     try {
       const run = await api.request('POST', `/api/v1/workflows/${wf}/execute`, { body: { wait: true }, key: api.keys.operator });
@@ -77,7 +83,10 @@ describe('API execution events of waiting executions (SSE, SQLite)', function ()
       const lastBefore = Math.max(...bus.events.filter((e) => e.executionId === id).map((e) => e.seq));
       const stream = readSseOnceOpen(eventsUrl(id), api.keys.viewer, { timeoutMs: 20_000 });
       await stream.opened;
-      const c = await api.request('POST', `/api/v1/executions/${id}/cancel`, { body: { reason: 'no longer needed' }, key: api.keys.operator });
+      const c = await api.request('POST', `/api/v1/executions/${id}/cancel`, {
+        body: { reason: 'no longer needed' },
+        key: api.keys.operator,
+      });
       assert.equal(c.status, 202, c.text);
       const r = await stream.result;
       assert.ok(r.closedByServer);
@@ -86,9 +95,15 @@ describe('API execution events of waiting executions (SSE, SQLite)', function ()
         live.map((e) => (e.event === 'node' ? `${e.data.nodeId}:${e.data.status}` : `execution:${e.data.status}`)),
         ['w:cancelled', 'execution:cancelled'],
       );
-      assert.deepEqual(live.map((e) => e.data.seq), [lastBefore + 1, lastBefore + 2]);
+      assert.deepEqual(
+        live.map((e) => e.data.seq),
+        [lastBefore + 1, lastBefore + 2],
+      );
       assert.equal(live[1]!.data.error.type, 'CancelledError');
-      await waitFor(async () => (await api.request('GET', `/api/v1/executions/${id}`)).body.status === 'cancelled' || undefined, 'the cancel to be stored');
+      await waitFor(
+        async () => (await api.request('GET', `/api/v1/executions/${id}`)).body.status === 'cancelled' || undefined,
+        'the cancel to be stored',
+      );
     } finally {
       bus.stop();
     }

@@ -28,7 +28,11 @@ describe('API execution events (SSE)', () => {
     assert.ok(Array.isArray(snapshot!.data.nodes));
 
     const seqs = rest.map((e) => e.data.seq);
-    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'events in seq order');
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((a, b) => a - b),
+      'events in seq order',
+    );
     assert.equal(new Set(seqs).size, seqs.length, 'no duplicates');
     for (const e of rest) assert.equal(e.id, String(e.data.seq), 'the SSE id is the seq');
 
@@ -48,7 +52,10 @@ describe('API execution events (SSE)', () => {
     const r = await readSse(eventsUrl(done.body.id), api.keys.viewer);
     assert.equal(r.status, 200);
     assert.ok(r.closedByServer);
-    assert.deepEqual(r.events.map((e) => e.event), ['snapshot']);
+    assert.deepEqual(
+      r.events.map((e) => e.event),
+      ['snapshot'],
+    );
     assert.equal(r.events[0]!.data.status, 'succeeded');
     const again = await readSse(eventsUrl(done.body.id), api.keys.viewer, { headers: { 'last-event-id': '7' } });
     assert.equal(again.status, 204);
@@ -145,13 +152,29 @@ describe('API execution events (SSE)', () => {
       const wf = await other.createWorkflow(echoWorkflow('sse-elsewhere'));
       // recorded as running by "another process": this one runs nothing and publishes nothing
       const id = '0193aaaa-0000-7000-8000-00000000e1e1';
-      await store.startExecution({ id, workflowId: wf, workflowVersion: 1, trigger: 'api', inputs: {}, startedAt: new Date().toISOString() });
+      await store.startExecution({
+        id,
+        workflowId: wf,
+        workflowVersion: 1,
+        trigger: 'api',
+        inputs: {},
+        startedAt: new Date().toISOString(),
+      });
       const reading = readSseOnceOpen(`${other.url}/api/v1/executions/${id}/events`, other.keys.viewer, { timeoutMs: 5_000 });
       await reading.opened; // the stream has read its snapshot (running) and polls the store from now on
-      await store.finishExecution(id, { status: 'succeeded', outputs: { done: true }, error: null, finishedAt: new Date().toISOString(), durationMs: 200 });
+      await store.finishExecution(id, {
+        status: 'succeeded',
+        outputs: { done: true },
+        error: null,
+        finishedAt: new Date().toISOString(),
+        durationMs: 200,
+      });
       const r = await reading.result;
       assert.ok(r.closedByServer, 'the stream ends once the store says the execution ended');
-      assert.deepEqual(r.events.map((e) => e.event), ['snapshot', 'snapshot', 'execution']);
+      assert.deepEqual(
+        r.events.map((e) => e.event),
+        ['snapshot', 'snapshot', 'execution'],
+      );
       assert.equal(r.events[0]!.data.status, 'running');
       assert.deepEqual([r.events[1]!.data.status, r.events[1]!.data.outputs], ['succeeded', { done: true }]);
       assert.equal(r.events[2]!.data.status, 'succeeded');

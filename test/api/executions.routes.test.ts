@@ -30,14 +30,32 @@ describe('API executions routes', () => {
   it('execute with wait: 200 with the finished execution document (DESIGN shape)', async () => {
     const r = await api.request('POST', `/api/v1/workflows/${echoId}/execute`, { body: { wait: true } });
     assert.equal(r.status, 200);
-    for (const k of ['id', 'workflowId', 'workflowVersion', 'status', 'trigger', 'inputs', 'outputs', 'error', 'startedAt', 'finishedAt', 'durationMs', 'nodes']) {
+    for (const k of [
+      'id',
+      'workflowId',
+      'workflowVersion',
+      'status',
+      'trigger',
+      'inputs',
+      'outputs',
+      'error',
+      'startedAt',
+      'finishedAt',
+      'durationMs',
+      'nodes',
+    ]) {
       assert.ok(k in r.body, `missing ${k}`);
     }
     assert.equal(r.body.status, 'succeeded');
     assert.deepEqual(r.body.outputs, { said: 'hi' });
     assert.equal(r.body.nodes.length, 1);
     assert.deepEqual(
-      { nodeId: r.body.nodes[0].nodeId, status: r.body.nodes[0].status, attempts: r.body.nodes[0].attempts, skipReason: r.body.nodes[0].skipReason },
+      {
+        nodeId: r.body.nodes[0].nodeId,
+        status: r.body.nodes[0].status,
+        attempts: r.body.nodes[0].attempts,
+        skipReason: r.body.nodes[0].skipReason,
+      },
       { nodeId: 'echo', status: 'succeeded', attempts: 1, skipReason: null },
     );
     const nodes = await api.request('GET', `/api/v1/executions/${r.body.id}/nodes`, { key: api.keys.viewer });
@@ -52,8 +70,12 @@ describe('API executions routes', () => {
 
   it('an idempotency key returns the first execution (202 and with wait 200), and runs it once', async () => {
     const key = `idem-${Date.now()}`;
-    const first = await api.request('POST', `/api/v1/workflows/${echoId}/execute`, { body: { idempotencyKey: key, inputs: { msg: 'one' } } });
-    const second = await api.request('POST', `/api/v1/workflows/${echoId}/execute`, { body: { idempotencyKey: key, inputs: { msg: 'two' } } });
+    const first = await api.request('POST', `/api/v1/workflows/${echoId}/execute`, {
+      body: { idempotencyKey: key, inputs: { msg: 'one' } },
+    });
+    const second = await api.request('POST', `/api/v1/workflows/${echoId}/execute`, {
+      body: { idempotencyKey: key, inputs: { msg: 'two' } },
+    });
     assert.equal(first.status, 202);
     assert.equal(second.status, 202);
     assert.equal(second.body.executionId, first.body.executionId);
@@ -77,7 +99,10 @@ describe('API executions routes', () => {
   });
 
   it('GET /executions/:id and /nodes: 404 for unknown ids', async () => {
-    for (const p of ['/api/v1/executions/0190aaaa-0000-7000-8000-000000000000', '/api/v1/executions/0190aaaa-0000-7000-8000-000000000000/nodes']) {
+    for (const p of [
+      '/api/v1/executions/0190aaaa-0000-7000-8000-000000000000',
+      '/api/v1/executions/0190aaaa-0000-7000-8000-000000000000/nodes',
+    ]) {
       const r = await api.request('GET', p);
       assert.equal(r.status, 404, p);
       assert.equal(r.body.error.code, 'WF_NOT_FOUND');
@@ -88,7 +113,13 @@ describe('API executions routes', () => {
     const wf = await api.createWorkflow(sleepWorkflow(10_000, 'cancel-me'));
     const started = await api.request('POST', `/api/v1/workflows/${wf}/execute`, { body: {} });
     const id = started.body.executionId;
-    await waitFor(async () => ((await api.request('GET', `/api/v1/executions/${id}`)).body.nodes.some((n: { status: string }) => n.status === 'running') ? true : undefined), 'node a to run');
+    await waitFor(
+      async () =>
+        (await api.request('GET', `/api/v1/executions/${id}`)).body.nodes.some((n: { status: string }) => n.status === 'running')
+          ? true
+          : undefined,
+      'node a to run',
+    );
     const cancel = await api.request('POST', `/api/v1/executions/${id}/cancel`, { key: api.keys.operator, body: { reason: 'test' } });
     assert.equal(cancel.status, 202);
     assert.deepEqual(cancel.body, { executionId: id, cancelRequested: true });
@@ -109,7 +140,8 @@ describe('API executions routes', () => {
     let wf: string;
     before(async () => {
       wf = await api.createWorkflow(echoWorkflow('history'));
-      for (let i = 0; i < 5; i++) await api.request('POST', `/api/v1/workflows/${wf}/execute`, { body: { wait: true, inputs: { msg: `m${i}` } } });
+      for (let i = 0; i < 5; i++)
+        await api.request('POST', `/api/v1/workflows/${wf}/execute`, { body: { wait: true, inputs: { msg: `m${i}` } } });
     });
 
     it('pages newest first with { items, nextCursor } and no duplicates', async () => {
@@ -157,7 +189,10 @@ describe('API executions routes', () => {
         const r = await api.request('GET', `/api/v1/workflows/${wf}/executions?${q.replace(/ /g, '%20')}`);
         assert.equal(r.status, 400, `${q}: ${r.text}`);
         assert.equal(r.body.error.code, 'WF_VALIDATION');
-        assert.ok(r.body.error.details.some((d: { path: string }) => d.path === path), `${q}: ${JSON.stringify(r.body.error.details)}`);
+        assert.ok(
+          r.body.error.details.some((d: { path: string }) => d.path === path),
+          `${q}: ${JSON.stringify(r.body.error.details)}`,
+        );
       }
     });
   });

@@ -21,7 +21,11 @@ function hookedWorkflow(name: string): object {
   return {
     name,
     nodes: [
-      { id: 'echo', type: 'tool', config: { tool: 'core.echo', input: { body: '{{ inputs.body }}', query: '{{ inputs.query }}', headers: '{{ inputs.headers }}' } } },
+      {
+        id: 'echo',
+        type: 'tool',
+        config: { tool: 'core.echo', input: { body: '{{ inputs.body }}', query: '{{ inputs.query }}', headers: '{{ inputs.headers }}' } },
+      },
       { id: 'maybeFail', type: 'tool', config: { tool: 'core.echo', input: { x: '{{ inputs.body.mustExist }}' } } },
     ],
     edges: [{ from: 'echo', to: 'maybeFail' }],
@@ -45,8 +49,10 @@ describe('webhook triggers (POST /hooks/:workflowId/:name)', () => {
   });
   after(() => api.close());
 
-  const post = (path: string, body: string | Buffer, headers: Record<string, string> = {}) => api.request('POST', path, { key: null, raw: body, headers });
-  const executions = async () => (await api.request('GET', `/api/v1/workflows/${wf}/executions?limit=200`)).body.items as Array<{ id: string }>;
+  const post = (path: string, body: string | Buffer, headers: Record<string, string> = {}) =>
+    api.request('POST', path, { key: null, raw: body, headers });
+  const executions = async () =>
+    (await api.request('GET', `/api/v1/workflows/${wf}/executions?limit=200`)).body.items as Array<{ id: string }>;
   const waitDone = (id: string) =>
     waitFor(async () => {
       const r = await api.request('GET', `/api/v1/executions/${id}`);
@@ -76,7 +82,10 @@ describe('webhook triggers (POST /hooks/:workflowId/:name)', () => {
 
   it('parses a form body (repeated keys as arrays) and a text/plain body as the raw string', async () => {
     const form = 'a=1&b=2&b=3&mustExist=yes';
-    const f = await post(`/hooks/${wf}/orders`, form, { 'content-type': 'application/x-www-form-urlencoded', 'x-weft-signature': sign(form) });
+    const f = await post(`/hooks/${wf}/orders`, form, {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-weft-signature': sign(form),
+    });
     assert.equal(f.status, 202, f.text);
     assert.deepEqual((await waitDone(f.body.executionId)).inputs.body, { a: '1', b: ['2', '3'], mustExist: 'yes' });
     const text = 'plain words';
@@ -91,14 +100,41 @@ describe('webhook triggers (POST /hooks/:workflowId/:name)', () => {
     const now = Math.floor(Date.now() / 1000);
     const unauthorized = { error: { code: 'WF_UNAUTHORIZED', message: 'invalid or expired signature' } };
     const cases: Array<[string, Promise<{ status: number; body: any; text: string }>]> = [
-      ['wrong secret', post(`/hooks/${wf}/orders`, body, { 'content-type': 'application/json', 'x-weft-signature': sign(body, now, 'another-secret-xyz') })],
-      ['older than 5 minutes', post(`/hooks/${wf}/orders`, body, { 'content-type': 'application/json', 'x-weft-signature': sign(body, now - 301) })],
-      ['from the future', post(`/hooks/${wf}/orders`, body, { 'content-type': 'application/json', 'x-weft-signature': sign(body, now + 360) })],
-      ['replayed: new t, old signature', post(`/hooks/${wf}/orders`, body, { 'content-type': 'application/json', 'x-weft-signature': sign(body, now - 400).replace(/^t=\d+/, `t=${now}`) })],
-      ['body changed', post(`/hooks/${wf}/orders`, JSON.stringify({ order: 2 }), { 'content-type': 'application/json', 'x-weft-signature': sign(body, now) })],
+      [
+        'wrong secret',
+        post(`/hooks/${wf}/orders`, body, {
+          'content-type': 'application/json',
+          'x-weft-signature': sign(body, now, 'another-secret-xyz'),
+        }),
+      ],
+      [
+        'older than 5 minutes',
+        post(`/hooks/${wf}/orders`, body, { 'content-type': 'application/json', 'x-weft-signature': sign(body, now - 301) }),
+      ],
+      [
+        'from the future',
+        post(`/hooks/${wf}/orders`, body, { 'content-type': 'application/json', 'x-weft-signature': sign(body, now + 360) }),
+      ],
+      [
+        'replayed: new t, old signature',
+        post(`/hooks/${wf}/orders`, body, {
+          'content-type': 'application/json',
+          'x-weft-signature': sign(body, now - 400).replace(/^t=\d+/, `t=${now}`),
+        }),
+      ],
+      [
+        'body changed',
+        post(`/hooks/${wf}/orders`, JSON.stringify({ order: 2 }), {
+          'content-type': 'application/json',
+          'x-weft-signature': sign(body, now),
+        }),
+      ],
       ['missing header', post(`/hooks/${wf}/orders`, body, { 'content-type': 'application/json' })],
       ['malformed header', post(`/hooks/${wf}/orders`, body, { 'content-type': 'application/json', 'x-weft-signature': 'v1=zz,t=abc' })],
-      ['token hook, wrong token', post(`/hooks/${wf}/tok`, body, { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}x` })],
+      [
+        'token hook, wrong token',
+        post(`/hooks/${wf}/tok`, body, { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}x` }),
+      ],
     ];
     for (const [what, pending] of cases) {
       const r = await pending;
@@ -106,7 +142,10 @@ describe('webhook triggers (POST /hooks/:workflowId/:name)', () => {
       assert.deepEqual(r.body, unauthorized, what);
     }
     const unknownHook = await post(`/hooks/${wf}/nope`, body, { 'content-type': 'application/json', 'x-weft-signature': sign(body) });
-    const unknownWorkflow = await post(`/hooks/wf_missing/orders`, body, { 'content-type': 'application/json', 'x-weft-signature': sign(body) });
+    const unknownWorkflow = await post(`/hooks/wf_missing/orders`, body, {
+      'content-type': 'application/json',
+      'x-weft-signature': sign(body),
+    });
     assert.equal(unknownHook.status, 404);
     assert.equal(unknownWorkflow.status, 404);
     assert.equal(unknownHook.text, unknownWorkflow.text, 'an unknown hook and an unknown workflow answer the same');
@@ -118,7 +157,15 @@ describe('webhook triggers (POST /hooks/:workflowId/:name)', () => {
     assert.equal(hostile.status, 400, hostile.text);
     assert.equal(({} as { polluted?: boolean }).polluted, undefined);
     const protoForm = '__proto__=x';
-    assert.equal((await post(`/hooks/${wf}/orders`, protoForm, { 'content-type': 'application/x-www-form-urlencoded', 'x-weft-signature': sign(protoForm) })).status, 400);
+    assert.equal(
+      (
+        await post(`/hooks/${wf}/orders`, protoForm, {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-weft-signature': sign(protoForm),
+        })
+      ).status,
+      400,
+    );
     const xml = '<a/>';
     const unsupported = await post(`/hooks/${wf}/orders`, xml, { 'content-type': 'application/xml', 'x-weft-signature': sign(xml) });
     assert.equal(unsupported.status, 415, unsupported.text);
@@ -131,7 +178,11 @@ describe('webhook triggers (POST /hooks/:workflowId/:name)', () => {
     assert.ok(snippet, 'the README has the signing example');
     const script = snippet.replace(/^SECRET=.*$/m, `SECRET='${SECRET}'`).replace('http://127.0.0.1:8080', api.url);
     // asynchronously: the server answering curl runs in this process
-    const { stdout: out } = await promisify(execFile)('bash', ['-c', script], { env: { ...process.env, WF: wf }, encoding: 'utf8', timeout: 20_000 });
+    const { stdout: out } = await promisify(execFile)('bash', ['-c', script], {
+      env: { ...process.env, WF: wf },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     const id = JSON.parse(out).executionId;
     assert.equal((await waitDone(id)).trigger, 'webhook');
   });
@@ -216,13 +267,21 @@ describe('webhook triggers (POST /hooks/:workflowId/:name)', () => {
       const statuses: number[] = [];
       let retryAfter: string | null = null;
       for (let i = 0; i < 5; i++) {
-        const r = await limited.request('POST', `/hooks/${id}/orders`, { key: null, raw: body, headers: { 'content-type': 'application/json', 'x-weft-signature': sign(body) } });
+        const r = await limited.request('POST', `/hooks/${id}/orders`, {
+          key: null,
+          raw: body,
+          headers: { 'content-type': 'application/json', 'x-weft-signature': sign(body) },
+        });
         statuses.push(r.status);
         if (r.status === 429) retryAfter ??= r.headers.get('retry-after');
       }
       assert.deepEqual(statuses, [202, 202, 202, 429, 429]);
       assert.ok(Number(retryAfter) >= 1);
-      const other = await limited.request('POST', `/hooks/${id}/tok`, { key: null, raw: body, headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` } });
+      const other = await limited.request('POST', `/hooks/${id}/tok`, {
+        key: null,
+        raw: body,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      });
       assert.equal(other.status, 202, 'another hook has its own budget');
       const listed = await limited.request('GET', `/api/v1/workflows/${id}/executions`);
       assert.equal(listed.body.items.length, 4);
@@ -235,7 +294,11 @@ describe('webhook triggers (POST /hooks/:workflowId/:name)', () => {
 /** POSTs to the workflow's `sync` hook (respond: "outputs"): 202 `{ executionId }` while the execution is `status`; then cancels it. */
 async function answersAcceptedWhileUnfinished(api: ApiHarness, wf: string, status: string): Promise<void> {
   const body = '{}';
-  const r = await api.request('POST', `/hooks/${wf}/sync`, { key: null, raw: body, headers: { 'content-type': 'application/json', 'x-weft-signature': sign(body) } });
+  const r = await api.request('POST', `/hooks/${wf}/sync`, {
+    key: null,
+    raw: body,
+    headers: { 'content-type': 'application/json', 'x-weft-signature': sign(body) },
+  });
   assert.equal(r.status, 202, r.text);
   assert.deepEqual(Object.keys(r.body), ['executionId']);
   const id = r.body.executionId as string;

@@ -39,7 +39,10 @@ describe('API hostile requests', () => {
       assert.equal(r.status, 415, JSON.stringify(headers));
       assert.equal(r.json().error.code, 'WF_UNSUPPORTED_MEDIA');
     }
-    const ok = await api.request('POST', `/api/v1/workflows/${wf}/execute`, { raw: '{}', headers: { 'content-type': 'application/json; charset=utf-8' } });
+    const ok = await api.request('POST', `/api/v1/workflows/${wf}/execute`, {
+      raw: '{}',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
     assert.equal(ok.status, 202);
   });
 

@@ -22,7 +22,9 @@ describe('API rate limiting', () => {
       const retryAfter = Number(limited!.headers.get('retry-after'));
       assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, String(retryAfter));
       // bad keys count against the address too (no fresh bucket per guessed key)
-      const guess = await api.request('GET', '/api/v1/workflows', { key: 'weft_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' });
+      const guess = await api.request('GET', '/api/v1/workflows', {
+        key: 'weft_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+      });
       assert.equal(guess.status, 429);
     });
 

@@ -23,7 +23,9 @@ describe('API route-by-role matrix', () => {
   }
 
   it('the router has exactly the routes of the permission table, which covers DESIGN.md', () => {
-    const registered = registeredRoutes().map((r) => permissionKey(r.method, r.path)).sort();
+    const registered = registeredRoutes()
+      .map((r) => permissionKey(r.method, r.path))
+      .sort();
     assert.deepEqual(registered, Object.keys(ROUTE_PERMISSIONS).sort());
     for (const key of [
       'POST /api/v1/workflows',
@@ -59,7 +61,9 @@ describe('API route-by-role matrix', () => {
   });
 
   it('only /healthz and the webhook route (which checks its own signature or token) are public', () => {
-    const publicRoutes = Object.entries(ROUTE_PERMISSIONS).filter(([, r]) => r === 'public').map(([k]) => k);
+    const publicRoutes = Object.entries(ROUTE_PERMISSIONS)
+      .filter(([, r]) => r === 'public')
+      .map(([k]) => k);
     assert.deepEqual(publicRoutes.sort(), ['GET /api/v1/healthz', 'GET /healthz', 'POST /hooks/:workflowId/:name']);
   });
 
@@ -74,7 +78,10 @@ describe('API route-by-role matrix', () => {
     let checked = 0;
     for (const { method, path } of registeredRoutes()) {
       const required = ROUTE_PERMISSIONS[permissionKey(method, path)]!;
-      const concrete = path.replace(/:id|:workflowId|:nodeId/g, 'missing_id').replace(/:name/g, 'approve').replace(/:version/g, '1');
+      const concrete = path
+        .replace(/:id|:workflowId|:nodeId/g, 'missing_id')
+        .replace(/:name/g, 'approve')
+        .replace(/:version/g, '1');
       for (const caller of callers) {
         const r = await api.request(method, concrete, { key: caller.key });
         const where = `${caller.name} → ${method} ${path}: ${r.status} ${r.text.slice(0, 120)}`;
@@ -101,7 +108,10 @@ describe('API route-by-role matrix', () => {
       assert.equal(ROUTE_PERMISSIONS[key], 'admin', key);
       const [method, path] = key.split(' ') as [string, string];
       for (const caller of [api.keys.viewer, api.keys.operator]) {
-        const r = await api.request(method, path.replace(':name', 'API_TOKEN'), { key: caller, body: method === 'PUT' ? { value: 'a-long-enough-value' } : undefined });
+        const r = await api.request(method, path.replace(':name', 'API_TOKEN'), {
+          key: caller,
+          body: method === 'PUT' ? { value: 'a-long-enough-value' } : undefined,
+        });
         assert.equal(r.status, 403, `${key}: ${r.text}`);
       }
     }

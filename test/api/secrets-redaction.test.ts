@@ -42,7 +42,10 @@ function httpNode(id: string, url: string): object {
   return {
     id,
     type: 'tool',
-    config: { tool: 'http.request', input: { url: `${url}?token={{ secrets.API_TOKEN }}`, headers: { Authorization: 'Bearer {{ secrets.API_TOKEN }}' } } },
+    config: {
+      tool: 'http.request',
+      input: { url: `${url}?token={{ secrets.API_TOKEN }}`, headers: { Authorization: 'Bearer {{ secrets.API_TOKEN }}' } },
+    },
   };
 }
 
@@ -84,7 +87,8 @@ for (const dialect of ['sqlite', 'postgresql'] as const) {
         }
         const knex = runtime.persistence!.executionStore.knex;
         const parts = [];
-        for (const t of ['workflow_execution', 'node_execution', 'secret', 'workflow_version']) parts.push(JSON.stringify(await knex(t).select('*')));
+        for (const t of ['workflow_execution', 'node_execution', 'secret', 'workflow_version'])
+          parts.push(JSON.stringify(await knex(t).select('*')));
         return parts.join('\n');
       };
       const put = await api.request('PUT', '/api/v1/secrets/API_TOKEN', { body: { value: VALUE } });
@@ -109,18 +113,33 @@ for (const dialect of ['sqlite', 'postgresql'] as const) {
       const doc = await api.request('GET', `/api/v1/executions/${id}`);
       const nodes = await api.request('GET', `/api/v1/executions/${id}/nodes`);
       // the store batches writes: the document above was read after the end was recorded
-      const haystack = [JSON.stringify(sse.events), doc.text, nodes.text, await dumpStore(), logLines.join(''), notifications.join('\n')].join('\n');
+      const haystack = [
+        JSON.stringify(sse.events),
+        doc.text,
+        nodes.text,
+        await dumpStore(),
+        logLines.join(''),
+        notifications.join('\n'),
+      ].join('\n');
       return { doc: doc.body, haystack };
     }
 
     function assertRedacted(haystack: string): void {
-      for (const form of FORBIDDEN) assert.equal(haystack.indexOf(form), -1, `"${form}" leaked: …${haystack.slice(Math.max(0, haystack.indexOf(form) - 200), haystack.indexOf(form) + 100)}…`);
+      for (const form of FORBIDDEN)
+        assert.equal(
+          haystack.indexOf(form),
+          -1,
+          `"${form}" leaked: …${haystack.slice(Math.max(0, haystack.indexOf(form) - 200), haystack.indexOf(form) + 100)}…`,
+        );
     }
 
     it('keeps the value of a secret sent to a failing server out of the record, the API, SSE, logs and cross-process events', async () => {
       const { doc, haystack } = await runAndCollect({
         name: `redact-fail-${dialect}`,
-        nodes: [{ id: 'wait', type: 'tool', config: { tool: 'core.sleep', input: { ms: 300, value: 1 } } }, httpNode('call', `${upstream.url}/fail`)],
+        nodes: [
+          { id: 'wait', type: 'tool', config: { tool: 'core.sleep', input: { ms: 300, value: 1 } } },
+          httpNode('call', `${upstream.url}/fail`),
+        ],
         edges: [{ from: 'wait', to: 'call' }],
       });
       assert.equal(doc.status, 'failed');
@@ -131,7 +150,10 @@ for (const dialect of ['sqlite', 'postgresql'] as const) {
       assert.match(call.error.stack, /\[secret:API_TOKEN\]/);
       assertRedacted(haystack);
       if (dialect === 'postgresql') {
-        assert.ok(notifications.some((n) => n.includes(MARK)), 'cross-process events carry the marker');
+        assert.ok(
+          notifications.some((n) => n.includes(MARK)),
+          'cross-process events carry the marker',
+        );
       }
     });
 
@@ -148,7 +170,10 @@ for (const dialect of ['sqlite', 'postgresql'] as const) {
       assert.equal(doc.status, 'succeeded', JSON.stringify(doc.error));
       assert.deepEqual(doc.outputs, { auth: `Bearer ${MARK}`, seen: `Bearer ${MARK}` });
       assertRedacted(haystack);
-      assert.ok(logLines.some((l) => l.includes('http.request') && l.includes(`?token=${MARK}`)), 'the tool logged the (redacted) URL');
+      assert.ok(
+        logLines.some((l) => l.includes('http.request') && l.includes(`?token=${MARK}`)),
+        'the tool logged the (redacted) URL',
+      );
     });
 
     it('redacts what a sandboxed code transform returns when a templated field passed the secret in', async () => {
@@ -158,7 +183,11 @@ for (const dialect of ['sqlite', 'postgresql'] as const) {
           {
             id: 'code',
             type: 'adapter',
-            config: { transform: 'code', input: { token: '{{ secrets.API_TOKEN }}' }, code: 'return { leaked: "x" + input.token + "y", sawSecrets: typeof secrets }' },
+            config: {
+              transform: 'code',
+              input: { token: '{{ secrets.API_TOKEN }}' },
+              code: 'return { leaked: "x" + input.token + "y", sawSecrets: typeof secrets }',
+            },
           },
         ],
         outputs: { out: '{{ nodes.code.output }}' },
@@ -168,12 +197,16 @@ for (const dialect of ['sqlite', 'postgresql'] as const) {
       assertRedacted(haystack);
     });
 
-    it('redacts a used secret\'s value where an API caller passed it as an input: the inputs, what nodes saw, the outputs', async () => {
+    it("redacts a used secret's value where an API caller passed it as an input: the inputs, what nodes saw, the outputs", async () => {
       const { doc, haystack } = await runAndCollect(
         {
           name: `redact-inputs-${dialect}`,
           nodes: [
-            { id: 'mirror', type: 'tool', config: { tool: 'core.echo', input: { token: '{{ inputs.token }}', basic: '{{ inputs.basic }}' } } },
+            {
+              id: 'mirror',
+              type: 'tool',
+              config: { tool: 'core.echo', input: { token: '{{ inputs.token }}', basic: '{{ inputs.basic }}' } },
+            },
             httpNode('call', `${upstream.url}/echo`),
           ],
           outputs: { token: '{{ inputs.token }}', mirrored: '{{ nodes.mirror.output.token }}' },

@@ -11,7 +11,10 @@ describe('API secrets routes', () => {
     assert.equal((await api.request('PUT', '/api/v1/secrets/API_TOKEN', { body: { value } })).status, 204);
     const list = await api.request('GET', '/api/v1/secrets');
     assert.equal(list.status, 200);
-    assert.deepEqual(list.body.items.map((s: { name: string }) => s.name), ['API_TOKEN']);
+    assert.deepEqual(
+      list.body.items.map((s: { name: string }) => s.name),
+      ['API_TOKEN'],
+    );
     assert.deepEqual(Object.keys(list.body.items[0]).sort(), ['createdAt', 'name', 'updatedAt']);
     assert.ok(!list.text.includes(value));
     const badName = await api.request('PUT', '/api/v1/secrets/lower_case', { body: { value } });

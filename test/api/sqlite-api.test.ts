@@ -49,7 +49,10 @@ describe('API on SQLite persistence', () => {
     assert.equal(page1.status, 200);
     assert.equal(page1.body.items.length, 2);
     assert.ok(page1.body.nextCursor);
-    const page2 = await api.request('GET', `/api/v1/workflows/${wf}/executions?limit=2&status=succeeded&cursor=${encodeURIComponent(page1.body.nextCursor)}`);
+    const page2 = await api.request(
+      'GET',
+      `/api/v1/workflows/${wf}/executions?limit=2&status=succeeded&cursor=${encodeURIComponent(page1.body.nextCursor)}`,
+    );
     assert.equal(page2.body.items.length, 1);
     assert.equal(page2.body.nextCursor, null);
     const ids = [...page1.body.items, ...page2.body.items].map((e: { id: string }) => e.id);
@@ -64,7 +67,10 @@ describe('API on SQLite persistence', () => {
     assert.equal(sqlish.status, 400);
 
     const nodes = await api.request('GET', `/api/v1/executions/${runs[0].id}/nodes`, { key: api.keys.viewer });
-    assert.deepEqual(nodes.body.nodes.map((n: { nodeId: string; status: string }) => `${n.nodeId}:${n.status}`), ['echo:succeeded']);
+    assert.deepEqual(
+      nodes.body.nodes.map((n: { nodeId: string; status: string }) => `${n.nodeId}:${n.status}`),
+      ['echo:succeeded'],
+    );
   });
 
   it('streams events and cancels a running execution', async () => {

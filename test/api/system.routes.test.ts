@@ -10,7 +10,13 @@ import { echoWorkflow, startApi, type ApiHarness } from './support/api-harness';
 function capturingLogger(lines: Array<Record<string, unknown>>, bindings: Record<string, unknown> = {}): Logger {
   const write = (level: string) => (obj: object | string, msg?: string) =>
     lines.push({ level, ...bindings, ...(typeof obj === 'string' ? { msg: obj } : { ...obj, msg }) });
-  return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error'), child: (b) => capturingLogger(lines, { ...bindings, ...b }) };
+  return {
+    debug: write('debug'),
+    info: write('info'),
+    warn: write('warn'),
+    error: write('error'),
+    child: (b) => capturingLogger(lines, { ...bindings, ...b }),
+  };
 }
 
 describe('API system routes, metrics, logs and errors', () => {
@@ -61,7 +67,10 @@ describe('API system routes, metrics, logs and errors', () => {
     assert.deepEqual(create.requestBody.content['application/json'].schema.required, ['name', 'nodes']);
     assert.ok(create.responses['201']);
     const list = doc.paths['/api/v1/workflows/{id}/executions'].get;
-    assert.deepEqual(list.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`), ['path:id', 'query:status', 'query:from', 'query:to', 'query:limit', 'query:cursor']);
+    assert.deepEqual(
+      list.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`),
+      ['path:id', 'query:status', 'query:from', 'query:to', 'query:limit', 'query:cursor'],
+    );
     assert.ok(JSON.stringify(doc).indexOf('Symbol') < 0);
   });
 
@@ -74,7 +83,10 @@ describe('API system routes, metrics, logs and errors', () => {
     assert.match(r.text, /weft_executions_total\{status="succeeded"\} 2/);
     assert.match(r.text, /weft_node_duration_seconds_count\{status="succeeded"\} 2/);
     assert.match(r.text, /weft_running_executions 0/);
-    assert.match(r.text, /weft_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/workflows\/:id\/execute",status="200"\} 2/);
+    assert.match(
+      r.text,
+      /weft_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/workflows\/:id\/execute",status="200"\} 2/,
+    );
     assert.ok(!r.text.includes(wf), 'ids never become labels');
   });
 
@@ -95,7 +107,9 @@ describe('API system routes, metrics, logs and errors', () => {
   it('a non-weft failure is a 500 { code: WF_INTERNAL, message: internal error } with no internals, logged with its cause', async () => {
     failReads = true;
     try {
-      const r = await api.request('GET', '/api/v1/executions/0190aaaa-0000-7000-8000-000000000000', { headers: { 'x-request-id': 'req-500' } });
+      const r = await api.request('GET', '/api/v1/executions/0190aaaa-0000-7000-8000-000000000000', {
+        headers: { 'x-request-id': 'req-500' },
+      });
       assert.equal(r.status, 500);
       assert.deepEqual(r.body, { error: { code: 'WF_INTERNAL', message: 'internal error' } });
       assert.ok(!r.text.includes('SQLITE') && !r.text.includes('/secret'));

@@ -70,7 +70,10 @@ describe('API workflows routes', () => {
     assert.equal(gone.body.error.code, 'WF_NOT_FOUND');
     assert.equal((await api.request('DELETE', `/api/v1/workflows/${id}`)).status, 404);
     assert.equal((await api.request('PUT', `/api/v1/workflows/${id}`, { body: v2 })).status, 404);
-    assert.deepEqual(schedules.calls.filter((c) => c.includes(id)), [`sync ${id} v1 none`, `sync ${id} v2 none`, `remove ${id}`]);
+    assert.deepEqual(
+      schedules.calls.filter((c) => c.includes(id)),
+      [`sync ${id} v1 none`, `sync ${id} v2 none`, `remove ${id}`],
+    );
   });
 
   it('GET /workflows/:id/versions/:version reads each saved version (viewer), after a delete too; 404 unknown, 400 not a number', async () => {
@@ -100,13 +103,19 @@ describe('API workflows routes', () => {
     const unknownType = await api.request('POST', '/api/v1/workflows', { body: { name: 'x', nodes: [{ id: 'a', type: 'nope' }] } });
     assert.equal(unknownType.status, 400);
     assert.equal(unknownType.body.error.code, 'WF_VALIDATION');
-    assert.ok(unknownType.body.error.details.some((d: { path: string }) => d.path === 'body.nodes[0].type'), unknownType.text);
+    assert.ok(
+      unknownType.body.error.details.some((d: { path: string }) => d.path === 'body.nodes[0].type'),
+      unknownType.text,
+    );
 
     const cycle = await api.request('POST', '/api/v1/workflows', {
       body: {
         name: 'cyc',
         nodes: ['a', 'b'].map((id) => ({ id, type: 'tool', config: { tool: 'core.echo', input: {} } })),
-        edges: [{ from: 'a', to: 'b' }, { from: 'b', to: 'a' }],
+        edges: [
+          { from: 'a', to: 'b' },
+          { from: 'b', to: 'a' },
+        ],
       },
     });
     assert.equal(cycle.status, 400);
@@ -121,7 +130,10 @@ describe('API workflows routes', () => {
       body: { name: 't', nodes: [{ id: 'a', type: 'tool', config: { tool: 'core.echo', input: '{{ variables.x ' } }] },
     });
     assert.equal(template.status, 400);
-    assert.ok(template.body.error.details.some((d: { path: string }) => d.path.startsWith('body.nodes[0]')), template.text);
+    assert.ok(
+      template.body.error.details.some((d: { path: string }) => d.path.startsWith('body.nodes[0]')),
+      template.text,
+    );
   });
 
   it('validates schedules through the ScheduleService when saving, syncs them, and serves the next ten fire times', async () => {

@@ -33,26 +33,64 @@ describe('weft CLI (end to end)', function () {
     const wf = file('inputs.json', {
       name: 'inputs',
       variables: { n: 0, s: 'x' },
-      nodes: [{ id: 'echo', type: 'tool', config: { tool: 'core.echo', input: { n: '{{ variables.n }}', s: '{{ variables.s }}', o: '{{ variables.o }}' } } }],
+      nodes: [
+        {
+          id: 'echo',
+          type: 'tool',
+          config: { tool: 'core.echo', input: { n: '{{ variables.n }}', s: '{{ variables.s }}', o: '{{ variables.o }}' } },
+        },
+      ],
       outputs: { echo: '{{ nodes.echo.output }}' },
     });
     const r = await runWeft(['run', wf, '--json', '--input', 'n=42', '--input', 's=not json', '--input', 'o={"a":[1]}']);
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout);
     assert.deepEqual(doc.outputs.echo, { n: 42, s: 'not json', o: { a: [1] } });
-    for (const key of ['id', 'workflowId', 'workflowVersion', 'status', 'trigger', 'inputs', 'outputs', 'error', 'startedAt', 'finishedAt', 'durationMs', 'nodes']) assert.ok(key in doc, key);
-    assert.deepEqual(Object.keys(doc.nodes[0]).filter((k) => ['nodeId', 'status', 'attempts', 'startedAt', 'finishedAt', 'output', 'error', 'recoveredBy', 'skipReason'].includes(k)).length, 9);
+    for (const key of [
+      'id',
+      'workflowId',
+      'workflowVersion',
+      'status',
+      'trigger',
+      'inputs',
+      'outputs',
+      'error',
+      'startedAt',
+      'finishedAt',
+      'durationMs',
+      'nodes',
+    ])
+      assert.ok(key in doc, key);
+    assert.deepEqual(
+      Object.keys(doc.nodes[0]).filter((k) =>
+        ['nodeId', 'status', 'attempts', 'startedAt', 'finishedAt', 'output', 'error', 'recoveredBy', 'skipReason'].includes(k),
+      ).length,
+      9,
+    );
   });
 
   it('exits 1 when the execution fails, 2 with every validation problem', async () => {
-    const failing = file('fail.yaml', 'name: fail\nnodes:\n  - id: get\n    type: tool\n    config:\n      tool: http.request\n      input:\n        url: http://127.0.0.1:9/nothing\n');
+    const failing = file(
+      'fail.yaml',
+      'name: fail\nnodes:\n  - id: get\n    type: tool\n    config:\n      tool: http.request\n      input:\n        url: http://127.0.0.1:9/nothing\n',
+    );
     const f = await runWeft(['run', failing, '--json']);
     assert.equal(f.code, 1, f.stderr);
     const doc = JSON.parse(f.stdout);
     assert.equal(doc.status, 'failed');
     assert.equal(doc.nodes[0].error.type, 'TransientError');
 
-    const invalid = file('bad.json', { name: 'bad', nodes: [{ id: 'a', type: 'nope' }, { id: 'b', type: 'tool', config: { tool: 'no.such.tool' } }], edges: [{ from: 'a', to: 'b' }, { from: 'b', to: 'a' }] });
+    const invalid = file('bad.json', {
+      name: 'bad',
+      nodes: [
+        { id: 'a', type: 'nope' },
+        { id: 'b', type: 'tool', config: { tool: 'no.such.tool' } },
+      ],
+      edges: [
+        { from: 'a', to: 'b' },
+        { from: 'b', to: 'a' },
+      ],
+    });
     const v = await runWeft(['run', invalid, '--json']);
     assert.equal(v.code, 2);
     const err = JSON.parse(v.stdout).error;
@@ -89,7 +127,11 @@ describe('weft CLI (end to end)', function () {
   });
 
   it('loads a third-party plugin from WEFT_PLUGINS and rejects unknown settings', async () => {
-    const wf = file('greet.json', { name: 'greet', nodes: [{ id: 'g', type: 'greet', config: { name: 'Ada' } }], outputs: { m: '{{ nodes.g.output.message }}' } });
+    const wf = file('greet.json', {
+      name: 'greet',
+      nodes: [{ id: 'g', type: 'greet', config: { name: 'Ada' } }],
+      outputs: { m: '{{ nodes.g.output.message }}' },
+    });
     const r = await runWeft(['run', wf, '--json'], { env: { WEFT_PLUGINS: './plugins/example-greeter' } });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).outputs.m, 'Hello, Ada!');

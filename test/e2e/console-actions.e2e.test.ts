@@ -34,12 +34,17 @@ describe('web console: signals, pinned versions, filters in the URL (headless ch
   });
   after(() => server?.close());
 
-  it('an operator sends a signal with a payload from the node panel; the execution finishes and the node shows the payload; the graph is the pinned version\'s', async () => {
+  it("an operator sends a signal with a payload from the node panel; the execution finishes and the node shows the payload; the graph is the pinned version's", async () => {
     const run = await server.api('POST', `/api/v1/workflows/${approval}/execute`, { wait: true });
     assert.equal(run.body.status, 'waiting', JSON.stringify(run.body));
     const id: string = run.body.id;
     // version 2 renames `ship` to `deliver`: the page of the version-1 execution still draws `ship`
-    const v2 = { ...APPROVAL, nodes: [...APPROVAL.nodes.slice(0, 2), { ...APPROVAL.nodes[2]!, id: 'deliver' }], edges: [APPROVAL.edges[0], { from: 'approve', to: 'deliver' }], outputs: {} };
+    const v2 = {
+      ...APPROVAL,
+      nodes: [...APPROVAL.nodes.slice(0, 2), { ...APPROVAL.nodes[2]!, id: 'deliver' }],
+      edges: [APPROVAL.edges[0], { from: 'approve', to: 'deliver' }],
+      outputs: {},
+    };
     assert.equal((await server.api('PUT', `/api/v1/workflows/${approval}`, v2)).status, 200);
 
     const page = await server.browser.context.newPage();
@@ -53,8 +58,8 @@ describe('web console: signals, pinned versions, filters in the URL (headless ch
 
     await signIn(page, server.url, server.operatorKey, `/ui/executions/${id}`);
     await flowNode(page, 'approve').and(page.locator('[data-status="waiting"]')).waitFor();
-    assert.equal(await flowNode(page, 'ship').getAttribute('data-status'), 'pending', 'the pinned version\'s node, not yet run');
-    assert.equal(await flowNode(page, 'deliver').count(), 0, 'the current version\'s node is not drawn');
+    assert.equal(await flowNode(page, 'ship').getAttribute('data-status'), 'pending', "the pinned version's node, not yet run");
+    assert.equal(await flowNode(page, 'deliver').count(), 0, "the current version's node is not drawn");
     assert.equal(await page.locator('.react-flow__edge').count(), 2);
     await page.evaluate(() => (window.__noReload = true));
     await flowNode(page, 'approve').click();
@@ -85,8 +90,11 @@ describe('web console: signals, pinned versions, filters in the URL (headless ch
     await page.close();
   });
 
-  it('keeps the executions page\'s filters in the URL: a reload keeps them and Back returns to the previous ones', async () => {
-    const failing = await server.createWorkflow({ name: 'fails', nodes: [{ id: 'x', type: 'adapter', config: { transform: 'code', input: 1, code: "throw new Error('no')" } }] });
+  it("keeps the executions page's filters in the URL: a reload keeps them and Back returns to the previous ones", async () => {
+    const failing = await server.createWorkflow({
+      name: 'fails',
+      nodes: [{ id: 'x', type: 'adapter', config: { transform: 'code', input: 1, code: "throw new Error('no')" } }],
+    });
     const failed = await server.api('POST', `/api/v1/workflows/${failing}/execute`, { wait: true });
     assert.equal(failed.body.status, 'failed', JSON.stringify(failed.body));
     // and one that succeeds, so the test stands alone (`--grep`)

@@ -26,7 +26,10 @@ describe('web console: re-run, child executions, map progress (headless chromium
     server = await startConsoleServer('console-rerun');
     ({ serve, browser, adminKey, viewerKey, operatorKey } = server);
     const create = (def: object) => server.createWorkflow(def);
-    const child = await create({ name: 'child', nodes: [{ id: 'hello', type: 'tool', config: { tool: 'core.echo', input: 'from the child' } }] });
+    const child = await create({
+      name: 'child',
+      nodes: [{ id: 'hello', type: 'tool', config: { tool: 'core.echo', input: 'from the child' } }],
+    });
     // a and sub succeed; d fails once (the server's first answer is a 503), e depends on d
     parentWf = await create({
       name: 'fails-once',
@@ -48,7 +51,11 @@ describe('web console: re-run, child executions, map progress (headless chromium
         {
           id: 'fan',
           type: 'map',
-          config: { items: '{{ inputs.list }}', concurrency: 1, node: { type: 'tool', config: { tool: 'http.request', input: { url: `${slow.url}/{{ index }}` } } } },
+          config: {
+            items: '{{ inputs.list }}',
+            concurrency: 1,
+            node: { type: 'tool', config: { tool: 'http.request', input: { url: `${slow.url}/{{ index }}` } } },
+          },
         },
       ],
     });
@@ -124,7 +131,10 @@ describe('web console: re-run, child executions, map progress (headless chromium
   });
 
   it('a refused re-run reads as a sentence in the page (latest version of a deleted workflow)', async () => {
-    const gone = await callApi(serve.url, adminKey, 'POST', '/api/v1/workflows', { name: 'soon-gone', nodes: [{ id: 'x', type: 'tool', config: { tool: 'core.echo', input: 1 } }] });
+    const gone = await callApi(serve.url, adminKey, 'POST', '/api/v1/workflows', {
+      name: 'soon-gone',
+      nodes: [{ id: 'x', type: 'tool', config: { tool: 'core.echo', input: 1 } }],
+    });
     const run = await callApi(serve.url, adminKey, 'POST', `/api/v1/workflows/${gone.body.id}/execute`, { wait: true });
     assert.equal(run.body.status, 'succeeded');
     assert.equal((await callApi(serve.url, adminKey, 'DELETE', `/api/v1/workflows/${gone.body.id}`)).status, 204);
@@ -143,7 +153,9 @@ describe('web console: re-run, child executions, map progress (headless chromium
   });
 
   it('a running map node shows its item progress in the panel, live', async () => {
-    const started = await callApi(serve.url, operatorKey, 'POST', `/api/v1/workflows/${mapWf}/execute`, { inputs: { list: Array.from({ length: 12 }, (_, i) => i) } });
+    const started = await callApi(serve.url, operatorKey, 'POST', `/api/v1/workflows/${mapWf}/execute`, {
+      inputs: { list: Array.from({ length: 12 }, (_, i) => i) },
+    });
     assert.equal(started.status, 202, JSON.stringify(started.body));
     const page = await browser.context.newPage();
     await signIn(page, serve.url, viewerKey, `/ui/executions/${started.body.executionId}`);
@@ -153,6 +165,9 @@ describe('web console: re-run, child executions, map progress (headless chromium
     await progress.filter({ hasText: /^[1-9]\d* \/ 12 done/ }).waitFor({ timeout: 30_000 });
     await page.locator('.page-head [data-status="succeeded"]').waitFor({ timeout: 30_000 });
     await page.close();
-    assert.deepEqual(browser.problems.filter((p) => p.startsWith('pageerror') || /Content Security Policy|Refused to/i.test(p)), []);
+    assert.deepEqual(
+      browser.problems.filter((p) => p.startsWith('pageerror') || /Content Security Policy|Refused to/i.test(p)),
+      [],
+    );
   });
 });

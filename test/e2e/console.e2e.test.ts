@@ -139,7 +139,7 @@ describe('web console (headless chromium, weft serve)', function () {
     await page.close();
   });
 
-  it('shows a failed node\'s error, folded stack and every attempt in its panel', async () => {
+  it("shows a failed node's error, folded stack and every attempt in its panel", async () => {
     const run = await callApi(serve.url, adminKey, 'POST', `/api/v1/workflows/${wf['flaky']}/execute`, { wait: true });
     const page = await browser.context.newPage();
     await signIn(page, serve.url, viewerKey, `/ui/executions/${run.body.id}`);
@@ -195,7 +195,10 @@ describe('web console (headless chromium, weft serve)', function () {
     const banner = page.getByRole('alert').filter({ hasText: 'The definition was refused' });
     await banner.waitFor();
     const paths = await banner.locator('.problem-path').allInnerTexts();
-    assert.ok(paths.some((p) => /nodes\[2\]/.test(p)), `problems at: ${paths.join(', ')}`);
+    assert.ok(
+      paths.some((p) => /nodes\[2\]/.test(p)),
+      `problems at: ${paths.join(', ')}`,
+    );
     assert.doesNotMatch(await banner.innerText(), /\{\s*"error"/, 'a sentence, not raw JSON');
     const still = await callApi(serve.url, adminKey, 'GET', `/api/v1/workflows/${wf['flaky']}`);
     assert.equal(still.body.version, 1);
@@ -238,7 +241,7 @@ describe('web console (headless chromium, weft serve)', function () {
     await page.close();
   });
 
-  it('a reload of a deep link keeps the page (and the tab\'s sign-in)', async () => {
+  it("a reload of a deep link keeps the page (and the tab's sign-in)", async () => {
     const page = await browser.context.newPage();
     await signIn(page, serve.url, viewerKey, '/ui/executions');
     const row = page.getByRole('table', { name: 'Execution list' }).locator('tbody tr').first();

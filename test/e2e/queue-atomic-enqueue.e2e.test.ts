@@ -35,15 +35,28 @@ describe('e2e: enqueueing is atomic (weft serve killed between the row and the j
   });
 
   /** Starts `weft serve` on a fresh database, creates a workflow, asks it to execute; returns the database's executions and jobs. */
-  async function executeWith(crashAt: string | null): Promise<{ executions: string[]; jobs: string[]; status: number | 'connection lost'; exit: number | null }> {
+  async function executeWith(
+    crashAt: string | null,
+  ): Promise<{ executions: string[]; jobs: string[]; status: number | 'connection lost'; exit: number | null }> {
     const db = await sharedPostgresDatabase();
     assert.ok('url' in db);
     const dir = mkdtempSync(path.join(tmpdir(), 'weft-atomic-'));
     dirs.push(dir);
-    const env = weftEnv({ DATABASE_URL: db.url, WEFT_DATA_DIR: dir, WEFT_EXECUTION_MODE: 'queue', WEFT_ADMIN_KEY: ADMIN_KEY, WEFT_PORT: '0', ...(crashAt ? { TEST_WEFT_CRASH_AT: crashAt } : {}) });
+    const env = weftEnv({
+      DATABASE_URL: db.url,
+      WEFT_DATA_DIR: dir,
+      WEFT_EXECUTION_MODE: 'queue',
+      WEFT_ADMIN_KEY: ADMIN_KEY,
+      WEFT_PORT: '0',
+      ...(crashAt ? { TEST_WEFT_CRASH_AT: crashAt } : {}),
+    });
     const serve = await startServe(env);
     children.push(serve.child);
-    const wf = await callApi(serve.url, ADMIN_KEY, 'POST', '/api/v1/workflows', { name: 'atomic', nodes: [{ id: 'a', type: 'tool', config: { tool: 'core.echo', input: 1 } }], edges: [] });
+    const wf = await callApi(serve.url, ADMIN_KEY, 'POST', '/api/v1/workflows', {
+      name: 'atomic',
+      nodes: [{ id: 'a', type: 'tool', config: { tool: 'core.echo', input: 1 } }],
+      edges: [],
+    });
     assert.equal(wf.status, 201, JSON.stringify(wf.body));
     let status: number | 'connection lost';
     try {
@@ -55,7 +68,9 @@ describe('e2e: enqueueing is atomic (weft serve killed between the row and the j
     const p = await openPersistence(loadConfig({ DATABASE_URL: db.url, WEFT_DATA_DIR: dir }));
     opened.push(p);
     const executions = (await p.executionStore.knex('workflow_execution').select('id')).map((r) => String(r.id));
-    const jobs = (await p.executionStore.knex.raw('select id::text as id from pgboss.job where name = ?', [EXECUTION_QUEUE])).rows.map((r: { id: string }) => r.id);
+    const jobs = (await p.executionStore.knex.raw('select id::text as id from pgboss.job where name = ?', [EXECUTION_QUEUE])).rows.map(
+      (r: { id: string }) => r.id,
+    );
     return { executions, jobs, status, exit: serve.child.exitCode };
   }
 

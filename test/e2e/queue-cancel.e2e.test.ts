@@ -37,7 +37,14 @@ describe('e2e: cancelling through the API of weft serve what a weft worker runs 
   before(async function () {
     databaseUrl = await postgresUrlOrSkip(this);
     dir = mkdtempSync(path.join(tmpdir(), 'weft-queue-cancel-'));
-    env = weftEnv({ DATABASE_URL: databaseUrl, WEFT_DATA_DIR: dir, WEFT_EXECUTION_MODE: 'queue', WEFT_ADMIN_KEY: ADMIN_KEY, WEFT_PORT: '0', WEFT_SHUTDOWN_DEADLINE_MS: '300' });
+    env = weftEnv({
+      DATABASE_URL: databaseUrl,
+      WEFT_DATA_DIR: dir,
+      WEFT_EXECUTION_MODE: 'queue',
+      WEFT_ADMIN_KEY: ADMIN_KEY,
+      WEFT_PORT: '0',
+      WEFT_SHUTDOWN_DEADLINE_MS: '300',
+    });
     const serve = await startServe(env);
     children.push(serve.child);
     url = serve.url;
@@ -49,7 +56,12 @@ describe('e2e: cancelling through the API of weft serve what a weft worker runs 
   });
 
   const call = (method: string, p: string, body?: unknown) => callApi(url, ADMIN_KEY, method, p, body);
-  const execution = async (id: string) => (await call('GET', `/api/v1/executions/${id}`)).body as { status: string; error: { type: string; message: string } | null; nodes: NodeDoc[] };
+  const execution = async (id: string) =>
+    (await call('GET', `/api/v1/executions/${id}`)).body as {
+      status: string;
+      error: { type: string; message: string } | null;
+      nodes: NodeDoc[];
+    };
 
   let workflowId = '';
   let queuedId = '';
@@ -80,11 +92,14 @@ describe('e2e: cancelling through the API of weft serve what a weft worker runs 
     const doc = await execution(queuedId);
     assert.equal(doc.status, 'cancelled');
     assert.equal(doc.error!.message, 'no longer needed');
-    assert.deepEqual(doc.nodes.map((n) => [n.nodeId, n.status, n.attempts, n.startedAt]), [
-      ['fetch', 'cancelled', 0, null],
-      ['crunch', 'cancelled', 0, null],
-      ['report', 'cancelled', 0, null],
-    ]);
+    assert.deepEqual(
+      doc.nodes.map((n) => [n.nodeId, n.status, n.attempts, n.startedAt]),
+      [
+        ['fetch', 'cancelled', 0, null],
+        ['crunch', 'cancelled', 0, null],
+        ['report', 'cancelled', 0, null],
+      ],
+    );
     assert.equal((await call('POST', `/api/v1/executions/${queuedId}/cancel`)).status, 409);
   });
 
@@ -94,21 +109,36 @@ describe('e2e: cancelling through the API of weft serve what a weft worker runs 
     const id: string = (await call('POST', `/api/v1/workflows/${workflowId}/execute`, {})).body.executionId;
     // followed live through the API process, though the worker runs it (events cross on PostgreSQL)
     const stream = readSse(`${url}/api/v1/executions/${id}/events`, ADMIN_KEY, { timeoutMs: 60_000 });
-    await waitFor(async () => ((await execution(id)).nodes.some((n) => n.nodeId === 'crunch' && n.status === 'running') ? true : undefined), 'the worker to run the slow node', { timeoutMs: 30_000 });
+    await waitFor(
+      async () => ((await execution(id)).nodes.some((n) => n.nodeId === 'crunch' && n.status === 'running') ? true : undefined),
+      'the worker to run the slow node',
+      { timeoutMs: 30_000 },
+    );
 
     const asked = Date.now();
     const cancel = await call('POST', `/api/v1/executions/${id}/cancel`, { reason: 'stop the worker run' });
     assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
     assert.deepEqual(cancel.body, { executionId: id, cancelRequested: true });
-    const doc = await waitFor(async () => {
-      const d = await execution(id);
-      return d.status === 'cancelled' ? d : undefined;
-    }, 'the execution to end cancelled', { timeoutMs: 30_000 });
+    const doc = await waitFor(
+      async () => {
+        const d = await execution(id);
+        return d.status === 'cancelled' ? d : undefined;
+      },
+      'the execution to end cancelled',
+      { timeoutMs: 30_000 },
+    );
     const tookMs = Date.now() - asked;
     assert.ok(tookMs < 5_000, `cancelled after ${tookMs} ms (the node sleeps ${SLEEP_MS} ms)`);
     assert.equal(doc.error!.type, 'CancelledError');
     assert.equal(doc.error!.message, 'stop the worker run');
-    assert.deepEqual(doc.nodes.map((n) => [n.nodeId, n.status]), [['fetch', 'succeeded'], ['crunch', 'cancelled'], ['report', 'cancelled']]);
+    assert.deepEqual(
+      doc.nodes.map((n) => [n.nodeId, n.status]),
+      [
+        ['fetch', 'succeeded'],
+        ['crunch', 'cancelled'],
+        ['report', 'cancelled'],
+      ],
+    );
     assert.equal((await call('POST', `/api/v1/executions/${id}/cancel`)).status, 409);
     const events = await stream;
     assert.ok(events.closedByServer, 'the stream ends with the execution');
@@ -119,17 +149,24 @@ describe('e2e: cancelling through the API of weft serve what a weft worker runs 
     // the worker claimed the job of the execution cancelled while queued, and did not run it
     const p = await openPersistence(loadConfig({ DATABASE_URL: databaseUrl, WEFT_DATA_DIR: dir }), undefined, { heartbeatMs: 0 });
     try {
-      const job = await waitFor(async () => {
-        const r = await p.executionStore.knex.raw("select state from pgboss.job where name = 'weft-executions' and id = ?", [queuedId]);
-        return r.rows[0]?.state === 'completed' ? r.rows[0] : undefined;
-      }, 'the worker to settle the cancelled execution\'s job', { timeoutMs: 30_000 });
+      const job = await waitFor(
+        async () => {
+          const r = await p.executionStore.knex.raw("select state from pgboss.job where name = 'weft-executions' and id = ?", [queuedId]);
+          return r.rows[0]?.state === 'completed' ? r.rows[0] : undefined;
+        },
+        "the worker to settle the cancelled execution's job",
+        { timeoutMs: 30_000 },
+      );
       assert.equal(job.state, 'completed');
     } finally {
       await p.close();
     }
     const queued = await execution(queuedId);
     assert.equal(queued.status, 'cancelled');
-    assert.ok(queued.nodes.every((n) => n.status === 'cancelled' && n.attempts === 0 && n.startedAt === null), JSON.stringify(queued.nodes));
+    assert.ok(
+      queued.nodes.every((n) => n.status === 'cancelled' && n.attempts === 0 && n.startedAt === null),
+      JSON.stringify(queued.nodes),
+    );
 
     worker.child.kill('SIGTERM');
     assert.equal(await exitOf(worker.child), 0, worker.output());

@@ -57,27 +57,49 @@ describe('e2e: chaos in queue mode (3 workers, worker SIGKILLs mid-run)', functi
         ids.push(r.body.executionId);
       }
       // kill a worker that is running something, so every kill interrupts executions
-      const slot = await until(async () => {
-        const owners = [...(await c.statuses()).values()].filter((e) => e.status === 'running').map((e) => e.owner ?? '');
-        const busy = c.workers.findIndex((w) => w && owners.some((o) => o.includes(`:${w.pid}:`)));
-        return busy >= 0 ? busy : undefined;
-      }, 'a worker to be running an execution', 60_000, 50);
+      const slot = await until(
+        async () => {
+          const owners = [...(await c.statuses()).values()].filter((e) => e.status === 'running').map((e) => e.owner ?? '');
+          const busy = c.workers.findIndex((w) => w && owners.some((o) => o.includes(`:${w.pid}:`)));
+          return busy >= 0 ? busy : undefined;
+        },
+        'a worker to be running an execution',
+        60_000,
+        50,
+      );
       const kill = await c.killWorker(slot);
       kills.push(kill);
       watching.push(c.watchResumption(kill, resumed, 120_000));
       await c.startWorker(slot);
     }
-    const statuses = await until(async () => {
-      const s = await c.statuses();
-      return ids.every((id) => TERMINAL.has(s.get(id)?.status ?? '')) ? s : undefined;
-    }, 'every execution to end', 180_000, 200);
+    const statuses = await until(
+      async () => {
+        const s = await c.statuses();
+        return ids.every((id) => TERMINAL.has(s.get(id)?.status ?? '')) ? s : undefined;
+      },
+      'every execution to end',
+      180_000,
+      200,
+    );
     await Promise.all(watching);
 
-    assert.deepEqual(ids.filter((id) => statuses.get(id)!.status !== 'succeeded'), [], 'every execution succeeded');
+    assert.deepEqual(
+      ids.filter((id) => statuses.get(id)!.status !== 'succeeded'),
+      [],
+      'every execution succeeded',
+    );
     const interrupted = kills.flatMap((k) => k.affected);
     assert.ok(interrupted.length >= 3, `the kills interrupted executions (${interrupted.length})`);
-    assert.deepEqual(interrupted.filter((id) => !resumed.has(id)), [], 'every interrupted execution was resumed');
+    assert.deepEqual(
+      interrupted.filter((id) => !resumed.has(id)),
+      [],
+      'every interrupted execution was resumed',
+    );
     const repeatedIn = new Set(sideEffects.repeated().map((key) => key.split('/')[2]!));
-    assert.deepEqual([...repeatedIn].filter((id) => !interrupted.includes(id)), [], 'side effects repeat only in executions a kill interrupted');
+    assert.deepEqual(
+      [...repeatedIn].filter((id) => !interrupted.includes(id)),
+      [],
+      'side effects repeat only in executions a kill interrupted',
+    );
   });
 });

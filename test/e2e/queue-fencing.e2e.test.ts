@@ -14,7 +14,8 @@ after(stopSharedPostgres);
 const ADMIN_KEY = 'e2e-fencing-admin-key-0123456789abcdef';
 const STALL_PLUGIN = path.join(__dirname, '..', 'support', 'stall-plugin.js');
 
-const until = <T>(probe: () => Promise<T | undefined> | T | undefined, what: string) => waitFor(probe, what, { timeoutMs: 60_000, intervalMs: 50 });
+const until = <T>(probe: () => Promise<T | undefined> | T | undefined, what: string) =>
+  waitFor(probe, what, { timeoutMs: 60_000, intervalMs: 50 });
 
 /**
  * A worker that is alive but whose event loop is stuck past its lease loses its claim cleanly:
@@ -86,9 +87,16 @@ describe('e2e: a worker stuck past its lease is fenced off (queue mode, real pro
     const started = await call('POST', `/api/v1/workflows/${created.body.id}/execute`, {});
     assert.equal(started.status, 202, JSON.stringify(started.body));
     const id = started.body.executionId as string;
-    const doc = async () => (await call('GET', `/api/v1/executions/${id}`)).body as { status: string; nodes: Array<{ nodeId: string; status: string; output: any }> };
+    const doc = async () =>
+      (await call('GET', `/api/v1/executions/${id}`)).body as {
+        status: string;
+        nodes: Array<{ nodeId: string; status: string; output: any }>;
+      };
     // `first` is durable before `stall` starts, and `stall` blocks the loop before its own start record is committed
-    await until(async () => ((await doc()).nodes.find((n) => n.nodeId === 'first')?.status === 'succeeded' ? true : undefined), 'the stuck worker to finish the first node');
+    await until(
+      async () => ((await doc()).nodes.find((n) => n.nodeId === 'first')?.status === 'succeeded' ? true : undefined),
+      'the stuck worker to finish the first node',
+    );
 
     // the stuck worker renews nothing now: its claim lapses and the second worker takes over
     const rescuer = await startWorker({});
@@ -102,7 +110,10 @@ describe('e2e: a worker stuck past its lease is fenced off (queue mode, real pro
 
     // wake the stuck worker: it finds its claim gone and drops everything it still had to record
     writeFileSync(release, 'go');
-    await until(() => (/lost the claim on an execution/.test(stuck.output()) ? true : undefined), 'the stuck worker to notice it lost the claim');
+    await until(
+      () => (/lost the claim on an execution/.test(stuck.output()) ? true : undefined),
+      'the stuck worker to notice it lost the claim',
+    );
     await until(() => (/leaving its job to it/.test(stuck.output()) ? true : undefined), 'the stuck worker to settle its run');
     assert.deepEqual(await doc(), finished, 'nothing the stuck worker did after the takeover was recorded');
     assert.deepEqual(hookCalls, [`/after/${rescuerPid}`], 'the stuck worker did not run the node after the stalled one');

@@ -26,7 +26,14 @@ describe('e2e: wait nodes in queue mode (weft serve + weft worker)', function ()
   before(async function () {
     databaseUrl = await postgresUrlOrSkip(this);
     tmp = makeTempDir();
-    const env = weftEnv({ DATABASE_URL: databaseUrl, WEFT_DATA_DIR: tmp.dir, WEFT_EXECUTION_MODE: 'queue', WEFT_ADMIN_KEY: ADMIN_KEY, WEFT_PORT: '0', WEFT_SHUTDOWN_DEADLINE_MS: '300' });
+    const env = weftEnv({
+      DATABASE_URL: databaseUrl,
+      WEFT_DATA_DIR: tmp.dir,
+      WEFT_EXECUTION_MODE: 'queue',
+      WEFT_ADMIN_KEY: ADMIN_KEY,
+      WEFT_PORT: '0',
+      WEFT_SHUTDOWN_DEADLINE_MS: '300',
+    });
     const serve = await startServe(env);
     children.push(serve.child);
     url = serve.url;
@@ -63,15 +70,25 @@ describe('e2e: wait nodes in queue mode (weft serve + weft worker)', function ()
     assert.equal(run.status, 200, JSON.stringify(run.body));
     assert.equal(run.body.status, 'waiting');
     const id: string = run.body.id;
-    assert.deepEqual(run.body.nodes.map((n: any) => [n.nodeId, n.status]), [['prepare', 'succeeded'], ['approve', 'waiting']]);
+    assert.deepEqual(
+      run.body.nodes.map((n: any) => [n.nodeId, n.status]),
+      [
+        ['prepare', 'succeeded'],
+        ['approve', 'waiting'],
+      ],
+    );
 
     // the worker let go of it: its job is complete while the execution waits
     const p = await openPersistence(loadConfig({ DATABASE_URL: databaseUrl, WEFT_DATA_DIR: tmp!.dir }), undefined, { heartbeatMs: 0 });
     try {
-      await waitFor(async () => {
-        const r = await p.executionStore.knex.raw("select state from pgboss.job where name = 'weft-executions' and id = ?", [id]);
-        return r.rows[0]?.state === 'completed' ? true : undefined;
-      }, "the worker to complete the waiting execution's job", { timeoutMs: 30_000 });
+      await waitFor(
+        async () => {
+          const r = await p.executionStore.knex.raw("select state from pgboss.job where name = 'weft-executions' and id = ?", [id]);
+          return r.rows[0]?.state === 'completed' ? true : undefined;
+        },
+        "the worker to complete the waiting execution's job",
+        { timeoutMs: 30_000 },
+      );
       const row = await p.executionStore.knex('workflow_execution').where({ id }).first('status', 'owner');
       assert.deepEqual({ ...row }, { status: 'waiting', owner: null });
     } finally {
@@ -80,12 +97,24 @@ describe('e2e: wait nodes in queue mode (weft serve + weft worker)', function ()
 
     const signal = await call('POST', `/api/v1/executions/${id}/signals/approve`, { payload: { by: 'ops' } });
     assert.equal(signal.status, 202, JSON.stringify(signal.body));
-    const doc = await waitFor(async () => {
-      const d = (await call('GET', `/api/v1/executions/${id}`)).body;
-      return d.status === 'succeeded' ? d : undefined;
-    }, 'the execution to succeed', { timeoutMs: 60_000 });
+    const doc = await waitFor(
+      async () => {
+        const d = (await call('GET', `/api/v1/executions/${id}`)).body;
+        return d.status === 'succeeded' ? d : undefined;
+      },
+      'the execution to succeed',
+      { timeoutMs: 60_000 },
+    );
     assert.deepEqual(doc.outputs, { shipped: { by: 'ops' } });
-    assert.deepEqual(doc.nodes.map((n: any) => [n.nodeId, n.status]), [['prepare', 'succeeded'], ['approve', 'succeeded'], ['cool', 'succeeded'], ['ship', 'succeeded']]);
+    assert.deepEqual(
+      doc.nodes.map((n: any) => [n.nodeId, n.status]),
+      [
+        ['prepare', 'succeeded'],
+        ['approve', 'succeeded'],
+        ['cool', 'succeeded'],
+        ['ship', 'succeeded'],
+      ],
+    );
     assert.equal((await call('POST', `/api/v1/executions/${id}/signals/approve`, {})).status, 409);
     for (const c of children.splice(0)) {
       c.kill('SIGTERM');

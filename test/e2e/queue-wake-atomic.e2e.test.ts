@@ -37,7 +37,14 @@ describe('e2e: waking in queue mode is atomic (killed between the wake and its j
     assert.ok('url' in db);
     const tmp = makeTempDir();
     dirs.push(tmp);
-    const base = { DATABASE_URL: db.url, WEFT_DATA_DIR: tmp.dir, WEFT_EXECUTION_MODE: 'queue', WEFT_ADMIN_KEY: ADMIN_KEY, WEFT_PORT: '0', WEFT_SHUTDOWN_DEADLINE_MS: '300' };
+    const base = {
+      DATABASE_URL: db.url,
+      WEFT_DATA_DIR: tmp.dir,
+      WEFT_EXECUTION_MODE: 'queue',
+      WEFT_ADMIN_KEY: ADMIN_KEY,
+      WEFT_PORT: '0',
+      WEFT_SHUTDOWN_DEADLINE_MS: '300',
+    };
     // both processes poll waits; whichever wakes the execution dies at the crash point
     const crashing = weftEnv({ ...base, TEST_WEFT_CRASH_AT: point });
     const serve = await startServe(crashing);
@@ -70,8 +77,14 @@ describe('e2e: waking in queue mode is atomic (killed between the wake and its j
       const row = await knex('workflow_execution').where({ id }).first('status', 'owner');
       assert.deepEqual({ ...row }, { status: 'waiting', owner: null });
       const waits = await knex('weft_wait').where({ execution_id: id }).select('node_id', 'kind');
-      assert.deepEqual(waits.map((w) => ({ ...w })), [{ node_id: 'w', kind: 'timer' }]);
-      const queued = await knex.raw("select count(*)::int as n from pgboss.job where name = ? and data->>'executionId' = ? and state <> 'completed'", [EXECUTION_QUEUE, id]);
+      assert.deepEqual(
+        waits.map((w) => ({ ...w })),
+        [{ node_id: 'w', kind: 'timer' }],
+      );
+      const queued = await knex.raw(
+        "select count(*)::int as n from pgboss.job where name = ? and data->>'executionId' = ? and state <> 'completed'",
+        [EXECUTION_QUEUE, id],
+      );
       assert.equal(queued.rows[0].n, 0, 'no job for the execution survived the killed wake');
     } finally {
       await p.close();
@@ -83,14 +96,27 @@ describe('e2e: waking in queue mode is atomic (killed between the wake and its j
     children.push(serve2.child);
     const worker2 = await startWeft(['worker', '--concurrency', '1'], env, /weft worker started/);
     children.push(worker2.child);
-    const doc = await waitFor(async () => {
-      const d = (await call(serve2.url, 'GET', `/api/v1/executions/${id}`)).body;
-      return d.status === 'succeeded' ? d : undefined;
-    }, 'the woken execution to succeed', { timeoutMs: 60_000 });
-    assert.deepEqual(doc.nodes.map((n: any) => [n.nodeId, n.status]), [['w', 'succeeded'], ['after', 'succeeded']]);
+    const doc = await waitFor(
+      async () => {
+        const d = (await call(serve2.url, 'GET', `/api/v1/executions/${id}`)).body;
+        return d.status === 'succeeded' ? d : undefined;
+      },
+      'the woken execution to succeed',
+      { timeoutMs: 60_000 },
+    );
+    assert.deepEqual(
+      doc.nodes.map((n: any) => [n.nodeId, n.status]),
+      [
+        ['w', 'succeeded'],
+        ['after', 'succeeded'],
+      ],
+    );
     const p2 = await openPersistence(loadConfig({ DATABASE_URL: db.url, WEFT_DATA_DIR: tmp.dir }), undefined, { heartbeatMs: 0 });
     try {
-      const jobs = await p2.executionStore.knex.raw("select count(*)::int as n from pgboss.job where name = ? and data->>'executionId' = ?", [EXECUTION_QUEUE, id]);
+      const jobs = await p2.executionStore.knex.raw(
+        "select count(*)::int as n from pgboss.job where name = ? and data->>'executionId' = ?",
+        [EXECUTION_QUEUE, id],
+      );
       assert.equal(jobs.rows[0].n, 2, 'the first run and one wake');
     } finally {
       await p2.close();

@@ -61,7 +61,11 @@ describe('e2e: two weft serve processes on one PostgreSQL run each scheduled fir
       const items: Item[] = [];
       let cursor: string | null = null;
       do {
-        const page = await call(a.url, 'GET', `/api/v1/workflows/${id}/executions?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        const page = await call(
+          a.url,
+          'GET',
+          `/api/v1/workflows/${id}/executions?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        );
         assert.equal(page.status, 200, JSON.stringify(page.body));
         items.push(...page.body.items);
         cursor = page.body.nextCursor;
@@ -69,7 +73,11 @@ describe('e2e: two weft serve processes on one PostgreSQL run each scheduled fir
       return items;
     };
     const fireTimeOf = (e: Item) => Date.parse(e.idempotencyKey!.slice(`schedule:${id}:`.length));
-    await waitFor(async () => (await history()).filter((e) => fireTimeOf(e) > bothUp).length >= RUN_MS / 1000, `${RUN_MS / 1000} fires while both servers run`, { timeoutMs: RUN_MS * 4 });
+    await waitFor(
+      async () => (await history()).filter((e) => fireTimeOf(e) > bothUp).length >= RUN_MS / 1000,
+      `${RUN_MS / 1000} fires while both servers run`,
+      { timeoutMs: RUN_MS * 4 },
+    );
     // stop the schedule through B: A learns it at its next fire (it reads the workflow), stops and says so
     const deletedAt = Date.now();
     assert.equal((await call(b.url, 'DELETE', `/api/v1/workflows/${id}`)).status, 204);
@@ -90,6 +98,9 @@ describe('e2e: two weft serve processes on one PostgreSQL run each scheduled fir
     for (let i = 1; i < fireTimes.length; i++) assert.equal(fireTimes[i]! - fireTimes[i - 1]!, 1000, 'consecutive fires, none missing');
     const whileBothUp = fireTimes.filter((t) => t > bothUp && t <= deletedAt);
     assert.ok(whileBothUp.length >= RUN_MS / 1000, `fires while both servers ran: ${whileBothUp.length}`);
-    assert.ok(items.every((e) => e.status === 'succeeded'), JSON.stringify(items.filter((e) => e.status !== 'succeeded')));
+    assert.ok(
+      items.every((e) => e.status === 'succeeded'),
+      JSON.stringify(items.filter((e) => e.status !== 'succeeded')),
+    );
   });
 });

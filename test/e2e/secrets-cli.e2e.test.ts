@@ -26,7 +26,10 @@ describe('weft secrets (CLI)', function () {
     assert.ok(!list.stdout.includes(VALUE));
     for (const f of readdirSync(temp.dir)) assert.equal(readFileSync(join(temp.dir, f)).indexOf(VALUE), -1, `${f} holds the plaintext`);
 
-    const wrong = await runWeft(['serve'], { env: { ...env, WEFT_PORT: '0', WEFT_SECRETS_KEY: randomBytes(32).toString('base64') }, timeoutMs: 30_000 });
+    const wrong = await runWeft(['serve'], {
+      env: { ...env, WEFT_PORT: '0', WEFT_SECRETS_KEY: randomBytes(32).toString('base64') },
+      timeoutMs: 30_000,
+    });
     assert.notEqual(wrong.code, 0);
     assert.match(wrong.stderr + wrong.stdout, /the secrets key does not decrypt the stored secrets/);
     assert.ok(!(wrong.stderr + wrong.stdout).includes(VALUE));

@@ -32,8 +32,11 @@ describe('e2e: weft serve', function () {
   after(() => rmSync(dir, { recursive: true, force: true }));
   const cli = (args: string[]) =>
     new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) =>
-      execFile(process.execPath, ['--no-node-snapshot', WEFT_BIN, ...args], { env: serveEnv(dir), encoding: 'utf8' }, (err, stdout, stderr) =>
-        resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
+      execFile(
+        process.execPath,
+        ['--no-node-snapshot', WEFT_BIN, ...args],
+        { env: serveEnv(dir), encoding: 'utf8' },
+        (err, stdout, stderr) => resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
       ),
     );
 
@@ -71,7 +74,10 @@ describe('e2e: weft serve', function () {
     assert.equal(run.body.status, 'succeeded');
     assert.deepEqual(run.body.outputs, { greeting: 'e2e' });
     const history = await call('GET', `/api/v1/workflows/${created.body.id}/executions`);
-    assert.deepEqual(history.body.items.map((e: { id: string }) => e.id), [run.body.id]);
+    assert.deepEqual(
+      history.body.items.map((e: { id: string }) => e.id),
+      [run.body.id],
+    );
     assert.equal((await call('GET', `/api/v1/executions/${run.body.id}`)).body.nodes.length, 2);
 
     // a key made with the CLI against the same database works, with its role
@@ -98,7 +104,13 @@ describe('e2e: weft serve', function () {
       edges: [{ from: 'wait', to: 'done' }],
     });
     inFlight = (await call('POST', `/api/v1/workflows/${slow.body.id}/execute`, {})).body.executionId;
-    await waitFor(async () => (await call('GET', `/api/v1/executions/${inFlight}`)).body.nodes.some((n: { nodeId: string; status: string }) => n.nodeId === 'wait' && n.status === 'running'), 'the slow node to run');
+    await waitFor(
+      async () =>
+        (await call('GET', `/api/v1/executions/${inFlight}`)).body.nodes.some(
+          (n: { nodeId: string; status: string }) => n.nodeId === 'wait' && n.status === 'running',
+        ),
+      'the slow node to run',
+    );
     served.child.kill('SIGTERM');
     assert.equal(await exitOf(served.child), 0);
   });
@@ -109,11 +121,15 @@ describe('e2e: weft serve', function () {
     track(served.child);
     assert.ok(!served.output().includes('admin API key'), 'keys exist: no bootstrap key');
     type Doc = { status: string; nodes: Array<{ nodeId: string; status: string; output: unknown }> };
-    const doc = await waitFor(async () => {
-      const res = await fetch(`${served.url}/api/v1/executions/${inFlight}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
-      const d = (await res.json()) as Doc;
-      return d.status !== 'running' && d.status !== 'pending' ? d : undefined;
-    }, 'the resumed execution to end', { timeoutMs: 20_000 });
+    const doc = await waitFor(
+      async () => {
+        const res = await fetch(`${served.url}/api/v1/executions/${inFlight}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+        const d = (await res.json()) as Doc;
+        return d.status !== 'running' && d.status !== 'pending' ? d : undefined;
+      },
+      'the resumed execution to end',
+      { timeoutMs: 20_000 },
+    );
     assert.equal(doc.status, 'succeeded', `${JSON.stringify(doc)}\n--- weft serve output:\n${served.output().slice(-4000)}`);
     assert.equal(doc.nodes.find((n) => n.nodeId === 'done')!.output, 'slept');
     served.child.kill('SIGINT');

@@ -43,10 +43,14 @@ describe('e2e: a durable timer survives SIGKILL of weft serve', function () {
     assert.equal(server.count, 0);
     served = await startServe(env);
     child = served.child;
-    const doc = await waitFor(async () => {
-      const r = await callApi(served.url, ADMIN_KEY, 'GET', `/api/v1/executions/${id}`);
-      return r.body.status === 'succeeded' ? r.body : undefined;
-    }, 'the woken execution to finish', { timeoutMs: 20_000 });
+    const doc = await waitFor(
+      async () => {
+        const r = await callApi(served.url, ADMIN_KEY, 'GET', `/api/v1/executions/${id}`);
+        return r.body.status === 'succeeded' ? r.body : undefined;
+      },
+      'the woken execution to finish',
+      { timeoutMs: 20_000 },
+    );
     assert.equal(server.count, 1);
     assert.equal(doc.nodes.find((n: any) => n.nodeId === 'w').status, 'succeeded');
     assert.equal(doc.nodes.find((n: any) => n.nodeId === 'call').output.status, 200);

@@ -100,7 +100,10 @@ describe('built-in plugin package entries', () => {
         assert.equal(e[`${name}Plugin`], plugin);
         assert.equal(plugin.id, `weft.${name}`);
         const types = nodeTypesOf(plugin);
-        assert.deepEqual(types.map((t) => t.type), [name]);
+        assert.deepEqual(
+          types.map((t) => t.type),
+          [name],
+        );
         assert.equal(types[0], e[`${name}NodeType`]);
         // (the tool plugin keeps its config schema to itself)
         if (`${name}ConfigSchema` in surface) assert.equal(types[0]!.configSchema, e[`${name}ConfigSchema`]);

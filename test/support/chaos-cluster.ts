@@ -50,11 +50,14 @@ export class SideEffectServer {
       const u = new URL(req.url ?? '/', 'http://x');
       const call: SideEffect = { key: u.pathname, arrivedAt: Date.now(), answeredAt: null };
       this.calls.push(call);
-      setTimeout(() => {
-        call.answeredAt = Date.now();
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ ok: true }));
-      }, Number(u.searchParams.get('ms') ?? 0));
+      setTimeout(
+        () => {
+          call.answeredAt = Date.now();
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ ok: true }));
+        },
+        Number(u.searchParams.get('ms') ?? 0),
+      );
     });
     this.server.keepAliveTimeout = 1000;
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));

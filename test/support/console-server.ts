@@ -40,7 +40,9 @@ export async function startConsoleServer(name: string, env: Record<string, strin
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    serve = await startServe(weftEnv({ WEFT_DATA_DIR: dir, WEFT_PORT: '0', WEFT_ADMIN_KEY: adminKey, WEFT_SHUTDOWN_DEADLINE_MS: '300', ...env }));
+    serve = await startServe(
+      weftEnv({ WEFT_DATA_DIR: dir, WEFT_PORT: '0', WEFT_ADMIN_KEY: adminKey, WEFT_SHUTDOWN_DEADLINE_MS: '300', ...env }),
+    );
     const key = async (role: string) => {
       const r = await runWeft(['keys', 'create', '--role', role], { env: { WEFT_DATA_DIR: dir } });
       assert.equal(r.code, 0, r.stderr);

@@ -79,7 +79,14 @@ export function formatTable(results: readonly AreaResult[]): string {
     ...results.map((r) => [r.name, `${r.target}%`, cell(r.lines), cell(r.functions), r.files === 0 ? 'NO FILES' : r.met ? 'ok' : 'BELOW']),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  return rows.map((row) => row.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((v, i) => v.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function main(summaryPath: string): number {

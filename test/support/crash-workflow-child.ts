@@ -34,7 +34,9 @@ async function main(): Promise<void> {
   } else if (mode === 'recover') {
     const report = await p.recover(kernel.executor);
     const docs = await Promise.all(report.resumed.map((h) => h.done));
-    process.stdout.write(`recovered ${JSON.stringify({ resumed: docs.map((d) => ({ id: d.id, status: d.status })), interrupted: report.interrupted })}\n`);
+    process.stdout.write(
+      `recovered ${JSON.stringify({ resumed: docs.map((d) => ({ id: d.id, status: d.status })), interrupted: report.interrupted })}\n`,
+    );
   } else {
     throw new Error(`unknown mode ${mode}`);
   }

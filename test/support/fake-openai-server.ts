@@ -155,7 +155,12 @@ export function completion(opts: { text?: string | null; toolCalls?: ToolCallIn[
 }
 
 function chunk(delta: Record<string, unknown>, finishReason: string | null = null) {
-  return { id: 'chatcmpl-test', object: 'chat.completion.chunk', model: 'test-model', choices: [{ index: 0, delta, finish_reason: finishReason }] };
+  return {
+    id: 'chatcmpl-test',
+    object: 'chat.completion.chunk',
+    model: 'test-model',
+    choices: [{ index: 0, delta, finish_reason: finishReason }],
+  };
 }
 
 /** A streamed reply: one chunk per text delta, a finish chunk, then the usage chunk (`include_usage`). */

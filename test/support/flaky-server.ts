@@ -72,7 +72,12 @@ export class FlakyServer {
   private async handle(req: IncomingMessage, res: ServerResponse, o: FlakyServerOptions): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+    this.requests.push({
+      method: req.method ?? '',
+      url: req.url ?? '',
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+    });
     const n = this.requests.length;
     if (o.delayMs) await new Promise((r) => setTimeout(r, o.delayMs).unref());
     if (res.destroyed) return;

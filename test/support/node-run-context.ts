@@ -2,7 +2,9 @@ import { silentLogger } from '../../core/services/logger';
 import type { NodeRunContext, TemplateScope } from '../../core/plugin/node-type';
 
 /** A hand-built {@link NodeRunContext} for calling tools and node executors directly. */
-export function nodeRunContext(overrides: Partial<Omit<NodeRunContext, 'scope'>> & { scope?: Partial<TemplateScope> } = {}): NodeRunContext {
+export function nodeRunContext(
+  overrides: Partial<Omit<NodeRunContext, 'scope'>> & { scope?: Partial<TemplateScope> } = {},
+): NodeRunContext {
   const { scope, ...rest } = overrides;
   return {
     executionId: 'exec-1',

@@ -17,8 +17,14 @@ describe('open handles check (mocha global teardown)', () => {
     const server = createServer();
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const leaked = leakedResources(before, countResources(process.getActiveResourcesInfo()));
-    assert.ok(leaked.some((l) => l.startsWith('Timeout')), leaked.join());
-    assert.ok(leaked.some((l) => l.startsWith('TCPServerWrap')), leaked.join());
+    assert.ok(
+      leaked.some((l) => l.startsWith('Timeout')),
+      leaked.join(),
+    );
+    assert.ok(
+      leaked.some((l) => l.startsWith('TCPServerWrap')),
+      leaked.join(),
+    );
     clearInterval(timer);
     await new Promise((r) => server.close(r));
     // a closed server's handle is released a little after its close callback (hence the

@@ -49,7 +49,10 @@ if (process.env.WEFT_TRACE_HANDLES === '1') {
   createHook({
     init(asyncId, type) {
       if (type === 'PROMISE' || TRANSIENT.has(type)) return;
-      const frames = (new Error().stack ?? '').split('\n').slice(1).filter((l) => !l.includes('node:internal/'));
+      const frames = (new Error().stack ?? '')
+        .split('\n')
+        .slice(1)
+        .filter((l) => !l.includes('node:internal/'));
       traced.set(asyncId, { type, stack: frames.join('\n') });
     },
     destroy(asyncId) {

@@ -62,8 +62,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   const asRoot = userInfo().uid === 0;
   const dir = mkdtempSync(join(tmpdir(), 'weft-pg-'));
   const data = join(dir, 'data');
-  const asPg = (cmd: string, args: string[]) =>
-    asRoot ? run('runuser', ['-u', 'postgres', '--', cmd, ...args]) : run(cmd, args);
+  const asPg = (cmd: string, args: string[]) => (asRoot ? run('runuser', ['-u', 'postgres', '--', cmd, ...args]) : run(cmd, args));
   if (asRoot) {
     const ids = spawnSync('id', ['-u', 'postgres']).stdout.toString().trim();
     const gid = spawnSync('id', ['-g', 'postgres']).stdout.toString().trim();

@@ -10,7 +10,10 @@ export interface WeftResult {
 }
 
 /** Runs `node bin/weft.js ...args` as a user would (the bin adds --no-node-snapshot itself). */
-export function runWeft(args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; stdin?: string } = {}): Promise<WeftResult> {
+export function runWeft(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; stdin?: string } = {},
+): Promise<WeftResult> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...options.env };
     for (const k of Object.keys(env)) if (k.startsWith('WEFT_') && !(options.env && k in options.env)) delete env[k];

@@ -14,7 +14,12 @@ export function createTestPlugin(handlers: Record<string, TestHandler> = {}): We
       reg.addNodeType(
         defineNodeType<{ fn: string; input?: unknown }>({
           type: 'fn',
-          configSchema: { type: 'object', required: ['fn'], properties: { fn: { type: 'string' }, input: {} }, additionalProperties: false },
+          configSchema: {
+            type: 'object',
+            required: ['fn'],
+            properties: { fn: { type: 'string' }, input: {} },
+            additionalProperties: false,
+          },
           templateFields: ['input'],
           create: () => ({
             validate: (config) => (handlers[config.fn] ? [] : [{ path: 'config.fn', message: `no handler "${config.fn}"` }]),
@@ -34,7 +39,12 @@ export function createTestPlugin(handlers: Record<string, TestHandler> = {}): We
         defineNodeType<{ input: string; labels?: string[] }>({
           type: 'branch',
           outputs: 'branches',
-          configSchema: { type: 'object', required: ['input'], properties: { input: { type: 'string' }, labels: { type: 'array', items: { type: 'string' } } }, additionalProperties: false },
+          configSchema: {
+            type: 'object',
+            required: ['input'],
+            properties: { input: { type: 'string' }, labels: { type: 'array', items: { type: 'string' } } },
+            additionalProperties: false,
+          },
           templateFields: ['input'],
           create: () => ({
             branches: (config) => config.labels ?? ['true', 'false'],

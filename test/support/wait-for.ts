@@ -12,11 +12,7 @@ export interface WaitForOptions {
 
 export type Found<T> = Exclude<T, undefined | null | false>;
 
-export async function waitFor<T>(
-  probe: () => T | Promise<T>,
-  what: string,
-  options: WaitForOptions = {},
-): Promise<Found<T>> {
+export async function waitFor<T>(probe: () => T | Promise<T>, what: string, options: WaitForOptions = {}): Promise<Found<T>> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const intervalMs = options.intervalMs ?? 10;
   const end = Date.now() + timeoutMs;

@@ -19,7 +19,13 @@ export function weftEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** Spawns `weft ...args` and resolves once its output matches `ready` (with the match). */
-export function startWeft(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 30_000, nodeArgs: string[] = []): Promise<WeftProcess & { match: RegExpExecArray }> {
+export function startWeft(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+  timeoutMs = 30_000,
+  nodeArgs: string[] = [],
+): Promise<WeftProcess & { match: RegExpExecArray }> {
   const child = spawn(process.execPath, ['--no-node-snapshot', ...nodeArgs, WEFT_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolve, reject) => {
@@ -49,11 +55,19 @@ export async function startServe(env: NodeJS.ProcessEnv, timeoutMs?: number, nod
 
 /** Resolves with the exit code once the process has exited. */
 export function exitOf(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => (child.exitCode !== null || child.signalCode ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+  return new Promise((resolve) =>
+    child.exitCode !== null || child.signalCode ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)),
+  );
 }
 
 /** One JSON call to a weft API with a bearer key: the status and the parsed body (undefined when empty). */
-export async function callApi(baseUrl: string, key: string, method: string, p: string, body?: unknown): Promise<{ status: number; body: any }> {
+export async function callApi(
+  baseUrl: string,
+  key: string,
+  method: string,
+  p: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
   const res = await fetch(baseUrl + p, {
     method,
     headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },

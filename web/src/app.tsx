@@ -94,19 +94,35 @@ function Shell({ onSignOut, role }: { onSignOut: () => void; role: Role }) {
       </Suspense>
     );
   else if (path === '/') page = null;
-  else page = <main className="page"><h1>Not found</h1><p>No console page at {path}.</p></main>;
+  else
+    page = (
+      <main className="page">
+        <h1>Not found</h1>
+        <p>No console page at {path}.</p>
+      </main>
+    );
   const section = parts[0] ?? 'executions';
   return (
     <>
       <header className="topbar">
-        <Link to="/executions" className="logo">weft</Link>
+        <Link to="/executions" className="logo">
+          weft
+        </Link>
         <nav aria-label="Sections">
-          <Link to="/workflows" className={section === 'workflows' ? 'active' : ''}>Workflows</Link>
-          <Link to="/executions" className={section === 'executions' ? 'active' : ''}>Executions</Link>
+          <Link to="/workflows" className={section === 'workflows' ? 'active' : ''}>
+            Workflows
+          </Link>
+          <Link to="/executions" className={section === 'executions' ? 'active' : ''}>
+            Executions
+          </Link>
         </nav>
         <span className="spacer" />
-        <span className="role-chip" data-testid="role">{role}</span>
-        <button type="button" className="link-button" onClick={onSignOut}>Sign out</button>
+        <span className="role-chip" data-testid="role">
+          {role}
+        </span>
+        <button type="button" className="link-button" onClick={onSignOut}>
+          Sign out
+        </button>
       </header>
       {page}
     </>

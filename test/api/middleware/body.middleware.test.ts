@@ -16,7 +16,15 @@ describe('body middleware (@koa/bodyparser + secure-json-parse)', () => {
     const app = new Koa<ApiState>();
     app.silent = true;
     app.use(async (ctx, next) => {
-      ctx.state.log = { error() {}, warn() {}, info() {}, debug() {}, child() { return this; } };
+      ctx.state.log = {
+        error() {},
+        warn() {},
+        info() {},
+        debug() {},
+        child() {
+          return this;
+        },
+      };
       await next();
     });
     app.use(errorMiddleware());
@@ -33,7 +41,10 @@ describe('body middleware (@koa/bodyparser + secure-json-parse)', () => {
 
   it('keeps the exact text of the body in ctx.request.rawBody beside the parsed value', async () => {
     const text = '{ "a" : [1, 2.50, "é"] }';
-    const r = await rawRequest(url, 'POST', '/', { headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) }, body: text });
+    const r = await rawRequest(url, 'POST', '/', {
+      headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) },
+      body: text,
+    });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(seen, { body: { a: [1, 2.5, 'é'] }, rawBody: text });
   });
@@ -42,7 +53,10 @@ describe('body middleware (@koa/bodyparser + secure-json-parse)', () => {
     for (const bad of [[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xc0, 0xaf]]) {
       const bytes = Buffer.concat([Buffer.from('{"a":"'), Buffer.from(bad), Buffer.from('"}')]);
       seen = undefined;
-      const r = await rawRequest(url, 'POST', '/', { headers: { 'content-type': 'application/json', 'content-length': String(bytes.length) }, body: bytes });
+      const r = await rawRequest(url, 'POST', '/', {
+        headers: { 'content-type': 'application/json', 'content-length': String(bytes.length) },
+        body: bytes,
+      });
       assert.equal(r.status, 400, `bytes ${Buffer.from(bad).toString('hex')}: ${r.text}`);
       assert.equal(r.json().error.message, 'the body is not valid UTF-8');
       assert.equal(seen, undefined);
@@ -54,14 +68,20 @@ describe('body middleware (@koa/bodyparser + secure-json-parse)', () => {
     const bytes = Buffer.from(text);
     // every multi-byte character is cut between two chunks
     const chunks = [7, 9, 13, 16].map((end, i, ends) => bytes.subarray(ends[i - 1] ?? 0, end)).concat(bytes.subarray(16));
-    const r = await rawRequest(url, 'POST', '/', { headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, chunks });
+    const r = await rawRequest(url, 'POST', '/', {
+      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      chunks,
+    });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(seen, { body: { s: 'é€😀\ufffd\ufffd' }, rawBody: text });
   });
 
   it('names the path of a forbidden key, and never lets it reach a prototype', async () => {
     const text = '{"x": [{"y": {"__proto__": {"polluted": true}}}]}';
-    const r = await rawRequest(url, 'POST', '/', { headers: { 'content-type': 'application/json', 'content-length': String(text.length) }, body: text });
+    const r = await rawRequest(url, 'POST', '/', {
+      headers: { 'content-type': 'application/json', 'content-length': String(text.length) },
+      body: text,
+    });
     assert.equal(r.status, 400);
     assert.equal(r.json().error.details[0].path, 'body.x[0].y.__proto__');
     assert.equal(({} as Record<string, unknown>).polluted, undefined);

@@ -39,7 +39,9 @@ describe('API cancel of executions another process runs or has yet to claim', ()
       },
     };
     const shared = [bind(Tokens.ExecutionStore, () => executions), bind(Tokens.WorkflowStore, () => workflows)];
-    api = await startApi({ services: [...shared, bind(Tokens.ApiKeyStore, () => new InMemoryApiKeyStore()), bind(Tokens.ExecutionDispatcher, () => dispatcher)] });
+    api = await startApi({
+      services: [...shared, bind(Tokens.ApiKeyStore, () => new InMemoryApiKeyStore()), bind(Tokens.ExecutionDispatcher, () => dispatcher)],
+    });
     worker = Kernel.create({ plugins: [toolPlugin], services: shared });
   });
   after(async () => {
@@ -51,7 +53,12 @@ describe('API cancel of executions another process runs or has yet to claim', ()
   const claim = async (id: string) => {
     const job = queued.find((q) => q.id === id)!;
     const doc = (await executions.getExecution(id))!;
-    return worker.executor.start(job.definition, { executionId: id, workflowId: doc.workflowId, workflowVersion: doc.workflowVersion, resume: { startedAt: doc.startedAt!, nodes: [] } });
+    return worker.executor.start(job.definition, {
+      executionId: id,
+      workflowId: doc.workflowId,
+      workflowVersion: doc.workflowVersion,
+      resume: { startedAt: doc.startedAt!, nodes: [] },
+    });
   };
 
   it('cancels a queued execution at once (202): every node cancelled, and the worker that claims it later does not run it', async () => {
@@ -59,13 +66,22 @@ describe('API cancel of executions another process runs or has yet to claim', ()
     const started = await api.request('POST', `/api/v1/workflows/${wf}/execute`, { body: {} });
     assert.deepEqual(started.body.status, 'pending');
     const id: string = started.body.executionId;
-    const cancel = await api.request('POST', `/api/v1/executions/${id}/cancel`, { key: api.keys.operator, body: { reason: 'queued too long' } });
+    const cancel = await api.request('POST', `/api/v1/executions/${id}/cancel`, {
+      key: api.keys.operator,
+      body: { reason: 'queued too long' },
+    });
     assert.equal(cancel.status, 202, cancel.text);
     assert.deepEqual(cancel.body, { executionId: id, cancelRequested: true });
     const doc: ExecutionDocument = (await api.request('GET', `/api/v1/executions/${id}`)).body;
     assert.equal(doc.status, 'cancelled');
     assert.equal(doc.error!.message, 'queued too long');
-    assert.deepEqual(doc.nodes.map((n) => [n.nodeId, n.status, n.attempts]), [['a', 'cancelled', 0], ['b', 'cancelled', 0]]);
+    assert.deepEqual(
+      doc.nodes.map((n) => [n.nodeId, n.status, n.attempts]),
+      [
+        ['a', 'cancelled', 0],
+        ['b', 'cancelled', 0],
+      ],
+    );
     await assert.rejects(claim(id), { code: 'WF_CONFLICT' });
     assert.equal(worker.executor.activeCount, 0);
     const again = await api.request('POST', `/api/v1/executions/${id}/cancel`);
@@ -77,7 +93,10 @@ describe('API cancel of executions another process runs or has yet to claim', ()
     const wf = await api.createWorkflow(sleepWorkflow(20_000, 'worker-cancel'));
     const id: string = (await api.request('POST', `/api/v1/workflows/${wf}/execute`, { body: {} })).body.executionId;
     const handle = await claim(id);
-    await waitFor(async () => (await executions.listNodeExecutions(id)).some((n) => n.nodeId === 'a' && n.status === 'running'), 'node a to run in the worker');
+    await waitFor(
+      async () => (await executions.listNodeExecutions(id)).some((n) => n.nodeId === 'a' && n.status === 'running'),
+      'node a to run in the worker',
+    );
     assert.equal(api.kernel.executor.isActive(id), false, 'the API process does not run it');
     const cancel = await api.request('POST', `/api/v1/executions/${id}/cancel`, { key: api.keys.operator });
     assert.equal(cancel.status, 202, cancel.text);
@@ -87,7 +106,13 @@ describe('API cancel of executions another process runs or has yet to claim', ()
     const doc: ExecutionDocument = (await api.request('GET', `/api/v1/executions/${id}`)).body;
     assert.equal(doc.status, 'cancelled');
     assert.equal(doc.error!.message, 'cancelled through the API');
-    assert.deepEqual(doc.nodes.map((n) => [n.nodeId, n.status]), [['a', 'cancelled'], ['b', 'cancelled']]);
+    assert.deepEqual(
+      doc.nodes.map((n) => [n.nodeId, n.status]),
+      [
+        ['a', 'cancelled'],
+        ['b', 'cancelled'],
+      ],
+    );
     assert.equal((await api.request('POST', `/api/v1/executions/${id}/cancel`)).status, 409);
     assert.equal((await api.request('POST', '/api/v1/executions/0190cccc-0000-7000-8000-999999999999/cancel')).status, 404);
     assert.equal((await api.request('POST', `/api/v1/executions/${id}/cancel`, { key: api.keys.viewer })).status, 403);

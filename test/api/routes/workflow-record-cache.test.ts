@@ -11,7 +11,7 @@ describe('WorkflowRecordCache', () => {
     const cache = new WorkflowRecordCache(store, 1_000, 10, () => now);
     const a = await cache.get(rec.id);
     assert.equal(await cache.get(rec.id), a, 'same object: the executor validates it once');
-    await store.update(rec.id, { ...(echoWorkflow('c')), description: 'v2' } as never);
+    await store.update(rec.id, { ...echoWorkflow('c'), description: 'v2' } as never);
     assert.equal((await cache.get(rec.id))!.version, 1);
     cache.invalidate(rec.id);
     assert.equal((await cache.get(rec.id))!.version, 2);

@@ -46,7 +46,13 @@ export async function readSse(
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? 10_000);
   const res = await fetch(url, { headers: { authorization: `Bearer ${key}`, ...options.headers }, signal: controller.signal });
-  const result: SseResult = { status: res.status, contentType: res.headers.get('content-type'), events: [], comments: 0, closedByServer: false };
+  const result: SseResult = {
+    status: res.status,
+    contentType: res.headers.get('content-type'),
+    events: [],
+    comments: 0,
+    closedByServer: false,
+  };
   if (!res.body) {
     clearTimeout(timer);
     return result;

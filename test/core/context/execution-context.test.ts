@@ -11,8 +11,16 @@ describe('execution context', () => {
           make: () => ({ list: [1, 2], nested: { v: 1 } }),
           mutate: (input: { list: number[]; nested: { v: number } }) => {
             const errors: string[] = [];
-            try { input.list.push(3); } catch (e) { errors.push((e as Error).name); }
-            try { input.nested.v = 99; } catch (e) { errors.push((e as Error).name); }
+            try {
+              input.list.push(3);
+            } catch (e) {
+              errors.push((e as Error).name);
+            }
+            try {
+              input.nested.v = 99;
+            } catch (e) {
+              errors.push((e as Error).name);
+            }
             return errors;
           },
           read: (input: unknown) => (seen.push(input), input),
@@ -26,7 +34,10 @@ describe('execution context', () => {
         { id: 'b', type: 'fn', config: { fn: 'mutate', input: '{{ nodes.a.output }}' } },
         { id: 'c', type: 'fn', config: { fn: 'read', input: '{{ nodes.a.output }}' } },
       ],
-      edges: [{ from: 'a', to: 'b' }, { from: 'b', to: 'c' }],
+      edges: [
+        { from: 'a', to: 'b' },
+        { from: 'b', to: 'c' },
+      ],
     });
     assert.equal(doc.status, 'succeeded');
     assert.deepEqual(doc.nodes.find((n) => n.nodeId === 'b')!.output, ['TypeError', 'TypeError']);
@@ -34,9 +45,16 @@ describe('execution context', () => {
     await kernel.stop();
   });
 
-  it('two executions of one workflow at once never see each other\'s context', async () => {
+  it("two executions of one workflow at once never see each other's context", async () => {
     const kernel = startTestKernel({
-      plugins: [createTestPlugin({ slowEcho: async (i: unknown) => { await new Promise((r) => setTimeout(r, 20)); return i; } })],
+      plugins: [
+        createTestPlugin({
+          slowEcho: async (i: unknown) => {
+            await new Promise((r) => setTimeout(r, 20));
+            return i;
+          },
+        }),
+      ],
     });
     const def = {
       name: 'iso',
@@ -49,14 +67,21 @@ describe('execution context', () => {
       outputs: { b: '{{ nodes.b.output }}' },
     };
     const runs = await Promise.all(['x', 'y', 'z', 'w'].map((who) => kernel.executor.run(def, { inputs: { who } })));
-    assert.deepEqual(runs.map((r) => r.outputs!.b), ['from x / x', 'from y / y', 'from z / z', 'from w / w']);
+    assert.deepEqual(
+      runs.map((r) => r.outputs!.b),
+      ['from x / x', 'from y / y', 'from z / z', 'from w / w'],
+    );
     await kernel.stop();
   });
 
   it('execution inputs are merged over variables, and new keys are added', async () => {
     const kernel = startTestKernel({ plugins: [createTestPlugin()] });
     const doc = await kernel.executor.run(
-      { name: 'merge', variables: { a: 1, b: 2 }, nodes: [{ id: 'n', type: 'noop', config: { input: { a: '{{ variables.a }}', b: '{{ variables.b }}', c: '{{ variables.c }}' } } }] },
+      {
+        name: 'merge',
+        variables: { a: 1, b: 2 },
+        nodes: [{ id: 'n', type: 'noop', config: { input: { a: '{{ variables.a }}', b: '{{ variables.b }}', c: '{{ variables.c }}' } } }],
+      },
       { inputs: { b: 20, c: 30 } },
     );
     assert.deepEqual(doc.nodes[0]!.output, { a: 1, b: 20, c: 30 });
@@ -73,8 +98,17 @@ describe('execution context scope', () => {
           tamper: (_input: unknown, ctx) => {
             const nodes = ctx.scope.nodes as Record<string, unknown>;
             const results: string[] = [];
-            for (const attempt of [() => (nodes.a = { output: 'forged' }), () => delete nodes.a, () => (nodes.later = { output: 'planted' })]) {
-              try { attempt(); results.push('allowed'); } catch { results.push('refused'); }
+            for (const attempt of [
+              () => (nodes.a = { output: 'forged' }),
+              () => delete nodes.a,
+              () => (nodes.later = { output: 'planted' }),
+            ]) {
+              try {
+                attempt();
+                results.push('allowed');
+              } catch {
+                results.push('refused');
+              }
             }
             return results;
           },
@@ -88,7 +122,10 @@ describe('execution context scope', () => {
         { id: 't', type: 'fn', config: { fn: 'tamper' } },
         { id: 'later', type: 'noop', config: { input: '{{ nodes.a.output }}' } },
       ],
-      edges: [{ from: 'a', to: 't' }, { from: 't', to: 'later' }],
+      edges: [
+        { from: 'a', to: 't' },
+        { from: 't', to: 'later' },
+      ],
     });
     assert.deepEqual(doc.nodes[1]!.output, ['refused', 'refused', 'refused']);
     assert.equal(doc.nodes[2]!.output, 'original');

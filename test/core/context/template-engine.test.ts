@@ -35,13 +35,20 @@ describe('template engine', () => {
   it('names node, field and path when a path is missing', () => {
     assert.throws(
       () => render('{{ variables.missing.x }}'),
-      (e: unknown) => e instanceof TemplateError && /node "n1" field "config.input".*"variables.missing.x".*variables\.missing/.test(e.message),
+      (e: unknown) =>
+        e instanceof TemplateError && /node "n1" field "config.input".*"variables.missing.x".*variables\.missing/.test(e.message),
     );
     assert.throws(() => render('{{ variables.list[9] }}'), /not found/);
   });
 
   it('refuses prototype access', () => {
-    for (const t of ['{{ variables.__proto__ }}', '{{ variables.constructor }}', '{{ variables.obj.constructor.name }}', '{{ variables["__proto__"] }}', '{{ variables.obj.prototype }}']) {
+    for (const t of [
+      '{{ variables.__proto__ }}',
+      '{{ variables.constructor }}',
+      '{{ variables.obj.constructor.name }}',
+      '{{ variables["__proto__"] }}',
+      '{{ variables.obj.prototype }}',
+    ]) {
       assert.throws(() => parseTemplate(t, where), TemplateError, t);
     }
     // inherited properties are not own properties
@@ -69,7 +76,10 @@ describe('template engine', () => {
   });
 
   it('renders nested config and keeps a "__proto__" key as data', () => {
-    const c = compileValue(JSON.parse('{"a":["{{ variables.count }}", {"b":"x{{ variables.name }}"}], "__proto__": "{{ variables.name }}"}'), where);
+    const c = compileValue(
+      JSON.parse('{"a":["{{ variables.count }}", {"b":"x{{ variables.name }}"}], "__proto__": "{{ variables.name }}"}'),
+      where,
+    );
     const out = renderValue(c, scope) as Record<string, unknown>;
     assert.deepEqual(out.a, [3, { b: 'xada' }]);
     assert.equal(Object.getPrototypeOf(out), Object.prototype);

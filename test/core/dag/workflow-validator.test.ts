@@ -16,13 +16,21 @@ describe('workflow validation', () => {
     return (r as { issues: Array<{ path: string; message: string }> }).issues;
   };
   const has = (issues: Array<{ path: string; message: string }>, path: string, re: RegExp) =>
-    assert.ok(issues.some((i) => i.path === path && re.test(i.message)), `no issue at ${path} matching ${re}: ${JSON.stringify(issues)}`);
+    assert.ok(
+      issues.some((i) => i.path === path && re.test(i.message)),
+      `no issue at ${path} matching ${re}: ${JSON.stringify(issues)}`,
+    );
 
   it('names the cycle as a path', () => {
     const issues = issuesOf({
       name: 'c',
       nodes: ['a', 'b', 'c', 'd'].map((id) => ({ id, type: 'noop' })),
-      edges: [{ from: 'd', to: 'a' }, { from: 'a', to: 'b' }, { from: 'b', to: 'c' }, { from: 'c', to: 'a' }],
+      edges: [
+        { from: 'd', to: 'a' },
+        { from: 'a', to: 'b' },
+        { from: 'b', to: 'c' },
+        { from: 'c', to: 'a' },
+      ],
     });
     has(issues, 'edges', /cycle: (a → b → c → a|b → c → a → b|c → a → b → c)/);
   });
@@ -40,7 +48,11 @@ describe('workflow validation', () => {
         { id: 't', type: 'noop', config: { input: 'broken {{ variables.x' } },
         { id: 's', type: 'noop' },
       ],
-      edges: [{ from: 'a', to: 'zzz' }, { from: 's', to: 's' }, { from: 'qq', to: 'a' }],
+      edges: [
+        { from: 'a', to: 'zzz' },
+        { from: 's', to: 's' },
+        { from: 'qq', to: 'a' },
+      ],
     });
     has(issues, 'nodes[1].id', /duplicate node id "a"/);
     has(issues, 'nodes[2].type', /unknown node type "nope"/);
@@ -56,7 +68,12 @@ describe('workflow validation', () => {
   });
 
   it('rejects unknown top-level keys and bad settings', () => {
-    const issues = issuesOf({ name: 'k', nodes: [{ id: 'a', type: 'noop' }], extra: 1, settings: { maxParallel: 0, onNodeFailure: 'explode' } });
+    const issues = issuesOf({
+      name: 'k',
+      nodes: [{ id: 'a', type: 'noop' }],
+      extra: 1,
+      settings: { maxParallel: 0, onNodeFailure: 'explode' },
+    });
     has(issues, 'extra', /unknown key/);
     has(issues, 'settings.maxParallel', />= 1/);
     assert.ok(issues.some((i) => i.path === 'settings.onNodeFailure'));
@@ -91,7 +108,10 @@ describe('workflow validation', () => {
         { id: 'c', type: 'noop' },
         { id: 'd', type: 'noop' },
       ],
-      edges: [{ from: 'br', to: 'c', branch: 'z' }, { from: 'a', to: 'd', branch: 'true' }],
+      edges: [
+        { from: 'br', to: 'c', branch: 'z' },
+        { from: 'a', to: 'd', branch: 'true' },
+      ],
       outputs: { o: '{{ nodes.nobody.output }}' },
     });
     has(issues, 'nodes[0].config', /unknown node "ghost"/);
@@ -104,7 +124,14 @@ describe('workflow validation', () => {
 
   it('assertValid throws a ValidationError carrying every issue', () => {
     assert.throws(
-      () => kernel.validator.assertValid({ name: 'x', nodes: [{ id: 'a', type: 'nope' }, { id: 'b', type: 'nope' }] }),
+      () =>
+        kernel.validator.assertValid({
+          name: 'x',
+          nodes: [
+            { id: 'a', type: 'nope' },
+            { id: 'b', type: 'nope' },
+          ],
+        }),
       (e: unknown) => e instanceof ValidationError && Array.isArray(e.details) && (e.details as unknown[]).length === 2,
     );
     assert.throws(() => kernel.validator.assertValid('not an object'), ValidationError);
@@ -115,7 +142,12 @@ describe('workflow validation', () => {
     this.timeout(120_000);
     const n = 100_000;
     const nodes = Array.from({ length: n }, (_, i) => ({ id: `n${i}`, type: 'noop' }));
-    const chain = { name: 'chain', settings: { maxParallel: 10 }, nodes, edges: nodes.slice(1).map((x, i) => ({ from: `n${i}`, to: x.id })) };
+    const chain = {
+      name: 'chain',
+      settings: { maxParallel: 10 },
+      nodes,
+      edges: nodes.slice(1).map((x, i) => ({ from: `n${i}`, to: x.id })),
+    };
     const r = kernel.validator.validate(chain);
     assert.equal(r.ok, true);
     const doc = await kernel.executor.run(chain);
@@ -127,7 +159,14 @@ describe('workflow validation', () => {
     assert.equal(c.ok, false);
     assert.match((c as { issues: Array<{ message: string }> }).issues[0]!.message, /^cycle: n0 → n1 → .* → n99999 → n0$/);
     // a 100k wide graph: fan-out then fan-in
-    const wide = { name: 'wide', nodes: [...nodes, { id: 'root', type: 'noop' }, { id: 'sink', type: 'noop' }], edges: nodes.flatMap((x) => [{ from: 'root', to: x.id }, { from: x.id, to: 'sink' }]) };
+    const wide = {
+      name: 'wide',
+      nodes: [...nodes, { id: 'root', type: 'noop' }, { id: 'sink', type: 'noop' }],
+      edges: nodes.flatMap((x) => [
+        { from: 'root', to: x.id },
+        { from: x.id, to: 'sink' },
+      ]),
+    };
     const w = await kernel.executor.run(wide);
     assert.equal(w.status, 'succeeded');
     assert.equal(w.nodes.length, n + 2);
@@ -154,8 +193,16 @@ describe('workflow validation: sandbox ceilings', () => {
       });
       assert.equal(r.ok, false);
       const issues = (r as { issues: Array<{ path: string; message: string }> }).issues;
-      assert.deepEqual(issues.map((i) => i.path).sort(), ['nodes[1].limits.cpuMs', 'nodes[1].limits.memoryMb', 'nodes[1].limits.outputBytes', 'nodes[1].limits.wallMs']);
-      assert.match(issues.find((i) => i.path === 'nodes[1].limits.cpuMs')!.message, /600000 is above this server's ceiling of 10000 \(WEFT_SANDBOX_MAX_CPU_MS\)/);
+      assert.deepEqual(issues.map((i) => i.path).sort(), [
+        'nodes[1].limits.cpuMs',
+        'nodes[1].limits.memoryMb',
+        'nodes[1].limits.outputBytes',
+        'nodes[1].limits.wallMs',
+      ]);
+      assert.match(
+        issues.find((i) => i.path === 'nodes[1].limits.cpuMs')!.message,
+        /600000 is above this server's ceiling of 10000 \(WEFT_SANDBOX_MAX_CPU_MS\)/,
+      );
     } finally {
       await kernel.stop();
     }

@@ -46,7 +46,14 @@ describe('cancel requests through the execution store (in memory)', () => {
       const doc = await handle.done;
       assert.equal(doc.status, 'cancelled');
       assert.equal(doc.error!.message, 'from the other kernel');
-      assert.deepEqual(doc.nodes.map((n) => [n.nodeId, n.status]), [['a', 'succeeded'], ['b', 'cancelled'], ['c', 'cancelled']]);
+      assert.deepEqual(
+        doc.nodes.map((n) => [n.nodeId, n.status]),
+        [
+          ['a', 'succeeded'],
+          ['b', 'cancelled'],
+          ['c', 'cancelled'],
+        ],
+      );
       await assert.rejects(store.requestCancel(handle.executionId, 'again'), { code: 'WF_CONFLICT' });
     } finally {
       await owner!.stop();
@@ -59,14 +66,32 @@ describe('cancel requests through the execution store (in memory)', () => {
     const [kernel] = kernelsOn(store);
     try {
       const id = '01900000-0000-7000-8000-00000000c0de';
-      await store.startExecution({ id, workflowId: 'wf', workflowVersion: 1, trigger: 'api', inputs: {}, startedAt: new Date().toISOString(), definition: slow, status: 'pending' });
+      await store.startExecution({
+        id,
+        workflowId: 'wf',
+        workflowVersion: 1,
+        trigger: 'api',
+        inputs: {},
+        startedAt: new Date().toISOString(),
+        definition: slow,
+        status: 'pending',
+      });
       assert.equal((await store.getExecution(id))!.status, 'pending');
       assert.equal(await store.requestCancel(id, 'not wanted'), 'cancelled');
       const doc = (await store.getExecution(id))!;
       assert.equal(doc.status, 'cancelled');
       assert.equal(doc.error!.type, 'CancelledError');
-      assert.deepEqual(doc.nodes.map((n) => [n.nodeId, n.status, n.attempts]), [['a', 'cancelled', 0], ['b', 'cancelled', 0], ['c', 'cancelled', 0]]);
-      await assert.rejects(kernel!.executor.start(slow, { executionId: id, resume: { startedAt: doc.startedAt!, nodes: [] } }), { code: 'WF_CONFLICT' });
+      assert.deepEqual(
+        doc.nodes.map((n) => [n.nodeId, n.status, n.attempts]),
+        [
+          ['a', 'cancelled', 0],
+          ['b', 'cancelled', 0],
+          ['c', 'cancelled', 0],
+        ],
+      );
+      await assert.rejects(kernel!.executor.start(slow, { executionId: id, resume: { startedAt: doc.startedAt!, nodes: [] } }), {
+        code: 'WF_CONFLICT',
+      });
       assert.deepEqual(ran, []);
     } finally {
       await kernel!.stop();
@@ -79,7 +104,8 @@ describe('cancel requests through the execution store (in memory)', () => {
     try {
       const doc = await kernel!.executor.run({ name: 'quick', nodes: [{ id: 'x', type: 'noop', config: {} }] });
       await assert.rejects(store.requestCancel(doc.id, 'late'), { code: 'WF_CONFLICT', message: /already finished \(succeeded\)/ });
-      for (const id of ['nope', '', '__proto__', 'constructor', 42 as unknown as string]) await assert.rejects(store.requestCancel(id, 'r'), { code: 'WF_NOT_FOUND' });
+      for (const id of ['nope', '', '__proto__', 'constructor', 42 as unknown as string])
+        await assert.rejects(store.requestCancel(id, 'r'), { code: 'WF_NOT_FOUND' });
     } finally {
       await kernel!.stop();
     }

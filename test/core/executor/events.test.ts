@@ -62,6 +62,11 @@ describe('executor events', () => {
 
   it('a one-node execution: node event, then execution event, both after the commit', async () => {
     const timeline = await timelineOf({ name: 'w', nodes: [echo('only')] });
-    assert.deepEqual(timeline, ['stored only succeeded', 'stored execution succeeded', 'event only succeeded', 'event execution succeeded']);
+    assert.deepEqual(timeline, [
+      'stored only succeeded',
+      'stored execution succeeded',
+      'event only succeeded',
+      'event execution succeeded',
+    ]);
   });
 });

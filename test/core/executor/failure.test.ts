@@ -87,7 +87,12 @@ describe('executor failure handling', () => {
         { id: 'lateHandler', type: 'noop', runOnUpstreamFailure: true },
         { id: 'ok', type: 'noop', config: { input: 1 } },
       ],
-      edges: [{ from: 'bad', to: 'down' }, { from: 'down', to: 'downDown' }, { from: 'bad', to: 'handler' }, { from: 'down', to: 'lateHandler' }],
+      edges: [
+        { from: 'bad', to: 'down' },
+        { from: 'down', to: 'downDown' },
+        { from: 'bad', to: 'handler' },
+        { from: 'down', to: 'lateHandler' },
+      ],
     });
     const by = byId(doc);
     assert.equal(doc.status, 'partially_succeeded');
@@ -109,10 +114,24 @@ describe('executor failure handling', () => {
       { id: 'o1', type: 'noop' },
       { id: 'o2', type: 'noop' },
     ];
-    const edges = [{ from: 'b3', to: 'gate' }, { from: 'gate', to: 'o1' }, { from: 'gate', to: 'o2' }];
-    const under = await kernel.executor.run({ name: 't1', settings: { onNodeFailure: 'continue', failureThreshold: 0.5, maxParallel: 1 }, nodes, edges });
+    const edges = [
+      { from: 'b3', to: 'gate' },
+      { from: 'gate', to: 'o1' },
+      { from: 'gate', to: 'o2' },
+    ];
+    const under = await kernel.executor.run({
+      name: 't1',
+      settings: { onNodeFailure: 'continue', failureThreshold: 0.5, maxParallel: 1 },
+      nodes,
+      edges,
+    });
     assert.equal(under.status, 'partially_succeeded', '3 of 6 failed is not above 0.5');
-    const over = await kernel.executor.run({ name: 't2', settings: { onNodeFailure: 'continue', failureThreshold: 0.3, maxParallel: 1 }, nodes, edges });
+    const over = await kernel.executor.run({
+      name: 't2',
+      settings: { onNodeFailure: 'continue', failureThreshold: 0.3, maxParallel: 1 },
+      nodes,
+      edges,
+    });
     assert.equal(over.status, 'failed');
     assert.match(over.error!.message, /failure threshold 0.3 exceeded \(2 of 6/);
     assert.equal(byId(over).b3!.status, 'cancelled');
@@ -143,7 +162,12 @@ describe('executor failure handling', () => {
     const stored = await kernel.get(Tokens.ExecutionStore).getExecution(doc.id);
     assert.deepEqual(
       stored!.nodes.map((n) => [n.nodeId, n.status, n.recoveredBy]).sort(),
-      [['cached', 'succeeded', null], ['fetch', 'failed', 'cached'], ['unused', 'succeeded', null], ['use', 'succeeded', null]],
+      [
+        ['cached', 'succeeded', null],
+        ['fetch', 'failed', 'cached'],
+        ['unused', 'succeeded', null],
+        ['use', 'succeeded', null],
+      ],
       'the store holds the finished fallback record too',
     );
     assert.ok(!doc.nodes.some((n) => n.nodeId === 'spare'));
@@ -187,7 +211,10 @@ describe('executor: a node record the store cannot write', () => {
   const echo = (id: string) => ({ id, type: 'fn', config: { fn: 'echo', input: id } });
   const run = async (refuse: string[], definition: object) => {
     const store = new RefusingStore(new Set(refuse));
-    const kernel = startTestKernel({ plugins: [createTestPlugin({ echo: (i: unknown) => i })], overrides: [bind(Tokens.ExecutionStore, () => store)] });
+    const kernel = startTestKernel({
+      plugins: [createTestPlugin({ echo: (i: unknown) => i })],
+      overrides: [bind(Tokens.ExecutionStore, () => store)],
+    });
     try {
       const doc = await kernel.executor.run(definition);
       return { doc, stored: await store.getExecution(doc.id) };

@@ -16,14 +16,28 @@ describe('resuming an execution', () => {
         { id: 'b', type: 'fn', config: { fn: 'step', input: '{{ nodes.a.output }}+B' } },
         { id: 'c', type: 'fn', config: { fn: 'step', input: '{{ nodes.b.output }}+C' } },
       ],
-      edges: [{ from: 'a', to: 'b' }, { from: 'b', to: 'c' }],
+      edges: [
+        { from: 'a', to: 'b' },
+        { from: 'b', to: 'c' },
+      ],
       outputs: { c: '{{ nodes.c.output }}' },
     };
     const done = (nodeId: string, output: unknown): NodeExecutionRecord => ({
-      nodeId, status: 'succeeded', attempts: 1, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:01.000Z', output, error: null, recoveredBy: null, skipReason: null,
+      nodeId,
+      status: 'succeeded',
+      attempts: 1,
+      startedAt: '2026-01-01T00:00:00.000Z',
+      finishedAt: '2026-01-01T00:00:01.000Z',
+      output,
+      error: null,
+      recoveredBy: null,
+      skipReason: null,
     });
     const inflight: NodeExecutionRecord = { ...done('b', null), status: 'running', finishedAt: null };
-    const doc = await kernel.executor.run(def, { executionId: '01900000-0000-7000-8000-000000000001', resume: { startedAt: '2026-01-01T00:00:00.000Z', nodes: [done('a', 'A'), inflight] } });
+    const doc = await kernel.executor.run(def, {
+      executionId: '01900000-0000-7000-8000-000000000001',
+      resume: { startedAt: '2026-01-01T00:00:00.000Z', nodes: [done('a', 'A'), inflight] },
+    });
     assert.deepEqual(ran, ['b', 'c'], 'a completed before the crash; b was in flight and runs again');
     assert.equal(doc.status, 'succeeded');
     assert.deepEqual(doc.outputs, { c: 'A+B+C' });
@@ -54,9 +68,25 @@ describe('resuming an execution', () => {
     let finishNodes!: () => void;
     const gate = new Promise<void>((resolve) => (finishNodes = resolve));
     const kernel = startTestKernel({
-      plugins: [createTestPlugin({ slow: async (_: unknown, ctx) => { started.push(ctx.nodeId); await gate; ran.push(ctx.nodeId); return ctx.nodeId; } })],
+      plugins: [
+        createTestPlugin({
+          slow: async (_: unknown, ctx) => {
+            started.push(ctx.nodeId);
+            await gate;
+            ran.push(ctx.nodeId);
+            return ctx.nodeId;
+          },
+        }),
+      ],
     });
-    const def = { name: 'drain', nodes: [{ id: 'a', type: 'fn', config: { fn: 'slow' } }, { id: 'b', type: 'fn', config: { fn: 'slow' } }], edges: [{ from: 'a', to: 'b' }] };
+    const def = {
+      name: 'drain',
+      nodes: [
+        { id: 'a', type: 'fn', config: { fn: 'slow' } },
+        { id: 'b', type: 'fn', config: { fn: 'slow' } },
+      ],
+      edges: [{ from: 'a', to: 'b' }],
+    };
     const handle = await kernel.executor.start(def);
     await waitFor(() => started.includes('a'), 'node a to start');
     const draining = kernel.executor.drain(2000);
@@ -65,7 +95,10 @@ describe('resuming an execution', () => {
     const stored = await kernel.get(Tokens.ExecutionStore).getExecution(handle.executionId);
     assert.deepEqual(ran, ['a']);
     assert.equal(stored!.status, 'running', 'left for recovery');
-    assert.deepEqual(stored!.nodes.map((n) => [n.nodeId, n.status]), [['a', 'succeeded']]);
+    assert.deepEqual(
+      stored!.nodes.map((n) => [n.nodeId, n.status]),
+      [['a', 'succeeded']],
+    );
     await assert.rejects(kernel.executor.start(def), /shutting down/);
     await kernel.stop();
   });

@@ -14,6 +14,7 @@ describe('parseRetryAfterMs', () => {
     assert.equal(parseRetryAfterMs('Wed, 31 Dec 2025 23:00:00 GMT', now), 0);
   });
   it('ignores absent and garbage values (the policy backoff applies)', () => {
-    for (const v of [null, undefined, '', '-1', '-5', 'soon', '1e3', '1e400', '0x10']) assert.equal(parseRetryAfterMs(v, now), undefined, String(v));
+    for (const v of [null, undefined, '', '-1', '-5', 'soon', '1e3', '1e400', '0x10'])
+      assert.equal(parseRetryAfterMs(v, now), undefined, String(v));
   });
 });

@@ -19,14 +19,26 @@ describe('retry policy', () => {
 
   it('computes min(maxDelayMs, initialDelayMs * multiplier^(n-1)) without jitter', () => {
     const p = resolveRetryPolicy({ maxAttempts: 10, initialDelayMs: 100, multiplier: 3, maxDelayMs: 2000 })!;
-    assert.deepEqual([1, 2, 3, 4, 5].map((n) => retryDelayMs(p, n)), [100, 300, 900, 2000, 2000]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map((n) => retryDelayMs(p, n)),
+      [100, 300, 900, 2000, 2000],
+    );
   });
 
   it('uses full jitter in [0, delay] when jitter is on', () => {
     const p = resolveRetryPolicy({ initialDelayMs: 100, multiplier: 2, jitter: true })!;
-    assert.equal(retryDelayMs(p, 3, undefined, () => 0), 0);
-    assert.equal(retryDelayMs(p, 3, undefined, () => 0.999999), 400);
-    assert.equal(retryDelayMs(p, 3, undefined, () => 0.5), 200);
+    assert.equal(
+      retryDelayMs(p, 3, undefined, () => 0),
+      0,
+    );
+    assert.equal(
+      retryDelayMs(p, 3, undefined, () => 0.999999),
+      400,
+    );
+    assert.equal(
+      retryDelayMs(p, 3, undefined, () => 0.5),
+      200,
+    );
     for (let i = 0; i < 200; i++) {
       const d = retryDelayMs(p, 2);
       assert.ok(d >= 0 && d <= 200);
@@ -59,7 +71,11 @@ describe('retry policy', () => {
           flaky: (input: { failTimes: number; kind: string }, ctx) => {
             if (ctx.attempt <= input.failTimes) {
               failures++;
-              if (input.kind === 'transient') throw new TransientError(`flaky ${ctx.attempt}`, input.failTimes > 5 ? {} : { retryAfterMs: ctx.attempt === 2 ? 777 : undefined });
+              if (input.kind === 'transient')
+                throw new TransientError(
+                  `flaky ${ctx.attempt}`,
+                  input.failTimes > 5 ? {} : { retryAfterMs: ctx.attempt === 2 ? 777 : undefined },
+                );
               if (input.kind === 'timeout') throw new TimeoutError('slow');
               throw new NodeExecutionError('permanent');
             }
@@ -85,7 +101,10 @@ describe('retry policy', () => {
       assert.equal(n.output, 4);
       assert.deepEqual(sleeps, [10, 777, 40], 'exponential backoff with Retry-After on attempt 2');
       assert.equal(n.attemptErrors!.length, 3);
-      assert.deepEqual(n.attemptErrors!.map((e) => e.attempt), [1, 2, 3]);
+      assert.deepEqual(
+        n.attemptErrors!.map((e) => e.attempt),
+        [1, 2, 3],
+      );
     });
 
     it('fails at once on a non-retryable error', async () => {

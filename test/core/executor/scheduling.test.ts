@@ -36,11 +36,18 @@ describe('executor scheduling', () => {
     const doc = await kernel.executor.run({
       name: 'unbalanced',
       nodes: [work('fast', 20), work('slow', 400), work('afterFast', 20), work('join', 10)],
-      edges: [{ from: 'fast', to: 'afterFast' }, { from: 'slow', to: 'join' }, { from: 'afterFast', to: 'join' }],
+      edges: [
+        { from: 'fast', to: 'afterFast' },
+        { from: 'slow', to: 'join' },
+        { from: 'afterFast', to: 'join' },
+      ],
     });
     assert.equal(doc.status, 'succeeded');
     // a level-barrier executor would start afterFast only after slow finished
-    assert.ok(starts.afterFast! < ends.slow!, `afterFast started at +${starts.afterFast! - starts.slow!} ms, slow ended at +${ends.slow! - starts.slow!} ms`);
+    assert.ok(
+      starts.afterFast! < ends.slow!,
+      `afterFast started at +${starts.afterFast! - starts.slow!} ms, slow ended at +${ends.slow! - starts.slow!} ms`,
+    );
     assert.ok(starts.join! >= ends.slow!, 'join waits for all of its upstreams');
   });
 
@@ -56,23 +63,26 @@ describe('executor scheduling', () => {
   });
 
   it('selects one branch; inactive edges skip; skipping propagates; joins run with one active edge', async () => {
-    const doc = await kernel.executor.run({
-      name: 'branches',
-      nodes: [
-        { id: 'cond', type: 'branch', config: { input: '{{ inputs.pick }}' } },
-        { id: 'yes', type: 'noop', config: { input: 'Y' } },
-        { id: 'no', type: 'noop', config: { input: 'N' } },
-        { id: 'afterNo', type: 'noop' },
-        { id: 'join', type: 'noop', config: { input: '{{ nodes.yes.output }}' } },
-      ],
-      edges: [
-        { from: 'cond', to: 'yes', branch: 'true' },
-        { from: 'cond', to: 'no', branch: 'false' },
-        { from: 'no', to: 'afterNo' },
-        { from: 'yes', to: 'join' },
-        { from: 'afterNo', to: 'join' },
-      ],
-    }, { inputs: { pick: 'true' } });
+    const doc = await kernel.executor.run(
+      {
+        name: 'branches',
+        nodes: [
+          { id: 'cond', type: 'branch', config: { input: '{{ inputs.pick }}' } },
+          { id: 'yes', type: 'noop', config: { input: 'Y' } },
+          { id: 'no', type: 'noop', config: { input: 'N' } },
+          { id: 'afterNo', type: 'noop' },
+          { id: 'join', type: 'noop', config: { input: '{{ nodes.yes.output }}' } },
+        ],
+        edges: [
+          { from: 'cond', to: 'yes', branch: 'true' },
+          { from: 'cond', to: 'no', branch: 'false' },
+          { from: 'no', to: 'afterNo' },
+          { from: 'yes', to: 'join' },
+          { from: 'afterNo', to: 'join' },
+        ],
+      },
+      { inputs: { pick: 'true' } },
+    );
     const by = Object.fromEntries(doc.nodes.map((n) => [n.nodeId, n]));
     assert.equal(doc.status, 'succeeded');
     assert.equal(by.yes!.status, 'succeeded');
@@ -93,7 +103,10 @@ describe('executor scheduling', () => {
         { id: 'a', type: 'noop' },
         { id: 'd', type: 'noop' },
       ],
-      edges: [{ from: 'cond', to: 'a', branch: 'a' }, { from: 'cond', to: 'd', branch: 'default' }],
+      edges: [
+        { from: 'cond', to: 'a', branch: 'a' },
+        { from: 'cond', to: 'd', branch: 'default' },
+      ],
     });
     const by = Object.fromEntries(doc.nodes.map((n) => [n.nodeId, n.status]));
     assert.deepEqual(by, { cond: 'succeeded', a: 'skipped', d: 'succeeded' });
@@ -101,6 +114,9 @@ describe('executor scheduling', () => {
 
   it('lists every node exactly once, in definition order', async () => {
     const doc = await kernel.executor.run({ name: 'order', nodes: [work('z1', 5), work('a1', 1), work('m1', 3)] });
-    assert.deepEqual(doc.nodes.map((n) => n.nodeId), ['z1', 'a1', 'm1']);
+    assert.deepEqual(
+      doc.nodes.map((n) => n.nodeId),
+      ['z1', 'a1', 'm1'],
+    );
   });
 });

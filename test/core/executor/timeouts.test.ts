@@ -48,7 +48,13 @@ describe('timeouts and cancellation', () => {
       settings: { onNodeFailure: 'continue' },
       nodes: [
         { id: 'once', type: 'fn', timeoutMs: 50, config: { fn: 'wait', input: { ms: 5000 } } },
-        { id: 'retried', type: 'fn', timeoutMs: 50, retry: { maxAttempts: 2, initialDelayMs: 1 }, config: { fn: 'attemptCount', input: { ms: 0 } } },
+        {
+          id: 'retried',
+          type: 'fn',
+          timeoutMs: 50,
+          retry: { maxAttempts: 2, initialDelayMs: 1 },
+          config: { fn: 'attemptCount', input: { ms: 0 } },
+        },
       ],
     });
     const [once, retried] = doc.nodes;
@@ -64,7 +70,10 @@ describe('timeouts and cancellation', () => {
     const doc = await kernel.executor.run({
       name: 'wf-timeout',
       settings: { timeoutMs: 100 },
-      nodes: [{ id: 'w', type: 'fn', config: { fn: 'wait', input: { ms: 10_000 } } }, { id: 'next', type: 'noop' }],
+      nodes: [
+        { id: 'w', type: 'fn', config: { fn: 'wait', input: { ms: 10_000 } } },
+        { id: 'next', type: 'noop' },
+      ],
       edges: [{ from: 'w', to: 'next' }],
     });
     assert.equal(doc.status, 'failed');
@@ -75,12 +84,21 @@ describe('timeouts and cancellation', () => {
   });
 
   it('cancelling aborts running nodes through their AbortSignal and ends cancelled', async () => {
-    const handle = await kernel.executor.start({ name: 'cancel', nodes: [{ id: 'a', type: 'fn', config: { fn: 'wait', input: { ms: 10_000 } } }, { id: 'b', type: 'fn', config: { fn: 'wait', input: { ms: 10_000 } } }] });
+    const handle = await kernel.executor.start({
+      name: 'cancel',
+      nodes: [
+        { id: 'a', type: 'fn', config: { fn: 'wait', input: { ms: 10_000 } } },
+        { id: 'b', type: 'fn', config: { fn: 'wait', input: { ms: 10_000 } } },
+      ],
+    });
     await running(handle.executionId, 'a', 'b');
     assert.equal(kernel.executor.cancel(handle.executionId), true);
     const doc = await handle.done;
     assert.equal(doc.status, 'cancelled');
-    assert.deepEqual(doc.nodes.map((n) => n.status), ['cancelled', 'cancelled']);
+    assert.deepEqual(
+      doc.nodes.map((n) => n.status),
+      ['cancelled', 'cancelled'],
+    );
     assert.deepEqual(aborted.sort(), ['a', 'b']);
     assert.equal(doc.error!.type, 'CancelledError');
     assert.equal(kernel.executor.cancel(handle.executionId), false, 'nothing left to cancel');
@@ -88,7 +106,10 @@ describe('timeouts and cancellation', () => {
 
   it('an external AbortSignal cancels too', async () => {
     const ac = new AbortController();
-    const handle = await kernel.executor.start({ name: 'signal', nodes: [{ id: 'a', type: 'fn', config: { fn: 'wait', input: { ms: 10_000 } } }] }, { signal: ac.signal });
+    const handle = await kernel.executor.start(
+      { name: 'signal', nodes: [{ id: 'a', type: 'fn', config: { fn: 'wait', input: { ms: 10_000 } } }] },
+      { signal: ac.signal },
+    );
     await running(handle.executionId, 'a');
     ac.abort();
     assert.equal((await handle.done).status, 'cancelled');
@@ -96,7 +117,10 @@ describe('timeouts and cancellation', () => {
 
   it('a tool that ignores its signal does not keep the execution alive', async () => {
     const t0 = Date.now();
-    const timedOut = await kernel.executor.run({ name: 'stubborn-timeout', nodes: [{ id: 's', type: 'fn', timeoutMs: 50, config: { fn: 'stubborn' } }] });
+    const timedOut = await kernel.executor.run({
+      name: 'stubborn-timeout',
+      nodes: [{ id: 's', type: 'fn', timeoutMs: 50, config: { fn: 'stubborn' } }],
+    });
     assert.equal(timedOut.status, 'failed');
     assert.equal(timedOut.nodes[0]!.error!.type, 'TimeoutError');
     const handle = await kernel.executor.start({ name: 'stubborn-cancel', nodes: [{ id: 's', type: 'fn', config: { fn: 'stubborn' } }] });

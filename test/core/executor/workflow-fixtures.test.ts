@@ -34,9 +34,7 @@ interface Fixture {
 function mask(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(mask);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [k, MASKED.has(k) && v !== null && v !== undefined ? '*' : mask(v)]),
-  );
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, MASKED.has(k) && v !== null && v !== undefined ? '*' : mask(v)]));
 }
 
 function errorShape(err: unknown): unknown {
@@ -45,7 +43,9 @@ function errorShape(err: unknown): unknown {
 }
 
 describe('workflow fixtures (test/fixtures/workflows: each JSON workflow against its expected execution document)', function () {
-  const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(FIXTURES)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   const tools = createFixtureTools();
   let kernel: Kernel;
   before(() => {
@@ -65,12 +65,14 @@ describe('workflow fixtures (test/fixtures/workflows: each JSON workflow against
   for (const file of files) {
     const fixture = JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8')) as Fixture;
     it(`${file} — ${fixture.rule}: ${fixture.description}`, async () => {
-      assert.ok((fixture.expect === undefined) !== (fixture.expectError === undefined), 'a fixture has exactly one of expect and expectError');
+      assert.ok(
+        (fixture.expect === undefined) !== (fixture.expectError === undefined),
+        'a fixture has exactly one of expect and expectError',
+      );
       if (fixture.expectError !== undefined) {
-        const err = await kernel.executor.run(fixture.workflow, { inputs: fixture.inputs }).then(
-          (doc) => assert.fail(`expected a refusal, the execution ended ${doc.status}`),
-          errorShape,
-        );
+        const err = await kernel.executor
+          .run(fixture.workflow, { inputs: fixture.inputs })
+          .then((doc) => assert.fail(`expected a refusal, the execution ended ${doc.status}`), errorShape);
         assert.deepEqual(err, fixture.expectError);
         return;
       }

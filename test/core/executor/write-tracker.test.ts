@@ -35,7 +35,10 @@ describe('WriteTracker', () => {
     await tracker.track(Promise.reject(new PersistenceError('disk full')));
     await tracker.track(Promise.reject(new Error('socket closed')));
     assert.equal(tracker.error?.message, 'disk full');
-    assert.deepEqual(reported.map((e) => e.message), ['disk full', 'Error: socket closed']);
+    assert.deepEqual(
+      reported.map((e) => e.message),
+      ['disk full', 'Error: socket closed'],
+    );
     assert.equal(reported[1]!.code, 'WF_NODE_FAILED', 'a plain error becomes a weft error');
     assert.equal(tracker.inFlight, 0);
   });

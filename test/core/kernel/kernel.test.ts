@@ -31,7 +31,10 @@ describe('kernel: service bindings', () => {
       version: '1.0.0',
       register: (reg) => reg.provide<Clock>(Tokens.Clock, () => systemClock),
     });
-    assert.throws(() => startTestKernel({ plugins: [clockPlugin] }), /plugin "acme\.clock" provides service "core\.clock", which the kernel already binds/);
+    assert.throws(
+      () => startTestKernel({ plugins: [clockPlugin] }),
+      /plugin "acme\.clock" provides service "core\.clock", which the kernel already binds/,
+    );
   });
 
   it('lets overrides replace a plugin service (tests and embedders) and binds a service one plugin provides', async () => {
@@ -61,7 +64,10 @@ describe('kernel: service bindings', () => {
       () => startTestKernel({ plugins: [needy] }),
       (err: Error & { code?: string; details?: unknown }) => {
         assert.equal(err.code, 'WF_PLUGIN');
-        assert.match(err.message, /plugin "acme\.needy": node type "greet" needs service "test\.greeting" \(deps\.greeting\), which nothing binds/);
+        assert.match(
+          err.message,
+          /plugin "acme\.needy": node type "greet" needs service "test\.greeting" \(deps\.greeting\), which nothing binds/,
+        );
         assert.deepEqual(err.details, { plugin: 'acme.needy', nodeType: 'greet', service: 'test.greeting' });
         return true;
       },

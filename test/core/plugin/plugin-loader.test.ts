@@ -10,14 +10,18 @@ const plugin = (id: string, dependsOn: string[] = [], types: string[] = []) =>
     version: '1.0.0',
     dependsOn,
     register(reg) {
-      for (const type of types) reg.addNodeType(defineNodeType({ type, configSchema: { type: 'object' }, create: () => ({ execute: async () => null }) }));
+      for (const type of types)
+        reg.addNodeType(defineNodeType({ type, configSchema: { type: 'object' }, create: () => ({ execute: async () => null }) }));
     },
   });
 
 describe('plugin loading', () => {
   it('orders plugins after their dependencies', () => {
     const ordered = orderPlugins([plugin('a.c', ['a.b']), plugin('a.b', ['a.a']), plugin('a.a')]);
-    assert.deepEqual(ordered.map((p) => p.id), ['a.a', 'a.b', 'a.c']);
+    assert.deepEqual(
+      ordered.map((p) => p.id),
+      ['a.a', 'a.b', 'a.c'],
+    );
   });
 
   it('fails clearly on a missing dependency, a duplicate plugin, or a dependency cycle', () => {
@@ -29,17 +33,27 @@ describe('plugin loading', () => {
   it('fails startup on a duplicate node type, naming both plugins', () => {
     assert.throws(
       () => Kernel.create({ plugins: [plugin('p.one', [], ['dup']), plugin('p.two', [], ['dup'])] }),
-      (e: unknown) => e instanceof ConfigurationError && /node type "dup" is registered twice: by plugin "p.one" and by plugin "p.two"/.test(e.message),
+      (e: unknown) =>
+        e instanceof ConfigurationError && /node type "dup" is registered twice: by plugin "p.one" and by plugin "p.two"/.test(e.message),
     );
   });
 
   it('rejects malformed plugin modules with what is wrong', () => {
-    assert.throws(() => assertPlugin({ id: 'nodots', version: 1 }, 'bad'), /"id" must be a dotted name.*"version" must be a string.*"register" must be a function/);
+    assert.throws(
+      () => assertPlugin({ id: 'nodots', version: 1 }, 'bad'),
+      /"id" must be a dotted name.*"version" must be a string.*"register" must be a function/,
+    );
     assert.throws(() => loadPluginModule('./definitely/not/here', __dirname), /plugin "\.\/definitely\/not\/here" could not be loaded/);
   });
 
   it('wraps a plugin whose register throws', () => {
-    const broken = definePlugin({ id: 'b.broken', version: '1', register() { throw new Error('nope'); } });
+    const broken = definePlugin({
+      id: 'b.broken',
+      version: '1',
+      register() {
+        throw new Error('nope');
+      },
+    });
     assert.throws(() => Kernel.create({ plugins: [broken] }), /plugin "b.broken" failed to register: nope/);
   });
 });

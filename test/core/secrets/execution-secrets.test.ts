@@ -44,7 +44,10 @@ describe('secrets in executions', () => {
           { id: 'r', type: 'fn', config: { fn: 'rotate' } },
           { id: 'b', type: 'fn', config: { fn: 'see', input: 'B {{ secrets.API_TOKEN }}' } },
         ],
-        edges: [{ from: 'a', to: 'r' }, { from: 'r', to: 'b' }],
+        edges: [
+          { from: 'a', to: 'r' },
+          { from: 'r', to: 'b' },
+        ],
       });
       assert.equal(doc.status, 'succeeded');
       assert.deepEqual(seen, [
@@ -64,7 +67,14 @@ describe('secrets in executions', () => {
     try {
       const doc = await kernel.executor.run({
         name: 'missing',
-        nodes: [{ id: 'a', type: 'fn', config: { fn: 'see', input: '{{ secrets.NOPE }}' }, retry: { maxAttempts: 3, initialDelayMs: 1, retryOn: ['NodeExecutionError'] } }],
+        nodes: [
+          {
+            id: 'a',
+            type: 'fn',
+            config: { fn: 'see', input: '{{ secrets.NOPE }}' },
+            retry: { maxAttempts: 3, initialDelayMs: 1, retryOn: ['NodeExecutionError'] },
+          },
+        ],
       });
       const a = doc.nodes[0]!;
       assert.equal(a.status, 'failed');
@@ -89,11 +99,18 @@ describe('secrets in executions', () => {
           name: 'tokens',
           settings: { onNodeFailure: 'continue' },
           nodes: [
-            { id: 't', type: 'fn', config: { fn: 'tokens', input: { text: `before {{ secrets.API_TOKEN }} middle {{ secrets.API_TOKEN }} after`, size } } },
+            {
+              id: 't',
+              type: 'fn',
+              config: { fn: 'tokens', input: { text: `before {{ secrets.API_TOKEN }} middle {{ secrets.API_TOKEN }} after`, size } },
+            },
             { id: 'f', type: 'fn', config: { fn: 'fail', input: '{{ secrets.API_TOKEN }}' } },
           ],
         });
-        const streamed = events.filter((e) => e.kind === 'token').map((e) => (e as { text: string }).text).join('');
+        const streamed = events
+          .filter((e) => e.kind === 'token')
+          .map((e) => (e as { text: string }).text)
+          .join('');
         assert.equal(streamed, `before ${MARK} middle ${MARK} after`, `chunks of ${size}`);
         const all = JSON.stringify(events) + JSON.stringify(doc);
         assert.equal(all.indexOf(VALUE), -1, `chunks of ${size}: the value leaked`);
@@ -119,9 +136,18 @@ describe('secrets in executions', () => {
       });
       assert.equal(r.ok, false);
       const issues = (r as { issues: Array<{ path: string; message: string }> }).issues;
-      assert.ok(issues.some((i) => i.path === 'outputs' && /outputs cannot use \{\{ secrets/.test(i.message)), JSON.stringify(issues));
-      assert.ok(issues.some((i) => i.path === 'nodes[0].config' && /use \{\{ secrets.NAME \}\}/.test(i.message)), JSON.stringify(issues));
-      assert.ok(issues.some((i) => i.path === 'nodes[1].config'), JSON.stringify(issues));
+      assert.ok(
+        issues.some((i) => i.path === 'outputs' && /outputs cannot use \{\{ secrets/.test(i.message)),
+        JSON.stringify(issues),
+      );
+      assert.ok(
+        issues.some((i) => i.path === 'nodes[0].config' && /use \{\{ secrets.NAME \}\}/.test(i.message)),
+        JSON.stringify(issues),
+      );
+      assert.ok(
+        issues.some((i) => i.path === 'nodes[1].config'),
+        JSON.stringify(issues),
+      );
     } finally {
       await kernel.stop();
     }

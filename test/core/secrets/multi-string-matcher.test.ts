@@ -68,13 +68,17 @@ describe('MultiStringMatcher', () => {
 
   it('agrees with the reference on many random needles and texts (short needles too)', () => {
     let seed = 7;
-    const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    const rnd = (n: number) => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
     const alphabet = 'abcdé😀';
     const word = (len: number) => Array.from({ length: len }, () => alphabet[rnd(alphabet.length)]).join('');
     for (let round = 0; round < 300; round++) {
       const needles = Array.from({ length: 1 + rnd(6) }, () => word(1 + rnd(7)));
       const text = word(rnd(80));
-      assert.deepEqual(all(new MultiStringMatcher(needles), text), naive(needles, text), `${JSON.stringify(needles)} in ${JSON.stringify(text)}`);
+      assert.deepEqual(
+        all(new MultiStringMatcher(needles), text),
+        naive(needles, text),
+        `${JSON.stringify(needles)} in ${JSON.stringify(text)}`,
+      );
     }
   });
 
@@ -83,7 +87,8 @@ describe('MultiStringMatcher', () => {
     needles.push(...needles.map((n) => Buffer.from(n).toString('base64')));
     const m = new MultiStringMatcher(needles);
     const parts: string[] = [];
-    for (let i = 0; i < 2_000; i++) parts.push(`row ${i} ${randomBytes(20).toString('base64')} `, i % 19 === 0 ? needles[i % needles.length]! : '');
+    for (let i = 0; i < 2_000; i++)
+      parts.push(`row ${i} ${randomBytes(20).toString('base64')} `, i % 19 === 0 ? needles[i % needles.length]! : '');
     const text = parts.join('');
     const found = all(m, text);
     assert.deepEqual(found, naive(needles, text));
@@ -94,7 +99,10 @@ describe('MultiStringMatcher', () => {
   it('returns the same string when nothing matches, and rejects an empty needle list or needle', () => {
     const m = new MultiStringMatcher(['needle-x']);
     const text = 'nothing to see here, not even a needle';
-    assert.equal(m.replace(text, () => '#'), text);
+    assert.equal(
+      m.replace(text, () => '#'),
+      text,
+    );
     assert.equal(m.test(text), false);
     assert.equal(m.test(`${text} needle-x`), true);
     assert.throws(() => new MultiStringMatcher([]), RangeError);

@@ -26,7 +26,11 @@ describe('SecretRedactor', () => {
       const out = r.redactText(`Basic ${basic}`);
       assert.match(out, /\[secret:API_TOKEN\]/, `user "${user}": ${out}`);
       // what is left of the encoding cannot give the value back
-      assert.ok(!Buffer.from(out.replace(/^Basic /, '').replace(/\[secret:API_TOKEN\]/, ''), 'base64').toString('latin1').includes('9f8e7d'));
+      assert.ok(
+        !Buffer.from(out.replace(/^Basic /, '').replace(/\[secret:API_TOKEN\]/, ''), 'base64')
+          .toString('latin1')
+          .includes('9f8e7d'),
+      );
     }
     assert.match(r.redactText(Buffer.from(TOKEN).toString('base64url')), /^\[secret:API_TOKEN\]/);
   });
@@ -43,7 +47,11 @@ describe('SecretRedactor', () => {
     const untouched = { n: 1, list: ['a', 'b'] };
     const input = { keep: untouched, deep: [{ [TOKEN]: `x${TOKEN}y` }], stack: `Error: ${TOKEN}\n    at f` };
     const out = r.redact(input);
-    assert.deepEqual(out, { keep: untouched, deep: [{ '[secret:API_TOKEN]': 'x[secret:API_TOKEN]y' }], stack: 'Error: [secret:API_TOKEN]\n    at f' });
+    assert.deepEqual(out, {
+      keep: untouched,
+      deep: [{ '[secret:API_TOKEN]': 'x[secret:API_TOKEN]y' }],
+      stack: 'Error: [secret:API_TOKEN]\n    at f',
+    });
     assert.equal(out.keep, untouched);
     assert.equal(input.deep[0]![TOKEN], `x${TOKEN}y`, 'the input is not changed');
   });

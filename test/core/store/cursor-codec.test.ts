@@ -15,7 +15,10 @@ describe('CursorCodec (the one list-cursor codec of every store)', () => {
   it('refuses a cursor of another scope, another secret, or tampered, as a ValidationError on `cursor`', () => {
     const c = codec.encode('wf_1', 'workflows');
     const refused = (fn: () => unknown, why: RegExp) =>
-      assert.throws(fn, (e: unknown) => e instanceof ValidationError && why.test(e.message) && (e.details as Array<{ path: string }>)[0]!.path === 'cursor');
+      assert.throws(
+        fn,
+        (e: unknown) => e instanceof ValidationError && why.test(e.message) && (e.details as Array<{ path: string }>)[0]!.path === 'cursor',
+      );
     refused(() => codec.decode(c, 'executions'), /not issued for this query/);
     refused(() => new CursorCodec(randomBytes(32)).decode(c, 'workflows'), /not issued/);
     const [payload, mac] = c.split('.') as [string, string];

@@ -19,27 +19,39 @@ describe('adapter node type: code transform', () => {
   after(() => sandbox.dispose());
 
   it('returns what the code returns, given input and variables', async () => {
-    const out = await executor.execute({ transform: 'code', input: [1, 2, 3], code: 'return input.map((x) => x * variables.factor);' }, ctx);
+    const out = await executor.execute(
+      { transform: 'code', input: [1, 2, 3], code: 'return input.map((x) => x * variables.factor);' },
+      ctx,
+    );
     assert.deepEqual(out, [3, 6, 9]);
   });
 
   it('supports await and gives null for undefined', async () => {
-    assert.equal(await executor.execute({ transform: 'code', input: 2, code: 'const v = await Promise.resolve(input); return v ** 10;' }, ctx), 1024);
+    assert.equal(
+      await executor.execute({ transform: 'code', input: 2, code: 'const v = await Promise.resolve(input); return v ** 10;' }, ctx),
+      1024,
+    );
     assert.equal(await executor.execute({ transform: 'code', input: 2, code: 'input + 1;' }, ctx), null);
   });
 
-  it('hands the code read-only variables and never changes the caller\'s', async () => {
+  it("hands the code read-only variables and never changes the caller's", async () => {
     await assert.rejects(
       executor.execute({ transform: 'code', input: null, code: '"use strict"; variables.nested.list.push(2); return variables;' }, ctx),
       (err: unknown) => err instanceof SandboxError && /adapter node "calc": /.test(err.message),
     );
-    const out = await executor.execute({ transform: 'code', input: null, code: 'try { variables.factor = 99 } catch {} return variables.factor;' }, ctx);
+    const out = await executor.execute(
+      { transform: 'code', input: null, code: 'try { variables.factor = 99 } catch {} return variables.factor;' },
+      ctx,
+    );
     assert.equal(out, 3);
     assert.deepEqual(ctx.scope.variables, { factor: 3, nested: { list: [1] } });
   });
 
   it('cannot reach the host', async () => {
-    const out = await executor.execute({ transform: 'code', input: null, code: 'return [typeof process, typeof require, typeof globalThis.fetch];' }, ctx);
+    const out = await executor.execute(
+      { transform: 'code', input: null, code: 'return [typeof process, typeof require, typeof globalThis.fetch];' },
+      ctx,
+    );
     assert.deepEqual(out, ['undefined', 'undefined', 'undefined']);
   });
 

@@ -18,7 +18,7 @@ describe('adapter node type', () => {
   const failsWith = (p: Promise<unknown>, type: new (...a: never[]) => Error, pattern: RegExp) =>
     assert.rejects(p, (err: unknown) => {
       assert.ok(err instanceof type, `expected ${type.name}, got ${String(err)}`);
-      assert.match((err).message, pattern);
+      assert.match(err.message, pattern);
       return true;
     });
 
@@ -52,7 +52,9 @@ describe('adapter node type', () => {
     });
 
     it('does not pick up inherited members for a row lacking a column such as "toString"', async () => {
-      const frame = (await run({ transform: 'json_to_dataframe', input: [{ a: 1 }, { a: 2, toString: 'x' }] })) as { columns: Record<string, unknown[]> };
+      const frame = (await run({ transform: 'json_to_dataframe', input: [{ a: 1 }, { a: 2, toString: 'x' }] })) as {
+        columns: Record<string, unknown[]>;
+      };
       assert.deepEqual(Object.getOwnPropertyDescriptor(frame.columns, 'toString')?.value, [null, 'x']);
     });
 
@@ -68,15 +70,47 @@ describe('adapter node type', () => {
     });
 
     it('rejects inputs of the wrong shape with the reason', async () => {
-      await failsWith(run({ transform: 'json_to_dataframe', input: { a: 1 } }), NodeExecutionError, /adapter node "shape": json_to_dataframe expects an array of row objects, got an object/);
-      await failsWith(run({ transform: 'json_to_dataframe', input: [{ a: 1 }, 5] }), NodeExecutionError, /row 1 must be an object, got a number/);
-      await failsWith(run({ transform: 'json_to_dataframe', input: [JSON.parse('{"__proto__": 1}')] }), NodeExecutionError, /"__proto__", which is not allowed as a column name/);
-      await failsWith(run({ transform: 'json_to_dataframe', input: [{ a: 1 }, { constructor: 1 }] }), NodeExecutionError, /row 1 has the key "constructor", which is not allowed/);
-      await failsWith(run({ transform: 'dataframe_to_json', input: JSON.parse('{"columns": {"__proto__": [1]}, "numRows": 1}') }), NodeExecutionError, /column name "__proto__" is not allowed/);
+      await failsWith(
+        run({ transform: 'json_to_dataframe', input: { a: 1 } }),
+        NodeExecutionError,
+        /adapter node "shape": json_to_dataframe expects an array of row objects, got an object/,
+      );
+      await failsWith(
+        run({ transform: 'json_to_dataframe', input: [{ a: 1 }, 5] }),
+        NodeExecutionError,
+        /row 1 must be an object, got a number/,
+      );
+      await failsWith(
+        run({ transform: 'json_to_dataframe', input: [JSON.parse('{"__proto__": 1}')] }),
+        NodeExecutionError,
+        /"__proto__", which is not allowed as a column name/,
+      );
+      await failsWith(
+        run({ transform: 'json_to_dataframe', input: [{ a: 1 }, { constructor: 1 }] }),
+        NodeExecutionError,
+        /row 1 has the key "constructor", which is not allowed/,
+      );
+      await failsWith(
+        run({ transform: 'dataframe_to_json', input: JSON.parse('{"columns": {"__proto__": [1]}, "numRows": 1}') }),
+        NodeExecutionError,
+        /column name "__proto__" is not allowed/,
+      );
       await failsWith(run({ transform: 'dataframe_to_json', input: [1] }), NodeExecutionError, /expected a DataFrame/);
-      await failsWith(run({ transform: 'dataframe_to_json', input: { columns: { a: [1, 2], b: [1] }, numRows: 2 } }), NodeExecutionError, /column "b" has 1 values but numRows is 2/);
-      await failsWith(run({ transform: 'dataframe_to_json', input: { columns: { a: 'x' }, numRows: 1 } }), NodeExecutionError, /column "a" must be an array/);
-      await failsWith(run({ transform: 'dataframe_to_json', input: { columns: {}, numRows: -1 } }), NodeExecutionError, /"numRows" must be a non-negative integer/);
+      await failsWith(
+        run({ transform: 'dataframe_to_json', input: { columns: { a: [1, 2], b: [1] }, numRows: 2 } }),
+        NodeExecutionError,
+        /column "b" has 1 values but numRows is 2/,
+      );
+      await failsWith(
+        run({ transform: 'dataframe_to_json', input: { columns: { a: 'x' }, numRows: 1 } }),
+        NodeExecutionError,
+        /column "a" must be an array/,
+      );
+      await failsWith(
+        run({ transform: 'dataframe_to_json', input: { columns: {}, numRows: -1 } }),
+        NodeExecutionError,
+        /"numRows" must be a non-negative integer/,
+      );
     });
   });
 
@@ -87,7 +121,11 @@ describe('adapter node type', () => {
     ];
 
     it('keeps only the mapped fields, following dot and [index] paths', async () => {
-      const out = await run({ transform: 'map_fields', input: orders, mapping: { orderId: 'id', who: 'customer.name', city: 'customer.address[0].city' } });
+      const out = await run({
+        transform: 'map_fields',
+        input: orders,
+        mapping: { orderId: 'id', who: 'customer.name', city: 'customer.address[0].city' },
+      });
       assert.deepEqual(out, [
         { orderId: 7, who: 'Ada', city: 'Paris' },
         { orderId: 8, who: 'Bob', city: null },
@@ -108,18 +146,37 @@ describe('adapter node type', () => {
     });
 
     it('never follows inherited members', async () => {
-      assert.deepEqual(await run({ transform: 'map_fields', input: [{ a: 'x' }], mapping: { s: 'toString', l: 'a.length', h: 'hasOwnProperty' } }), [{ s: null, l: null, h: null }]);
+      assert.deepEqual(
+        await run({ transform: 'map_fields', input: [{ a: 'x' }], mapping: { s: 'toString', l: 'a.length', h: 'hasOwnProperty' } }),
+        [{ s: null, l: null, h: null }],
+      );
     });
 
     it('refuses prototype paths and keys', async () => {
-      await failsWith(run({ transform: 'map_fields', input: [{}], mapping: { p: 'a.__proto__' } }), NodeExecutionError, /"__proto__" is not allowed in a path/);
-      await failsWith(run({ transform: 'map_fields', input: [{}], mapping: { p: 'constructor.name' } }), NodeExecutionError, /"constructor" is not allowed in a path/);
-      await failsWith(run({ transform: 'map_fields', input: [{}], mapping: JSON.parse('{"__proto__": "a"}') }), NodeExecutionError, /"__proto__" is not allowed as a field name/);
+      await failsWith(
+        run({ transform: 'map_fields', input: [{}], mapping: { p: 'a.__proto__' } }),
+        NodeExecutionError,
+        /"__proto__" is not allowed in a path/,
+      );
+      await failsWith(
+        run({ transform: 'map_fields', input: [{}], mapping: { p: 'constructor.name' } }),
+        NodeExecutionError,
+        /"constructor" is not allowed in a path/,
+      );
+      await failsWith(
+        run({ transform: 'map_fields', input: [{}], mapping: JSON.parse('{"__proto__": "a"}') }),
+        NodeExecutionError,
+        /"__proto__" is not allowed as a field name/,
+      );
       assert.equal(({} as Record<string, unknown>).a, undefined);
     });
 
     it('wants objects as rows', async () => {
-      await failsWith(run({ transform: 'map_fields', input: [{ a: 1 }, 'str'], mapping: { a: 'a' } }), NodeExecutionError, /map_fields expects objects, but row 1 is a string/);
+      await failsWith(
+        run({ transform: 'map_fields', input: [{ a: 1 }, 'str'], mapping: { a: 'a' } }),
+        NodeExecutionError,
+        /map_fields expects objects, but row 1 is a string/,
+      );
     });
   });
 
@@ -132,7 +189,11 @@ describe('adapter node type', () => {
     ];
 
     it('keeps the rows where "where" is true, in order, with row fields beside variables and nodes', async () => {
-      const out = await run({ transform: 'filter', input: items, where: 'qty >= variables.min and region == variables.region and qty % nodes.prev.output.cut == 0' });
+      const out = await run({
+        transform: 'filter',
+        input: items,
+        where: 'qty >= variables.min and region == variables.region and qty % nodes.prev.output.cut == 0',
+      });
       assert.deepEqual(out, [items[2]]);
       assert.deepEqual(await run({ transform: 'filter', input: items, where: 'qty > 10' }), [items[1], items[2], items[3]]);
     });
@@ -142,7 +203,11 @@ describe('adapter node type', () => {
     });
 
     it('lets the roots win over row fields of the same name', async () => {
-      const out = await run({ transform: 'filter', input: [{ variables: 'shadow', v: 1 }], where: 'variables.region == "eu" and row.variables == "shadow"' });
+      const out = await run({
+        transform: 'filter',
+        input: [{ variables: 'shadow', v: 1 }],
+        where: 'variables.region == "eu" and row.variables == "shadow"',
+      });
       assert.deepEqual(out, [{ variables: 'shadow', v: 1 }]);
     });
 
@@ -152,8 +217,16 @@ describe('adapter node type', () => {
     });
 
     it('requires a strict boolean per row and names the row and node', async () => {
-      await failsWith(run({ transform: 'filter', input: items, where: 'qty' }), ExpressionError, /adapter node "shape": config\.where \(row 0\): must evaluate to a boolean, got number \(5\)/);
-      await failsWith(run({ transform: 'filter', input: [{ qty: 1 }, { n: 2 }], where: 'qty > 0' }), ExpressionError, /\(row 1\): unknown variable "qty" at character 1/);
+      await failsWith(
+        run({ transform: 'filter', input: items, where: 'qty' }),
+        ExpressionError,
+        /adapter node "shape": config\.where \(row 0\): must evaluate to a boolean, got number \(5\)/,
+      );
+      await failsWith(
+        run({ transform: 'filter', input: [{ qty: 1 }, { n: 2 }], where: 'qty > 0' }),
+        ExpressionError,
+        /\(row 1\): unknown variable "qty" at character 1/,
+      );
     });
 
     it('compiles once and evaluates per row', async () => {
@@ -167,8 +240,16 @@ describe('adapter node type', () => {
     });
 
     it('refuses hostile where expressions', async () => {
-      await failsWith(run({ transform: 'filter', input: items, where: 'sku.constructor' }), ExpressionError, /"constructor" is not allowed as a member/);
-      await failsWith(run({ transform: 'filter', input: items, where: 'row.f()' }), ExpressionError, /only built-in functions can be called/);
+      await failsWith(
+        run({ transform: 'filter', input: items, where: 'sku.constructor' }),
+        ExpressionError,
+        /"constructor" is not allowed as a member/,
+      );
+      await failsWith(
+        run({ transform: 'filter', input: items, where: 'row.f()' }),
+        ExpressionError,
+        /only built-in functions can be called/,
+      );
     });
   });
 
@@ -179,8 +260,18 @@ describe('adapter node type', () => {
     });
 
     it('asks for config.input when the upstream is ambiguous or absent', async () => {
-      const two = nodeRunContext({ nodeId: 'shape', upstream: [{ nodeId: 'x', output: 1 }, { nodeId: 'y', output: 2 }] });
-      await failsWith(run({ transform: 'filter', where: 'true' }, two), NodeExecutionError, /2 upstream outputs \(x, y\): set config\.input/);
+      const two = nodeRunContext({
+        nodeId: 'shape',
+        upstream: [
+          { nodeId: 'x', output: 1 },
+          { nodeId: 'y', output: 2 },
+        ],
+      });
+      await failsWith(
+        run({ transform: 'filter', where: 'true' }, two),
+        NodeExecutionError,
+        /2 upstream outputs \(x, y\): set config\.input/,
+      );
       await failsWith(run({ transform: 'filter', where: 'true' }), NodeExecutionError, /no "input" and no upstream output/);
     });
   });
@@ -196,15 +287,30 @@ describe('adapter node type', () => {
     });
 
     it('requires the fields of each transform', () => {
-      assert.deepEqual(issues({ transform: 'map_fields' }).map((i) => i.path), ['config.mapping']);
-      assert.deepEqual(issues({ transform: 'filter' }).map((i) => i.path), ['config.where']);
-      assert.deepEqual(issues({ transform: 'code' }).map((i) => i.path), ['config.code']);
-      assert.deepEqual(issues({ transform: 'nope' }).map((i) => i.path), ['config.transform']);
+      assert.deepEqual(
+        issues({ transform: 'map_fields' }).map((i) => i.path),
+        ['config.mapping'],
+      );
+      assert.deepEqual(
+        issues({ transform: 'filter' }).map((i) => i.path),
+        ['config.where'],
+      );
+      assert.deepEqual(
+        issues({ transform: 'code' }).map((i) => i.path),
+        ['config.code'],
+      );
+      assert.deepEqual(
+        issues({ transform: 'nope' }).map((i) => i.path),
+        ['config.transform'],
+      );
     });
 
     it('flags fields the transform does not use', () => {
       const found = issues({ transform: 'json_to_dataframe', where: 'x' });
-      assert.deepEqual(found.map((i) => [i.path, i.message]), [['config.where', 'is not used by transform "json_to_dataframe"']]);
+      assert.deepEqual(
+        found.map((i) => [i.path, i.message]),
+        [['config.where', 'is not used by transform "json_to_dataframe"']],
+      );
     });
 
     it('compiles where and checks mapping paths, with positions', () => {
@@ -212,7 +318,10 @@ describe('adapter node type', () => {
       assert.equal(bad[0]!.path, 'config.where');
       assert.match(bad[0]!.message, /unexpected ">" at character 7/);
       const paths = issues({ transform: 'map_fields', mapping: { a: 'x..y', b: 'x[z]', c: 'a.prototype', d: '' } });
-      assert.deepEqual(paths.map((i) => i.path), ['config.mapping.a', 'config.mapping.b', 'config.mapping.c', 'config.mapping.d']);
+      assert.deepEqual(
+        paths.map((i) => i.path),
+        ['config.mapping.a', 'config.mapping.b', 'config.mapping.c', 'config.mapping.d'],
+      );
       assert.match(paths[0]!.message, /empty name at character 3/);
       assert.match(paths[2]!.message, /"prototype" is not allowed/);
       assert.match(issues({ transform: 'map_fields', mapping: {} })[0]!.message, /at least one/);

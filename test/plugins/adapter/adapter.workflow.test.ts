@@ -13,7 +13,10 @@ describe('adapter nodes in workflows', () => {
   before(() => {
     kernel = startTestKernel({
       plugins: [createTestPlugin(), conditionPlugin, adapterPlugin],
-      services: [expressionEngineBinding(), bind(Tokens.Sandbox, () => new IsolatedVmSandbox({ defaults: DEFAULT_SANDBOX_LIMITS, poolSize: 1 }))],
+      services: [
+        expressionEngineBinding(),
+        bind(Tokens.Sandbox, () => new IsolatedVmSandbox({ defaults: DEFAULT_SANDBOX_LIMITS, poolSize: 1 })),
+      ],
     });
   });
   after(() => kernel.stop());
@@ -34,7 +37,15 @@ describe('adapter nodes in workflows', () => {
       { id: 'rows', type: 'adapter', config: { transform: 'dataframe_to_json' } },
       { id: 'big', type: 'adapter', config: { transform: 'filter', where: 'total >= variables.minTotal and region == variables.region' } },
       { id: 'slim', type: 'adapter', config: { transform: 'map_fields', mapping: { order: 'id', who: 'customer.name', amount: 'total' } } },
-      { id: 'sum', type: 'adapter', limits: { cpuMs: 500 }, config: { transform: 'code', code: 'return { count: input.length, amount: input.reduce((s, r) => s + r.amount, 0), region: variables.region };' } },
+      {
+        id: 'sum',
+        type: 'adapter',
+        limits: { cpuMs: 500 },
+        config: {
+          transform: 'code',
+          code: 'return { count: input.length, amount: input.reduce((s, r) => s + r.amount, 0), region: variables.region };',
+        },
+      },
       { id: 'large', type: 'condition', config: { expression: 'nodes.sum.output.amount > 250' } },
       { id: 'alert', type: 'noop', config: { input: 'alert' } },
     ],
@@ -55,7 +66,10 @@ describe('adapter nodes in workflows', () => {
     assert.equal(doc.status, 'succeeded', JSON.stringify(doc.nodes.find((n) => n.error)?.error));
     const outputs = doc.outputs as Record<string, any>;
     assert.deepEqual(outputs.frame.columns.id, [1, 2, 3, 4]);
-    assert.deepEqual(outputs.frame.columns.customer, orders.map((o) => o.customer));
+    assert.deepEqual(
+      outputs.frame.columns.customer,
+      orders.map((o) => o.customer),
+    );
     assert.equal(outputs.frame.numRows, 4);
     assert.deepEqual(outputs.slim, [
       { order: 1, who: 'Ada', amount: 120 },
@@ -84,7 +98,9 @@ describe('adapter nodes in workflows', () => {
     bad.nodes[1].config.code = 'return 1';
     const result = kernel.validator.validate(bad);
     assert.equal(result.ok, false);
-    const byPath = Object.fromEntries((result as { issues: Array<{ path: string; message: string }> }).issues.map((i) => [i.path, i.message]));
+    const byPath = Object.fromEntries(
+      (result as { issues: Array<{ path: string; message: string }> }).issues.map((i) => [i.path, i.message]),
+    );
     assert.match(byPath['nodes[3].config.where']!, /unexpected end of expression at character 8/);
     assert.match(byPath['nodes[4].config.mapping.who']!, /"__proto__" is not allowed in a path/);
     assert.match(byPath['nodes[1].config.code']!, /not used by transform "json_to_dataframe"/);

@@ -11,7 +11,12 @@ function addTool(calls: unknown[]): ToolDefinition<{ a: number; b: number }, { s
   return {
     name: 'math.add',
     description: 'Adds two numbers.',
-    inputSchema: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'], additionalProperties: false },
+    inputSchema: {
+      type: 'object',
+      properties: { a: { type: 'number' }, b: { type: 'number' } },
+      required: ['a', 'b'],
+      additionalProperties: false,
+    },
     outputSchema: { type: 'object', properties: { sum: { type: 'number' } }, required: ['sum'] },
     async execute(input) {
       calls.push(input);
@@ -40,11 +45,14 @@ describe('AgentManager', () => {
     it('finds providers by name and names the known ones for an unknown name', () => {
       assert.equal(manager.get('openai'), provider);
       assert.deepEqual(manager.names(), ['openai']);
-      assert.throws(() => manager.get('anthropic'), (e: unknown) => {
-        assert.ok(e instanceof NodeExecutionError);
-        assert.equal(e.message, 'unknown agent provider "anthropic" (available: openai)');
-        return true;
-      });
+      assert.throws(
+        () => manager.get('anthropic'),
+        (e: unknown) => {
+          assert.ok(e instanceof NodeExecutionError);
+          assert.equal(e.message, 'unknown agent provider "anthropic" (available: openai)');
+          return true;
+        },
+      );
       const empty = new AgentManager([], new AjvToolRegistry());
       assert.throws(() => empty.get('openai'), /no agent provider is configured/);
     });
@@ -55,7 +63,10 @@ describe('AgentManager', () => {
     });
 
     it('refuses duplicate and malformed providers', () => {
-      assert.throws(() => new AgentManager([provider, provider], new AjvToolRegistry()), (e: unknown) => e instanceof ConfigurationError && /registered twice/.test(e.message));
+      assert.throws(
+        () => new AgentManager([provider, provider], new AjvToolRegistry()),
+        (e: unknown) => e instanceof ConfigurationError && /registered twice/.test(e.message),
+      );
       assert.throws(() => new AgentManager([{ name: '', chat: null } as never], new AjvToolRegistry()), ConfigurationError);
     });
   });
@@ -112,7 +123,10 @@ describe('AgentManager', () => {
     });
 
     it('works with streamed tool calls too', async () => {
-      server.enqueue(toolCallStream([{ id: 't1', name: 'math_add', arguments: '{"a":1,"b":2}' }], { prompt: 1, completion: 1 }), textStream(['3'], { prompt: 2, completion: 1 }));
+      server.enqueue(
+        toolCallStream([{ id: 't1', name: 'math_add', arguments: '{"a":1,"b":2}' }], { prompt: 1, completion: 1 }),
+        textStream(['3'], { prompt: 2, completion: 1 }),
+      );
       const tokens: string[] = [];
       const result = await manager.run({ ...base, tools: ['math.add'], onToken: (t) => tokens.push(t) }, runContext());
       assert.equal(result.text, '3');
@@ -152,7 +166,10 @@ describe('AgentManager', () => {
     });
 
     it('fails with WF_AGENT_MAX_STEPS when the model keeps calling tools', async () => {
-      for (let i = 0; i < 3; i++) server.enqueue(completion({ toolCalls: [{ id: `c${i}`, name: 'math_add', arguments: '{"a":1,"b":1}' }], usage: { prompt: 1, completion: 1 } }));
+      for (let i = 0; i < 3; i++)
+        server.enqueue(
+          completion({ toolCalls: [{ id: `c${i}`, name: 'math_add', arguments: '{"a":1,"b":1}' }], usage: { prompt: 1, completion: 1 } }),
+        );
       await assert.rejects(manager.run({ ...base, tools: ['math.add'], maxSteps: 3 }, runContext()), (e: unknown) => {
         assert.ok(e instanceof NodeExecutionError);
         assert.equal(e.code, 'WF_AGENT_MAX_STEPS');
@@ -168,11 +185,26 @@ describe('AgentManager', () => {
     it('does not start the next tool once the attempt is aborted', async () => {
       const ac = new AbortController();
       const registry = new AjvToolRegistry([
-        { ...echoTool, name: 'stop.now', inputSchema: { type: 'object' }, async execute() { ac.abort(new CancelledError('cancelled by test')); return {}; } },
+        {
+          ...echoTool,
+          name: 'stop.now',
+          inputSchema: { type: 'object' },
+          async execute() {
+            ac.abort(new CancelledError('cancelled by test'));
+            return {};
+          },
+        },
         addTool(calls),
       ]);
       const m = new AgentManager([provider], registry);
-      server.enqueue(completion({ toolCalls: [{ id: 'a', name: 'stop_now', arguments: '{}' }, { id: 'b', name: 'math_add', arguments: '{"a":1,"b":1}' }] }));
+      server.enqueue(
+        completion({
+          toolCalls: [
+            { id: 'a', name: 'stop_now', arguments: '{}' },
+            { id: 'b', name: 'math_add', arguments: '{"a":1,"b":1}' },
+          ],
+        }),
+      );
       await assert.rejects(m.run({ ...base, tools: ['stop.now', 'math.add'] }, runContext({ signal: ac.signal })), /cancelled by test/);
       assert.deepEqual(calls, []);
       assert.equal(server.requests.length, 1);
@@ -186,7 +218,10 @@ describe('AgentManager', () => {
       const m = new AgentManager([provider], registry);
       server.enqueue(completion({ toolCalls: [{ id: 'x', name: 'a_b_2', arguments: '{"input":7}' }] }), completion({ text: 'done' }));
       const result = await m.run({ ...base, tools: ['a.b', 'a_b'] }, runContext());
-      assert.deepEqual(server.requests[0]!.body.tools.map((t: { function: { name: string } }) => t.function.name), ['a_b', 'a_b_2']);
+      assert.deepEqual(
+        server.requests[0]!.body.tools.map((t: { function: { name: string } }) => t.function.name),
+        ['a_b', 'a_b_2'],
+      );
       assert.deepEqual(result.toolCalls, [{ name: 'a_b', arguments: { input: 7 }, result: 7 }]);
     });
   });

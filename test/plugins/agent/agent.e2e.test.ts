@@ -38,7 +38,9 @@ describe('agent node end to end (kernel + executor + fake OpenAI server)', () =>
 
   beforeEach(async () => {
     server = await startFakeOpenAiServer();
-    kernel = startTestKernel({ plugins: [toolPlugin, agentPlugin, createOpenAiProviderPlugin({ openaiBaseUrl: server.baseUrl, openaiApiKey: KEY })] });
+    kernel = startTestKernel({
+      plugins: [toolPlugin, agentPlugin, createOpenAiProviderPlugin({ openaiBaseUrl: server.baseUrl, openaiApiKey: KEY })],
+    });
     events = [];
     kernel.get(Tokens.EventBus).subscribe((e) => void events.push(e));
   });
@@ -63,7 +65,10 @@ describe('agent node end to end (kernel + executor + fake OpenAI server)', () =>
       { role: 'user', content: 'List 3 sights in Paris.' },
     ]);
     const tokens = events.filter((e): e is NodeTokenEvent => e.kind === 'token');
-    assert.deepEqual(tokens.map((t) => t.text), ['Eiffel Tower', ', Louvre', ', Notre-Dame']);
+    assert.deepEqual(
+      tokens.map((t) => t.text),
+      ['Eiffel Tower', ', Louvre', ', Notre-Dame'],
+    );
     assert.ok(tokens.every((t) => t.nodeId === 'ask' && t.executionId === doc.id));
     // Tokens arrive between the node's running and succeeded events.
     const seqOf = (status: string) => events.find((e) => e.kind === 'node' && e.nodeId === 'ask' && e.status === status)!.seq;
@@ -77,13 +82,18 @@ describe('agent node end to end (kernel + executor + fake OpenAI server)', () =>
       completion({ text: 'finally', usage: { prompt: 1, completion: 1 } }),
     );
     // initialDelayMs is huge: only Retry-After (and the cap) can make the retries this short.
-    const doc = await kernel.executor.run(workflow({ retry: { maxAttempts: 3, initialDelayMs: 600_000, maxDelayMs: 30 } }, { stream: false }));
+    const doc = await kernel.executor.run(
+      workflow({ retry: { maxAttempts: 3, initialDelayMs: 600_000, maxDelayMs: 30 } }, { stream: false }),
+    );
     assert.equal(doc.status, 'succeeded', JSON.stringify(doc.error));
     const ask = nodeOf(doc, 'ask');
     assert.equal(ask.attempts, 3);
     assert.equal(ask.output.text, 'finally');
     const retries = events.filter((e): e is NodeStatusEvent => e.kind === 'node' && e.status === 'retrying');
-    assert.deepEqual(retries.map((r) => r.delayMs), [30, 30]);
+    assert.deepEqual(
+      retries.map((r) => r.delayMs),
+      [30, 30],
+    );
     assert.equal(server.requests.length, 3);
   });
 
@@ -92,7 +102,10 @@ describe('agent node end to end (kernel + executor + fake OpenAI server)', () =>
     const doc = await kernel.executor.run(workflow({ retry: { maxAttempts: 2, initialDelayMs: 600_000 } }, { stream: false }));
     assert.equal(doc.status, 'succeeded');
     const retries = events.filter((e): e is NodeStatusEvent => e.kind === 'node' && e.status === 'retrying');
-    assert.deepEqual(retries.map((r) => r.delayMs), [20]);
+    assert.deepEqual(
+      retries.map((r) => r.delayMs),
+      [20],
+    );
   });
 
   it('retries invalid JSON by default (TransientError WF_AGENT_BAD_JSON), then parses it', async () => {
@@ -120,8 +133,14 @@ describe('agent node end to end (kernel + executor + fake OpenAI server)', () =>
     const r = kernel.validator.validate(workflow({}, { tools: ['core.echo', 'no.such.tool'], provider: 'nope' }));
     assert.equal(r.ok, false);
     const issues = (r as { issues: Array<{ path: string; message: string }> }).issues;
-    assert.ok(issues.some((i) => i.path === 'nodes[1].config.tools[1]' && /unknown tool "no.such.tool"/.test(i.message)), JSON.stringify(issues));
-    assert.ok(issues.some((i) => i.path === 'nodes[1].config.provider' && /unknown agent provider "nope"/.test(i.message)), JSON.stringify(issues));
+    assert.ok(
+      issues.some((i) => i.path === 'nodes[1].config.tools[1]' && /unknown tool "no.such.tool"/.test(i.message)),
+      JSON.stringify(issues),
+    );
+    assert.ok(
+      issues.some((i) => i.path === 'nodes[1].config.provider' && /unknown agent provider "nope"/.test(i.message)),
+      JSON.stringify(issues),
+    );
     assert.equal(server.requests.length, 0);
   });
 

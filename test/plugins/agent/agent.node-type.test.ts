@@ -30,7 +30,10 @@ describe('agent node type', () => {
   it('streams tokens through ctx.emitToken, in order, and outputs { text, usage }', async () => {
     server.enqueue(textStream(['Bon', 'jour', ' !'], { prompt: 12, completion: 3 }));
     const ctx = runContext();
-    const out = await agent.execute({ model: 'gpt-test', system: 'You are terse.', prompt: 'Say hello in French', temperature: 0, maxTokens: 20 }, ctx);
+    const out = await agent.execute(
+      { model: 'gpt-test', system: 'You are terse.', prompt: 'Say hello in French', temperature: 0, maxTokens: 20 },
+      ctx,
+    );
     assert.deepEqual(ctx.tokens, ['Bon', 'jour', ' !']);
     assert.deepEqual(out, { text: 'Bonjour !', usage: { promptTokens: 12, completionTokens: 3, totalTokens: 15 } });
     const body = server.requests[0]!.body;
@@ -67,30 +70,40 @@ describe('agent node type', () => {
     it('parses the reply, stripping a ```json fence, and asks for a JSON object', async () => {
       server.enqueue(completion({ text: '```json\n{"total": 3, "ok": true}\n```', usage: { prompt: 2, completion: 2 } }));
       const out = await agent.execute({ model: 'm', prompt: 'count as JSON', responseFormat: 'json', stream: false }, runContext());
-      assert.deepEqual(out, { text: '```json\n{"total": 3, "ok": true}\n```', json: { total: 3, ok: true }, usage: { promptTokens: 2, completionTokens: 2, totalTokens: 4 } });
+      assert.deepEqual(out, {
+        text: '```json\n{"total": 3, "ok": true}\n```',
+        json: { total: 3, ok: true },
+        usage: { promptTokens: 2, completionTokens: 2, totalTokens: 4 },
+      });
       assert.deepEqual(server.requests[0]!.body.response_format, { type: 'json_object' });
     });
 
     it('invalid JSON is a retryable TransientError WF_AGENT_BAD_JSON with the position', async () => {
       server.enqueue(completion({ text: '{"total": 3,, }' }));
-      await assert.rejects(agent.execute({ model: 'm', prompt: 'p', responseFormat: 'json', stream: false }, runContext({ nodeId: 'summarise' })), (e: unknown) => {
-        assert.ok(e instanceof TransientError);
-        assert.equal(e.code, 'WF_AGENT_BAD_JSON');
-        assert.equal(e.retryable, true);
-        assert.match(e.message, /^agent node "summarise": the model's reply is not valid JSON \(at position 12:/);
-        assert.equal((e.details as { position: number }).position, 12);
-        return true;
-      });
+      await assert.rejects(
+        agent.execute({ model: 'm', prompt: 'p', responseFormat: 'json', stream: false }, runContext({ nodeId: 'summarise' })),
+        (e: unknown) => {
+          assert.ok(e instanceof TransientError);
+          assert.equal(e.code, 'WF_AGENT_BAD_JSON');
+          assert.equal(e.retryable, true);
+          assert.match(e.message, /^agent node "summarise": the model's reply is not valid JSON \(at position 12:/);
+          assert.equal((e.details as { position: number }).position, 12);
+          return true;
+        },
+      );
     });
 
     it('an empty or truncated reply is bad JSON too', async () => {
-      server.enqueue(completion({ text: '' }), completion({ text: '{"a": [1, 2' , finishReason: 'length' }));
+      server.enqueue(completion({ text: '' }), completion({ text: '{"a": [1, 2', finishReason: 'length' }));
       for (let i = 0; i < 2; i++) {
-        await assert.rejects(agent.execute({ model: 'm', prompt: 'p', responseFormat: 'json', stream: false }, runContext()), (e: unknown) => {
-          assert.ok(e instanceof TransientError);
-          assert.equal(e.code, 'WF_AGENT_BAD_JSON');
-          return true;
-        });
+        await assert.rejects(
+          agent.execute({ model: 'm', prompt: 'p', responseFormat: 'json', stream: false }, runContext()),
+          (e: unknown) => {
+            assert.ok(e instanceof TransientError);
+            assert.equal(e.code, 'WF_AGENT_BAD_JSON');
+            return true;
+          },
+        );
       }
     });
   });
@@ -114,7 +127,10 @@ describe('agent node type', () => {
   });
 
   it('an unknown provider fails the node with a clear message', async () => {
-    await assert.rejects(agent.execute({ model: 'm', prompt: 'p', provider: 'vllm' }, runContext()), /unknown agent provider "vllm" \(available: openai\)/);
+    await assert.rejects(
+      agent.execute({ model: 'm', prompt: 'p', provider: 'vllm' }, runContext()),
+      /unknown agent provider "vllm" \(available: openai\)/,
+    );
   });
 
   it('tool calls appear in the output, in order', async () => {

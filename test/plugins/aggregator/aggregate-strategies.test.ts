@@ -48,11 +48,14 @@ describe('aggregate strategies (pure functions)', () => {
   });
 
   it('fails on a non-numeric value, naming where it is and what it was', () => {
-    assert.throws(() => reduce('sum', [[1, 2, 3, 4, '5']]), (e: unknown) => {
-      assert.ok(e instanceof NodeExecutionError);
-      assert.match(e.message, /sum: inputs\[0\]\[4\] is not a number \(got string "5"\)/);
-      return true;
-    });
+    assert.throws(
+      () => reduce('sum', [[1, 2, 3, 4, '5']]),
+      (e: unknown) => {
+        assert.ok(e instanceof NodeExecutionError);
+        assert.match(e.message, /sum: inputs\[0\]\[4\] is not a number \(got string "5"\)/);
+        return true;
+      },
+    );
     assert.throws(() => reduce('avg', [1, null]), /inputs\[1\] is not a number \(got null null\)/);
     assert.throws(() => reduce('max', [[{ amount: 1 }, { amount: 'x' }]], 'amount'), /inputs\[0\]\[1\]\.amount is not a number/);
     assert.throws(() => reduce('sum', [[{ amount: 1 }, { total: 2 }]], 'amount'), /inputs\[0\]\[1\] has no field "amount"/);

@@ -36,7 +36,10 @@ describe('aggregator node type', function () {
     kernel = startTestKernel({
       plugins: [aggregatorPlugin],
       services: [
-        bind(Tokens.Sandbox, () => new IsolatedVmSandbox({ defaults: { cpuMs: 500, wallMs: 1000, memoryMb: 64, outputBytes: 1 << 20 }, poolSize: 1 })),
+        bind(
+          Tokens.Sandbox,
+          () => new IsolatedVmSandbox({ defaults: { cpuMs: 500, wallMs: 1000, memoryMb: 64, outputBytes: 1 << 20 }, poolSize: 1 }),
+        ),
         bind(Tokens.WorkerPool, () => spy),
         bind(Tokens.KernelSettings, () => ({ ...DEFAULT_KERNEL_SETTINGS, aggregateWorkerThreshold: 1_000 })),
       ],
@@ -56,7 +59,12 @@ describe('aggregator node type', function () {
   });
 
   it('defaults inputs to the upstream outputs, in edge order', async () => {
-    const ctx = aggregatorContext({ upstream: [{ nodeId: 'a', output: [1, 2] }, { nodeId: 'b', output: 3 }] });
+    const ctx = aggregatorContext({
+      upstream: [
+        { nodeId: 'a', output: [1, 2] },
+        { nodeId: 'b', output: 3 },
+      ],
+    });
     assert.equal(await exec({ strategy: 'sum' }, ctx), 6);
     assert.deepEqual(await exec({ strategy: 'concat' }, ctx), [1, 2, 3]);
     assert.equal(await exec({ strategy: 'count' }, ctx), 3);
@@ -75,31 +83,59 @@ describe('aggregator node type', function () {
   });
 
   it('fails on non-numeric values and on empty avg/min/max with NodeExecutionError', async () => {
-    await assert.rejects(exec({ strategy: 'sum', inputs: [[1, 2, 'three']] }), (e: unknown) => e instanceof NodeExecutionError && /inputs\[0\]\[2\] is not a number \(got string "three"\)/.test(e.message));
-    await assert.rejects(exec({ strategy: 'avg', inputs: [] }), (e: unknown) => e instanceof NodeExecutionError && /no values/.test(e.message));
+    await assert.rejects(
+      exec({ strategy: 'sum', inputs: [[1, 2, 'three']] }),
+      (e: unknown) => e instanceof NodeExecutionError && /inputs\[0\]\[2\] is not a number \(got string "three"\)/.test(e.message),
+    );
+    await assert.rejects(
+      exec({ strategy: 'avg', inputs: [] }),
+      (e: unknown) => e instanceof NodeExecutionError && /no values/.test(e.message),
+    );
     await assert.rejects(exec({ strategy: 'min', inputs: [[]] }), /no values/);
   });
 
   it('merge resists prototype pollution', async () => {
-    const out = (await exec({ strategy: 'merge', inputs: [JSON.parse('{"__proto__":{"polluted":1},"a":1}'), JSON.parse('{"constructor":{"prototype":{"polluted":1}}}')] })) as object;
+    const out = (await exec({
+      strategy: 'merge',
+      inputs: [JSON.parse('{"__proto__":{"polluted":1},"a":1}'), JSON.parse('{"constructor":{"prototype":{"polluted":1}}}')],
+    })) as object;
     assert.deepEqual(out, { a: 1 });
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 
   it('refuses inputs that are not a list and configs that break the rules', async () => {
     await assert.rejects(exec({ strategy: 'sum', inputs: 'not a list' }), /config\.inputs must be a list \(got string\)/);
-    await assert.rejects(exec({ strategy: 'custom' }), (e: unknown) => e instanceof ValidationError && e.code === ErrorCodes.WF_CONFIG_INVALID && /needs code/.test(e.message));
-    assert.deepEqual(aggregator.validate!({ strategy: 'count', field: 'x' }).map((i) => i.path), ['config.field']);
-    assert.deepEqual(aggregator.validate!({ strategy: 'sum', code: 'return 1' }).map((i) => i.path), ['config.code']);
+    await assert.rejects(
+      exec({ strategy: 'custom' }),
+      (e: unknown) => e instanceof ValidationError && e.code === ErrorCodes.WF_CONFIG_INVALID && /needs code/.test(e.message),
+    );
+    assert.deepEqual(
+      aggregator.validate!({ strategy: 'count', field: 'x' }).map((i) => i.path),
+      ['config.field'],
+    );
+    assert.deepEqual(
+      aggregator.validate!({ strategy: 'sum', code: 'return 1' }).map((i) => i.path),
+      ['config.code'],
+    );
     assert.deepEqual(aggregator.validate!({ strategy: 'custom', code: 'return 1' }), []);
   });
 
   it('custom runs its code in the sandbox with inputs and read-only variables', async () => {
     const ctx = aggregatorContext({ scope: { ...aggregatorContext().scope, variables: { factor: 10 } } });
-    const config = { strategy: 'custom', inputs: [[1, 2], [3]], code: 'return inputs.flat().reduce((a, b) => a + b, 0) * variables.factor' };
+    const config = {
+      strategy: 'custom',
+      inputs: [[1, 2], [3]],
+      code: 'return inputs.flat().reduce((a, b) => a + b, 0) * variables.factor',
+    };
     assert.equal(await exec(config, ctx), 60);
-    await assert.rejects(exec({ strategy: 'custom', inputs: [], code: '"use strict"; variables.factor = 1' }, ctx), (e: unknown) => e instanceof SandboxError && /read only/.test(e.message));
-    await assert.rejects(exec({ strategy: 'custom', inputs: [], code: 'for (;;) {}' }), (e: unknown) => e instanceof SandboxError && e.code === ErrorCodes.WF_SANDBOX_TIMEOUT);
+    await assert.rejects(
+      exec({ strategy: 'custom', inputs: [], code: '"use strict"; variables.factor = 1' }, ctx),
+      (e: unknown) => e instanceof SandboxError && /read only/.test(e.message),
+    );
+    await assert.rejects(
+      exec({ strategy: 'custom', inputs: [], code: 'for (;;) {}' }),
+      (e: unknown) => e instanceof SandboxError && e.code === ErrorCodes.WF_SANDBOX_TIMEOUT,
+    );
     await assert.rejects(
       exec({ strategy: 'custom', inputs: [], code: 'for (;;) {}' }, aggregatorContext({ limits: { cpuMs: 20 } })),
       (e: unknown) => e instanceof SandboxError && /20 ms/.test(e.message),

@@ -16,27 +16,26 @@ describe('condition nodes in workflows', () => {
   const statusOf = (doc: { nodes: Array<{ nodeId: string; status: string; skipReason?: string | null }> }) =>
     Object.fromEntries(doc.nodes.map((n) => [n.nodeId, n.skipReason ? `${n.status}:${n.skipReason}` : n.status]));
 
-  const diamond = (expression: string): WorkflowDefinition =>
-    ({
-      name: 'branching',
-      variables: { threshold: 100 },
-      nodes: [
-        { id: 'fetch', type: 'noop', config: { input: { total: 150 } } },
-        { id: 'big', type: 'condition', config: { expression } },
-        { id: 'notify', type: 'noop', config: { input: 'notified' } },
-        { id: 'archive', type: 'noop', config: { input: 'archived' } },
-        { id: 'afterArchive', type: 'noop', config: { input: 'after' } },
-        { id: 'join', type: 'noop', config: { input: 'joined' } },
-      ],
-      edges: [
-        { from: 'fetch', to: 'big' },
-        { from: 'big', to: 'notify', branch: 'true' },
-        { from: 'big', to: 'archive', branch: 'false' },
-        { from: 'archive', to: 'afterArchive' },
-        { from: 'notify', to: 'join' },
-        { from: 'afterArchive', to: 'join' },
-      ],
-    });
+  const diamond = (expression: string): WorkflowDefinition => ({
+    name: 'branching',
+    variables: { threshold: 100 },
+    nodes: [
+      { id: 'fetch', type: 'noop', config: { input: { total: 150 } } },
+      { id: 'big', type: 'condition', config: { expression } },
+      { id: 'notify', type: 'noop', config: { input: 'notified' } },
+      { id: 'archive', type: 'noop', config: { input: 'archived' } },
+      { id: 'afterArchive', type: 'noop', config: { input: 'after' } },
+      { id: 'join', type: 'noop', config: { input: 'joined' } },
+    ],
+    edges: [
+      { from: 'fetch', to: 'big' },
+      { from: 'big', to: 'notify', branch: 'true' },
+      { from: 'big', to: 'archive', branch: 'false' },
+      { from: 'archive', to: 'afterArchive' },
+      { from: 'notify', to: 'join' },
+      { from: 'afterArchive', to: 'join' },
+    ],
+  });
 
   it('runs the "true" branch and skips the other, transitively, with joins still running', async () => {
     const doc = await kernel.executor.run(diamond('nodes.fetch.output.total > variables.threshold'));
@@ -65,37 +64,46 @@ describe('condition nodes in workflows', () => {
   });
 
   it('routes by cases, falling through to "default"', async () => {
-    const def = (region: string): WorkflowDefinition =>
-      ({
-        name: 'router',
-        variables: { region },
-        nodes: [
-          {
-            id: 'route',
-            type: 'condition',
-            config: {
-              cases: [
-                { name: 'eu', expression: 'variables.region in ["fr", "de"]' },
-                { name: 'us', expression: 'variables.region == "us"' },
-              ],
-            },
+    const def = (region: string): WorkflowDefinition => ({
+      name: 'router',
+      variables: { region },
+      nodes: [
+        {
+          id: 'route',
+          type: 'condition',
+          config: {
+            cases: [
+              { name: 'eu', expression: 'variables.region in ["fr", "de"]' },
+              { name: 'us', expression: 'variables.region == "us"' },
+            ],
           },
-          { id: 'eu', type: 'noop', config: { input: 'eu' } },
-          { id: 'us', type: 'noop', config: { input: 'us' } },
-          { id: 'other', type: 'noop', config: { input: 'other' } },
-        ],
-        edges: [
-          { from: 'route', to: 'eu', branch: 'eu' },
-          { from: 'route', to: 'us', branch: 'us' },
-          { from: 'route', to: 'other', branch: 'default' },
-        ],
-        outputs: { route: '{{ nodes.route.output }}' },
-      });
+        },
+        { id: 'eu', type: 'noop', config: { input: 'eu' } },
+        { id: 'us', type: 'noop', config: { input: 'us' } },
+        { id: 'other', type: 'noop', config: { input: 'other' } },
+      ],
+      edges: [
+        { from: 'route', to: 'eu', branch: 'eu' },
+        { from: 'route', to: 'us', branch: 'us' },
+        { from: 'route', to: 'other', branch: 'default' },
+      ],
+      outputs: { route: '{{ nodes.route.output }}' },
+    });
     const de = await kernel.executor.run(def('de'));
-    assert.deepEqual(statusOf(de), { route: 'succeeded', eu: 'succeeded', us: 'skipped:branch_not_taken', other: 'skipped:branch_not_taken' });
+    assert.deepEqual(statusOf(de), {
+      route: 'succeeded',
+      eu: 'succeeded',
+      us: 'skipped:branch_not_taken',
+      other: 'skipped:branch_not_taken',
+    });
     assert.deepEqual(de.outputs, { route: { branch: 'eu', value: 'eu' } });
     const jp = await kernel.executor.run(def('jp'));
-    assert.deepEqual(statusOf(jp), { route: 'succeeded', eu: 'skipped:branch_not_taken', us: 'skipped:branch_not_taken', other: 'succeeded' });
+    assert.deepEqual(statusOf(jp), {
+      route: 'succeeded',
+      eu: 'skipped:branch_not_taken',
+      us: 'skipped:branch_not_taken',
+      other: 'succeeded',
+    });
     assert.deepEqual(jp.outputs, { route: { branch: 'default', value: null } });
   });
 
@@ -119,7 +127,10 @@ describe('condition nodes in workflows', () => {
     assert.equal(node.status, 'failed');
     assert.equal(node.error?.type, 'ExpressionError');
     assert.equal(node.error?.code, 'WF_EXPRESSION');
-    assert.match(node.error.message, /condition node "check": config\.expression: expression must evaluate to a boolean, got string \("false"\)/);
+    assert.match(
+      node.error.message,
+      /condition node "check": config\.expression: expression must evaluate to a boolean, got string \("false"\)/,
+    );
   });
 
   it('is validated before anything runs: expression syntax and branch labels, with paths', () => {
@@ -127,7 +138,16 @@ describe('condition nodes in workflows', () => {
       name: 'invalid',
       nodes: [
         { id: 'a', type: 'noop', config: {} },
-        { id: 'c', type: 'condition', config: { cases: [{ name: 'x', expression: 'true' }, { name: 'y', expression: 'a.b = 1' }] } },
+        {
+          id: 'c',
+          type: 'condition',
+          config: {
+            cases: [
+              { name: 'x', expression: 'true' },
+              { name: 'y', expression: 'a.b = 1' },
+            ],
+          },
+        },
         { id: 'd', type: 'noop', config: {} },
       ],
       edges: [

@@ -41,22 +41,34 @@ describe('example third-party plugin: example.greeter', () => {
     assert.equal(greet.pluginId, 'example.greeter');
     assert.deepEqual(greet.definition.templateFields, ['name']);
     assert.deepEqual(await greet.executor.execute({ name: 'Ada' }, makeRunContext()), { message: 'Hello, Ada!' });
-    assert.deepEqual(await greet.executor.execute({ name: 'Grace', greeting: 'Bonjour' }, makeRunContext()), { message: 'Bonjour, Grace!' });
-    await assert.rejects(greet.executor.execute({ name: { evil: true } }, makeRunContext()), /greet: "name" must render to a string, got object/);
+    assert.deepEqual(await greet.executor.execute({ name: 'Grace', greeting: 'Bonjour' }, makeRunContext()), {
+      message: 'Bonjour, Grace!',
+    });
+    await assert.rejects(
+      greet.executor.execute({ name: { evil: true } }, makeRunContext()),
+      /greet: "name" must render to a string, got object/,
+    );
     const tools = k.get(Tokens.ToolRegistry);
     assert.deepEqual(await tools.invoke('greeter.shout', { text: 'hi there' }, makeRunContext()), { text: 'HI THERE' });
-    await assert.rejects(tools.invoke('greeter.shout', { txt: 'x' }, makeRunContext()), /tool "greeter\.shout" input: \/ must have required property 'text'/);
+    await assert.rejects(
+      tools.invoke('greeter.shout', { txt: 'x' }, makeRunContext()),
+      /tool "greeter\.shout" input: \/ must have required property 'text'/,
+    );
   });
 
   it('fails startup with a clear "depends on" error without the tool plugin', () => {
     assert.throws(
       () => start([greeter]),
-      (e: unknown) => e instanceof ConfigurationError && e.message === 'plugin "example.greeter" depends on "weft.tool", which is not loaded',
+      (e: unknown) =>
+        e instanceof ConfigurationError && e.message === 'plugin "example.greeter" depends on "weft.tool", which is not loaded',
     );
   });
 
   it('fails startup when loaded twice', () => {
-    assert.throws(() => start([tool, greeter, loadPluginModule('./plugins/example-greeter', ROOT)]), /plugin "example\.greeter" is loaded twice/);
+    assert.throws(
+      () => start([tool, greeter, loadPluginModule('./plugins/example-greeter', ROOT)]),
+      /plugin "example\.greeter" is loaded twice/,
+    );
   });
 
   it('fails loading a path that is not a plugin, naming it', () => {
@@ -77,16 +89,21 @@ describe('example third-party plugin: example.greeter', () => {
     } as WorkflowDefinition;
     const doc = await k.executor.run(def, { inputs: { who: 'Grace' } });
     assert.equal(doc.status, 'succeeded');
-    assert.deepEqual(doc.nodes.map((n) => [n.nodeId, n.status, n.output]), [
-      ['hello', 'succeeded', { message: 'Hello, Grace!' }],
-      ['loud', 'succeeded', { text: 'HELLO, GRACE!' }],
-    ]);
+    assert.deepEqual(
+      doc.nodes.map((n) => [n.nodeId, n.status, n.output]),
+      [
+        ['hello', 'succeeded', { message: 'Hello, Grace!' }],
+        ['loud', 'succeeded', { text: 'HELLO, GRACE!' }],
+      ],
+    );
     assert.deepEqual(doc.outputs, { greeting: 'HELLO, GRACE!' });
   });
 
   it('rejects a greet node without a name at validation, with its path', async () => {
     const k = start();
-    const err = await rejectionOf(k.executor.run({ name: 'x', nodes: [{ id: 'g', type: 'greet', config: { greeting: 'Hi' } }], edges: [] }));
+    const err = await rejectionOf(
+      k.executor.run({ name: 'x', nodes: [{ id: 'g', type: 'greet', config: { greeting: 'Hi' } }], edges: [] }),
+    );
     assert.ok(err instanceof ValidationError);
     assert.match(JSON.stringify(err.details), /nodes\[0\]\.config/);
     assert.match(JSON.stringify(err.details), /name/);
@@ -97,7 +114,8 @@ describe('example third-party plugin: example.greeter', () => {
       for (const file of readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith('.ts'))) {
         const src = readFileSync(path.join(ROOT, dir, file), 'utf8');
         for (const [, spec = ''] of src.matchAll(/from '([^']+)'/g)) {
-          const allowed = spec === '../../core' || spec.startsWith('./') || ['ajv', 'ajv-formats'].includes(spec) || spec.startsWith('node:');
+          const allowed =
+            spec === '../../core' || spec.startsWith('./') || ['ajv', 'ajv-formats'].includes(spec) || spec.startsWith('node:');
           assert.ok(allowed, `${dir}/${file} imports "${spec}"`);
         }
       }

@@ -18,27 +18,42 @@ describe('map over a child workflow (workflow mode)', () => {
   });
 
   it('starts one child per item with inputs { item, index }; outputs in item order; children carry itemIndex', async () => {
-    const child = await h.api.createWorkflow({ name: 'double', nodes: [echo('e', { twice: '{{ inputs.item }}{{ inputs.item }}', at: '{{ inputs.index }}' })], outputs: { v: '{{ nodes.e.output }}' } });
+    const child = await h.api.createWorkflow({
+      name: 'double',
+      nodes: [echo('e', { twice: '{{ inputs.item }}{{ inputs.item }}', at: '{{ inputs.index }}' })],
+      outputs: { v: '{{ nodes.e.output }}' },
+    });
     const parent = await h.api.createWorkflow({
       name: 'fan-children',
       nodes: [{ id: 'fan', type: 'map', config: { items: '{{ inputs.list }}', concurrency: 2, workflow: { workflowId: child } } }],
       outputs: { fan: '{{ nodes.fan.output }}' },
     });
-    const r = await h.api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: { wait: true, inputs: { list: ['a', 'b', 'c'] } } });
+    const r = await h.api.request('POST', `/api/v1/workflows/${parent}/execute`, {
+      body: { wait: true, inputs: { list: ['a', 'b', 'c'] } },
+    });
     assert.equal(r.body.status, 'succeeded', r.text);
     assert.deepEqual(r.body.outputs.fan, {
       items: [{ v: { twice: 'aa', at: 0 } }, { v: { twice: 'bb', at: 1 } }, { v: { twice: 'cc', at: 2 } }],
       failed: [],
     });
     const kids = (await h.api.request('GET', `/api/v1/executions/${r.body.id}/children`)).body.items;
-    assert.deepEqual(kids.map((k: any) => [k.parentNodeId, k.itemIndex, k.status]).sort(), [['fan', 0, 'succeeded'], ['fan', 1, 'succeeded'], ['fan', 2, 'succeeded']]);
+    assert.deepEqual(kids.map((k: any) => [k.parentNodeId, k.itemIndex, k.status]).sort(), [
+      ['fan', 0, 'succeeded'],
+      ['fan', 1, 'succeeded'],
+      ['fan', 2, 'succeeded'],
+    ]);
   });
 
   it('lists a failed child as WF_CHILD_FAILED naming it (continue), and refuses an unknown workflowId at save time', async () => {
-    const child = await h.api.createWorkflow({ name: 'fails', nodes: [{ id: 'get', type: 'tool', config: { tool: 'http.request', input: { url: `${bad.url}/{{ inputs.index }}` } } }] });
+    const child = await h.api.createWorkflow({
+      name: 'fails',
+      nodes: [{ id: 'get', type: 'tool', config: { tool: 'http.request', input: { url: `${bad.url}/{{ inputs.index }}` } } }],
+    });
     const parent = await h.api.createWorkflow({
       name: 'fan-failing',
-      nodes: [{ id: 'fan', type: 'map', config: { items: '{{ inputs.list }}', onItemFailure: 'continue', workflow: { workflowId: child } } }],
+      nodes: [
+        { id: 'fan', type: 'map', config: { items: '{{ inputs.list }}', onItemFailure: 'continue', workflow: { workflowId: child } } },
+      ],
       outputs: { fan: '{{ nodes.fan.output }}' },
     });
     const r = await h.api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: { wait: true, inputs: { list: [1] } } });

@@ -10,7 +10,17 @@ import { FlakyServer } from '../../support/flaky-server';
 function mapWorkflow(map: Record<string, unknown>, fn = 'work'): object {
   return {
     name: 'fan-out',
-    nodes: [{ id: 'fan', type: 'map', config: { items: '{{ inputs.list }}', node: { type: 'fn', config: { fn, input: { item: '{{ item }}', index: '{{ index }}' } } }, ...map } }],
+    nodes: [
+      {
+        id: 'fan',
+        type: 'map',
+        config: {
+          items: '{{ inputs.list }}',
+          node: { type: 'fn', config: { fn, input: { item: '{{ item }}', index: '{{ index }}' } } },
+          ...map,
+        },
+      },
+    ],
     outputs: { result: '{{ nodes.fan.output }}' },
   };
 }
@@ -28,7 +38,11 @@ describe('map node type', () => {
   let handlers: Record<string, TestHandler>;
   const start = (settings = {}) => {
     kernel = startTestKernel({
-      plugins: [mapPlugin, toolPlugin, createTestPlugin(new Proxy({}, { get: (_t, k: string) => handlers[k], has: (_t, k: string) => k in handlers }))],
+      plugins: [
+        mapPlugin,
+        toolPlugin,
+        createTestPlugin(new Proxy({}, { get: (_t, k: string) => handlers[k], has: (_t, k: string) => k in handlers })),
+      ],
       overrides: [bind(Tokens.KernelSettings, () => ({ ...DEFAULT_KERNEL_SETTINGS, ...settings }))],
     });
     return kernel;
@@ -107,10 +121,13 @@ describe('map node type', () => {
     assert.equal(doc.status, 'succeeded');
     const out = doc.outputs!.result as { items: unknown[]; failed: Array<{ index: number; error: { message: string; type: string } }> };
     assert.deepEqual(out.items, [0, null, 2, 3, null, 5, 6]);
-    assert.deepEqual(out.failed.map((f) => [f.index, f.error.type, f.error.message]), [
-      [1, 'Error', 'no 1'],
-      [4, 'Error', 'no 4'],
-    ]);
+    assert.deepEqual(
+      out.failed.map((f) => [f.index, f.error.type, f.error.message]),
+      [
+        [1, 'Error', 'no 1'],
+        [4, 'Error', 'no 4'],
+      ],
+    );
   });
 
   it('retries each item with the inline template’s retry policy (flaky local server)', async () => {
@@ -125,7 +142,11 @@ describe('map node type', () => {
             config: {
               items: '{{ inputs.list }}',
               concurrency: 1,
-              node: { type: 'tool', config: { tool: 'http.request', input: { url: `${server.url}/items/{{ item }}` } }, retry: { maxAttempts: 3, initialDelayMs: 5 } },
+              node: {
+                type: 'tool',
+                config: { tool: 'http.request', input: { url: `${server.url}/items/{{ item }}` } },
+                retry: { maxAttempts: 3, initialDelayMs: 5 },
+              },
             },
           },
         ],
@@ -134,8 +155,18 @@ describe('map node type', () => {
       const doc = await start().executor.run(def, { inputs: { list: ['a', 'b', 'c'] } });
       assert.equal(doc.status, 'succeeded', JSON.stringify(doc.nodes[0]!.error));
       const out = doc.outputs!.statuses as { items: Array<{ status: number; body: unknown }> };
-      assert.deepEqual(out.items.map((i) => [i.status, i.body]), [[200, { fine: true }], [200, { fine: true }], [200, { fine: true }]]);
-      assert.deepEqual(server.requests.map((r) => r.url), ['/items/a', '/items/a', '/items/a', '/items/b', '/items/c']);
+      assert.deepEqual(
+        out.items.map((i) => [i.status, i.body]),
+        [
+          [200, { fine: true }],
+          [200, { fine: true }],
+          [200, { fine: true }],
+        ],
+      );
+      assert.deepEqual(
+        server.requests.map((r) => r.url),
+        ['/items/a', '/items/a', '/items/a', '/items/b', '/items/c'],
+      );
     } finally {
       await server.close();
     }
@@ -177,7 +208,17 @@ describe('map node type', () => {
     this.timeout(60_000);
     const def = {
       name: 'echo-many',
-      nodes: [{ id: 'fan', type: 'map', config: { items: '{{ inputs.list }}', concurrency: 100, node: { type: 'tool', config: { tool: 'core.echo', input: { n: '{{ item }}', at: '{{ index }}' } } } } }],
+      nodes: [
+        {
+          id: 'fan',
+          type: 'map',
+          config: {
+            items: '{{ inputs.list }}',
+            concurrency: 100,
+            node: { type: 'tool', config: { tool: 'core.echo', input: { n: '{{ item }}', at: '{{ index }}' } } },
+          },
+        },
+      ],
     };
     const doc = await start().executor.run(def, { inputs: { list: range(100_000) } });
     assert.equal(doc.status, 'succeeded');
@@ -209,7 +250,10 @@ describe('map node type', () => {
 
   describe('validation at save time', () => {
     const issuesOf = (config: Record<string, unknown>): ValidationIssue[] => {
-      const r = start().validator.validate({ name: 'v', nodes: [{ id: 'fan', type: 'map', config: { items: '{{ inputs.list }}', ...config } }] });
+      const r = start().validator.validate({
+        name: 'v',
+        nodes: [{ id: 'fan', type: 'map', config: { items: '{{ inputs.list }}', ...config } }],
+      });
       return r.ok ? [] : r.issues;
     };
     const paths = (issues: ValidationIssue[]) => issues.map((i) => i.path);
@@ -228,10 +272,16 @@ describe('map node type', () => {
       assert.deepEqual(paths(issuesOf({ node: { type: 'nope' } })), ['nodes[0].config.node.type']);
       assert.deepEqual(paths(issuesOf({ node: { type: 'map', config: {} } })), ['nodes[0].config.node.type']);
       assert.deepEqual(paths(issuesOf({ node: { type: 'wait', config: {} } })), ['nodes[0].config.node.type']);
-      assert.deepEqual(paths(issuesOf({ node: { type: 'tool', config: { tool: 'core.echo' }, limits: { cpuMs: 5 } } })), ['nodes[0].config.node.limits']);
+      assert.deepEqual(paths(issuesOf({ node: { type: 'tool', config: { tool: 'core.echo' }, limits: { cpuMs: 5 } } })), [
+        'nodes[0].config.node.limits',
+      ]);
       assert.deepEqual(paths(issuesOf({})), ['nodes[0].config']);
-      assert.deepEqual(paths(issuesOf({ concurrency: 1001, node: { type: 'tool', config: { tool: 'core.echo' } } })), ['nodes[0].config.concurrency']);
-      assert.deepEqual(paths(issuesOf({ onItemFailure: 'skip', node: { type: 'tool', config: { tool: 'core.echo' } } })), ['nodes[0].config.onItemFailure']);
+      assert.deepEqual(paths(issuesOf({ concurrency: 1001, node: { type: 'tool', config: { tool: 'core.echo' } } })), [
+        'nodes[0].config.concurrency',
+      ]);
+      assert.deepEqual(paths(issuesOf({ onItemFailure: 'skip', node: { type: 'tool', config: { tool: 'core.echo' } } })), [
+        'nodes[0].config.onItemFailure',
+      ]);
     });
 
     it('reports a template the map’s own items cannot render as a node error naming the path', async () => {

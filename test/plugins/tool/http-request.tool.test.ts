@@ -11,7 +11,11 @@ describe('http.request tool', () => {
   const servers: FlakyServer[] = [];
   const tools = new AjvToolRegistry([createHttpRequestTool({ maxResponseBytes: 1000 })]);
   const call = (input: unknown, signal?: AbortSignal) =>
-    tools.invoke('http.request', input, makeRunContext(signal ? { signal } : {})) as Promise<{ status: number; headers: Record<string, string>; body: unknown }>;
+    tools.invoke('http.request', input, makeRunContext(signal ? { signal } : {})) as Promise<{
+      status: number;
+      headers: Record<string, string>;
+      body: unknown;
+    }>;
   async function server(options: FlakyServerOptions = {}): Promise<FlakyServer> {
     const s = await FlakyServer.start(options);
     servers.push(s);
@@ -28,7 +32,10 @@ describe('http.request tool', () => {
     assert.deepEqual(out.body, { total: 42, items: [1, 2] });
     assert.equal(out.headers['content-type'], 'application/json');
     assert.equal(out.headers['x-trace'], 'abc');
-    assert.deepEqual(s.requests.map((r) => [r.method, r.url]), [['GET', '/orders?x=1']]);
+    assert.deepEqual(
+      s.requests.map((r) => [r.method, r.url]),
+      [['GET', '/orders?x=1']],
+    );
   });
 
   it('returns text for non-JSON responses and parses +json types', async () => {

@@ -1,12 +1,5 @@
 import assert from 'node:assert/strict';
-import {
-  ConfigurationError,
-  ErrorCodes,
-  NodeExecutionError,
-  TransientError,
-  ValidationError,
-  type ToolDefinition,
-} from '../../../core';
+import { ConfigurationError, ErrorCodes, NodeExecutionError, TransientError, ValidationError, type ToolDefinition } from '../../../core';
 import { AjvToolRegistry } from '../../../plugins/tool/tool-registry';
 import { createHttpRequestTool } from '../../../plugins/tool/http-request.tool';
 import { echoTool } from '../../../plugins/tool/echo.tool';
@@ -32,7 +25,10 @@ describe('AjvToolRegistry', () => {
 
   it('lists, finds and reports its tools', () => {
     const reg = builtins();
-    assert.deepEqual(reg.list().map((t) => t.name), ['core.echo', 'core.sleep', 'http.request']);
+    assert.deepEqual(
+      reg.list().map((t) => t.name),
+      ['core.echo', 'core.sleep', 'http.request'],
+    );
     assert.equal(reg.has('http.request'), true);
     assert.equal(reg.has('nope'), false);
     assert.equal(reg.get('core.echo'), echoTool);
@@ -63,7 +59,10 @@ describe('AjvToolRegistry', () => {
     const reg = builtins();
     const bad = await rejectionOf(reg.invoke('http.request', { url: 'http://x', headers: { 'a\r\nb': 'c' } }, makeRunContext()));
     assert.equal(bad.code, ErrorCodes.WF_TOOL_INPUT);
-    assert.equal(bad.message, `tool "http.request" input: /headers property name "a\\r\\nb" must match pattern "^[!#$%&'*+.^_\`|~0-9A-Za-z-]+$"`);
+    assert.equal(
+      bad.message,
+      `tool "http.request" input: /headers property name "a\\r\\nb" must match pattern "^[!#$%&'*+.^_\`|~0-9A-Za-z-]+$"`,
+    );
     const file = await rejectionOf(reg.invoke('http.request', { url: 'file:///etc/passwd' }, makeRunContext()));
     assert.equal(file.code, ErrorCodes.WF_TOOL_INPUT);
     assert.match(file.message, /\/url must match pattern/);
@@ -78,14 +77,30 @@ describe('AjvToolRegistry', () => {
   });
 
   it('returns valid output and turns undefined into null', async () => {
-    assert.deepEqual(await new AjvToolRegistry([counterTool({ count: 3 })]).invoke('test.counter', { n: 1 }, makeRunContext()), { count: 3 });
-    const nothing: ToolDefinition = { name: 'test.nothing', inputSchema: {}, outputSchema: { type: 'null' }, execute: async () => undefined };
+    assert.deepEqual(await new AjvToolRegistry([counterTool({ count: 3 })]).invoke('test.counter', { n: 1 }, makeRunContext()), {
+      count: 3,
+    });
+    const nothing: ToolDefinition = {
+      name: 'test.nothing',
+      inputSchema: {},
+      outputSchema: { type: 'null' },
+      execute: async () => undefined,
+    };
     assert.equal(await new AjvToolRegistry([nothing]).invoke('test.nothing', {}, makeRunContext()), null);
   });
 
   it('wraps a plain error thrown by a tool, and passes weft errors and the abort reason through', async () => {
-    const thrower = (e: unknown): ToolDefinition => ({ name: 'test.throw', inputSchema: {}, outputSchema: {}, execute: async () => { throw e; } });
-    const plain = await rejectionOf(new AjvToolRegistry([thrower(new TypeError('x is not a function'))]).invoke('test.throw', {}, makeRunContext()));
+    const thrower = (e: unknown): ToolDefinition => ({
+      name: 'test.throw',
+      inputSchema: {},
+      outputSchema: {},
+      execute: async () => {
+        throw e;
+      },
+    });
+    const plain = await rejectionOf(
+      new AjvToolRegistry([thrower(new TypeError('x is not a function'))]).invoke('test.throw', {}, makeRunContext()),
+    );
     assert.ok(plain instanceof NodeExecutionError);
     assert.equal(plain.message, 'tool "test.throw" failed: x is not a function');
     assert.ok(plain.cause instanceof TypeError);
@@ -93,8 +108,19 @@ describe('AjvToolRegistry', () => {
     assert.equal(await rejectionOf(new AjvToolRegistry([thrower(transient)]).invoke('test.throw', {}, makeRunContext())), transient);
     const ac = new AbortController();
     const reason = new Error('stop');
-    const aborting: ToolDefinition = { name: 'test.abort', inputSchema: {}, outputSchema: {}, execute: async () => { ac.abort(reason); throw ac.signal.reason; } };
-    assert.equal(await rejectionOf(new AjvToolRegistry([aborting]).invoke('test.abort', {}, makeRunContext({ signal: ac.signal }))), reason);
+    const aborting: ToolDefinition = {
+      name: 'test.abort',
+      inputSchema: {},
+      outputSchema: {},
+      execute: async () => {
+        ac.abort(reason);
+        throw ac.signal.reason;
+      },
+    };
+    assert.equal(
+      await rejectionOf(new AjvToolRegistry([aborting]).invoke('test.abort', {}, makeRunContext({ signal: ac.signal }))),
+      reason,
+    );
   });
 
   it('does not run a tool whose input is invalid, or whose signal is already aborted', async () => {
@@ -125,31 +151,43 @@ describe('AjvToolRegistry', () => {
       (e: unknown) =>
         e instanceof ConfigurationError &&
         e.code === ErrorCodes.WF_PLUGIN &&
-        e.message === 'tool "core.echo" is registered twice: first "Returns its input unchanged.", then "an impostor echo"; tool names must be unique across plugins',
+        e.message ===
+          'tool "core.echo" is registered twice: first "Returns its input unchanged.", then "an impostor echo"; tool names must be unique across plugins',
     );
   });
 
   it('fails clearly on a schema ajv rejects in strict mode (unknown keyword, bad type)', () => {
-    const typo: ToolDefinition = { name: 'acme.typo', inputSchema: { type: 'object', propertees: {} }, outputSchema: {}, execute: async () => null };
-    assert.throws(() => new AjvToolRegistry([typo]), (e: unknown) => {
-      assert.ok(e instanceof ConfigurationError);
-      assert.match(e.message, /^tool "acme\.typo" has an invalid input schema: strict mode: unknown keyword: "propertees"/);
-      return true;
-    });
+    const typo: ToolDefinition = {
+      name: 'acme.typo',
+      inputSchema: { type: 'object', propertees: {} },
+      outputSchema: {},
+      execute: async () => null,
+    };
+    assert.throws(
+      () => new AjvToolRegistry([typo]),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigurationError);
+        assert.match(e.message, /^tool "acme\.typo" has an invalid input schema: strict mode: unknown keyword: "propertees"/);
+        return true;
+      },
+    );
     const badType: ToolDefinition = { name: 'acme.bad', inputSchema: {}, outputSchema: { type: 'strng' }, execute: async () => null };
     assert.throws(() => new AjvToolRegistry([badType]), /tool "acme\.bad" has an invalid output schema/);
   });
 
   it('fails clearly on a malformed tool definition', () => {
     const bad = { name: 'no spaces allowed', inputSchema: [], execute: 'x' } as unknown as ToolDefinition;
-    assert.throws(() => new AjvToolRegistry([bad]), (e: unknown) => {
-      assert.ok(e instanceof ConfigurationError);
-      assert.equal(
-        e.message,
-        'tool "no spaces allowed" is invalid: "name" must be a dotted name such as "acme.lookup"; "execute" must be a function; "inputSchema" must be a JSON Schema object; "outputSchema" must be a JSON Schema object',
-      );
-      return true;
-    });
+    assert.throws(
+      () => new AjvToolRegistry([bad]),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigurationError);
+        assert.equal(
+          e.message,
+          'tool "no spaces allowed" is invalid: "name" must be a dotted name such as "acme.lookup"; "execute" must be a function; "inputSchema" must be a JSON Schema object; "outputSchema" must be a JSON Schema object',
+        );
+        return true;
+      },
+    );
   });
 
   it('checks an input without running the tool', () => {
@@ -159,7 +197,12 @@ describe('AjvToolRegistry', () => {
   });
 
   it('keeps separate registries independent (no shared ajv state)', () => {
-    const withId: ToolDefinition = { name: 'acme.ided', inputSchema: { $id: 'urn:acme:in', type: 'object' }, outputSchema: {}, execute: async () => null };
+    const withId: ToolDefinition = {
+      name: 'acme.ided',
+      inputSchema: { $id: 'urn:acme:in', type: 'object' },
+      outputSchema: {},
+      execute: async () => null,
+    };
     new AjvToolRegistry([withId]);
     assert.doesNotThrow(() => new AjvToolRegistry([withId]));
   });

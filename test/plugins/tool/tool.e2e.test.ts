@@ -22,23 +22,22 @@ describe('tool node end to end (executor)', () => {
     await Promise.all(servers.splice(0).map((s) => s.close()));
   });
 
-  const fetchWorkflow = (url: string, extra: Record<string, unknown> = {}): WorkflowDefinition =>
-    ({
-      name: 'fetch-orders',
-      variables: { baseUrl: url },
-      nodes: [
-        {
-          id: 'fetch',
-          type: 'tool',
-          config: { tool: 'http.request', input: { url: '{{ variables.baseUrl }}/orders' } },
-          retry: { maxAttempts: 4, initialDelayMs: 10 },
-          ...extra,
-        },
-        { id: 'notify', type: 'tool', config: { tool: 'core.echo', input: '{{ nodes.fetch.output.body }}' } },
-      ],
-      edges: [{ from: 'fetch', to: 'notify' }],
-      outputs: { digest: '{{ nodes.notify.output }}' },
-    });
+  const fetchWorkflow = (url: string, extra: Record<string, unknown> = {}): WorkflowDefinition => ({
+    name: 'fetch-orders',
+    variables: { baseUrl: url },
+    nodes: [
+      {
+        id: 'fetch',
+        type: 'tool',
+        config: { tool: 'http.request', input: { url: '{{ variables.baseUrl }}/orders' } },
+        retry: { maxAttempts: 4, initialDelayMs: 10 },
+        ...extra,
+      },
+      { id: 'notify', type: 'tool', config: { tool: 'core.echo', input: '{{ nodes.fetch.output.body }}' } },
+    ],
+    edges: [{ from: 'fetch', to: 'notify' }],
+    outputs: { digest: '{{ nodes.notify.output }}' },
+  });
 
   it('retries a flaky endpoint (503 twice) and succeeds on the third attempt', async () => {
     const s = await server({ failures: 2, failStatus: 503, body: { total: 7 } });
@@ -106,10 +105,17 @@ describe('tool node end to end (executor)', () => {
   });
 
   it('cancels a running core.sleep node promptly', async () => {
-    const def = { name: 'sleepy', nodes: [{ id: 'nap', type: 'tool', config: { tool: 'core.sleep', input: { ms: 86_400_000 } } }], edges: [] };
+    const def = {
+      name: 'sleepy',
+      nodes: [{ id: 'nap', type: 'tool', config: { tool: 'core.sleep', input: { ms: 86_400_000 } } }],
+      edges: [],
+    };
     const handle = await kernel.executor.start(def);
     const store = kernel.get(Tokens.ExecutionStore);
-    await waitFor(async () => (await store.listNodeExecutions(handle.executionId)).some((n) => n.status === 'running'), 'the sleep node to run');
+    await waitFor(
+      async () => (await store.listNodeExecutions(handle.executionId)).some((n) => n.status === 'running'),
+      'the sleep node to run',
+    );
     handle.cancel('test');
     const doc = await handle.done;
     assert.equal(doc.status, 'cancelled');

@@ -49,7 +49,10 @@ describe('weft.tool plugin', () => {
     const k = start([toolPlugin]);
     const tools = k.get(Tokens.ToolRegistry);
     assert.ok(tools instanceof AjvToolRegistry);
-    assert.deepEqual(tools.list().map((t) => t.name), ['core.echo', 'core.sleep', 'http.request']);
+    assert.deepEqual(
+      tools.list().map((t) => t.name),
+      ['core.echo', 'core.sleep', 'http.request'],
+    );
     const nodeType = k.get(Tokens.NodeTypeRegistry).get('tool');
     assert.equal(nodeType.pluginId, 'weft.tool');
     assert.deepEqual(nodeType.definition.templateFields, ['input']);
@@ -76,10 +79,16 @@ describe('weft.tool plugin', () => {
     const { executor } = k.get(Tokens.NodeTypeRegistry).get('tool');
     const validate = executor.validate!.bind(executor);
     assert.deepEqual(validate({ tool: 'http.request', input: { url: 'https://example.com' } }), []);
-    assert.deepEqual(validate({ tool: 'nope.nope' }), [{ path: 'config.tool', message: 'unknown tool "nope.nope"', code: ErrorCodes.WF_UNKNOWN_TOOL }]);
+    assert.deepEqual(validate({ tool: 'nope.nope' }), [
+      { path: 'config.tool', message: 'unknown tool "nope.nope"', code: ErrorCodes.WF_UNKNOWN_TOOL },
+    ]);
     assert.deepEqual(validate({ tool: 'http.request', input: { url: 5, headers: { a: [] } } }), [
       { path: 'config.input.url', message: 'tool "http.request" input: /url must be string', code: ErrorCodes.WF_TOOL_INPUT },
-      { path: 'config.input.headers.a', message: 'tool "http.request" input: /headers/a must be string,number,boolean', code: ErrorCodes.WF_TOOL_INPUT },
+      {
+        path: 'config.input.headers.a',
+        message: 'tool "http.request" input: /headers/a must be string,number,boolean',
+        code: ErrorCodes.WF_TOOL_INPUT,
+      },
     ]);
     // With a template the input is only known at run time.
     assert.deepEqual(validate({ tool: 'core.sleep', input: { ms: '{{ variables.ms }}' } }), []);
@@ -89,13 +98,18 @@ describe('weft.tool plugin', () => {
     const impostor = { ...upperTool, description: 'impostor upper' };
     assert.throws(
       () => start([toolPlugin, toolContributor('acme.one', upperTool), toolContributor('acme.two', impostor)]),
-      (e: unknown) => e instanceof ConfigurationError && /tool "acme\.upper" is registered twice: first "acme upper", then "impostor upper"/.test(e.message),
+      (e: unknown) =>
+        e instanceof ConfigurationError &&
+        /tool "acme\.upper" is registered twice: first "acme upper", then "impostor upper"/.test(e.message),
     );
   });
 
   it('fails startup on a contributed tool whose schema ajv rejects', () => {
     const broken: ToolDefinition = { ...upperTool, name: 'acme.broken', outputSchema: { type: 'string', minLenght: 1 } };
-    assert.throws(() => start([toolPlugin, toolContributor('acme.broken', broken)]), /tool "acme\.broken" has an invalid output schema: strict mode: unknown keyword: "minLenght"/);
+    assert.throws(
+      () => start([toolPlugin, toolContributor('acme.broken', broken)]),
+      /tool "acme\.broken" has an invalid output schema: strict mode: unknown keyword: "minLenght"/,
+    );
   });
 
   it('fails startup when loaded twice, or when another plugin also adds a "tool" node type', () => {
@@ -105,7 +119,10 @@ describe('weft.tool plugin', () => {
       version: '1.0.0',
       register: (reg) => reg.addNodeType(defineNodeType({ type: 'tool', configSchema: {}, create: () => ({ execute: async () => null }) })),
     });
-    assert.throws(() => start([toolPlugin, rival]), /node type "tool" is registered twice: by plugin "weft\.tool" and by plugin "acme\.rival"/);
+    assert.throws(
+      () => start([toolPlugin, rival]),
+      /node type "tool" is registered twice: by plugin "weft\.tool" and by plugin "acme\.rival"/,
+    );
   });
 
   it('passes http options through createToolPlugin', async () => {

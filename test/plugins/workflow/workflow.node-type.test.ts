@@ -3,7 +3,11 @@ import { FlakyServer } from '../../support/flaky-server';
 import { startLineageHarness, type LineageHarness } from '../../api/support/lineage-harness';
 import { waitFor } from '../../support/wait-for';
 
-const call = (id: string, workflowId: string, inputs?: object) => ({ id, type: 'workflow', config: { workflowId, ...(inputs ? { inputs } : {}) } });
+const call = (id: string, workflowId: string, inputs?: object) => ({
+  id,
+  type: 'workflow',
+  config: { workflowId, ...(inputs ? { inputs } : {}) },
+});
 const echo = (id: string, input: unknown) => ({ id, type: 'tool', config: { tool: 'core.echo', input } });
 
 describe('workflow node type (plugin weft.workflow)', () => {
@@ -25,10 +29,18 @@ describe('workflow node type (plugin weft.workflow)', () => {
   }
 
   it("passes templated inputs to a child execution and outputs the child's outputs; the children route lists it", async () => {
-    const child = await h.api.createWorkflow({ name: 'double', nodes: [echo('e', { twice: '{{ inputs.x }}{{ inputs.x }}' })], outputs: { result: '{{ nodes.e.output.twice }}' } });
+    const child = await h.api.createWorkflow({
+      name: 'double',
+      nodes: [echo('e', { twice: '{{ inputs.x }}{{ inputs.x }}' })],
+      outputs: { result: '{{ nodes.e.output.twice }}' },
+    });
     const parent = await h.api.createWorkflow({
       name: 'caller',
-      nodes: [call('one', child, { x: '{{ inputs.n }}' }), call('two', child, { x: 'b' }), call('three', child, { x: '{{ nodes.one.output.result }}' })],
+      nodes: [
+        call('one', child, { x: '{{ inputs.n }}' }),
+        call('two', child, { x: 'b' }),
+        call('three', child, { x: '{{ nodes.one.output.result }}' }),
+      ],
       edges: [{ from: 'one', to: 'three' }],
       outputs: { first: '{{ nodes.one.output }}', third: '{{ nodes.three.output.result }}' },
     });
@@ -45,7 +57,11 @@ describe('workflow node type (plugin weft.workflow)', () => {
     assert.equal(page2.items.length, 1);
     assert.equal(page2.nextCursor, null);
     const all = [...page1.items, ...page2.items];
-    assert.deepEqual(all.map((c: any) => c.id), [...all.map((c: any) => c.id)].sort(), 'oldest first');
+    assert.deepEqual(
+      all.map((c: any) => c.id),
+      [...all.map((c: any) => c.id)].sort(),
+      'oldest first',
+    );
     assert.deepEqual(all.map((c: any) => c.parentNodeId).sort(), ['one', 'three', 'two']);
     for (const c of all) {
       assert.equal(c.parentExecutionId, r.body.id);
@@ -62,13 +78,19 @@ describe('workflow node type (plugin weft.workflow)', () => {
     assert.deepEqual((await children(all[0].id)).items, []);
     const missing = await h.api.request('GET', '/api/v1/executions/01900000-0000-7000-8000-000000000000/children');
     assert.equal(missing.status, 404);
-    const tampered = await h.api.request('GET', `/api/v1/executions/${r.body.id}/children?cursor=${encodeURIComponent(page1.nextCursor.replace(/.$/, (c: string) => (c === 'A' ? 'B' : 'A')))}`);
+    const tampered = await h.api.request(
+      'GET',
+      `/api/v1/executions/${r.body.id}/children?cursor=${encodeURIComponent(page1.nextCursor.replace(/.$/, (c: string) => (c === 'A' ? 'B' : 'A')))}`,
+    );
     assert.equal(tampered.status, 400);
     assert.equal(tampered.body.error.details[0].path, 'query.cursor');
   });
 
   it("fails the node with WF_CHILD_FAILED naming the child and its error's code when the child fails", async () => {
-    const child = await h.api.createWorkflow({ name: 'failing', nodes: [{ id: 'get', type: 'tool', config: { tool: 'http.request', input: { url: `${bad.url}/x` } } }] });
+    const child = await h.api.createWorkflow({
+      name: 'failing',
+      nodes: [{ id: 'get', type: 'tool', config: { tool: 'http.request', input: { url: `${bad.url}/x` } } }],
+    });
     const parent = await h.api.createWorkflow({ name: 'fails-through', nodes: [call('sub', child)] });
     const r = await h.api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: { wait: true } });
     assert.equal(r.body.status, 'failed');
@@ -83,7 +105,10 @@ describe('workflow node type (plugin weft.workflow)', () => {
   });
 
   it('cancelling the parent cancels its running child', async () => {
-    const child = await h.api.createWorkflow({ name: 'slow', nodes: [{ id: 's', type: 'tool', config: { tool: 'core.sleep', input: { ms: 60_000 } } }] });
+    const child = await h.api.createWorkflow({
+      name: 'slow',
+      nodes: [{ id: 's', type: 'tool', config: { tool: 'core.sleep', input: { ms: 60_000 } } }],
+    });
     const parent = await h.api.createWorkflow({ name: 'waits-for-slow', nodes: [call('sub', child)] });
     const started = await h.api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: {} });
     const id = started.body.executionId;
@@ -136,14 +161,20 @@ describe('workflow node type (plugin weft.workflow)', () => {
 
   it('refuses to save a workflow calling an unknown workflow or version, at the path', async () => {
     const known = await h.api.createWorkflow({ name: 'known', nodes: [echo('e', 1)] });
-    const r = await h.api.request('POST', '/api/v1/workflows', { body: { name: 'calls-nothing', nodes: [echo('x', 1), call('sub', 'wf_does_not_exist')] } });
+    const r = await h.api.request('POST', '/api/v1/workflows', {
+      body: { name: 'calls-nothing', nodes: [echo('x', 1), call('sub', 'wf_does_not_exist')] },
+    });
     assert.equal(r.status, 400);
     assert.equal(r.body.error.details[0].path, 'body.nodes[1].config.workflowId');
     assert.match(r.body.error.details[0].message, /wf_does_not_exist/);
-    const v = await h.api.request('POST', '/api/v1/workflows', { body: { name: 'bad-version', nodes: [{ id: 'sub', type: 'workflow', config: { workflowId: known, version: 7 } }] } });
+    const v = await h.api.request('POST', '/api/v1/workflows', {
+      body: { name: 'bad-version', nodes: [{ id: 'sub', type: 'workflow', config: { workflowId: known, version: 7 } }] },
+    });
     assert.equal(v.status, 400);
     assert.equal(v.body.error.details[0].path, 'body.nodes[0].config.version');
-    const shape = await h.api.request('POST', '/api/v1/workflows', { body: { name: 'bad-shape', nodes: [{ id: 'sub', type: 'workflow', config: { workflowId: known, version: 'newest' } }] } });
+    const shape = await h.api.request('POST', '/api/v1/workflows', {
+      body: { name: 'bad-shape', nodes: [{ id: 'sub', type: 'workflow', config: { workflowId: known, version: 'newest' } }] },
+    });
     assert.equal(shape.status, 400);
     assert.match(shape.body.error.details[0].path, /^body\.nodes\[0\]\.config/);
   });

@@ -80,9 +80,14 @@ function concurrencySuite(dialect: string, open: () => Promise<{ api: ApiHarness
 
     it('never runs more than `limit` executions at once: 20 executions with limit 2', async () => {
       const wf = await api.createWorkflow(limited('conc-limit-2', 60, { limit: 2 }));
-      const accepted = await Promise.all(Array.from({ length: 20 }, (_, i) => call('POST', `/api/v1/workflows/${wf}/execute`, { inputs: { tag: i } })));
+      const accepted = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => call('POST', `/api/v1/workflows/${wf}/execute`, { inputs: { tag: i } })),
+      );
       for (const a of accepted) assert.equal(a.status, 202);
-      assert.ok(accepted.some((a) => a.body.status === 'pending'), 'some executions were held back');
+      assert.ok(
+        accepted.some((a) => a.body.status === 'pending'),
+        'some executions were held back',
+      );
       const runs = await allFinished(call, wf, 20);
       assert.ok(runs.every((r) => r.status === 'succeeded'));
       assert.equal(maxOverlap(runs), 2);
@@ -92,7 +97,8 @@ function concurrencySuite(dialect: string, open: () => Promise<{ api: ApiHarness
     it('applies the limit per rendered key: two keys run side by side, each alone', async () => {
       const wf = await api.createWorkflow(limited('conc-keyed', 150, { limit: 1, key: 'customer-{{ inputs.customer }}' }));
       for (let i = 0; i < 3; i++) {
-        for (const customer of ['a', 'b']) assert.equal((await call('POST', `/api/v1/workflows/${wf}/execute`, { inputs: { customer, tag: i } })).status, 202);
+        for (const customer of ['a', 'b'])
+          assert.equal((await call('POST', `/api/v1/workflows/${wf}/execute`, { inputs: { customer, tag: i } })).status, 202);
       }
       const runs = await allFinished(call, wf, 6);
       const byKey = (k: string) => runs.filter((r) => r.concurrencyKey === k);
@@ -112,7 +118,10 @@ function concurrencySuite(dialect: string, open: () => Promise<{ api: ApiHarness
       assert.equal(second.body.status, 'skipped');
       const doc = (await call('GET', `/api/v1/executions/${second.body.executionId}`)).body;
       assert.equal(doc.status, 'skipped');
-      assert.deepEqual(doc.nodes.map((n: { status: string }) => n.status), ['skipped']);
+      assert.deepEqual(
+        doc.nodes.map((n: { status: string }) => n.status),
+        ['skipped'],
+      );
       const done = await waitFor(async () => {
         const d = (await call('GET', `/api/v1/executions/${first.body.executionId}`)).body;
         return d.status === 'succeeded' && d;
@@ -125,7 +134,12 @@ function concurrencySuite(dialect: string, open: () => Promise<{ api: ApiHarness
       // holds the only slot until it is cancelled, once the queue is in place
       const blocker = await call('POST', `/api/v1/workflows/${wf}/execute`, { inputs: { tag: 'blocker', ms: 60_000 } });
       assert.equal(blocker.body.status, 'running');
-      for (const [tag, priority] of [['low1', 1], ['low2', 1], ['mid', 5], ['high', 9]] as const) {
+      for (const [tag, priority] of [
+        ['low1', 1],
+        ['low2', 1],
+        ['mid', 5],
+        ['high', 9],
+      ] as const) {
         const r = await call('POST', `/api/v1/workflows/${wf}/execute`, { inputs: { tag }, priority });
         assert.deepEqual([r.status, r.body.status], [202, 'pending']);
       }
@@ -167,7 +181,8 @@ function concurrencySuite(dialect: string, open: () => Promise<{ api: ApiHarness
     });
 
     it('refuses bad settings and priorities with 400 at their paths', async () => {
-      const bad = async (concurrency: object) => api.request('POST', '/api/v1/workflows', { body: limited(`conc-bad-${Math.random().toString(36).slice(2)}`, 1, concurrency) });
+      const bad = async (concurrency: object) =>
+        api.request('POST', '/api/v1/workflows', { body: limited(`conc-bad-${Math.random().toString(36).slice(2)}`, 1, concurrency) });
       for (const [concurrency, at] of [
         [{ limit: 0 }, 'settings.concurrency.limit'],
         [{ limit: 1.5 }, 'settings.concurrency.limit'],
@@ -178,18 +193,27 @@ function concurrencySuite(dialect: string, open: () => Promise<{ api: ApiHarness
       ] as const) {
         const r = await bad(concurrency);
         assert.equal(r.status, 400, JSON.stringify(concurrency));
-        assert.ok(r.body.error.details.some((d: { path: string }) => d.path.endsWith(at)), `${JSON.stringify(concurrency)}: ${JSON.stringify(r.body.error.details)}`);
+        assert.ok(
+          r.body.error.details.some((d: { path: string }) => d.path.endsWith(at)),
+          `${JSON.stringify(concurrency)}: ${JSON.stringify(r.body.error.details)}`,
+        );
       }
       const wf = await api.createWorkflow(limited('conc-validate', 1, { limit: 1, key: '{{ inputs.customer }}' }));
       for (const priority of [10, -1, 2.5, '9']) {
         const r = await api.request('POST', `/api/v1/workflows/${wf}/execute`, { body: { inputs: { customer: 'a' }, priority } });
         assert.equal(r.status, 400, String(priority));
-        assert.ok(r.body.error.details.some((d: { path: string }) => d.path === 'body.priority'), JSON.stringify(r.body.error.details));
+        assert.ok(
+          r.body.error.details.some((d: { path: string }) => d.path === 'body.priority'),
+          JSON.stringify(r.body.error.details),
+        );
       }
       const missing = await api.request('POST', `/api/v1/workflows/${wf}/execute`, { body: { inputs: {} } });
       assert.equal(missing.status, 400);
       assert.match(missing.body.error.message, /inputs\.customer/);
-      assert.ok(missing.body.error.details.some((d: { path: string }) => d.path === 'body.inputs.customer'), JSON.stringify(missing.body.error.details));
+      assert.ok(
+        missing.body.error.details.some((d: { path: string }) => d.path === 'body.inputs.customer'),
+        JSON.stringify(missing.body.error.details),
+      );
       const list = await api.request('GET', `/api/v1/workflows/${wf}/executions`);
       assert.equal(list.body.items.length, 0, 'nothing was recorded for a refused execution');
     });
@@ -234,7 +258,8 @@ describe('per-workflow concurrency across processes (PostgreSQL)', function () {
   });
 
   it('two `weft serve` processes sharing one database never exceed the limit together', async () => {
-    const env = (sub: string) => weftEnv({ WEFT_DATA_DIR: path.join(dir, sub), WEFT_PORT: '0', WEFT_ADMIN_KEY: ADMIN_KEY, DATABASE_URL: url, WEFT_CONSOLE: 'false' });
+    const env = (sub: string) =>
+      weftEnv({ WEFT_DATA_DIR: path.join(dir, sub), WEFT_PORT: '0', WEFT_ADMIN_KEY: ADMIN_KEY, DATABASE_URL: url, WEFT_CONSOLE: 'false' });
     const a = await startServe(env('a'));
     procs.push(a);
     const b = await startServe(env('b'));
@@ -243,34 +268,61 @@ describe('per-workflow concurrency across processes (PostgreSQL)', function () {
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const wf = created.body.id as string;
     const accepted = await Promise.all(
-      Array.from({ length: 24 }, (_, i) => callApi(i % 2 ? a.url : b.url, ADMIN_KEY, 'POST', `/api/v1/workflows/${wf}/execute`, { inputs: { tag: i } })),
+      Array.from({ length: 24 }, (_, i) =>
+        callApi(i % 2 ? a.url : b.url, ADMIN_KEY, 'POST', `/api/v1/workflows/${wf}/execute`, { inputs: { tag: i } }),
+      ),
     );
     for (const r of accepted) assert.equal(r.status, 202, JSON.stringify(r.body));
     const runs = await allFinished((m, p, body) => callApi(a.url, ADMIN_KEY, m, p, body), wf, 24);
-    assert.ok(runs.every((r) => r.status === 'succeeded'), JSON.stringify(runs.map((r) => r.status)));
+    assert.ok(
+      runs.every((r) => r.status === 'succeeded'),
+      JSON.stringify(runs.map((r) => r.status)),
+    );
     assert.equal(maxOverlap(runs), 3, JSON.stringify(runs.map((r) => [r.startedAt, r.finishedAt])));
   });
 
   it('queue mode: `weft serve` and two `weft worker`s keep the limit, and a freed slot goes to the highest priority', async () => {
-    const env = weftEnv({ WEFT_DATA_DIR: path.join(dir, 'q'), WEFT_PORT: '0', WEFT_ADMIN_KEY: ADMIN_KEY, DATABASE_URL: url, WEFT_CONSOLE: 'false', WEFT_EXECUTION_MODE: 'queue' });
+    const env = weftEnv({
+      WEFT_DATA_DIR: path.join(dir, 'q'),
+      WEFT_PORT: '0',
+      WEFT_ADMIN_KEY: ADMIN_KEY,
+      DATABASE_URL: url,
+      WEFT_CONSOLE: 'false',
+      WEFT_EXECUTION_MODE: 'queue',
+    });
     const serve = await startServe(env);
     procs.push(serve);
     for (let i = 0; i < 2; i++) procs.push(await startWeft(['worker', '--concurrency', '4'], env, /weft worker started/));
     const created = await callApi(serve.url, ADMIN_KEY, 'POST', '/api/v1/workflows', limited('conc-queue', 80, { limit: 2 }));
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const wf = created.body.id as string;
-    const blocker = await callApi(serve.url, ADMIN_KEY, 'POST', `/api/v1/workflows/${wf}/execute`, { inputs: { tag: 'blocker', ms: 60_000 } });
-    const blocker2 = await callApi(serve.url, ADMIN_KEY, 'POST', `/api/v1/workflows/${wf}/execute`, { inputs: { tag: 'blocker2', ms: 60_000 } });
+    const blocker = await callApi(serve.url, ADMIN_KEY, 'POST', `/api/v1/workflows/${wf}/execute`, {
+      inputs: { tag: 'blocker', ms: 60_000 },
+    });
+    const blocker2 = await callApi(serve.url, ADMIN_KEY, 'POST', `/api/v1/workflows/${wf}/execute`, {
+      inputs: { tag: 'blocker2', ms: 60_000 },
+    });
     for (const b of [blocker, blocker2]) assert.equal(b.status, 202);
     const accepted = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => callApi(serve.url, ADMIN_KEY, 'POST', `/api/v1/workflows/${wf}/execute`, { inputs: { tag: `n${i}` }, priority: 3 })),
+      Array.from({ length: 12 }, (_, i) =>
+        callApi(serve.url, ADMIN_KEY, 'POST', `/api/v1/workflows/${wf}/execute`, { inputs: { tag: `n${i}` }, priority: 3 }),
+      ),
     );
     for (const r of accepted) assert.deepEqual([r.status, r.body.status], [202, 'pending']);
-    const urgent = await callApi(serve.url, ADMIN_KEY, 'POST', `/api/v1/workflows/${wf}/execute`, { inputs: { tag: 'urgent' }, priority: 8 });
+    const urgent = await callApi(serve.url, ADMIN_KEY, 'POST', `/api/v1/workflows/${wf}/execute`, {
+      inputs: { tag: 'urgent' },
+      priority: 8,
+    });
     assert.equal(urgent.body.status, 'pending');
-    await waitFor(async () => (await callApi(serve.url, ADMIN_KEY, 'GET', `/api/v1/executions/${blocker.body.executionId}`)).body.status === 'running', 'the first blocker to run on a worker');
+    await waitFor(
+      async () => (await callApi(serve.url, ADMIN_KEY, 'GET', `/api/v1/executions/${blocker.body.executionId}`)).body.status === 'running',
+      'the first blocker to run on a worker',
+    );
     assert.equal((await callApi(serve.url, ADMIN_KEY, 'POST', `/api/v1/executions/${blocker.body.executionId}/cancel`, {})).status, 202);
-    await waitFor(async () => (await callApi(serve.url, ADMIN_KEY, 'GET', `/api/v1/executions/${urgent.body.executionId}`)).body.status === 'succeeded', 'the urgent execution to run in the freed slot');
+    await waitFor(
+      async () => (await callApi(serve.url, ADMIN_KEY, 'GET', `/api/v1/executions/${urgent.body.executionId}`)).body.status === 'succeeded',
+      'the urgent execution to run in the freed slot',
+    );
     assert.equal((await callApi(serve.url, ADMIN_KEY, 'POST', `/api/v1/executions/${blocker2.body.executionId}/cancel`, {})).status, 202);
     const runs = await allFinished((m, p, body) => callApi(serve.url, ADMIN_KEY, m, p, body), wf, 15);
     assert.equal(runs.filter((r) => r.status === 'succeeded').length, 13);

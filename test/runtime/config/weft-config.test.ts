@@ -18,7 +18,10 @@ describe('configuration', () => {
     // defences on by default
     assert.equal(c.authFailLimitPerMinute, 120);
     assert.equal(c.hookRateLimitPerMinute, 600);
-    assert.deepEqual([c.sandboxMaxCpuMs, c.sandboxMaxWallMs, c.sandboxMaxMemoryMb, c.sandboxMaxOutputBytes], [10_000, 60_000, 512, 64 * 1024 * 1024]);
+    assert.deepEqual(
+      [c.sandboxMaxCpuMs, c.sandboxMaxWallMs, c.sandboxMaxMemoryMb, c.sandboxMaxOutputBytes],
+      [10_000, 60_000, 512, 64 * 1024 * 1024],
+    );
   });
 
   it('refuses sandbox defaults above their ceilings, naming both settings', () => {
@@ -55,8 +58,14 @@ describe('configuration', () => {
   it('WEFT_INLINE_OUTPUT_BYTES: 256 KiB by default; a bad value stops the start naming it', () => {
     assert.equal(loadConfig({}).inlineOutputBytes, 262_144);
     assert.equal(loadConfig({ WEFT_INLINE_OUTPUT_BYTES: '1024' }).inlineOutputBytes, 1024);
-    assert.throws(() => loadConfig({ WEFT_INLINE_OUTPUT_BYTES: 'big' }), (e: unknown) => e instanceof ConfigurationError && /WEFT_INLINE_OUTPUT_BYTES: "big" is not a valid int/.test(e.message));
-    assert.throws(() => loadConfig({ WEFT_INLINE_OUTPUT_BYTES: '-1' }), (e: unknown) => e instanceof ConfigurationError && /WEFT_INLINE_OUTPUT_BYTES/.test(e.message));
+    assert.throws(
+      () => loadConfig({ WEFT_INLINE_OUTPUT_BYTES: 'big' }),
+      (e: unknown) => e instanceof ConfigurationError && /WEFT_INLINE_OUTPUT_BYTES: "big" is not a valid int/.test(e.message),
+    );
+    assert.throws(
+      () => loadConfig({ WEFT_INLINE_OUTPUT_BYTES: '-1' }),
+      (e: unknown) => e instanceof ConfigurationError && /WEFT_INLINE_OUTPUT_BYTES/.test(e.message),
+    );
   });
 
   it('WEFT_CONSOLE: on by default, false/0 turn the console off, anything else stops the start', () => {

@@ -66,14 +66,21 @@ describe('PgNotifyEventBus (real PostgreSQL)', function () {
       if (seq % 10 === 0) await new Promise((r) => setImmediate(r)); // several flushes, not one
     }
     const got = await remote;
-    assert.deepEqual(got.map((e) => e.seq), Array.from({ length: 50 }, (_, i) => i + 1));
+    assert.deepEqual(
+      got.map((e) => e.seq),
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
     assert.deepEqual(got[0], nodeEvent(id, 1));
     // PostgreSQL delivers a channel's notifications in commit order: once a marker that b sends
     // after all of a's has reached a, any echo of a's own notifications would have reached it first
     b.publish(nodeEvent(id, 51));
     await waitFor(() => own.includes(51), "b's marker to reach a");
     off();
-    assert.deepEqual(own, Array.from({ length: 51 }, (_, i) => i + 1), 'delivered locally once, never echoed');
+    assert.deepEqual(
+      own,
+      Array.from({ length: 51 }, (_, i) => i + 1),
+      'delivered locally once, never echoed',
+    );
   });
 
   it('sends an event with a huge error without its stack and input, and says always-listening', async () => {
@@ -82,11 +89,23 @@ describe('PgNotifyEventBus (real PostgreSQL)', function () {
     const big: ExecutionEvent = {
       ...nodeEvent(id, 1),
       status: 'failed',
-      error: { type: 'NodeExecutionError', code: 'WF_NODE_FAILED', message: 'm'.repeat(5_000), stack: 's'.repeat(20_000), attempt: 2, input: { blob: 'x'.repeat(20_000) } } as never,
+      error: {
+        type: 'NodeExecutionError',
+        code: 'WF_NODE_FAILED',
+        message: 'm'.repeat(5_000),
+        stack: 's'.repeat(20_000),
+        attempt: 2,
+        input: { blob: 'x'.repeat(20_000) },
+      } as never,
     };
     a.publish(big);
     const [got] = await remote;
-    assert.deepEqual((got as { error: unknown }).error, { type: 'NodeExecutionError', code: 'WF_NODE_FAILED', message: 'm'.repeat(1_000), attempt: 2 });
+    assert.deepEqual((got as { error: unknown }).error, {
+      type: 'NodeExecutionError',
+      code: 'WF_NODE_FAILED',
+      message: 'm'.repeat(1_000),
+      attempt: 2,
+    });
     assert.equal(a.hasListeners, true);
   });
 
@@ -103,14 +122,20 @@ describe('PgNotifyEventBus (real PostgreSQL)', function () {
       await raw.end();
     }
     a.publish(nodeEvent(id, 7));
-    assert.deepEqual((await remote).map((e) => e.seq), [7], 'only the well-formed event arrives');
+    assert.deepEqual(
+      (await remote).map((e) => e.seq),
+      [7],
+      'only the well-formed event arrives',
+    );
   });
 
   it('reconnects after its connection is killed, and delivers again', async () => {
     const admin = new Client({ connectionString: url });
     await admin.connect();
     try {
-      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'weft-events' AND pid <> pg_backend_pid()`);
+      await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'weft-events' AND pid <> pg_backend_pid()`,
+      );
     } finally {
       await admin.end();
     }
@@ -137,11 +162,21 @@ describe('PgNotifyEventBus payloads', () => {
     const payload = encode('me', e)!;
     assert.deepEqual(decode('other', payload), e);
     assert.equal(decode('me', payload), null);
-    for (const bad of ['', '[]', 'null', '{"o":"a","e":{"kind":"node","seq":"1","executionId":"x"}}']) assert.equal(decode('other', bad), null);
+    for (const bad of ['', '[]', 'null', '{"o":"a","e":{"kind":"node","seq":"1","executionId":"x"}}'])
+      assert.equal(decode('other', bad), null);
   });
 
   it('gives up on an event that cannot fit even without its error details', () => {
-    const token: ExecutionEvent = { kind: 'token', executionId: 'x', workflowId: 'w', seq: 1, at, nodeId: 'n', attempt: 1, text: 't'.repeat(9_000) };
+    const token: ExecutionEvent = {
+      kind: 'token',
+      executionId: 'x',
+      workflowId: 'w',
+      seq: 1,
+      at,
+      nodeId: 'n',
+      attempt: 1,
+      text: 't'.repeat(9_000),
+    };
     assert.equal(encode('me', token), null);
   });
 });

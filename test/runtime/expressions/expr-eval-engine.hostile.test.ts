@@ -9,7 +9,10 @@ function rejects(engine: ExprEvalEngine, source: string, pattern: RegExp, scope:
   } catch (err) {
     caught = err;
   }
-  assert.ok(caught instanceof ExpressionError, `${JSON.stringify(source.slice(0, 80))}: expected an ExpressionError, got ${String(caught)}`);
+  assert.ok(
+    caught instanceof ExpressionError,
+    `${JSON.stringify(source.slice(0, 80))}: expected an ExpressionError, got ${String(caught)}`,
+  );
   assert.match(caught.message, pattern);
 }
 
@@ -20,8 +23,10 @@ describe('ExprEvalEngine against hostile expressions', () => {
   describe('prototype access', () => {
     for (const name of ['__proto__', 'prototype', 'constructor']) {
       it(`refuses "${name}" as a name`, () => rejects(engine, `${name}`, new RegExp(`"${name}" is not allowed as a name at character 1`)));
-      it(`refuses "${name}" as a member`, () => rejects(engine, `x.${name}`, new RegExp(`"${name}" is not allowed as a member at character 3`), scope));
-      it(`refuses "${name}" as a literal key`, () => rejects(engine, `x["${name}"]`, new RegExp(`"${name}" is not allowed as a key`), scope));
+      it(`refuses "${name}" as a member`, () =>
+        rejects(engine, `x.${name}`, new RegExp(`"${name}" is not allowed as a member at character 3`), scope));
+      it(`refuses "${name}" as a literal key`, () =>
+        rejects(engine, `x["${name}"]`, new RegExp(`"${name}" is not allowed as a key`), scope));
     }
 
     it('refuses a computed forbidden key at run time', () => {
@@ -84,11 +89,13 @@ describe('ExprEvalEngine against hostile expressions', () => {
   });
 
   describe('assignment and definitions', () => {
-    it('refuses assignment', () => rejects(engine, 'x = 1', /assignment and function definition \("="\) are not allowed; use == to compare at character 3/));
+    it('refuses assignment', () =>
+      rejects(engine, 'x = 1', /assignment and function definition \("="\) are not allowed; use == to compare at character 3/));
     it('refuses member assignment', () => rejects(engine, 'x.y = 1', /assignment .* not allowed/));
     it('refuses function definition', () => rejects(engine, 'f(x) = x', /assignment and function definition .* at character 6/));
     it('refuses recursive definitions', () => rejects(engine, 'fac(n) = n < 2 ? 1 : n * fac(n - 1); fac(30)', /not allowed/));
-    it('refuses statement sequences', () => rejects(engine, 'x.y; x.y', /statement separators \(";"\) are not allowed at character 4/, scope));
+    it('refuses statement sequences', () =>
+      rejects(engine, 'x.y; x.y', /statement separators \(";"\) are not allowed at character 4/, scope));
   });
 
   describe('size and depth', () => {

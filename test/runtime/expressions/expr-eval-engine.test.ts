@@ -39,7 +39,7 @@ describe('ExprEvalEngine', () => {
     });
 
     it('does arithmetic on numbers and joins strings and arrays with ||', () => {
-      assert.equal(ev('(1 + 2) * 3 - 4 / 2 % 3 + 2 ^ 3'), 9 - (4 / 2) % 3 + 8);
+      assert.equal(ev('(1 + 2) * 3 - 4 / 2 % 3 + 2 ^ 3'), 9 - ((4 / 2) % 3) + 8);
       assert.equal(ev('variables.name || "-" || 1'), 'Weft-1');
       assert.deepEqual(ev('[1, 2] || variables.tags'), [1, 2, 'a', 'b']);
     });
@@ -85,12 +85,20 @@ describe('ExprEvalEngine', () => {
     });
 
     it('allows names that merely contain a forbidden word', () => {
-      assert.equal(ev('variables.prototypeId + prototypeId + constructorName.length', { ...scope, prototypeId: 1, constructorName: 'ab' }), 10);
+      assert.equal(
+        ev('variables.prototypeId + prototypeId + constructorName.length', { ...scope, prototypeId: 1, constructorName: 'ab' }),
+        10,
+      );
     });
   });
 
   describe('strict booleans', () => {
-    for (const [src, type] of [['"false"', /got string \("false"\)/], ['1', /got number \(1\)/], ['null', /got null/], ['variables.tags', /got array/]] as const) {
+    for (const [src, type] of [
+      ['"false"', /got string \("false"\)/],
+      ['1', /got number \(1\)/],
+      ['null', /got null/],
+      ['variables.tags', /got array/],
+    ] as const) {
       it(`rejects ${src} as a condition result`, () => {
         throwsExpr(() => engine.evaluateBoolean(src, scope), type);
       });

@@ -7,7 +7,9 @@ const data = (v: unknown) => JSON.stringify(v);
 describe('ChatStreamAccumulator', () => {
   it('merges tool-call deltas by index, including a name streamed in pieces', () => {
     const acc = new ChatStreamAccumulator('p');
-    acc.push(data({ choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'c1', function: { name: 'get_', arguments: '{"a"' } }] } }] }));
+    acc.push(
+      data({ choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'c1', function: { name: 'get_', arguments: '{"a"' } }] } }] }),
+    );
     acc.push(data({ choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { name: 'weather', arguments: ':1}' } }] } }] }));
     acc.push(data({ choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] }));
     assert.equal(acc.complete, true);
@@ -20,14 +22,27 @@ describe('ChatStreamAccumulator', () => {
     acc.push(data({ choices: [{ delta: { tool_calls: [{ id: 'y', function: { name: 'b', arguments: '{"k":2}' } }] } }] }));
     assert.deepEqual(
       acc.result().toolCalls.map((c) => [c.id, c.function.name, c.function.arguments]),
-      [['x', 'a', '{}'], ['y', 'b', '{"k":2}']],
+      [
+        ['x', 'a', '{}'],
+        ['y', 'b', '{"k":2}'],
+      ],
     );
     assert.equal(acc.complete, false, 'no [DONE] and no finish reason yet');
   });
 
   it('ignores other choices and keeps the last usage', () => {
     const acc = new ChatStreamAccumulator('p');
-    assert.equal(acc.push(data({ choices: [{ index: 1, delta: { content: 'other' } }, { index: 0, delta: { content: 'mine' } }] })), 'mine');
+    assert.equal(
+      acc.push(
+        data({
+          choices: [
+            { index: 1, delta: { content: 'other' } },
+            { index: 0, delta: { content: 'mine' } },
+          ],
+        }),
+      ),
+      'mine',
+    );
     acc.push(data({ choices: [], usage: { prompt_tokens: 4, completion_tokens: 2 } }));
     acc.push('[DONE]');
     assert.deepEqual(acc.result().usage, { promptTokens: 4, completionTokens: 2, totalTokens: 6 });
@@ -57,7 +72,11 @@ describe('ChatStreamAccumulator', () => {
 
 describe('parseUsage', () => {
   it('reads numbers, treats junk as zero and derives a missing total', () => {
-    assert.deepEqual(parseUsage({ prompt_tokens: 3, completion_tokens: 'x', total_tokens: -1 }), { promptTokens: 3, completionTokens: 0, totalTokens: 3 });
+    assert.deepEqual(parseUsage({ prompt_tokens: 3, completion_tokens: 'x', total_tokens: -1 }), {
+      promptTokens: 3,
+      completionTokens: 0,
+      totalTokens: 3,
+    });
     assert.deepEqual(parseUsage(null), { promptTokens: 0, completionTokens: 0, totalTokens: 0 });
   });
 });

@@ -2,13 +2,7 @@ import assert from 'node:assert/strict';
 import { CancelledError, ConfigurationError, NodeExecutionError, TimeoutError, TransientError, WeftError } from '../../../core';
 import type { ChatRequest } from '../../../core';
 import { OpenAiCompatibleProvider } from '../../../runtime/llm/openai-compatible-provider';
-import {
-  completion,
-  startFakeOpenAiServer,
-  textStream,
-  toolCallStream,
-  type FakeOpenAiServer,
-} from '../../support/fake-openai-server';
+import { completion, startFakeOpenAiServer, textStream, toolCallStream, type FakeOpenAiServer } from '../../support/fake-openai-server';
 import { waitFor } from '../../support/wait-for';
 
 const KEY = 'sk-test-SECRET-0123456789';
@@ -41,16 +35,31 @@ describe('OpenAiCompatibleProvider', () => {
     it('maps the request body and headers and returns text, usage and finish reason', async () => {
       server.enqueue(completion({ text: 'Hello!', usage: { prompt: 7, completion: 3 } }));
       const res = await provider.chat(
-        req({ temperature: 0.2, maxTokens: 50, messages: [{ role: 'system', content: 'be nice' }, { role: 'user', content: 'hi' }] }),
+        req({
+          temperature: 0.2,
+          maxTokens: 50,
+          messages: [
+            { role: 'system', content: 'be nice' },
+            { role: 'user', content: 'hi' },
+          ],
+        }),
       );
-      assert.deepEqual(res, { text: 'Hello!', toolCalls: [], usage: { promptTokens: 7, completionTokens: 3, totalTokens: 10 }, finishReason: 'stop' });
+      assert.deepEqual(res, {
+        text: 'Hello!',
+        toolCalls: [],
+        usage: { promptTokens: 7, completionTokens: 3, totalTokens: 10 },
+        finishReason: 'stop',
+      });
       const [r] = server.requests;
       assert.equal(r!.path, '/v1/chat/completions');
       assert.equal(r!.headers.authorization, `Bearer ${KEY}`);
       assert.equal(r!.headers['content-type'], 'application/json');
       assert.deepEqual(r!.body, {
         model: 'test-model',
-        messages: [{ role: 'system', content: 'be nice' }, { role: 'user', content: 'hi' }],
+        messages: [
+          { role: 'system', content: 'be nice' },
+          { role: 'user', content: 'hi' },
+        ],
         temperature: 0.2,
         max_tokens: 50,
       });
@@ -68,10 +77,14 @@ describe('OpenAiCompatibleProvider', () => {
 
     it('asks for a JSON object and sends tools as functions', async () => {
       server.enqueue(completion({ text: '{}' }));
-      await provider.chat(req({ responseFormat: 'json', tools: [{ name: 'math_add', description: 'adds', parameters: { type: 'object' } }] }));
+      await provider.chat(
+        req({ responseFormat: 'json', tools: [{ name: 'math_add', description: 'adds', parameters: { type: 'object' } }] }),
+      );
       const body = server.requests[0]!.body;
       assert.deepEqual(body.response_format, { type: 'json_object' });
-      assert.deepEqual(body.tools, [{ type: 'function', function: { name: 'math_add', description: 'adds', parameters: { type: 'object' } } }]);
+      assert.deepEqual(body.tools, [
+        { type: 'function', function: { name: 'math_add', description: 'adds', parameters: { type: 'object' } } },
+      ]);
       assert.equal(body.stream, undefined);
     });
 
@@ -246,10 +259,18 @@ describe('OpenAiCompatibleProvider', () => {
     });
 
     for (const [label, reply, pattern] of [
-      ['a body that is not JSON', { kind: 'raw', status: 200, body: '<html>oops</html>', headers: { 'content-type': 'text/html' } }, /the body is not JSON/],
+      [
+        'a body that is not JSON',
+        { kind: 'raw', status: 200, body: '<html>oops</html>', headers: { 'content-type': 'text/html' } },
+        /the body is not JSON/,
+      ],
       ['no choices', { kind: 'json', body: { choices: [] } }, /"choices" is missing or empty/],
       ['a non-string content', { kind: 'json', body: { choices: [{ message: { content: 42 } }] } }, /content" is not a string/],
-      ['a tool call without a name', { kind: 'json', body: { choices: [{ message: { tool_calls: [{ id: 'x', function: {} }] } }] } }, /has no function name/],
+      [
+        'a tool call without a name',
+        { kind: 'json', body: { choices: [{ message: { tool_calls: [{ id: 'x', function: {} }] } }] } },
+        /has no function name/,
+      ],
       ['a JSON array', { kind: 'json', body: [1, 2] }, /not a JSON object/],
     ] as const) {
       it(`a malformed response (${label}) is a NodeExecutionError`, async () => {
@@ -289,7 +310,7 @@ describe('OpenAiCompatibleProvider', () => {
       assert.ok(err instanceof CancelledError, err.message);
     });
 
-    it('keeps a weft error given as the abort reason (the executor\'s timeout)', async () => {
+    it("keeps a weft error given as the abort reason (the executor's timeout)", async () => {
       server.enqueue({ kind: 'hang' });
       const ac = new AbortController();
       const before = server.requests.length;

@@ -28,7 +28,17 @@ function apiKeyStoreContract(store: () => ApiKeyStore, raw?: () => Persistence):
     const s = store();
     const { key, record } = await s.create('admin');
     const last = key[key.length - 1] === 'A' ? 'B' : 'A';
-    for (const bad of [key.slice(0, -1) + last, key.replace('weft_', 'weft-'), key + 'x', '', 'short', 'x'.repeat(5000), "weft_' OR '1'='1", null, 42]) {
+    for (const bad of [
+      key.slice(0, -1) + last,
+      key.replace('weft_', 'weft-'),
+      key + 'x',
+      '',
+      'short',
+      'x'.repeat(5000),
+      "weft_' OR '1'='1",
+      null,
+      42,
+    ]) {
       assert.equal(await s.verify(bad as string), null, String(bad).slice(0, 30));
     }
     await s.revoke(record.id);
@@ -67,5 +77,8 @@ describeDialects('SqlApiKeyStore', (ctx) => {
   before(async () => {
     p = await ctx.open();
   });
-  apiKeyStoreContract(() => p.apiKeyStore, () => p);
+  apiKeyStoreContract(
+    () => p.apiKeyStore,
+    () => p,
+  );
 });

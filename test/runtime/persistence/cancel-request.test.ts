@@ -45,14 +45,20 @@ describeDialects('ExecutionStore.requestCancel (SQL)', (ctx) => {
     assert.equal(await p.executionStore.requestCancel(s.id, 'not needed any more'), 'cancelled');
     const doc = (await p.executionStore.getExecution(s.id))!;
     assert.equal(doc.status, 'cancelled');
-    assert.deepEqual({ type: doc.error!.type, code: doc.error!.code, message: doc.error!.message }, { type: 'CancelledError', code: 'WF_CANCELLED', message: 'not needed any more' });
+    assert.deepEqual(
+      { type: doc.error!.type, code: doc.error!.code, message: doc.error!.message },
+      { type: 'CancelledError', code: 'WF_CANCELLED', message: 'not needed any more' },
+    );
     assert.ok(doc.finishedAt && doc.durationMs !== null && doc.durationMs >= 0);
     // every node exactly once, in definition order, the fallback left out, none ever started
     assert.deepEqual(
       doc.nodes.map((n) => [n.nodeId, n.status, n.attempts, n.startedAt]),
       ['fetch', 'parse', 'notify', 'audit'].map((id) => [id, 'cancelled', 0, null]),
     );
-    const row = await p.executionStore.knex('workflow_execution').where({ id: s.id }).first('cancel_requested_at', 'cancel_reason', 'owner');
+    const row = await p.executionStore
+      .knex('workflow_execution')
+      .where({ id: s.id })
+      .first('cancel_requested_at', 'cancel_reason', 'owner');
     assert.ok(Number(row.cancel_requested_at) > 0);
     assert.equal(row.cancel_reason, 'not needed any more');
     assert.equal(row.owner, null, 'no process ever owned it');
@@ -68,7 +74,10 @@ describeDialects('ExecutionStore.requestCancel (SQL)', (ctx) => {
     await p.executionStore.startExecution(s);
     assert.equal(await p.executionStore.requestCancel(s.id, ''), 'cancelled');
     const doc = (await p.executionStore.getExecution(s.id))!;
-    assert.deepEqual(doc.nodes.map((n) => [n.nodeId, n.status]), [['only', 'cancelled']]);
+    assert.deepEqual(
+      doc.nodes.map((n) => [n.nodeId, n.status]),
+      [['only', 'cancelled']],
+    );
     assert.equal(doc.error!.message, 'cancelled by request', 'an empty reason gets the default');
   });
 
@@ -91,7 +100,13 @@ describeDialects('ExecutionStore.requestCancel (SQL)', (ctx) => {
     await other.executionStore.startExecution(startRecord('wf_other_running'));
     assert.deepEqual(await requests(other.executionStore), []);
 
-    await p.executionStore.finishExecution(s.id, { status: 'cancelled', outputs: null, error: null, finishedAt: new Date().toISOString(), durationMs: 5 });
+    await p.executionStore.finishExecution(s.id, {
+      status: 'cancelled',
+      outputs: null,
+      error: null,
+      finishedAt: new Date().toISOString(),
+      durationMs: 5,
+    });
     assert.deepEqual(await requests(p.executionStore), [], 'an ended execution is no longer reported');
     await assert.rejects(other.executionStore.requestCancel(s.id, 'late'), { code: 'WF_CONFLICT' });
   });
@@ -99,7 +114,13 @@ describeDialects('ExecutionStore.requestCancel (SQL)', (ctx) => {
   it('answers a finished execution with a conflict, and leaves it as it was', async () => {
     const s = startRecord('wf_cancel_finished');
     await p.executionStore.startExecution(s);
-    await p.executionStore.finishExecution(s.id, { status: 'succeeded', outputs: { ok: true }, error: null, finishedAt: new Date().toISOString(), durationMs: 3 });
+    await p.executionStore.finishExecution(s.id, {
+      status: 'succeeded',
+      outputs: { ok: true },
+      error: null,
+      finishedAt: new Date().toISOString(),
+      durationMs: 3,
+    });
     await assert.rejects(p.executionStore.requestCancel(s.id, 'too late'), (err: Error & { code?: string }) => {
       assert.equal(err.code, 'WF_CONFLICT');
       assert.match(err.message, /already finished \(succeeded\)/);
@@ -139,7 +160,8 @@ describeDialects('ExecutionStore.requestCancel (SQL)', (ctx) => {
 
   it('polls through the partial index of open requests', async () => {
     const knex = p.executionStore.knex;
-    const sql = "select id, cancel_reason from workflow_execution where owner = 'x' and status = 'running' and cancel_requested_at is not null";
+    const sql =
+      "select id, cancel_reason from workflow_execution where owner = 'x' and status = 'running' and cancel_requested_at is not null";
     let plan: string;
     if (ctx.dialect === 'sqlite') {
       plan = JSON.stringify(await knex.raw(`explain query plan ${sql}`));

@@ -50,10 +50,14 @@ describe('crash recovery (SQLite, real processes)', function () {
     // n4 starts as n3 ends and sleeps 300 ms, so the kill lands while it is in flight
     const watch = await openPersistence(loadConfig({ WEFT_DATA_DIR: dataDir }), undefined, { heartbeatMs: 0 });
     try {
-      await waitFor(async () => {
-        const nodes = (await watch.executionStore.getExecution(id))?.nodes ?? [];
-        return nodes.some((n) => n.nodeId === 'n3' && n.status === 'succeeded') || undefined;
-      }, 'n3 recorded succeeded', { timeoutMs: 20_000 });
+      await waitFor(
+        async () => {
+          const nodes = (await watch.executionStore.getExecution(id))?.nodes ?? [];
+          return nodes.some((n) => n.nodeId === 'n3' && n.status === 'succeeded') || undefined;
+        },
+        'n3 recorded succeeded',
+        { timeoutMs: 20_000 },
+      );
     } finally {
       await watch.close();
     }
@@ -84,7 +88,10 @@ describe('crash recovery (SQLite, real processes)', function () {
       const doc = (await q.executionStore.getExecution(id))!;
       assert.equal(doc.status, 'succeeded');
       assert.deepEqual(doc.outputs, { last: { done: 'n6' } });
-      assert.deepEqual(doc.nodes.map((n) => [n.nodeId, n.status, n.attempts]), CRASH_NODES.map((n) => [n, 'succeeded', 1]));
+      assert.deepEqual(
+        doc.nodes.map((n) => [n.nodeId, n.status, n.attempts]),
+        CRASH_NODES.map((n) => [n, 'succeeded', 1]),
+      );
     } finally {
       await q.close();
     }

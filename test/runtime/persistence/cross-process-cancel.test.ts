@@ -60,10 +60,24 @@ describeDialects('cancelling an execution another process runs', (ctx) => {
     assert.equal(doc.status, 'cancelled');
     assert.equal(doc.error!.type, 'CancelledError');
     assert.equal(doc.error!.message, 'cancelled from process B');
-    assert.deepEqual(doc.nodes.map((n) => [n.nodeId, n.status]), [['first', 'succeeded'], ['slow', 'cancelled'], ['after', 'cancelled']]);
+    assert.deepEqual(
+      doc.nodes.map((n) => [n.nodeId, n.status]),
+      [
+        ['first', 'succeeded'],
+        ['slow', 'cancelled'],
+        ['after', 'cancelled'],
+      ],
+    );
     const stored = (await b.executionStore.getExecution(id))!;
     assert.equal(stored.status, 'cancelled');
-    assert.deepEqual(stored.nodes.map((n) => [n.nodeId, n.status]), [['first', 'succeeded'], ['slow', 'cancelled'], ['after', 'cancelled']]);
+    assert.deepEqual(
+      stored.nodes.map((n) => [n.nodeId, n.status]),
+      [
+        ['first', 'succeeded'],
+        ['slow', 'cancelled'],
+        ['after', 'cancelled'],
+      ],
+    );
     assert.ok(stored.durationMs! < 10_000);
     assert.equal(runs.get('after'), undefined, 'nothing after the cancelled node ran');
     await assert.rejects(b.executionStore.requestCancel(id, 'again'), { code: 'WF_CONFLICT' });
@@ -80,13 +94,25 @@ describeDialects('cancelling an execution another process runs', (ctx) => {
     assert.equal(await b.executionStore.requestCancel(s.id, 'changed my mind'), 'cancelled');
     // what a worker does when it claims the job: resume the execution from its persisted nodes
     await assert.rejects(
-      kernelA.executor.start(saved.definition, { executionId: s.id, workflowId: saved.id, workflowVersion: saved.version, resume: { startedAt: s.startedAt, nodes: [] } }),
+      kernelA.executor.start(saved.definition, {
+        executionId: s.id,
+        workflowId: saved.id,
+        workflowVersion: saved.version,
+        resume: { startedAt: s.startedAt, nodes: [] },
+      }),
       { code: 'WF_CONFLICT' },
     );
     assert.equal(runs.size, 0, 'no node ever ran');
     const doc = (await a.executionStore.getExecution(s.id))!;
     assert.equal(doc.status, 'cancelled');
-    assert.deepEqual(doc.nodes.map((n) => [n.nodeId, n.status, n.attempts]), [['first', 'cancelled', 0], ['slow', 'cancelled', 0], ['after', 'cancelled', 0]]);
+    assert.deepEqual(
+      doc.nodes.map((n) => [n.nodeId, n.status, n.attempts]),
+      [
+        ['first', 'cancelled', 0],
+        ['slow', 'cancelled', 0],
+        ['after', 'cancelled', 0],
+      ],
+    );
   });
 
   it('a request left for a dead owner is honoured by the process that resumes the execution', async () => {
@@ -97,7 +123,10 @@ describeDialects('cancelling an execution another process runs', (ctx) => {
     // process C ran it and died (a stale heartbeat); a cancel request arrives meanwhile
     const s = startRecord(saved.id, { workflowVersion: saved.version });
     await b.executionStore.startExecution(s);
-    await b.executionStore.knex('workflow_execution').where({ id: s.id }).update({ owner: 'elsewhere:7:dead', heartbeat_at: Date.now() - 120_000 });
+    await b.executionStore
+      .knex('workflow_execution')
+      .where({ id: s.id })
+      .update({ owner: 'elsewhere:7:dead', heartbeat_at: Date.now() - 120_000 });
     assert.equal(await b.executionStore.requestCancel(s.id, 'while its process was down'), 'requested');
     const report = await a.recover(kernelFor(a, runs).executor);
     assert.equal(report.resumed.length, 1);

@@ -53,7 +53,9 @@ export function describeDialects(title: string, body: (ctx: DialectContext) => v
         ctx.config = config;
       });
       ctx.open = async (options = {}, extra = {}) => {
-        const config = Object.keys(extra).length ? { ...ctx.config, ...loadConfig({ ...env, ...extra }), databaseUrl: ctx.config.databaseUrl, dataDir: ctx.config.dataDir } : ctx.config;
+        const config = Object.keys(extra).length
+          ? { ...ctx.config, ...loadConfig({ ...env, ...extra }), databaseUrl: ctx.config.databaseUrl, dataDir: ctx.config.dataDir }
+          : ctx.config;
         const p = await openPersistence(config, undefined, { heartbeatMs: 0, ...options });
         opened.push(p);
         return p;

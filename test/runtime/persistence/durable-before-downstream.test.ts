@@ -20,7 +20,12 @@ function probePlugin(reader: () => Persistence): WeftPlugin {
       reg.addNodeType(
         defineNodeType<{ upstream: string }>({
           type: 'probe',
-          configSchema: { type: 'object', required: ['upstream'], properties: { upstream: { type: 'string' } }, additionalProperties: false },
+          configSchema: {
+            type: 'object',
+            required: ['upstream'],
+            properties: { upstream: { type: 'string' } },
+            additionalProperties: false,
+          },
           create: () => ({
             execute: async (config, ctx) => {
               const row = await reader()
@@ -68,7 +73,8 @@ describeDialects('a node finish is durable before its downstream starts', (ctx) 
     const docs = await Promise.all(Array.from({ length: 8 }, () => kernel.executor.run(probeChain(10))));
     for (const doc of docs) {
       assert.equal(doc.status, 'succeeded');
-      for (const n of doc.nodes.filter((x) => x.nodeId.startsWith('p'))) assert.equal((n.output as { seen: string }).seen, 'succeeded', `${doc.id} ${n.nodeId}`);
+      for (const n of doc.nodes.filter((x) => x.nodeId.startsWith('p')))
+        assert.equal((n.output as { seen: string }).seen, 'succeeded', `${doc.id} ${n.nodeId}`);
     }
   });
 });

@@ -40,11 +40,27 @@ export function nodeDone(nodeId: string, output: unknown = { ok: nodeId }, extra
 
 /** A running node record. */
 export function nodeRunning(nodeId: string): NodeExecutionRecord {
-  return { nodeId, status: 'running', attempts: 1, startedAt: new Date().toISOString(), finishedAt: null, output: null, error: null, recoveredBy: null, skipReason: null, reusedFrom: null };
+  return {
+    nodeId,
+    status: 'running',
+    attempts: 1,
+    startedAt: new Date().toISOString(),
+    finishedAt: null,
+    output: null,
+    error: null,
+    recoveredBy: null,
+    skipReason: null,
+    reusedFrom: null,
+  };
 }
 
 /** A chain definition a → b → c ... of `type` nodes. */
-export function chainDefinition(name: string, ids: string[], type = 'echo', config: (id: string) => Record<string, unknown> = (id) => ({ value: id })): WorkflowDefinition {
+export function chainDefinition(
+  name: string,
+  ids: string[],
+  type = 'echo',
+  config: (id: string) => Record<string, unknown> = (id) => ({ value: id }),
+): WorkflowDefinition {
   return {
     name,
     nodes: ids.map((id) => ({ id, type, config: config(id) })),

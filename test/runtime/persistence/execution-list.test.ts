@@ -18,7 +18,13 @@ describeDialects('SqlExecutionStore.listExecutions', (ctx) => {
       const r = startRecord('wf_list', { startedAt: new Date(base + i * 3_600_000).toISOString() });
       ids.push(r.id);
       await p.executionStore.startExecution(r);
-      await p.executionStore.finishExecution(r.id, { status: STATUSES[i % 4]!, outputs: null, error: null, finishedAt: r.startedAt, durationMs: 0 });
+      await p.executionStore.finishExecution(r.id, {
+        status: STATUSES[i % 4]!,
+        outputs: null,
+        error: null,
+        finishedAt: r.startedAt,
+        durationMs: 0,
+      });
     }
     await p.executionStore.startExecution(startRecord('wf_list_other'));
   });
@@ -38,7 +44,10 @@ describeDialects('SqlExecutionStore.listExecutions', (ctx) => {
     assert.deepEqual(original, [...ids].reverse());
     assert.equal(new Set(seen).size, seen.length, 'a row was repeated');
     assert.ok(inserted >= 10);
-    assert.ok(seen.slice(0, 7).every((id) => ids.includes(id)), 'first page predates the inserts');
+    assert.ok(
+      seen.slice(0, 7).every((id) => ids.includes(id)),
+      'first page predates the inserts',
+    );
   });
 
   it('filters by status and by a from/to date range', async () => {
@@ -51,11 +60,27 @@ describeDialects('SqlExecutionStore.listExecutions', (ctx) => {
       to: '2026-01-10T10:00:00+00:00',
       limit: 3,
     });
-    assert.deepEqual(range.items.map((e) => e.id), [ids[9], ids[8], ids[7]]);
-    const rest = await p.executionStore.listExecutions({ workflowId: 'wf_list', from: new Date(base + 5 * 3_600_000).toISOString(), to: '2026-01-10T10:00:00+00:00', limit: 3, cursor: range.nextCursor! });
-    assert.deepEqual(rest.items.map((e) => e.id), [ids[6], ids[5]]);
+    assert.deepEqual(
+      range.items.map((e) => e.id),
+      [ids[9], ids[8], ids[7]],
+    );
+    const rest = await p.executionStore.listExecutions({
+      workflowId: 'wf_list',
+      from: new Date(base + 5 * 3_600_000).toISOString(),
+      to: '2026-01-10T10:00:00+00:00',
+      limit: 3,
+      cursor: range.nextCursor!,
+    });
+    assert.deepEqual(
+      rest.items.map((e) => e.id),
+      [ids[6], ids[5]],
+    );
     assert.equal(rest.nextCursor, null);
-    assert.equal((await p.executionStore.listExecutions({ workflowId: 'wf_list', from: '2026-01-10', to: '2026-01-10T01:00:00Z', limit: 5 })).items.length, 1);
+    assert.equal(
+      (await p.executionStore.listExecutions({ workflowId: 'wf_list', from: '2026-01-10', to: '2026-01-10T01:00:00Z', limit: 5 })).items
+        .length,
+      1,
+    );
   });
 
   it('pages a date range by start time, exactly once even when start times tie', async () => {
@@ -83,7 +108,7 @@ describeDialects('SqlExecutionStore.listExecutions', (ctx) => {
       { status: ['done'] },
       { status: ["succeeded' OR 1=1 --"] },
       { status: 'succeeded' },
-      { from: '2020-01-01\'; DROP TABLE workflow_execution; --' },
+      { from: "2020-01-01'; DROP TABLE workflow_execution; --" },
       { from: 'yesterday' },
       { to: '2020-02-30T00:00:00Z' },
       { to: '2020-01-01T10:00' },
@@ -94,11 +119,18 @@ describeDialects('SqlExecutionStore.listExecutions', (ctx) => {
       { workflowId: '' },
     ];
     for (const extra of bad) {
-      await assert.rejects(p.executionStore.listExecutions({ workflowId: 'wf_list', limit: 10, ...extra }), { code: 'WF_VALIDATION' }, JSON.stringify(extra));
+      await assert.rejects(
+        p.executionStore.listExecutions({ workflowId: 'wf_list', limit: 10, ...extra }),
+        { code: 'WF_VALIDATION' },
+        JSON.stringify(extra),
+      );
     }
     // the table is intact and a hostile workflow id simply matches nothing
     assert.equal((await p.executionStore.listExecutions({ workflowId: "wf_list' OR '1'='1", limit: 10 })).items.length, 0);
-    assert.equal((await p.executionStore.listExecutions({ workflowId: 'wf_list', limit: 200, status: ['succeeded'] })).items.length >= 8, true);
+    assert.equal(
+      (await p.executionStore.listExecutions({ workflowId: 'wf_list', limit: 200, status: ['succeeded'] })).items.length >= 8,
+      true,
+    );
   });
 
   it('rejects tampered cursors and cursors of another query', async () => {
@@ -107,11 +139,25 @@ describeDialects('SqlExecutionStore.listExecutions', (ctx) => {
     const [payload, mac] = c.split('.') as [string, string];
     const forged = Buffer.from(JSON.stringify({ id: 'ffffffff-ffff-7fff-bfff-ffffffffffff' })).toString('base64url');
     const flip = (s: string, i: number) => s.slice(0, i) + (s[i] === 'A' ? 'B' : 'A') + s.slice(i + 1);
-    for (const cursor of [forged + '.' + mac, flip(payload, 3) + '.' + mac, payload + '.' + flip(mac, 5), 'garbage', '', `${c}x`, c.replace('.', '')]) {
+    for (const cursor of [
+      forged + '.' + mac,
+      flip(payload, 3) + '.' + mac,
+      payload + '.' + flip(mac, 5),
+      'garbage',
+      '',
+      `${c}x`,
+      c.replace('.', ''),
+    ]) {
       await assert.rejects(p.executionStore.listExecutions({ workflowId: 'wf_list', limit: 2, cursor }), { code: 'WF_VALIDATION' }, cursor);
     }
-    await assert.rejects(p.executionStore.listExecutions({ workflowId: 'wf_list_other', limit: 2, cursor: c }), /not issued for this query/);
-    await assert.rejects(p.executionStore.listExecutions({ workflowId: 'wf_list', status: ['failed'], limit: 2, cursor: c }), /not issued for this query/);
+    await assert.rejects(
+      p.executionStore.listExecutions({ workflowId: 'wf_list_other', limit: 2, cursor: c }),
+      /not issued for this query/,
+    );
+    await assert.rejects(
+      p.executionStore.listExecutions({ workflowId: 'wf_list', status: ['failed'], limit: 2, cursor: c }),
+      /not issued for this query/,
+    );
     // the genuine cursor still works, and also from another connection (the secret is in the database)
     const other = await ctx.open();
     assert.equal((await other.executionStore.listExecutions({ workflowId: 'wf_list', limit: 2, cursor: c })).items.length, 2);

@@ -62,7 +62,10 @@ describeDialects('execution recovery', (ctx) => {
     const runs: RunCounter = new Map();
     const report = await live.recover(kernelFor(live, runs).executor);
     assert.deepEqual(report.interrupted, []);
-    assert.deepEqual(report.resumed.map((h) => h.executionId), [id]);
+    assert.deepEqual(
+      report.resumed.map((h) => h.executionId),
+      [id],
+    );
     const doc = await report.resumed[0]!.done;
     assert.equal(doc.status, 'succeeded');
     assert.deepEqual(Object.fromEntries(runs), { c: 1, d: 1 }, 'a and b were not run again; c (in flight) was');
@@ -70,7 +73,15 @@ describeDialects('execution recovery', (ctx) => {
     const stored = (await live.executionStore.getExecution(id))!;
     assert.equal(stored.status, 'succeeded');
     assert.equal(stored.id, id);
-    assert.deepEqual(stored.nodes.map((n) => [n.nodeId, n.status]), [['a', 'succeeded'], ['b', 'succeeded'], ['c', 'succeeded'], ['d', 'succeeded']]);
+    assert.deepEqual(
+      stored.nodes.map((n) => [n.nodeId, n.status]),
+      [
+        ['a', 'succeeded'],
+        ['b', 'succeeded'],
+        ['c', 'succeeded'],
+        ['d', 'succeeded'],
+      ],
+    );
     // nothing is left to recover
     const again = await live.recover(kernelFor(live, runs).executor);
     assert.equal(again.resumed.length + again.interrupted.length, 0);
@@ -110,7 +121,10 @@ describeDialects('execution recovery', (ctx) => {
     assert.equal(none.resumed.length + none.interrupted.length, 0, 'a fresh heartbeat means a live owner');
     assert.equal((await live.executionStore.getExecution(remote))!.status, 'running');
     // the remote worker stopped beating a minute ago
-    await live.executionStore.knex('workflow_execution').where({ id: remote }).update({ heartbeat_at: Date.now() - 60_000 });
+    await live.executionStore
+      .knex('workflow_execution')
+      .where({ id: remote })
+      .update({ heartbeat_at: Date.now() - 60_000 });
     const other = await ctx.open();
     const [r1, r2] = await Promise.all([live.recover(kernelFor(live, runs).executor), other.recover(kernelFor(other, runs).executor)]);
     assert.equal(r1.resumed.length + r2.resumed.length, 1, 'exactly one process resumed it');
@@ -125,9 +139,19 @@ describeDialects('execution recovery', (ctx) => {
     const id = await crashedExecution('other-host:77:ffffff', saved.id, 1);
     await assert.rejects(live.executionStore.resumeExecution(id), { code: 'WF_CONFLICT' });
     const runs: RunCounter = new Map();
-    await assert.rejects(kernelFor(live, runs).executor.start(chain, { executionId: id, workflowId: saved.id, resume: { startedAt: new Date().toISOString(), nodes: [] } }), { code: 'WF_CONFLICT' });
+    await assert.rejects(
+      kernelFor(live, runs).executor.start(chain, {
+        executionId: id,
+        workflowId: saved.id,
+        resume: { startedAt: new Date().toISOString(), nodes: [] },
+      }),
+      { code: 'WF_CONFLICT' },
+    );
     assert.equal(runs.size, 0);
-    await live.executionStore.knex('workflow_execution').where({ id }).update({ heartbeat_at: Date.now() - 60_000 });
+    await live.executionStore
+      .knex('workflow_execution')
+      .where({ id })
+      .update({ heartbeat_at: Date.now() - 60_000 });
     await live.executionStore.resumeExecution(id);
     const row = await live.executionStore.knex('workflow_execution').where({ id }).first('owner', 'status');
     assert.deepEqual({ ...row }, { owner: live.executionStore.owner, status: 'running' });

@@ -21,7 +21,14 @@ describeDialects('execution retention', (ctx) => {
       await p.executionStore.startExecution(r);
       await p.executionStore.nodeFinished(r.id, nodeDone('a'));
       await p.executionStore.nodeFinished(r.id, nodeDone('b'));
-      if (finish) await p.executionStore.finishExecution(r.id, { status: 'succeeded', outputs: {}, error: null, finishedAt: r.startedAt, durationMs: 1 });
+      if (finish)
+        await p.executionStore.finishExecution(r.id, {
+          status: 'succeeded',
+          outputs: {},
+          error: null,
+          finishedAt: r.startedAt,
+          durationMs: 1,
+        });
       return r.id;
     };
     for (let i = 0; i < 7; i++) old.push(await make(40 + i, true));
@@ -47,7 +54,12 @@ describeDialects('execution retention', (ctx) => {
     const off = startRetention({ prune: async (d) => (cutoffs.push(d), 0), retentionDays: 0 });
     await off.stop();
     assert.equal(cutoffs.length, 0);
-    const on = startRetention({ prune: (d) => p.prune(d).then((n) => (cutoffs.push(d), n)), retentionDays: 6, intervalMs: 10, now: () => now });
+    const on = startRetention({
+      prune: (d) => p.prune(d).then((n) => (cutoffs.push(d), n)),
+      retentionDays: 6,
+      intervalMs: 10,
+      now: () => now,
+    });
     await waitFor(() => cutoffs.length >= 2, 'two prune passes');
     await on.stop();
     assert.equal(cutoffs[0]!.getTime(), now - 6 * DAY);

@@ -76,7 +76,11 @@ describeDialects('large node outputs', (ctx) => {
     assert.equal(row.status, 'succeeded');
     assert.equal(row.output, null, 'the node row does not carry the big output');
     const kept = await knex('node_output').where({ execution_id: id }).select('node_id', 'bytes', 'json');
-    assert.deepEqual(kept.map((k) => [k.node_id, Number(k.bytes)]), [['big', BIG_BYTES]], 'only the big output is kept apart');
+    assert.deepEqual(
+      kept.map((k) => [k.node_id, Number(k.bytes)]),
+      [['big', BIG_BYTES]],
+      'only the big output is kept apart',
+    );
     assert.equal(kept[0].json, BIG_JSON);
 
     const doc = await api.request('GET', `/api/v1/executions/${id}`, { key: api.keys.viewer });
@@ -118,7 +122,10 @@ describeDialects('large node outputs', (ctx) => {
   it('a re-run copies the kept output: it reads it, and still does after the original is pruned', async () => {
     const wf = await api.createWorkflow(workflow);
     const first = await api.request('POST', `/api/v1/workflows/${wf}/execute`, { body: { wait: true } });
-    const rerun = await api.request('POST', `/api/v1/executions/${first.body.id}/rerun`, { body: { fromNodes: ['use'] }, key: api.keys.operator });
+    const rerun = await api.request('POST', `/api/v1/executions/${first.body.id}/rerun`, {
+      body: { fromNodes: ['use'] },
+      key: api.keys.operator,
+    });
     assert.equal(rerun.status, 202, rerun.text);
     const second = await waitForEnd(rerun.body.executionId);
     const big = second.nodes.find((n: { nodeId: string }) => n.nodeId === 'big');
@@ -130,12 +137,19 @@ describeDialects('large node outputs', (ctx) => {
     const pruned = await pruneExecutions(p.executionStore.knex, new Date(second.startedAt));
     assert.ok(pruned >= 1);
     assert.equal((await api.request('GET', `/api/v1/executions/${first.body.id}`)).status, 404);
-    assert.equal(Number((await p.executionStore.knex('node_output').where({ execution_id: first.body.id }).count({ n: '*' }))[0]!.n), 0, 'pruning took its kept outputs');
+    assert.equal(
+      Number((await p.executionStore.knex('node_output').where({ execution_id: first.body.id }).count({ n: '*' }))[0]!.n),
+      0,
+      'pruning took its kept outputs',
+    );
 
     const out = await api.request('GET', `/api/v1/executions/${second.id}/nodes/big/output`);
     assert.equal(out.text, BIG_JSON);
     // a re-run of the re-run reads the copy
-    const third = await api.request('POST', `/api/v1/executions/${second.id}/rerun`, { body: { fromNodes: ['use'] }, key: api.keys.operator });
+    const third = await api.request('POST', `/api/v1/executions/${second.id}/rerun`, {
+      body: { fromNodes: ['use'] },
+      key: api.keys.operator,
+    });
     const doc = await waitForEnd(third.body.executionId);
     assert.equal(doc.status, 'succeeded', JSON.stringify(doc).slice(0, 500));
     assert.deepEqual(doc.outputs, { use: USED });
@@ -152,7 +166,10 @@ describeDialects('large node outputs', (ctx) => {
     assert.equal(Number((await p.executionStore.knex('node_output').where({ execution_id: s.id }).count({ n: '*' }))[0]!.n), 1);
 
     const report = await p.recover(kernel.executor);
-    assert.deepEqual(report.resumed.map((h) => h.executionId), [s.id]);
+    assert.deepEqual(
+      report.resumed.map((h) => h.executionId),
+      [s.id],
+    );
     const doc = await report.resumed[0]!.done;
     assert.equal(doc.status, 'succeeded', JSON.stringify(doc.error));
     assert.deepEqual(doc.outputs, { use: USED });
@@ -160,9 +177,13 @@ describeDialects('large node outputs', (ctx) => {
   });
 
   function waitForEnd(id: string): Promise<any> {
-    return waitFor(async () => {
-      const doc = (await api.request('GET', `/api/v1/executions/${id}`)).body;
-      return ['succeeded', 'failed', 'partially_succeeded', 'cancelled'].includes(doc.status) ? doc : null;
-    }, `execution ${id} to end`, { timeoutMs: 20_000 });
+    return waitFor(
+      async () => {
+        const doc = (await api.request('GET', `/api/v1/executions/${id}`)).body;
+        return ['succeeded', 'failed', 'partially_succeeded', 'cancelled'].includes(doc.status) ? doc : null;
+      },
+      `execution ${id} to end`,
+      { timeoutMs: 20_000 },
+    );
   }
 });

@@ -7,14 +7,18 @@ import { startTestKernel } from '../../support/test-kernel';
 import { createTestPlugin, type TestHandler } from '../../support/test-plugin';
 import type { Kernel } from '../../../core';
 
-
 const def = {
   name: 'map-durable',
   nodes: [
     {
       id: 'fan',
       type: 'map',
-      config: { items: '{{ inputs.list }}', concurrency: 3, onItemFailure: 'continue', node: { type: 'fn', config: { fn: 'work', input: '{{ index }}' } } },
+      config: {
+        items: '{{ inputs.list }}',
+        concurrency: 3,
+        onItemFailure: 'continue',
+        node: { type: 'fn', config: { fn: 'work', input: '{{ index }}' } },
+      },
     },
   ],
   outputs: { fan: '{{ nodes.fan.output }}' },
@@ -52,10 +56,16 @@ describeDialects('map item records', (ctx) => {
     await waitFor(async () => (await itemRows(id)).length === 10, 'ten items recorded', { timeoutMs: 20_000 });
     await k1.executor.drain(10);
     const rows = await itemRows(id);
-    assert.deepEqual(rows.map((r) => [Number(r.item_index), r.status]), list.slice(0, 10).map((i) => [i, i === 4 ? 'failed' : 'succeeded']));
+    assert.deepEqual(
+      rows.map((r) => [Number(r.item_index), r.status]),
+      list.slice(0, 10).map((i) => [i, i === 4 ? 'failed' : 'succeeded']),
+    );
     assert.equal(JSON.parse(rows[3].output), 6);
     assert.equal(JSON.parse(rows[4].error).message, 'four fails');
-    assert.deepEqual(first.slice().sort((a, b) => a - b), list.slice(0, 13));
+    assert.deepEqual(
+      first.slice().sort((a, b) => a - b),
+      list.slice(0, 13),
+    );
     const left = (await p.executionStore.getExecution(id))!;
     assert.equal(left.status, 'running');
 
@@ -67,10 +77,20 @@ describeDialects('map item records', (ctx) => {
       resume: { startedAt: left.startedAt!, nodes: left.nodes },
     });
     assert.equal(doc.status, 'succeeded');
-    assert.deepEqual(second.sort((a, b) => a - b), list.slice(10), 'only the items not recorded ran again');
+    assert.deepEqual(
+      second.sort((a, b) => a - b),
+      list.slice(10),
+      'only the items not recorded ran again',
+    );
     const out = doc.outputs!.fan as { items: unknown[]; failed: Array<{ index: number; error: { message: string } }> };
-    assert.deepEqual(out.items, list.map((i) => (i === 4 ? null : i * 2)));
-    assert.deepEqual(out.failed.map((f) => [f.index, f.error.message]), [[4, 'four fails']]);
+    assert.deepEqual(
+      out.items,
+      list.map((i) => (i === 4 ? null : i * 2)),
+    );
+    assert.deepEqual(
+      out.failed.map((f) => [f.index, f.error.message]),
+      [[4, 'four fails']],
+    );
     assert.equal((await itemRows(id)).length, 20);
 
     // retention deletes an execution's item records with it

@@ -9,16 +9,49 @@ import { openPersistence } from '../../../runtime/persistence/persistence';
 import { PersistenceError } from '../../../core/errors/weft-error';
 import { makeTempDir } from '../../support/sqlite-temp';
 
-const TABLES = ['workflow', 'workflow_version', 'workflow_execution', 'node_execution', 'map_item', 'api_key', 'weft_meta', 'secret', 'weft_wait', 'weft_signal', 'node_output'];
+const TABLES = [
+  'workflow',
+  'workflow_version',
+  'workflow_execution',
+  'node_execution',
+  'map_item',
+  'api_key',
+  'weft_meta',
+  'secret',
+  'weft_wait',
+  'weft_signal',
+  'node_output',
+];
 
 describeDialects('persistence migrations', (ctx) => {
   it('create every table on a fresh database and are idempotent on restart', async () => {
     const config = await ctx.freshConfig();
     const p = await openPersistence(config, undefined, { heartbeatMs: 0 });
     const knex = p.executionStore.knex;
-    for (const t of TABLES) assert.deepEqual(await knex(t).count({ n: '*' }).then((r) => Number(r[0]!.n) >= 0), true, t);
+    for (const t of TABLES)
+      assert.deepEqual(
+        await knex(t)
+          .count({ n: '*' })
+          .then((r) => Number(r[0]!.n) >= 0),
+        true,
+        t,
+      );
     const applied = await knex('mikro_orm_migrations').select('name');
-    assert.deepEqual(applied.map((r) => r.name), ['0001_initial_schema', '0002_cancel_request', '0003_secrets', '0004_claim_fencing', '0005_lineage', '0006_map_items', '0007_waits', '0008_node_outputs', '0009_concurrency', '0010_event_seq']);
+    assert.deepEqual(
+      applied.map((r) => r.name),
+      [
+        '0001_initial_schema',
+        '0002_cancel_request',
+        '0003_secrets',
+        '0004_claim_fencing',
+        '0005_lineage',
+        '0006_map_items',
+        '0007_waits',
+        '0008_node_outputs',
+        '0009_concurrency',
+        '0010_event_seq',
+      ],
+    );
     const s = startRecord('wf_mig');
     await p.executionStore.startExecution(s);
     const secret = (await knex('weft_meta').where({ key: 'cursor_secret' }).first('value')).value;

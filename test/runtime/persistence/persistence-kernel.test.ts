@@ -44,14 +44,22 @@ describeDialects('executor with SQL persistence', (ctx) => {
 
   it('records a real run so that the stored document equals the one the executor returned', async () => {
     const saved = await p.workflowStore.create(workflow);
-    const doc = await kernel.executor.run(saved.definition, { workflowId: saved.id, workflowVersion: saved.version, inputs: { who: 'ada' }, trigger: 'api' });
+    const doc = await kernel.executor.run(saved.definition, {
+      workflowId: saved.id,
+      workflowVersion: saved.version,
+      inputs: { who: 'ada' },
+      trigger: 'api',
+    });
     assert.equal(doc.status, 'partially_succeeded');
-    assert.deepEqual(doc.nodes.map((n) => [n.nodeId, n.status]), [
-      ['fetch', 'succeeded'],
-      ['broken', 'failed'],
-      ['after_broken', 'skipped'],
-      ['shape', 'succeeded'],
-    ]);
+    assert.deepEqual(
+      doc.nodes.map((n) => [n.nodeId, n.status]),
+      [
+        ['fetch', 'succeeded'],
+        ['broken', 'failed'],
+        ['after_broken', 'skipped'],
+        ['shape', 'succeeded'],
+      ],
+    );
     const stored = await p.executionStore.getExecution(doc.id);
     assert.deepStrictEqual(stored, doc);
     assert.equal(stored.nodes[1]!.error!.message, 'upstream API said no');
@@ -62,7 +70,10 @@ describeDialects('executor with SQL persistence', (ctx) => {
     assert.equal(row.definition, null);
     assert.equal(row.owner, p.executionStore.owner);
     const page = await p.executionStore.listExecutions({ workflowId: saved.id, limit: 10 });
-    assert.deepEqual(page.items.map((e) => e.id), [doc.id]);
+    assert.deepEqual(
+      page.items.map((e) => e.id),
+      [doc.id],
+    );
   });
 
   it('keeps the definition of an ad-hoc (unsaved) run on the execution, for recovery', async () => {
@@ -75,7 +86,11 @@ describeDialects('executor with SQL persistence', (ctx) => {
 
   it('runs an idempotency key once, even when started concurrently', async () => {
     const def: WorkflowDefinition = { name: 'idem-e2e', nodes: [{ id: 'a', type: 'sleep', config: { ms: 20 } }] };
-    const handles = await Promise.all([1, 2, 3].map(() => kernel.executor.start(def, { workflowId: 'wf_idem_e2e', idempotencyKey: 'schedule:wf_idem_e2e:2026-01-01T00:00:00Z' })));
+    const handles = await Promise.all(
+      [1, 2, 3].map(() =>
+        kernel.executor.start(def, { workflowId: 'wf_idem_e2e', idempotencyKey: 'schedule:wf_idem_e2e:2026-01-01T00:00:00Z' }),
+      ),
+    );
     assert.equal(handles.filter((h) => h.created).length, 1);
     assert.equal(new Set(handles.map((h) => h.executionId)).size, 1);
     const docs = await Promise.all(handles.map((h) => h.done));
@@ -89,7 +104,14 @@ describeDialects('executor with SQL persistence', (ctx) => {
     assert.equal(one.status, 'succeeded');
     assert.equal(commits.count, 2, 'start; node + end');
     const ids = ['a', 'b', 'c'];
-    const chain: WorkflowDefinition = { name: 'abc', nodes: ids.map((id) => ({ id, type: 'echo', config: { value: id } })), edges: [{ from: 'a', to: 'b' }, { from: 'b', to: 'c' }] };
+    const chain: WorkflowDefinition = {
+      name: 'abc',
+      nodes: ids.map((id) => ({ id, type: 'echo', config: { value: id } })),
+      edges: [
+        { from: 'a', to: 'b' },
+        { from: 'b', to: 'c' },
+      ],
+    };
     const doc = await kernel.executor.run(chain);
     assert.equal(commits.count, 2 + 4, 'start; a; b; c + end');
     // nothing was lost by sharing: the stored document is the returned one
@@ -107,7 +129,10 @@ describeDialects('executor with SQL persistence', (ctx) => {
     const doc = await kernel.executor.run(def);
     assert.equal(doc.status, 'succeeded');
     const nodes = await p.executionStore.listNodeExecutions(doc.id);
-    assert.deepEqual(nodes.map((n) => n.nodeId), ids);
+    assert.deepEqual(
+      nodes.map((n) => n.nodeId),
+      ids,
+    );
     assert.ok(nodes.every((n) => n.status === 'succeeded'));
   });
 });

@@ -23,7 +23,10 @@ describeDialects(
       const dump = JSON.stringify(rows);
       assert.ok(!dump.includes(VALUE) && !dump.includes(Buffer.from(VALUE).toString('base64')), 'no plaintext in the rows');
       const list = await p.secretStore.list();
-      assert.deepEqual(list.map((s) => s.name), ['API_TOKEN', 'OTHER_ONE']);
+      assert.deepEqual(
+        list.map((s) => s.name),
+        ['API_TOKEN', 'OTHER_ONE'],
+      );
       assert.ok(!JSON.stringify(list).includes(VALUE));
       assert.deepEqual(Object.keys(list[0]!).sort(), ['createdAt', 'name', 'updatedAt']);
       // a fresh IV per write: the same value twice seals differently
@@ -55,7 +58,10 @@ describeDialects(
       await p.close();
       const wrong = { ...config, secretsKey: randomBytes(32).toString('base64') };
       await assert.rejects(openPersistence(wrong, undefined, { heartbeatMs: 0 }), /the secrets key does not decrypt the stored secrets/);
-      await assert.rejects(openPersistence({ ...config, secretsKey: 'too-short' }, undefined, { heartbeatMs: 0 }), /WEFT_SECRETS_KEY must be 32 bytes in base64/);
+      await assert.rejects(
+        openPersistence({ ...config, secretsKey: 'too-short' }, undefined, { heartbeatMs: 0 }),
+        /WEFT_SECRETS_KEY must be 32 bytes in base64/,
+      );
       const again = await openPersistence(config, undefined, { heartbeatMs: 0 });
       assert.equal(await again.secretStore.get('API_TOKEN'), VALUE);
       await again.close();
@@ -66,12 +72,18 @@ describeDialects(
         const config = await ctx.freshConfig({ WEFT_SECRETS_KEY: KEY });
         const noKey = { ...config, secretsKey: null };
         const empty = await openPersistence(noKey, undefined, { heartbeatMs: 0 });
-        await assert.rejects(empty.secretStore.set('API_TOKEN', VALUE), /WEFT_SECRETS_KEY is required to store or read secrets on PostgreSQL/);
+        await assert.rejects(
+          empty.secretStore.set('API_TOKEN', VALUE),
+          /WEFT_SECRETS_KEY is required to store or read secrets on PostgreSQL/,
+        );
         await empty.close();
         const p = await openPersistence(config, undefined, { heartbeatMs: 0 });
         await p.secretStore.set('API_TOKEN', VALUE);
         await p.close();
-        await assert.rejects(openPersistence(noKey, undefined, { heartbeatMs: 0 }), /WEFT_SECRETS_KEY is required: this PostgreSQL database holds 1 secret/);
+        await assert.rejects(
+          openPersistence(noKey, undefined, { heartbeatMs: 0 }),
+          /WEFT_SECRETS_KEY is required: this PostgreSQL database holds 1 secret/,
+        );
       });
     }
   },
@@ -100,7 +112,10 @@ describe('SQLite secrets key file', () => {
       await again.close();
       // group- or other-readable: weft refuses to start
       chmodSync(keyFile, 0o640);
-      await assert.rejects(openPersistence(config, undefined, { heartbeatMs: 0 }), /secrets\.key is readable by group or others \(mode 640\); run "chmod 600/);
+      await assert.rejects(
+        openPersistence(config, undefined, { heartbeatMs: 0 }),
+        /secrets\.key is readable by group or others \(mode 640\); run "chmod 600/,
+      );
       chmodSync(keyFile, 0o604);
       await assert.rejects(openPersistence(config, undefined, { heartbeatMs: 0 }), /readable by group or others/);
     } finally {

@@ -15,19 +15,55 @@ describeDialects('SqlExecutionStore', (ctx) => {
 
   it('round-trips an execution and its nodes to the exact execution document', async () => {
     const def = chainDefinition('rt', ['fetch', 'parse', 'route', 'notify', 'cached']);
-    const lineage = { parentExecutionId: '01900000-0000-7000-8000-00000000000a', parentNodeId: 'call', itemIndex: 7, rerunOf: '01900000-0000-7000-8000-00000000000b' };
-    const start = startRecord('wf_roundtrip', { inputs: { q: 'x', nested: { a: [1, 2, null] } }, definition: def, idempotencyKey: 'k-1', ...lineage, priority: 7 });
+    const lineage = {
+      parentExecutionId: '01900000-0000-7000-8000-00000000000a',
+      parentNodeId: 'call',
+      itemIndex: 7,
+      rerunOf: '01900000-0000-7000-8000-00000000000b',
+    };
+    const start = startRecord('wf_roundtrip', {
+      inputs: { q: 'x', nested: { a: [1, 2, null] } },
+      definition: def,
+      idempotencyKey: 'k-1',
+      ...lineage,
+      priority: 7,
+    });
     assert.deepEqual(await p.executionStore.startExecution(start), { id: start.id, created: true });
     const failedErr = {
-      type: 'TransientError', code: 'WF_HTTP_STATUS', message: 'GET http://x returned 503', stack: 'TransientError: ...\n    at x', retryable: true,
-      attempt: 3, input: { url: 'http://x' },
+      type: 'TransientError',
+      code: 'WF_HTTP_STATUS',
+      message: 'GET http://x returned 503',
+      stack: 'TransientError: ...\n    at x',
+      retryable: true,
+      attempt: 3,
+      input: { url: 'http://x' },
     };
     const nodes: NodeExecutionRecord[] = [
-      nodeDone('fetch', null, { status: 'failed', attempts: 3, error: failedErr, attemptErrors: [{ ...failedErr, attempt: 1 }, { ...failedErr, attempt: 2 }], recoveredBy: 'cached' }),
+      nodeDone('fetch', null, {
+        status: 'failed',
+        attempts: 3,
+        error: failedErr,
+        attemptErrors: [
+          { ...failedErr, attempt: 1 },
+          { ...failedErr, attempt: 2 },
+        ],
+        recoveredBy: 'cached',
+      }),
       // key order, unicode, NUL characters, big and negative numbers all survive
       nodeDone('parse', { z: 1, a: 'ü \u0000 \u{1F600}', n: -1.5e300, list: [{}, [], ''] }, { reusedFrom: lineage.rerunOf }),
       nodeDone('route', { branch: 'yes', value: 1 }, { branch: 'yes' }),
-      { nodeId: 'notify', status: 'skipped', attempts: 0, startedAt: null, finishedAt: null, output: null, error: null, recoveredBy: null, skipReason: 'branch_not_taken', reusedFrom: null },
+      {
+        nodeId: 'notify',
+        status: 'skipped',
+        attempts: 0,
+        startedAt: null,
+        finishedAt: null,
+        output: null,
+        error: null,
+        recoveredBy: null,
+        skipReason: 'branch_not_taken',
+        reusedFrom: null,
+      },
       nodeDone('cached', { from: 'cache' }, { fallbackFor: 'fetch' }),
     ];
     // finish in a different order than the definition: the document keeps definition order
@@ -36,11 +72,29 @@ describeDialects('SqlExecutionStore', (ctx) => {
       await p.executionStore.nodeFinished(start.id, n);
     }
     const finishedAt = new Date(Date.parse(start.startedAt) + 120).toISOString();
-    await p.executionStore.finishExecution(start.id, { status: 'partially_succeeded', outputs: { digest: { a: 1 } }, error: null, finishedAt, durationMs: 120 });
+    await p.executionStore.finishExecution(start.id, {
+      status: 'partially_succeeded',
+      outputs: { digest: { a: 1 } },
+      error: null,
+      finishedAt,
+      durationMs: 120,
+    });
     const expected: ExecutionDocument = {
-      id: start.id, workflowId: 'wf_roundtrip', workflowVersion: 1, status: 'partially_succeeded', trigger: 'api',
-      inputs: start.inputs, outputs: { digest: { a: 1 } }, error: null, idempotencyKey: 'k-1',
-      startedAt: start.startedAt, finishedAt, durationMs: 120, ...lineage, priority: 7, nodes,
+      id: start.id,
+      workflowId: 'wf_roundtrip',
+      workflowVersion: 1,
+      status: 'partially_succeeded',
+      trigger: 'api',
+      inputs: start.inputs,
+      outputs: { digest: { a: 1 } },
+      error: null,
+      idempotencyKey: 'k-1',
+      startedAt: start.startedAt,
+      finishedAt,
+      durationMs: 120,
+      ...lineage,
+      priority: 7,
+      nodes,
     };
     assert.deepStrictEqual(await p.executionStore.getExecution(start.id), expected);
     assert.deepStrictEqual(await p.executionStore.listNodeExecutions(start.id), nodes);
@@ -107,13 +161,19 @@ describeDialects('SqlExecutionStore', (ctx) => {
   it('returns the first execution for a used idempotency key, also for concurrent starts', async () => {
     const first = startRecord('wf_idem', { idempotencyKey: 'order-7' });
     assert.deepEqual(await p.executionStore.startExecution(first), { id: first.id, created: true });
-    assert.deepEqual(await p.executionStore.startExecution(startRecord('wf_idem', { idempotencyKey: 'order-7' })), { id: first.id, created: false });
+    assert.deepEqual(await p.executionStore.startExecution(startRecord('wf_idem', { idempotencyKey: 'order-7' })), {
+      id: first.id,
+      created: false,
+    });
     // the same key on another workflow is another execution
     const elsewhere = startRecord('wf_idem_other', { idempotencyKey: 'order-7' });
     assert.deepEqual(await p.executionStore.startExecution(elsewhere), { id: elsewhere.id, created: true });
     // concurrent starts through one store and through two connections: exactly one wins
     const other = await ctx.open();
-    const racers = Array.from({ length: 6 }, (_, i) => ({ store: i % 2 ? other.executionStore : p.executionStore, rec: startRecord('wf_idem', { idempotencyKey: 'race' }) }));
+    const racers = Array.from({ length: 6 }, (_, i) => ({
+      store: i % 2 ? other.executionStore : p.executionStore,
+      rec: startRecord('wf_idem', { idempotencyKey: 'race' }),
+    }));
     const results = await Promise.all(racers.map((r) => r.store.startExecution(r.rec)));
     const winners = results.filter((r) => r.created);
     assert.equal(winners.length, 1);
@@ -132,17 +192,35 @@ describeDialects('SqlExecutionStore', (ctx) => {
       return true;
     });
     const nodes = await p.executionStore.listNodeExecutions(s.id);
-    assert.deepEqual(nodes.map((n) => n.nodeId), ['small']);
+    assert.deepEqual(
+      nodes.map((n) => n.nodeId),
+      ['small'],
+    );
     assert.equal((nodes[0]!.output as { text: string }).text.length, 1000);
     // an oversized error input snapshot is left out, and the record says so
-    await p.executionStore.nodeFinished(s.id, nodeDone('err', null, { status: 'failed', error: { type: 'NodeExecutionError', code: 'WF_NODE_FAILED', message: 'boom', input: 'y'.repeat(5000) } }));
-    const err = (await p.executionStore.listNodeExecutions(s.id)).find((n) => n.nodeId === 'err')!.error as unknown as Record<string, unknown>;
+    await p.executionStore.nodeFinished(
+      s.id,
+      nodeDone('err', null, {
+        status: 'failed',
+        error: { type: 'NodeExecutionError', code: 'WF_NODE_FAILED', message: 'boom', input: 'y'.repeat(5000) },
+      }),
+    );
+    const err = (await p.executionStore.listNodeExecutions(s.id)).find((n) => n.nodeId === 'err')!.error as unknown as Record<
+      string,
+      unknown
+    >;
     assert.equal(err.message, 'boom');
     assert.equal(err.input, undefined);
     assert.match(String(err.inputOmitted), /4096-byte limit/);
     // oversized workflow outputs: the execution still ends (failed) and the caller hears why
     await assert.rejects(
-      p.executionStore.finishExecution(s.id, { status: 'succeeded', outputs: { big: 'z'.repeat(5000) }, error: null, finishedAt: new Date().toISOString(), durationMs: 3 }),
+      p.executionStore.finishExecution(s.id, {
+        status: 'succeeded',
+        outputs: { big: 'z'.repeat(5000) },
+        error: null,
+        finishedAt: new Date().toISOString(),
+        durationMs: 3,
+      }),
       /more than the 4096-byte limit/,
     );
     const doc = (await p.executionStore.getExecution(s.id))!;
@@ -160,7 +238,10 @@ describeDialects('SqlExecutionStore', (ctx) => {
       p.executionStore.startExecution(startRecord('wf_isolate')),
       p.executionStore.nodeFinished(s.id, nodeDone('ok2')),
     ]);
-    assert.deepEqual(results.map((r) => r.status), ['rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['rejected', 'fulfilled', 'fulfilled', 'fulfilled'],
+    );
     assert.deepEqual((await p.executionStore.listNodeExecutions(s.id)).map((n) => n.nodeId).sort(), ['ok1', 'ok2']);
     assert.equal((await p.executionStore.listExecutions({ workflowId: 'wf_isolate', limit: 10 })).items.length, 2);
   });
@@ -172,7 +253,13 @@ describeDialects('SqlExecutionStore', (ctx) => {
     const read = () => q.executionStore.knex('workflow_execution').where({ id: s.id }).first('heartbeat_at', 'owner', 'status');
     const first = Number((await read()).heartbeat_at);
     await waitFor(async () => Number((await read()).heartbeat_at) > first, 'a heartbeat to refresh heartbeat_at');
-    await q.executionStore.finishExecution(s.id, { status: 'failed', outputs: null, error: null, finishedAt: new Date().toISOString(), durationMs: 1 });
+    await q.executionStore.finishExecution(s.id, {
+      status: 'failed',
+      outputs: null,
+      error: null,
+      finishedAt: new Date().toISOString(),
+      durationMs: 1,
+    });
     await p.executionStore.resumeExecution(s.id);
     const row = await read();
     assert.equal(row.status, 'running');
@@ -196,8 +283,18 @@ describeDialects('SqlExecutionStore', (ctx) => {
         throw new Error('disk I/O error');
       };
     }
-    await assert.rejects(q.executionStore.finishExecution(s.id, { status: 'succeeded', outputs: null, error: null, finishedAt: new Date().toISOString(), durationMs: 1 }), /disk I\/O error/);
-    const read = async () => Number((await q.executionStore.knex('workflow_execution').where({ id: s.id }).first('heartbeat_at')).heartbeat_at);
+    await assert.rejects(
+      q.executionStore.finishExecution(s.id, {
+        status: 'succeeded',
+        outputs: null,
+        error: null,
+        finishedAt: new Date().toISOString(),
+        durationMs: 1,
+      }),
+      /disk I\/O error/,
+    );
+    const read = async () =>
+      Number((await q.executionStore.knex('workflow_execution').where({ id: s.id }).first('heartbeat_at')).heartbeat_at);
     // What this test asserts is an absence: no heartbeat for several periods. A beat with nothing
     // to refresh leaves no trace to wait for, so these waits stay timed (in heartbeat periods):
     // the first lets a beat already in flight land, the second spans five more periods.
@@ -228,13 +325,18 @@ describeDialects('SqlExecutionStore', (ctx) => {
     const worker = await ctx.open({ owner: 'worker-host:10:abcabc' });
     await worker.executionStore.resumeExecution(s.id);
     for (const id of ['z', 'x', 'y']) await worker.executionStore.nodeFinished(s.id, nodeDone(id));
-    assert.deepEqual((await p.executionStore.listNodeExecutions(s.id)).map((n) => n.nodeId), ['x', 'y', 'z']);
+    assert.deepEqual(
+      (await p.executionStore.listNodeExecutions(s.id)).map((n) => n.nodeId),
+      ['x', 'y', 'z'],
+    );
   });
 
   it('rejects malformed start records with ValidationErrors', async () => {
     await assert.rejects(p.executionStore.startExecution({ ...startRecord('wf_bad'), id: 'x'.repeat(37) }), { code: 'WF_VALIDATION' });
     await assert.rejects(p.executionStore.startExecution(startRecord('')), { code: 'WF_VALIDATION' });
-    await assert.rejects(p.executionStore.startExecution(startRecord('wf_bad', { idempotencyKey: 'k'.repeat(513) })), { code: 'WF_VALIDATION' });
+    await assert.rejects(p.executionStore.startExecution(startRecord('wf_bad', { idempotencyKey: 'k'.repeat(513) })), {
+      code: 'WF_VALIDATION',
+    });
   });
 
   it('keeps records across a close and reopen', async () => {

@@ -5,7 +5,10 @@ import type { WorkflowStore } from '../../../core/store/workflow-store';
 import type { WorkflowDefinition } from '../../../core/model/workflow-definition';
 import { InMemoryWorkflowStore } from '../../../core/store/in-memory-workflow-store';
 
-const scheduled = (name: string): WorkflowDefinition => ({ ...chainDefinition(name, ['a']), schedule: { cron: '*/5 * * * *', timezone: 'Europe/Paris' } });
+const scheduled = (name: string): WorkflowDefinition => ({
+  ...chainDefinition(name, ['a']),
+  schedule: { cron: '*/5 * * * *', timezone: 'Europe/Paris' },
+});
 
 /** The WorkflowStore contract, run against every implementation. */
 function workflowStoreContract(store: () => WorkflowStore): void {

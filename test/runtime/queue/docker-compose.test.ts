@@ -35,7 +35,15 @@ describe('docker-compose.yml and Dockerfile', () => {
       const env: Record<string, string> = {};
       for (const [k, v] of Object.entries(svc.environment as Record<string, string>)) {
         // compose interpolation is not ours to evaluate: give each variable a valid stand-in
-        env[k] = /^\$\{/.test(String(v)) ? (k === 'WEFT_ADMIN_KEY' ? 'x'.repeat(32) : k === 'WEFT_LOG_LEVEL' ? 'info' : k === 'WEFT_MISSED_FIRES' ? 'none' : String(v)) : String(v);
+        env[k] = /^\$\{/.test(String(v))
+          ? k === 'WEFT_ADMIN_KEY'
+            ? 'x'.repeat(32)
+            : k === 'WEFT_LOG_LEVEL'
+              ? 'info'
+              : k === 'WEFT_MISSED_FIRES'
+                ? 'none'
+                : String(v)
+          : String(v);
       }
       env.DATABASE_URL = 'postgres://weft:weft@postgres:5432/weft';
       assert.doesNotThrow(() => loadConfig(env), name);

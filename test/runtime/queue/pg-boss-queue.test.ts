@@ -48,7 +48,10 @@ describe('pg-boss execution queue and workers (PostgreSQL)', function () {
     await persistence?.close();
   });
 
-  const spawn = async (handlers: Parameters<typeof workerProcess>[0]['handlers'], extra: Partial<Parameters<typeof workerProcess>[0]> = {}) => {
+  const spawn = async (
+    handlers: Parameters<typeof workerProcess>[0]['handlers'],
+    extra: Partial<Parameters<typeof workerProcess>[0]> = {},
+  ) => {
     const p = await workerProcess({ url, handlers, ...extra });
     procs.push(p);
     return p;
@@ -62,7 +65,11 @@ describe('pg-boss execution queue and workers (PostgreSQL)', function () {
     });
     const b = await spawn({ first: () => ++calls.first, second: () => ++calls.secondOnB });
     const wf = await workflows.create(twoSteps);
-    const { executionId, created } = await a.queue.enqueueExecution(wf.definition, { workflowId: wf.id, workflowVersion: wf.version, trigger: 'api' });
+    const { executionId, created } = await a.queue.enqueueExecution(wf.definition, {
+      workflowId: wf.id,
+      workflowVersion: wf.version,
+      trigger: 'api',
+    });
     assert.equal(created, true);
 
     await a.worker.start();
@@ -75,10 +82,16 @@ describe('pg-boss execution queue and workers (PostgreSQL)', function () {
     await waitFor(async () => (await executions.getExecution(executionId))?.status === 'succeeded', 'worker B to finish the execution');
 
     const doc = (await executions.getExecution(executionId))!;
-    assert.deepEqual(doc.nodes.map((n) => [n.nodeId, n.status]).sort(), [['first', 'succeeded'], ['second', 'succeeded']]);
+    assert.deepEqual(doc.nodes.map((n) => [n.nodeId, n.status]).sort(), [
+      ['first', 'succeeded'],
+      ['second', 'succeeded'],
+    ]);
     assert.deepEqual(calls, { first: 1, secondOnA: 1, secondOnB: 1 });
     assert.equal(doc.id, executionId);
-    await waitFor(async () => (await b.queue.instance.getJobById(EXECUTION_QUEUE, executionId))?.state === 'completed', 'the job to complete');
+    await waitFor(
+      async () => (await b.queue.instance.getJobById(EXECUTION_QUEUE, executionId))?.state === 'completed',
+      'the job to complete',
+    );
   });
 
   it('two workers share a backlog: every execution runs exactly once', async () => {
@@ -88,14 +101,18 @@ describe('pg-boss execution queue and workers (PostgreSQL)', function () {
     const b = await spawn({ first: count, second: () => 'ok' }, { concurrency: 3 });
     const wf = await workflows.create(twoSteps);
     const ids: string[] = [];
-    for (let i = 0; i < 30; i++) ids.push((await a.queue.enqueueExecution(wf.definition, { workflowId: wf.id, workflowVersion: 1 })).executionId);
+    for (let i = 0; i < 30; i++)
+      ids.push((await a.queue.enqueueExecution(wf.definition, { workflowId: wf.id, workflowVersion: 1 })).executionId);
     await Promise.all([a.worker.start(), b.worker.start()]);
     await waitFor(async () => {
       const docs = await Promise.all(ids.map((id) => executions.getExecution(id)));
       return docs.every((d) => d?.status === 'succeeded');
     }, 'the backlog to drain');
     assert.equal(runs.size, 30);
-    assert.ok([...runs.values()].every((n) => n === 1), 'no execution ran twice');
+    assert.ok(
+      [...runs.values()].every((n) => n === 1),
+      'no execution ran twice',
+    );
   });
 
   it('SIGTERM hands a running execution back at once; another worker resumes it', async () => {
@@ -149,14 +166,23 @@ describe('pg-boss execution queue and workers (PostgreSQL)', function () {
     const wf = await workflows.create(twoSteps);
     const { executionId } = await a.queue.enqueueExecution(wf.definition, { workflowId: wf.id, workflowVersion: 1 });
     await a.worker.start();
-    await waitFor(async () => (await a.queue.instance.getJobById(EXECUTION_QUEUE, executionId))?.state === 'completed', 'the job to complete');
+    await waitFor(
+      async () => (await a.queue.instance.getJobById(EXECUTION_QUEUE, executionId))?.state === 'completed',
+      'the job to complete',
+    );
     const job = (await a.queue.instance.getJobById(EXECUTION_QUEUE, executionId))!;
     assert.equal(job.retryCount, 0, 'settled on its first claim, not handed back to be claimed again');
     assert.deepEqual(job.output, { status: 'cancelled' });
     assert.equal(ran, 0, 'no node ran');
     const doc = (await executions.getExecution(executionId))!;
     assert.equal(doc.status, 'cancelled');
-    assert.deepEqual(doc.nodes.map((n) => [n.nodeId, n.status]), [['first', 'cancelled'], ['second', 'cancelled']]);
+    assert.deepEqual(
+      doc.nodes.map((n) => [n.nodeId, n.status]),
+      [
+        ['first', 'cancelled'],
+        ['second', 'cancelled'],
+      ],
+    );
   });
 
   it('enqueue is idempotent per idempotency key, validates before queueing, and needs PostgreSQL', async () => {
@@ -168,11 +194,23 @@ describe('pg-boss execution queue and workers (PostgreSQL)', function () {
     assert.equal(two.executionId, one.executionId);
     await a.queue.requeue(one.executionId); // job id = execution id: no second job
     assert.equal(await a.queue.waiting(), 1);
-    const invalid = { ...twoSteps, edges: [{ from: 'second', to: 'first' }, { from: 'first', to: 'second' }] };
+    const invalid = {
+      ...twoSteps,
+      edges: [
+        { from: 'second', to: 'first' },
+        { from: 'first', to: 'second' },
+      ],
+    };
     await assert.rejects(a.queue.enqueueExecution(invalid, { workflowId: wf.id }), ValidationError);
     assert.equal(await a.queue.waiting(), 1);
     assert.throws(
-      () => new PgBossExecutionQueue({ connectionString: 'sqlite:./x.db', executionStore: executions, clock: systemClock, logger: silentLogger }),
+      () =>
+        new PgBossExecutionQueue({
+          connectionString: 'sqlite:./x.db',
+          executionStore: executions,
+          clock: systemClock,
+          logger: silentLogger,
+        }),
       ConfigurationError,
     );
   });

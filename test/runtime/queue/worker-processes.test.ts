@@ -31,7 +31,10 @@ const slowMiddle: WorkflowDefinition = {
 };
 
 function startWorker(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, ['--no-node-snapshot', BIN, 'worker', '--lease-seconds', '2', '--concurrency', '1'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--no-node-snapshot', BIN, 'worker', '--lease-seconds', '2', '--concurrency', '1'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`weft worker did not start:\n${out}`)), 30_000);
@@ -51,7 +54,9 @@ function startWorker(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; out
 }
 
 const exitOf = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => (child.exitCode !== null || child.signalCode ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+  new Promise<number | null>((resolve) =>
+    child.exitCode !== null || child.signalCode ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)),
+  );
 
 describe('weft worker processes on PostgreSQL', function () {
   this.timeout(90_000);
@@ -80,7 +85,14 @@ describe('weft worker processes on PostgreSQL', function () {
     persistence = await openPersistence(loadConfig({ DATABASE_URL: url, WEFT_DATA_DIR: dir }));
     const store = persistence.executionStore;
     const wf = await persistence.workflowStore.create(slowMiddle);
-    queue = new PgBossExecutionQueue({ connectionString: url, executionStore: store, clock: systemClock, logger: silentLogger, leaseSeconds: 2, maintenanceIntervalSeconds: 1 });
+    queue = new PgBossExecutionQueue({
+      connectionString: url,
+      executionStore: store,
+      clock: systemClock,
+      logger: silentLogger,
+      leaseSeconds: 2,
+      maintenanceIntervalSeconds: 1,
+    });
     const { executionId } = await queue.enqueueExecution(wf.definition, { workflowId: wf.id, workflowVersion: wf.version, trigger: 'api' });
     await persistence.executionStore.flush();
 
@@ -88,7 +100,10 @@ describe('weft worker processes on PostgreSQL', function () {
     children.push(a.child);
     await waitFor(async () => {
       const nodes = await store.listNodeExecutions(executionId);
-      return nodes.some((n) => n.nodeId === 'fetch' && n.status === 'succeeded') && nodes.some((n) => n.nodeId === 'crunch' && n.status === 'running');
+      return (
+        nodes.some((n) => n.nodeId === 'fetch' && n.status === 'succeeded') &&
+        nodes.some((n) => n.nodeId === 'crunch' && n.status === 'running')
+      );
     }, 'worker A to be in the middle of the slow node');
     const fetchBefore = (await store.listNodeExecutions(executionId)).find((n) => n.nodeId === 'fetch')!;
     a.child.kill('SIGKILL');
@@ -96,12 +111,18 @@ describe('weft worker processes on PostgreSQL', function () {
 
     const b = await startWorker(env);
     children.push(b.child);
-    await waitFor(async () => (await store.getExecution(executionId))?.status === 'succeeded', 'worker B to finish the execution', { timeoutMs: 40_000 });
+    await waitFor(async () => (await store.getExecution(executionId))?.status === 'succeeded', 'worker B to finish the execution', {
+      timeoutMs: 40_000,
+    });
 
     const doc = (await store.getExecution(executionId))!;
     const fetchAfter = doc.nodes.find((n) => n.nodeId === 'fetch')!;
     assert.deepEqual(fetchAfter, fetchBefore, 'the finished node was taken as it was, not run again');
-    assert.deepEqual(doc.nodes.map((n) => [n.nodeId, n.status]).sort(), [['crunch', 'succeeded'], ['fetch', 'succeeded'], ['report', 'succeeded']]);
+    assert.deepEqual(doc.nodes.map((n) => [n.nodeId, n.status]).sort(), [
+      ['crunch', 'succeeded'],
+      ['fetch', 'succeeded'],
+      ['report', 'succeeded'],
+    ]);
     assert.equal(doc.nodes.find((n) => n.nodeId === 'report')!.output, 'crunched');
 
     b.child.kill('SIGTERM');

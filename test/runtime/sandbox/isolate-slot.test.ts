@@ -18,7 +18,10 @@ describe('IsolateSlot state (one explicit state, transitions in one table)', () 
   it('refuses to bring a retired or abandoned slot back, naming the slot and the transition', () => {
     const retired = new IsolateSlot(2, 8);
     retired.moveTo('retired');
-    assert.throws(() => retired.moveTo('idle'), (e: unknown) => e instanceof SandboxError && /isolate 2: no transition from retired to idle/.test(e.message));
+    assert.throws(
+      () => retired.moveTo('idle'),
+      (e: unknown) => e instanceof SandboxError && /isolate 2: no transition from retired to idle/.test(e.message),
+    );
     const abandoned = new IsolateSlot(3, 8);
     abandoned.moveTo('busy');
     abandoned.moveTo('abandoned');

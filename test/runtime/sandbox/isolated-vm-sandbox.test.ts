@@ -48,7 +48,11 @@ describe('IsolatedVmSandbox', function () {
   });
 
   it('turns user exceptions into SandboxError with their name and message, without host frames', async () => {
-    const err = await expectSandboxError(run('throw new TypeError("bad row " + input)', { input: 7 }), ErrorCodes.WF_SANDBOX, /^TypeError: bad row 7$/);
+    const err = await expectSandboxError(
+      run('throw new TypeError("bad row " + input)', { input: 7 }),
+      ErrorCodes.WF_SANDBOX,
+      /^TypeError: bad row 7$/,
+    );
     assert.deepEqual((err.details as { name: string }).name, 'TypeError');
     assert.doesNotMatch(err.stack ?? '', /node:internal|isolated-vm|node_modules|\/dist\//);
     await expectSandboxError(run('throw "plain string"'), ErrorCodes.WF_SANDBOX, /^Error: plain string$/);
@@ -182,7 +186,10 @@ describe('IsolatedVmSandbox', function () {
       await started();
       assert.equal(handlers.length, 1, 'the isolate was given a catastrophic error handler');
       handlers[0]!('Catastrophic out-of-memory error');
-      await assert.rejects(running, (e: unknown) => e instanceof SandboxError && /catastrophically: Catastrophic out-of-memory error/.test(e.message));
+      await assert.rejects(
+        running,
+        (e: unknown) => e instanceof SandboxError && /catastrophically: Catastrophic out-of-memory error/.test(e.message),
+      );
       assert.equal(logged.length, 1);
       assert.equal(await local.run({ code: 'return "alive"', args: {} }), 'alive');
       assert.equal(handlers.length, 2, 'a new isolate replaced the abandoned one');
@@ -193,7 +200,11 @@ describe('IsolatedVmSandbox', function () {
 
   it('dispose() ends running and waiting runs and refuses new ones', async () => {
     const local = new IsolatedVmSandbox({ defaults: { ...TEST_LIMITS, wallMs: 10_000 }, poolSize: 1 });
-    const settle = (p: Promise<unknown>) => p.then(() => 'resolved', (e: unknown) => e);
+    const settle = (p: Promise<unknown>) =>
+      p.then(
+        () => 'resolved',
+        (e: unknown) => e,
+      );
     const started = runStarted(local);
     const running = settle(local.run({ code: 'await new Promise(() => {})', args: {} }));
     const waiting = settle(local.run({ code: 'return 1', args: {} }));

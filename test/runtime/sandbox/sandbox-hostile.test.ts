@@ -21,7 +21,11 @@ describe('IsolatedVmSandbox — hostile code', function () {
 
   describe('escapes to the host realm', () => {
     it('this.constructor.constructor("return process")()', async () => {
-      await expectSandboxError(run(`return this.constructor.constructor('return process')().pid`), ErrorCodes.WF_SANDBOX, /process is not defined/);
+      await expectSandboxError(
+        run(`return this.constructor.constructor('return process')().pid`),
+        ErrorCodes.WF_SANDBOX,
+        /process is not defined/,
+      );
     });
 
     it('computed and template-literal keys', async () => {
@@ -94,7 +98,11 @@ describe('IsolatedVmSandbox — hostile code', function () {
     });
 
     it('while(true) after await', async () => {
-      await expectSandboxError(run('await null; await Promise.resolve(); while (true) {}'), ErrorCodes.WF_SANDBOX_TIMEOUT, /CPU time limit of 250 ms/);
+      await expectSandboxError(
+        run('await null; await Promise.resolve(); while (true) {}'),
+        ErrorCodes.WF_SANDBOX_TIMEOUT,
+        /CPU time limit of 250 ms/,
+      );
     });
 
     it('a never-settling promise', async () => {
@@ -104,7 +112,11 @@ describe('IsolatedVmSandbox — hostile code', function () {
 
   describe('returned values are serialised inside the isolate', () => {
     it('a throwing getter', async () => {
-      await expectSandboxError(run('return { get x() { throw new Error("boom") } }'), ErrorCodes.WF_SANDBOX, /not JSON-serialisable: Error: boom/);
+      await expectSandboxError(
+        run('return { get x() { throw new Error("boom") } }'),
+        ErrorCodes.WF_SANDBOX,
+        /not JSON-serialisable: Error: boom/,
+      );
     });
 
     it('a getter that loops forever stays under the CPU limit', async () => {
@@ -112,7 +124,11 @@ describe('IsolatedVmSandbox — hostile code', function () {
     });
 
     it('toJSON that reaches for the host', async () => {
-      await expectSandboxError(run(`return { toJSON() { return this.constructor.constructor('return process')().env } }`), ErrorCodes.WF_SANDBOX, /process is not defined/);
+      await expectSandboxError(
+        run(`return { toJSON() { return this.constructor.constructor('return process')().env } }`),
+        ErrorCodes.WF_SANDBOX,
+        /process is not defined/,
+      );
     });
 
     it('a proxy whose traps throw', async () => {
@@ -124,12 +140,18 @@ describe('IsolatedVmSandbox — hostile code', function () {
     });
 
     it('getters, toJSON and proxies that behave are honoured', async () => {
-      const out = await run('return { get a() { return 1 }, b: { toJSON() { return "B" } }, c: new Proxy({}, { ownKeys: () => ["k"], getOwnPropertyDescriptor: () => ({ value: 3, enumerable: true, configurable: true }), get: () => 3 }) }');
+      const out = await run(
+        'return { get a() { return 1 }, b: { toJSON() { return "B" } }, c: new Proxy({}, { ownKeys: () => ["k"], getOwnPropertyDescriptor: () => ({ value: 3, enumerable: true, configurable: true }), get: () => 3 }) }',
+      );
       assert.deepEqual(out, { a: 1, b: 'B', c: { k: 3 } });
     });
 
     it('Object.prototype.toJSON cannot forge the error channel', async () => {
-      await expectSandboxError(run('Object.prototype.toJSON = () => "forged"; throw new Error("real")'), ErrorCodes.WF_SANDBOX, /^Error: real$/);
+      await expectSandboxError(
+        run('Object.prototype.toJSON = () => "forged"; throw new Error("real")'),
+        ErrorCodes.WF_SANDBOX,
+        /^Error: real$/,
+      );
     });
   });
 
@@ -192,7 +214,13 @@ describe('IsolatedVmSandbox — hostile code', function () {
   });
 
   it('variables are deeply read-only', async () => {
-    await expectSandboxError(run('"use strict"; variables.deep.x = 2', { variables: { deep: { x: 1 } } }), ErrorCodes.WF_SANDBOX, /read only/);
-    assert.deepEqual(await run('variables.deep.x = 2; variables.y = 3; return variables', { variables: { deep: { x: 1 } } }), { deep: { x: 1 } });
+    await expectSandboxError(
+      run('"use strict"; variables.deep.x = 2', { variables: { deep: { x: 1 } } }),
+      ErrorCodes.WF_SANDBOX,
+      /read only/,
+    );
+    assert.deepEqual(await run('variables.deep.x = 2; variables.y = 3; return variables', { variables: { deep: { x: 1 } } }), {
+      deep: { x: 1 },
+    });
   });
 });

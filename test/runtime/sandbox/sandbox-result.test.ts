@@ -48,8 +48,14 @@ describe('decodeRunnerResult', () => {
     assert.equal(error.message, 'TypeError: x is not a function');
     assert.deepEqual(error.details, { name: 'TypeError', message: 'x is not a function', phase: 'run' });
     assert.match(error.stack ?? '', /at eval \(user\.js:1:1\)/);
-    assert.equal(failure(`C${JSON.stringify('SyntaxError')}\u0001${JSON.stringify('bad')}\u0001""`).error.message, 'the code does not compile: SyntaxError: bad');
-    assert.equal(failure(`S""\u0001${JSON.stringify('cyclic')}\u0001""`).error.message, 'the result is not JSON-serialisable: Error: cyclic');
+    assert.equal(
+      failure(`C${JSON.stringify('SyntaxError')}\u0001${JSON.stringify('bad')}\u0001""`).error.message,
+      'the code does not compile: SyntaxError: bad',
+    );
+    assert.equal(
+      failure(`S""\u0001${JSON.stringify('cyclic')}\u0001""`).error.message,
+      'the result is not JSON-serialisable: Error: cyclic',
+    );
   });
 
   it('treats anything else as a broken isolate: empty, non-string or non-JSON answers are breaches', () => {

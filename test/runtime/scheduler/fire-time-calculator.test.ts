@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
-import { CronFireTimes, IntervalFireTimes, createFireTimeCalculator, isFixedTime, parseCron } from '../../../runtime/scheduler/fire-time-calculator';
+import {
+  CronFireTimes,
+  IntervalFireTimes,
+  createFireTimeCalculator,
+  isFixedTime,
+  parseCron,
+} from '../../../runtime/scheduler/fire-time-calculator';
 import { TimeZoneOffsets, formatWithOffset } from '../../../runtime/scheduler/time-zone-offsets';
 import { ValidationError } from '../../../core/errors/weft-error';
 
@@ -48,14 +54,23 @@ describe('fire-time calculator', () => {
         '2026-03-31T00:30:00.000Z',
       ]);
       // with a seconds field, the same rule
-      assert.deepEqual(fires('15 30 2 * * *', 'Europe/Paris', '2026-03-28T12:00:00Z', 2), ['2026-03-29T01:00:00.000Z', '2026-03-30T00:30:15.000Z']);
+      assert.deepEqual(fires('15 30 2 * * *', 'Europe/Paris', '2026-03-28T12:00:00Z', 2), [
+        '2026-03-29T01:00:00.000Z',
+        '2026-03-30T00:30:15.000Z',
+      ]);
       // every fire of the missing 02:30 minute collapses into that one fire too
-      assert.deepEqual(fires('*/10 30 2 * * *', 'Europe/Paris', '2026-03-29T00:59:55Z', 2), ['2026-03-29T01:00:00.000Z', '2026-03-30T00:30:00.000Z']);
+      assert.deepEqual(fires('*/10 30 2 * * *', 'Europe/Paris', '2026-03-29T00:59:55Z', 2), [
+        '2026-03-29T01:00:00.000Z',
+        '2026-03-30T00:30:00.000Z',
+      ]);
     });
 
     it('fall back: a fixed local time that occurs twice runs once, at its first occurrence', () => {
       // Europe/Paris 2026-10-25: 03:00 CEST becomes 02:00 CET (01:00Z); 02:30 happens at 00:30Z and 01:30Z.
-      assert.deepEqual(fires('30 2 * * *', 'Europe/Paris', '2026-10-24T12:00:00Z', 2), ['2026-10-25T00:30:00.000Z', '2026-10-26T01:30:00.000Z']);
+      assert.deepEqual(fires('30 2 * * *', 'Europe/Paris', '2026-10-24T12:00:00Z', 2), [
+        '2026-10-25T00:30:00.000Z',
+        '2026-10-26T01:30:00.000Z',
+      ]);
       assert.deepEqual(fires('0 30 2 * * *', 'Europe/Paris', '2026-10-25T00:30:00Z', 1), ['2026-10-26T01:30:00.000Z']);
       // asked from inside the repeated hour, the second 02:30 is not offered either
       assert.deepEqual(fires('30 2 * * *', 'Europe/Paris', '2026-10-25T01:10:00Z', 1), ['2026-10-26T01:30:00.000Z']);
@@ -78,7 +93,10 @@ describe('fire-time calculator', () => {
         '2026-10-25T02:00:00.000Z',
       ]);
       // and from inside the second pass
-      assert.deepEqual(fires('*/30 * * * *', 'Europe/Paris', '2026-10-25T01:10:00Z', 2), ['2026-10-25T01:30:00.000Z', '2026-10-25T02:00:00.000Z']);
+      assert.deepEqual(fires('*/30 * * * *', 'Europe/Paris', '2026-10-25T01:10:00Z', 2), [
+        '2026-10-25T01:30:00.000Z',
+        '2026-10-25T02:00:00.000Z',
+      ]);
     });
 
     it('fire times only increase and never repeat around both DST changes', () => {
@@ -114,7 +132,11 @@ describe('fire-time calculator', () => {
 
     it('rejects patterns that are not repeating cron expressions', () => {
       for (const bad of ['61 * * * *', 'a b c', '* * * * * * *', '2026-01-01T00:00:00', '* * * * * * * *', '']) {
-        assert.throws(() => parseCron(bad), (e: unknown) => e instanceof ValidationError && /invalid cron expression/.test(e.message), bad);
+        assert.throws(
+          () => parseCron(bad),
+          (e: unknown) => e instanceof ValidationError && /invalid cron expression/.test(e.message),
+          bad,
+        );
       }
     });
 
@@ -127,7 +149,10 @@ describe('fire-time calculator', () => {
     it('canonicalises the time zone and refuses unknown ones', () => {
       assert.equal(createFireTimeCalculator({ cron: '* * * * *', timezone: 'europe/paris' }, zones).timeZone, 'Europe/Paris');
       assert.equal(createFireTimeCalculator({ cron: '* * * * *' }, zones).timeZone, 'UTC');
-      assert.throws(() => createFireTimeCalculator({ cron: '* * * * *', timezone: 'Mars/Olympus' }, zones), /unknown time zone "Mars\/Olympus"/);
+      assert.throws(
+        () => createFireTimeCalculator({ cron: '* * * * *', timezone: 'Mars/Olympus' }, zones),
+        /unknown time zone "Mars\/Olympus"/,
+      );
       assert.throws(() => createFireTimeCalculator({ intervalMs: -5 }, zones), ValidationError);
     });
   });

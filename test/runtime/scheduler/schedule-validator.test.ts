@@ -28,19 +28,31 @@ describe('validateSchedule', () => {
 
   it('rejects an unknown time zone', () => {
     const issues = check({ cron: '0 * * * *', timezone: 'Mars/Olympus' });
-    assert.deepEqual(issues.map((i) => i.path), ['schedule.timezone']);
+    assert.deepEqual(
+      issues.map((i) => i.path),
+      ['schedule.timezone'],
+    );
     assert.match(issues[0]!.message, /unknown time zone "Mars\/Olympus"/);
     assert.equal(check({ cron: '0 * * * *', timezone: '' })[0]!.path, 'schedule.timezone');
     // Fixed offsets are not IANA zones: refused on every Node version (Node 22+'s Intl accepts them).
     for (const offset of ['+02:00', '-0530', '+01', '\u221201:00']) {
       const found = check({ cron: '0 * * * *', timezone: offset });
-      assert.deepEqual(found.map((i) => i.path), ['schedule.timezone'], offset);
+      assert.deepEqual(
+        found.map((i) => i.path),
+        ['schedule.timezone'],
+        offset,
+      );
       assert.match(found[0]!.message, /unknown time zone .*expected an IANA name/, offset);
     }
   });
 
   it('reports cron and timezone problems together', () => {
-    assert.deepEqual(check({ cron: 'x', timezone: 'Nowhere/Land' }).map((i) => i.path).sort(), ['schedule.cron', 'schedule.timezone']);
+    assert.deepEqual(
+      check({ cron: 'x', timezone: 'Nowhere/Land' })
+        .map((i) => i.path)
+        .sort(),
+      ['schedule.cron', 'schedule.timezone'],
+    );
   });
 
   it('rejects an interval below the minimum, and nonsense intervals', () => {
@@ -63,8 +75,17 @@ describe('validateSchedule', () => {
     assert.equal(check([])[0]!.path, 'schedule');
     assert.match(check({})[0]!.message, /needs "cron"/);
     assert.match(check({ cron: '* * * * *', intervalMs: 1000 })[0]!.message, /both/);
-    assert.deepEqual(check({ intervalMs: 1000, timezone: 'UTC' }).map((i) => i.path), ['schedule.timezone']);
-    assert.deepEqual(check({ intervalMs: 1000, overlap: 'queue' }).map((i) => i.path), ['schedule.overlap']);
-    assert.deepEqual(check({ intervalMs: 1000, __proto__x: 1 }).map((i) => i.path), ['schedule.__proto__x']);
+    assert.deepEqual(
+      check({ intervalMs: 1000, timezone: 'UTC' }).map((i) => i.path),
+      ['schedule.timezone'],
+    );
+    assert.deepEqual(
+      check({ intervalMs: 1000, overlap: 'queue' }).map((i) => i.path),
+      ['schedule.overlap'],
+    );
+    assert.deepEqual(
+      check({ intervalMs: 1000, __proto__x: 1 }).map((i) => i.path),
+      ['schedule.__proto__x'],
+    );
   });
 });

@@ -107,4 +107,3 @@ export function fireTimes(items: ExecutionSummary[], workflowId: string): string
   const prefix = `schedule:${workflowId}:`;
   return items.map((e) => (e.idempotencyKey ?? '').slice(prefix.length)).sort();
 }
-

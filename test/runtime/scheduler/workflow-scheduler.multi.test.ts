@@ -56,7 +56,13 @@ describe('WorkflowScheduler: missed fires and several instances', () => {
       idempotencyKey: `schedule:${wf.id}:${new Date(latest).toISOString()}`,
       startedAt: new Date(latest).toISOString(),
     });
-    await h.executions.finishExecution('01900000-0000-7000-8000-0000000000aa', { status: 'succeeded', outputs: {}, error: null, finishedAt: new Date(latest).toISOString(), durationMs: 1 });
+    await h.executions.finishExecution('01900000-0000-7000-8000-0000000000aa', {
+      status: 'succeeded',
+      outputs: {},
+      error: null,
+      finishedAt: new Date(latest).toISOString(),
+      durationMs: 1,
+    });
     await h.scheduler.start();
     assert.equal((await h.history(wf.id)).length, 1);
 
@@ -93,7 +99,10 @@ describe('WorkflowScheduler: missed fires and several instances', () => {
     await Promise.all([a.scheduler.start(), b.scheduler.start()]);
     await time.advance(4000);
     const items = await a.history(wf.id);
-    assert.deepEqual(fireTimes(items, wf.id), [1, 2, 3, 4].map((s) => `2026-06-01T00:00:0${s}.000Z`));
+    assert.deepEqual(
+      fireTimes(items, wf.id),
+      [1, 2, 3, 4].map((s) => `2026-06-01T00:00:0${s}.000Z`),
+    );
     assert.deepEqual(items.map((e) => e.status).sort(), ['running', 'skipped', 'skipped', 'skipped']);
   });
 });

@@ -16,7 +16,10 @@ describe('WorkflowScheduler', () => {
       assert.equal(h.scheduler.nextFireOf(wf.id), Date.parse('2026-06-01T00:00:01.000Z'));
       await h.time.advance(5000);
       const items = await h.history(wf.id);
-      assert.deepEqual(fireTimes(items, wf.id), [1, 2, 3, 4, 5].map((s) => `2026-06-01T00:00:0${s}.000Z`));
+      assert.deepEqual(
+        fireTimes(items, wf.id),
+        [1, 2, 3, 4, 5].map((s) => `2026-06-01T00:00:0${s}.000Z`),
+      );
       assert.ok(items.every((e) => e.trigger === 'schedule' && e.workflowVersion === 1));
       await waitFor(async () => (await h.history(wf.id)).every((e) => e.status === 'succeeded'), 'executions to finish');
     });
@@ -26,7 +29,10 @@ describe('WorkflowScheduler', () => {
       const wf = await h.workflows.create(scheduled({ cron: '*/2 * * * * *', timezone: 'Europe/Paris' }));
       await h.scheduler.start();
       await h.time.advance(10_000);
-      assert.deepEqual(fireTimes(await h.history(wf.id), wf.id), ['02', '04', '06', '08', '10'].map((s) => `2026-06-01T00:00:${s}.000Z`));
+      assert.deepEqual(
+        fireTimes(await h.history(wf.id), wf.id),
+        ['02', '04', '06', '08', '10'].map((s) => `2026-06-01T00:00:${s}.000Z`),
+      );
     });
 
     it('spring forward: 02:30 Europe/Paris on 2026-03-29 runs once, at 03:00 local', async () => {
@@ -68,8 +74,13 @@ describe('WorkflowScheduler', () => {
         '2026-03-29T03:00:00+02:00',
         '2026-03-30T03:00:00+02:00',
       ]);
-      assert.deepEqual(h.scheduler.nextFireTimes({ cron: '30 2 * * *', timezone: 'Europe/Paris' }, 1, new Date('2026-03-28T12:00:00Z')), ['2026-03-29T03:00:00+02:00']);
-      assert.deepEqual(h.scheduler.nextFireTimes({ cron: '0 9 * * 1', timezone: 'America/New_York' }, 1, new Date('2026-01-01T00:00:00Z')), ['2026-01-05T09:00:00-05:00']);
+      assert.deepEqual(h.scheduler.nextFireTimes({ cron: '30 2 * * *', timezone: 'Europe/Paris' }, 1, new Date('2026-03-28T12:00:00Z')), [
+        '2026-03-29T03:00:00+02:00',
+      ]);
+      assert.deepEqual(
+        h.scheduler.nextFireTimes({ cron: '0 9 * * 1', timezone: 'America/New_York' }, 1, new Date('2026-01-01T00:00:00Z')),
+        ['2026-01-05T09:00:00-05:00'],
+      );
     });
 
     it('counts interval fire times from now on the clock, on the epoch grid', async () => {
@@ -91,8 +102,14 @@ describe('WorkflowScheduler', () => {
     it('returns path-named issues for bad cron, zone and interval', async () => {
       h = harness({ minIntervalMs: 5000 });
       assert.deepEqual(h.scheduler.validate({ cron: '0 */5 * * * *', timezone: 'Europe/Paris' }), []);
-      assert.deepEqual(h.scheduler.validate({ cron: '99 * * * *' }).map((i) => i.path), ['schedule.cron']);
-      assert.deepEqual(h.scheduler.validate({ cron: '* * * * *', timezone: 'Europe/Atlantis' }).map((i) => i.path), ['schedule.timezone']);
+      assert.deepEqual(
+        h.scheduler.validate({ cron: '99 * * * *' }).map((i) => i.path),
+        ['schedule.cron'],
+      );
+      assert.deepEqual(
+        h.scheduler.validate({ cron: '* * * * *', timezone: 'Europe/Atlantis' }).map((i) => i.path),
+        ['schedule.timezone'],
+      );
       const [interval] = h.scheduler.validate({ intervalMs: 1000 });
       assert.equal(interval!.path, 'schedule.intervalMs');
       assert.match(interval!.message, /below the minimum interval of 5000 ms/);
@@ -103,25 +120,39 @@ describe('WorkflowScheduler', () => {
     it('skip (the default): a fire while the previous scheduled run is running is recorded as skipped', async () => {
       h = harness();
       const ends: string[] = [];
-      h.kernel.get(Tokens.EventBus).subscribe((e) => e.kind === 'execution' && e.status !== 'running' && ends.push(`${e.executionId}:${e.status}:${e.seq}`));
+      h.kernel
+        .get(Tokens.EventBus)
+        .subscribe((e) => e.kind === 'execution' && e.status !== 'running' && ends.push(`${e.executionId}:${e.status}:${e.seq}`));
       const wf = await h.workflows.create(scheduled({ intervalMs: 1000 }, 'block'));
       await h.scheduler.start();
       await h.time.advance(1000);
       await waitFor(() => h.gate.waiting === 1, 'the first run to block');
       await h.time.advance(1000);
       let items = await h.history(wf.id);
-      assert.deepEqual(items.map((e) => e.status), ['running', 'skipped']);
+      assert.deepEqual(
+        items.map((e) => e.status),
+        ['running', 'skipped'],
+      );
       assert.equal(items[1]!.idempotencyKey, `schedule:${wf.id}:2026-06-01T00:00:02.000Z`);
       const skipped = await h.executions.getExecution(items[1]!.id);
-      assert.deepEqual(skipped!.nodes.map((n) => [n.nodeId, n.status]), [['a', 'skipped']]);
+      assert.deepEqual(
+        skipped!.nodes.map((n) => [n.nodeId, n.status]),
+        [['a', 'skipped']],
+      );
       // its end is published like any other (metrics count it)
       assert.deepEqual(ends, [`${items[1]!.id}:skipped:1`]);
       h.gate.open();
       await waitFor(async () => (await h.history(wf.id))[0]!.status === 'succeeded', 'the first run to finish');
       await h.time.advance(1000);
-      await waitFor(async () => (await h.history(wf.id)).length === 3 && (await h.history(wf.id))[2]!.status === 'succeeded', 'the third fire');
+      await waitFor(
+        async () => (await h.history(wf.id)).length === 3 && (await h.history(wf.id))[2]!.status === 'succeeded',
+        'the third fire',
+      );
       items = await h.history(wf.id);
-      assert.deepEqual(items.map((e) => e.status), ['succeeded', 'skipped', 'succeeded']);
+      assert.deepEqual(
+        items.map((e) => e.status),
+        ['succeeded', 'skipped', 'succeeded'],
+      );
     });
 
     it('skip also sees a scheduled run that another process has running', async () => {
@@ -139,7 +170,10 @@ describe('WorkflowScheduler', () => {
       await h.scheduler.start();
       await h.time.advance(1000);
       const items = await h.history(wf.id);
-      assert.deepEqual(items.map((e) => e.status), ['running', 'skipped']);
+      assert.deepEqual(
+        items.map((e) => e.status),
+        ['running', 'skipped'],
+      );
     });
 
     it('allow: fires run side by side', async () => {
@@ -148,7 +182,10 @@ describe('WorkflowScheduler', () => {
       await h.scheduler.start();
       await h.time.advance(3000);
       await waitFor(() => h.gate.waiting === 3, 'three runs to block');
-      assert.deepEqual((await h.history(wf.id)).map((e) => e.status), ['running', 'running', 'running']);
+      assert.deepEqual(
+        (await h.history(wf.id)).map((e) => e.status),
+        ['running', 'running', 'running'],
+      );
     });
   });
 
@@ -163,8 +200,16 @@ describe('WorkflowScheduler', () => {
       assert.equal(h.scheduler.nextFireOf(wf.id), Date.parse('2026-06-01T00:00:05.000Z'));
       await h.time.advance(8000);
       const items = await h.history(wf.id);
-      assert.deepEqual(fireTimes(items, wf.id), ['2026-06-01T00:00:01.000Z', '2026-06-01T00:00:02.000Z', '2026-06-01T00:00:05.000Z', '2026-06-01T00:00:10.000Z']);
-      assert.deepEqual(items.map((e) => e.workflowVersion), [1, 1, 2, 2]);
+      assert.deepEqual(fireTimes(items, wf.id), [
+        '2026-06-01T00:00:01.000Z',
+        '2026-06-01T00:00:02.000Z',
+        '2026-06-01T00:00:05.000Z',
+        '2026-06-01T00:00:10.000Z',
+      ]);
+      assert.deepEqual(
+        items.map((e) => e.workflowVersion),
+        [1, 1, 2, 2],
+      );
     });
 
     it('keeps the timer but runs the new version when only the definition changed', async () => {
@@ -175,7 +220,10 @@ describe('WorkflowScheduler', () => {
       h.scheduler.sync(await h.workflows.update(wf.id, { ...scheduled({ intervalMs: 1000 }), description: 'v2' }));
       h.scheduler.sync(wf); // a stale read of version 1 arriving late changes nothing
       await h.time.advance(1000);
-      assert.deepEqual((await h.history(wf.id)).map((e) => e.workflowVersion), [1, 2]);
+      assert.deepEqual(
+        (await h.history(wf.id)).map((e) => e.workflowVersion),
+        [1, 2],
+      );
     });
 
     it('stops firing when the schedule is removed from the workflow or the workflow is deleted', async () => {

@@ -10,9 +10,11 @@ const N = 10_000;
 /** Runs `fn` over `items` with at most `limit` in flight. */
 async function inBatches<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 /** 10,000 executions parked on signals at once in one weft (SQLite): none holds anything in the executor, all finish once signalled. */
@@ -43,20 +45,33 @@ describe('10,000 executions waiting on signals in one process', function () {
       outputs: { n: '{{ nodes.done.output }}' },
     });
     const ids: string[] = [];
-    await inBatches(Array.from({ length: N }, (_, i) => i), 100, async () => {
-      const h = await kernel.executor.start(saved.definition, { workflowId: saved.id, workflowVersion: saved.version, trigger: 'api' });
-      const doc = await h.done;
-      assert.equal(doc.status, 'waiting');
-      ids.push(h.executionId);
-    });
+    await inBatches(
+      Array.from({ length: N }, (_, i) => i),
+      100,
+      async () => {
+        const h = await kernel.executor.start(saved.definition, { workflowId: saved.id, workflowVersion: saved.version, trigger: 'api' });
+        const doc = await h.done;
+        assert.equal(doc.status, 'waiting');
+        ids.push(h.executionId);
+      },
+    );
     assert.equal(kernel.executor.activeCount, 0);
     const count = async (status: string) =>
-      Number((await persistence!.executionStore.knex('workflow_execution').where({ workflow_id: saved.id, status }).count({ n: '*' }))[0]!.n);
+      Number(
+        (await persistence!.executionStore.knex('workflow_execution').where({ workflow_id: saved.id, status }).count({ n: '*' }))[0]!.n,
+      );
     assert.equal(await count('waiting'), N);
 
     const signals = kernel.get(Tokens.WaitService);
-    await inBatches(ids.map((id, i) => [id, i] as const), 100, async ([id, i]) => void (await signals.signal(id, 'approve', i)));
-    await waitFor(async () => ((await count('succeeded')) === N ? true : undefined), 'every execution to succeed', { timeoutMs: 240_000, intervalMs: 200 });
+    await inBatches(
+      ids.map((id, i) => [id, i] as const),
+      100,
+      async ([id, i]) => void (await signals.signal(id, 'approve', i)),
+    );
+    await waitFor(async () => ((await count('succeeded')) === N ? true : undefined), 'every execution to succeed', {
+      timeoutMs: 240_000,
+      intervalMs: 200,
+    });
     const sample = await persistence!.executionStore.getExecution(ids[1234]!);
     assert.deepEqual(sample!.outputs, { n: 1234 });
     assert.equal(kernel.executor.activeCount, 0);

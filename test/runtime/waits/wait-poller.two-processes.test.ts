@@ -30,7 +30,12 @@ describeDialects('durable timers polled by two processes', (ctx) => {
     kernels.push(kernel);
     const poller = new WaitPoller({ store: p.executionStore, logger: silentLogger, intervalMs: 20 });
     pollers.push(poller);
-    const local = localWakeHandler({ store: p.executionStore, workflowStore: p.workflowStore, executor: kernel.executor, logger: silentLogger });
+    const local = localWakeHandler({
+      store: p.executionStore,
+      workflowStore: p.workflowStore,
+      executor: kernel.executor,
+      logger: silentLogger,
+    });
     poller.start({ target: 'local', resume: async (w) => (woke.push(w.id), local.resume(w)) });
     return kernel;
   }
@@ -66,10 +71,14 @@ describeDialects('durable timers polled by two processes', (ctx) => {
       assert.equal((await h.done).status, 'waiting');
       ids.push(h.executionId);
     }
-    const docs = await waitFor(async () => {
-      const all = await Promise.all(ids.map((id) => b.executionStore.getExecution(id)));
-      return all.every((d) => d!.status === 'succeeded') ? all : undefined;
-    }, 'every execution to finish', { timeoutMs: 30_000 });
+    const docs = await waitFor(
+      async () => {
+        const all = await Promise.all(ids.map((id) => b.executionStore.getExecution(id)));
+        return all.every((d) => d!.status === 'succeeded') ? all : undefined;
+      },
+      'every execution to finish',
+      { timeoutMs: 30_000 },
+    );
     assert.equal(runs.get('after'), N, `the node after the timer ran ${runs.get('after')} times for ${N} executions`);
     assert.equal(wokeA.length + wokeB.length, N, `woken ${wokeA.length} + ${wokeB.length} times`);
     assert.equal(new Set([...wokeA, ...wokeB]).size, N);

@@ -45,10 +45,14 @@ describe('wait nodes on SQLite (weft serve in process)', function () {
   }
 
   function ended(id: string, timeoutMs = 10_000): Promise<any> {
-    return waitFor(async () => {
-      const doc = (await api.request('GET', `/api/v1/executions/${id}`)).body;
-      return ['succeeded', 'failed', 'cancelled', 'partially_succeeded'].includes(doc.status) ? doc : undefined;
-    }, `execution ${id} to end`, { timeoutMs: timeoutMs });
+    return waitFor(
+      async () => {
+        const doc = (await api.request('GET', `/api/v1/executions/${id}`)).body;
+        return ['succeeded', 'failed', 'cancelled', 'partially_succeeded'].includes(doc.status) ? doc : undefined;
+      },
+      `execution ${id} to end`,
+      { timeoutMs: timeoutMs },
+    );
   }
 
   const node = (doc: any, id: string) => doc.nodes.find((n: any) => n.nodeId === id);
@@ -74,7 +78,10 @@ describe('wait nodes on SQLite (weft serve in process)', function () {
   it('delivers a signal with its payload to the waiting node', async () => {
     const { id, doc } = await start(workflow('approval', { signal: 'approve' }));
     assert.equal(doc.status, 'waiting');
-    const r = await api.request('POST', `/api/v1/executions/${id}/signals/approve`, { body: { payload: { by: 'ann' } }, key: api.keys.operator });
+    const r = await api.request('POST', `/api/v1/executions/${id}/signals/approve`, {
+      body: { payload: { by: 'ann' } },
+      key: api.keys.operator,
+    });
     assert.equal(r.status, 202, r.text);
     const done = await ended(id);
     assert.equal(done.status, 'succeeded');
@@ -94,13 +101,17 @@ describe('wait nodes on SQLite (weft serve in process)', function () {
         { id: 'w1', type: 'wait', config: { signal: 'go' } },
         { id: 'w2', type: 'wait', config: { signal: 'go' } },
       ],
-      edges: [{ from: 'slow', to: 'w1' }, { from: 'w1', to: 'w2' }],
+      edges: [
+        { from: 'slow', to: 'w1' },
+        { from: 'w1', to: 'w2' },
+      ],
     };
     const wf = await api.createWorkflow(def);
     const started = await api.request('POST', `/api/v1/workflows/${wf}/execute`, { body: {} });
     const id = started.body.executionId;
     assert.equal(started.body.status, 'running');
-    for (const n of [1, 2]) assert.equal((await api.request('POST', `/api/v1/executions/${id}/signals/go`, { body: { payload: n } })).status, 202);
+    for (const n of [1, 2])
+      assert.equal((await api.request('POST', `/api/v1/executions/${id}/signals/go`, { body: { payload: n } })).status, 202);
     const done = await ended(id);
     assert.equal(done.status, 'succeeded');
     assert.equal(node(done, 'w1').output.payload, 1);
@@ -112,7 +123,10 @@ describe('wait nodes on SQLite (weft serve in process)', function () {
     const undeclared = await api.request('POST', `/api/v1/executions/${id}/signals/reject`, { body: {} });
     assert.equal(undeclared.status, 404);
     assert.match(undeclared.body.error.message, /signal "reject"/);
-    assert.equal((await api.request('POST', `/api/v1/executions/0193aaaa-0000-7000-8000-000000000000/signals/approve`, { body: {} })).status, 404);
+    assert.equal(
+      (await api.request('POST', `/api/v1/executions/0193aaaa-0000-7000-8000-000000000000/signals/approve`, { body: {} })).status,
+      404,
+    );
     const bad = await api.request('POST', `/api/v1/executions/${id}/signals/${'x'.repeat(65)}`, { body: {} });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.details[0].path, 'params.name');
@@ -148,7 +162,10 @@ describe('wait nodes on SQLite (weft serve in process)', function () {
 
   it('cancels a waiting execution like any other: it ends cancelled, its node cancelled, later signals 409', async () => {
     const { id } = await start(workflow('cancel-me', { signal: 'approve' }));
-    const r = await api.request('POST', `/api/v1/executions/${id}/cancel`, { body: { reason: 'no longer needed' }, key: api.keys.operator });
+    const r = await api.request('POST', `/api/v1/executions/${id}/cancel`, {
+      body: { reason: 'no longer needed' },
+      key: api.keys.operator,
+    });
     assert.equal(r.status, 202);
     const done = await ended(id);
     assert.equal(done.status, 'cancelled');
@@ -169,14 +186,20 @@ describe('wait nodes on SQLite (weft serve in process)', function () {
     for (const [config, path] of cases) {
       const r = await api.request('POST', '/api/v1/workflows', { body: workflow('bad-wait', config) });
       assert.equal(r.status, 400, JSON.stringify(config));
-      assert.ok(r.body.error.details.some((d: any) => d.path === path), `${JSON.stringify(config)}: ${JSON.stringify(r.body.error.details)}`);
+      assert.ok(
+        r.body.error.details.some((d: any) => d.path === path),
+        `${JSON.stringify(config)}: ${JSON.stringify(r.body.error.details)}`,
+      );
     }
     for (const key of ['retry', 'timeoutMs']) {
       const def: any = workflow('bad-wait', { durationMs: 5 });
       def.nodes[0][key] = key === 'retry' ? { maxAttempts: 2 } : 1000;
       const r = await api.request('POST', '/api/v1/workflows', { body: def });
       assert.equal(r.status, 400);
-      assert.ok(r.body.error.details.some((d: any) => d.path === `body.nodes[0].${key}`), JSON.stringify(r.body.error.details));
+      assert.ok(
+        r.body.error.details.some((d: any) => d.path === `body.nodes[0].${key}`),
+        JSON.stringify(r.body.error.details),
+      );
     }
   });
 

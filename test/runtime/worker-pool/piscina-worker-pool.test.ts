@@ -58,9 +58,18 @@ describe('PiscinaWorkerPool', function () {
       assert.match(e.message, /TypeError: plain failure in a worker/);
       return true;
     });
-    await assert.rejects(pool.run(FIXTURE, 'noSuchExport', null), (e: unknown) => e instanceof WeftError && e.code === ErrorCodes.WF_WORKER && /no exported function "noSuchExport"/.test(e.message));
-    await assert.rejects(pool.run('relative/path.js', 'x', null), (e: unknown) => e instanceof WeftError && e.code === ErrorCodes.WF_WORKER);
-    await assert.rejects(pool.run(FIXTURE, 'whereAmI', { echo: () => 1 }), (e: unknown) => e instanceof WeftError && e.code === ErrorCodes.WF_WORKER);
+    await assert.rejects(
+      pool.run(FIXTURE, 'noSuchExport', null),
+      (e: unknown) => e instanceof WeftError && e.code === ErrorCodes.WF_WORKER && /no exported function "noSuchExport"/.test(e.message),
+    );
+    await assert.rejects(
+      pool.run('relative/path.js', 'x', null),
+      (e: unknown) => e instanceof WeftError && e.code === ErrorCodes.WF_WORKER,
+    );
+    await assert.rejects(
+      pool.run(FIXTURE, 'whereAmI', { echo: () => 1 }),
+      (e: unknown) => e instanceof WeftError && e.code === ErrorCodes.WF_WORKER,
+    );
   });
 
   it('aborts a running task: CancelledError, the reason when it is a weft error, TimeoutError for AbortSignal.timeout', async () => {

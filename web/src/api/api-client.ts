@@ -1,5 +1,14 @@
 import { ApiError, apiErrorFrom } from './api-error';
-import type { ExecutionDocument, ExecutionSummary, Page, Role, ScheduleInfo, WorkflowDefinition, WorkflowRecord, WorkflowSummary } from './types';
+import type {
+  ExecutionDocument,
+  ExecutionSummary,
+  Page,
+  Role,
+  ScheduleInfo,
+  WorkflowDefinition,
+  WorkflowRecord,
+  WorkflowSummary,
+} from './types';
 
 const BASE = '/api/v1';
 
@@ -55,7 +64,11 @@ export class ApiClient {
   }
 
   /** One saved version: what an execution pinned (still readable after the workflow is deleted). */
-  workflowVersion(id: string, version: number, signal?: AbortSignal): Promise<{ id: string; version: number; definition: WorkflowDefinition }> {
+  workflowVersion(
+    id: string,
+    version: number,
+    signal?: AbortSignal,
+  ): Promise<{ id: string; version: number; definition: WorkflowDefinition }> {
     return this.request('GET', `/workflows/${enc(id)}/versions/${version}`, undefined, signal);
   }
 

@@ -5,7 +5,16 @@ export type Role = 'viewer' | 'operator' | 'admin';
 export type ExecutionStatus = 'pending' | 'running' | 'waiting' | 'succeeded' | 'partially_succeeded' | 'failed' | 'cancelled' | 'skipped';
 export type NodeStatus = 'pending' | 'running' | 'waiting' | 'retrying' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
-export const EXECUTION_STATUSES: ExecutionStatus[] = ['pending', 'running', 'waiting', 'succeeded', 'partially_succeeded', 'failed', 'cancelled', 'skipped'];
+export const EXECUTION_STATUSES: ExecutionStatus[] = [
+  'pending',
+  'running',
+  'waiting',
+  'succeeded',
+  'partially_succeeded',
+  'failed',
+  'cancelled',
+  'skipped',
+];
 export const TRIGGERS = ['manual', 'api', 'schedule', 'webhook', 'rerun', 'workflow'];
 const TERMINAL = new Set(['succeeded', 'partially_succeeded', 'failed', 'cancelled', 'skipped']);
 

@@ -51,7 +51,9 @@ export function SignInPage({ onSignedIn, notice }: { onSignedIn: (key: string, r
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Checking…' : 'Sign in'}
         </button>
-        <p className="hint">Make a key with <code>npx weft keys create --role viewer</code>. It is kept for this tab only.</p>
+        <p className="hint">
+          Make a key with <code>npx weft keys create --role viewer</code>. It is kept for this tab only.
+        </p>
       </form>
     </main>
   );

@@ -19,7 +19,18 @@ interface JsonDialogProps {
 }
 
 /** A modal with one JSON text box (a run's inputs, a signal's payload): parse errors and API refusals shown in place. */
-export function JsonDialog({ title, label, initialText = '', rows = 8, submitLabel, busyLabel, refusedTitle, accept, onSubmit, onClose }: JsonDialogProps) {
+export function JsonDialog({
+  title,
+  label,
+  initialText = '',
+  rows = 8,
+  submitLabel,
+  busyLabel,
+  refusedTitle,
+  accept,
+  onSubmit,
+  onClose,
+}: JsonDialogProps) {
   const id = useId();
   const ref = useRef<HTMLDialogElement>(null);
   const [text, setText] = useState(initialText);
@@ -56,7 +67,14 @@ export function JsonDialog({ title, label, initialText = '', rows = 8, submitLab
       <form onSubmit={(e) => void submit(e)}>
         <h2 id={`${id}-title`}>{title}</h2>
         <label htmlFor={`${id}-text`}>{label}</label>
-        <textarea id={`${id}-text`} rows={rows} value={text} onChange={(e) => (setText(e.target.value), setError(null))} spellCheck={false} className="mono" />
+        <textarea
+          id={`${id}-text`}
+          rows={rows}
+          value={text}
+          onChange={(e) => (setText(e.target.value), setError(null))}
+          spellCheck={false}
+          className="mono"
+        />
         <ErrorBanner error={error} title={refused ? refusedTitle : 'Check the JSON'} />
         <div className="dialog-actions">
           <button type="button" onClick={onClose}>

@@ -28,7 +28,13 @@ export function VirtualList<T>({
     );
   }
   return (
-    <div className={`vlist ${className ?? ''}`} style={{ height }} onScroll={(e) => setTop(e.currentTarget.scrollTop)} role="list" aria-label={label}>
+    <div
+      className={`vlist ${className ?? ''}`}
+      style={{ height }}
+      onScroll={(e) => setTop(e.currentTarget.scrollTop)}
+      role="list"
+      aria-label={label}
+    >
       <div style={{ height: items.length * rowHeight, position: 'relative' }}>{rows}</div>
     </div>
   );

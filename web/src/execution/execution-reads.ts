@@ -13,7 +13,11 @@ const early = new Map<string, ExecutionReads>();
 function start(api: ApiClient, id: string): ExecutionReads {
   const doc = api.execution(id);
   const definition = doc.then(
-    (d) => api.workflowVersion(d.workflowId, d.workflowVersion).then((v) => v.definition, () => null),
+    (d) =>
+      api.workflowVersion(d.workflowId, d.workflowVersion).then(
+        (v) => v.definition,
+        () => null,
+      ),
     () => null,
   );
   doc.catch(() => {}); // the page reports it when it takes the read

@@ -25,7 +25,16 @@ interface NodePanelProps {
 export function NodePanel({ node, nodeId, executionId, definition, finished, onClose }: NodePanelProps) {
   const { canOperate } = useSession();
   const [signalling, setSignalling] = useState(false);
-  const n: NodeExecution = node ?? { nodeId, status: 'pending', attempts: 0, startedAt: null, finishedAt: null, error: null, recoveredBy: null, skipReason: null };
+  const n: NodeExecution = node ?? {
+    nodeId,
+    status: 'pending',
+    attempts: 0,
+    startedAt: null,
+    finishedAt: null,
+    error: null,
+    recoveredBy: null,
+    skipReason: null,
+  };
   const attempts = n.attemptErrors ?? [];
   const input = n.error?.input ?? (n as { input?: unknown }).input;
   const signal = definition?.type === 'wait' ? (definition.config as { signal?: unknown } | undefined)?.signal : undefined;
@@ -105,9 +114,13 @@ export function NodePanel({ node, nodeId, executionId, definition, finished, onC
           )}
         </div>
       )}
-      {signalling && typeof signal === 'string' && <SignalDialog executionId={executionId} name={signal} onClose={() => setSignalling(false)} />}
+      {signalling && typeof signal === 'string' && (
+        <SignalDialog executionId={executionId} name={signal} onClose={() => setSignalling(false)} />
+      )}
       {/* only these types start child executions; an unknown definition (deleted workflow) may be one */}
-      {(!definition || definition.type === 'workflow' || definition.type === 'map') && <ChildExecutions executionId={executionId} nodeId={nodeId} refreshKey={n.status} />}
+      {(!definition || definition.type === 'workflow' || definition.type === 'map') && (
+        <ChildExecutions executionId={executionId} nodeId={nodeId} refreshKey={n.status} />
+      )}
       {n.error && (
         <section>
           <h3>Error</h3>

@@ -41,7 +41,12 @@ export function Timeline({ doc, onSelect, selected }: { doc: ExecutionDocument; 
           const s = Date.parse(n.startedAt!);
           const width = `${Math.max(0.2, ((end(n) - s) / span) * 100).toFixed(3)}%`;
           return (
-            <button type="button" className={`timeline-row${selected === n.nodeId ? ' selected' : ''}`} onClick={() => onSelect(n.nodeId)} title={`${n.nodeId}: ${n.status}, ${formatDuration(end(n) - s)}`}>
+            <button
+              type="button"
+              className={`timeline-row${selected === n.nodeId ? ' selected' : ''}`}
+              onClick={() => onSelect(n.nodeId)}
+              title={`${n.nodeId}: ${n.status}, ${formatDuration(end(n) - s)}`}
+            >
               <span className="timeline-label mono">{n.nodeId}</span>
               <span className="timeline-track">
                 <span className={`timeline-bar status-${n.status}`} style={{ left: pct(s), width }} />

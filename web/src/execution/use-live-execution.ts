@@ -61,7 +61,18 @@ export function useLiveExecution(id: string, firstRead?: Promise<ExecutionDocume
         }
         const i = index.get(e.nodeId);
         const before: NodeExecution =
-          i === undefined ? { nodeId: e.nodeId, status: 'pending', attempts: 0, startedAt: null, finishedAt: null, error: null, recoveredBy: null, skipReason: null } : nodes[i]!;
+          i === undefined
+            ? {
+                nodeId: e.nodeId,
+                status: 'pending',
+                attempts: 0,
+                startedAt: null,
+                finishedAt: null,
+                error: null,
+                recoveredBy: null,
+                skipReason: null,
+              }
+            : nodes[i]!;
         const next = applyNodeEvent(before, e);
         if (i === undefined) {
           index.set(e.nodeId, nodes.length);
@@ -89,15 +100,20 @@ export function useLiveExecution(id: string, firstRead?: Promise<ExecutionDocume
       for (let attempt = 0; !ctrl.signal.aborted && current && !isTerminal(current.status); attempt++) {
         try {
           setLive(true);
-          await readEventStream(`/api/v1/executions/${encodeURIComponent(id)}/events`, api.headers(), (m) => {
-            if (m.event === 'snapshot') {
-              queue = [];
-              publish(m.data as ExecutionDocument);
-            } else if (m.event === 'node' || m.event === 'execution') {
-              queue.push(m.data as NodeEvent | ExecutionEvent);
-              frame ||= requestAnimationFrame(flush);
-            }
-          }, ctrl.signal);
+          await readEventStream(
+            `/api/v1/executions/${encodeURIComponent(id)}/events`,
+            api.headers(),
+            (m) => {
+              if (m.event === 'snapshot') {
+                queue = [];
+                publish(m.data as ExecutionDocument);
+              } else if (m.event === 'node' || m.event === 'execution') {
+                queue.push(m.data as NodeEvent | ExecutionEvent);
+                frame ||= requestAnimationFrame(flush);
+              }
+            },
+            ctrl.signal,
+          );
           attempt = 0;
         } catch (err) {
           if (ctrl.signal.aborted) return;

@@ -23,7 +23,12 @@ export function ExecutionList({ workflowId, refreshKey = 0 }: { workflowId?: str
   const { api } = useSession();
   // the filters live in the URL's query: a reload keeps them, Back and Forward move between them
   const { search } = useLocation();
-  const filters = { status: search.get('status') ?? '', trigger: search.get('trigger') ?? '', from: search.get('from') ?? '', to: search.get('to') ?? '' };
+  const filters = {
+    status: search.get('status') ?? '',
+    trigger: search.get('trigger') ?? '',
+    from: search.get('from') ?? '',
+    to: search.get('to') ?? '',
+  };
   const filterKey = search.toString();
   // a cursor belongs to its filters: other filters start again at the first page
   const [paging, setPaging] = useState<{ filterKey: string; cursors: Array<string | null> }>({ filterKey, cursors: [null] });
@@ -88,7 +93,11 @@ export function ExecutionList({ workflowId, refreshKey = 0 }: { workflowId?: str
           To
           <input type="datetime-local" value={filters.to} onChange={(e) => set('to', e.target.value)} name="to" />
         </label>
-        {running && <span className="live-dot" title="updating live">live</span>}
+        {running && (
+          <span className="live-dot" title="updating live">
+            live
+          </span>
+        )}
       </form>
       <ErrorBanner error={error} title="Could not list executions" />
       <table className="table" aria-label="Execution list">
@@ -114,7 +123,8 @@ export function ExecutionList({ workflowId, refreshKey = 0 }: { workflowId?: str
                 <td>
                   <Link to={`/workflows/${encodeURIComponent(e.workflowId)}`} title={e.workflowId}>
                     {names.get(e.workflowId) ?? e.workflowId}
-                  </Link> <span className="muted small">v{e.workflowVersion}</span>
+                  </Link>{' '}
+                  <span className="muted small">v{e.workflowVersion}</span>
                 </td>
               )}
               <td>
@@ -135,7 +145,12 @@ export function ExecutionList({ workflowId, refreshKey = 0 }: { workflowId?: str
         </tbody>
       </table>
       {loading && !data && <p className="muted">Loading…</p>}
-      <Pager hasPrev={cursors.length > 1} next={data?.nextCursor ?? null} onPrev={() => setCursors(cursors.slice(0, -1))} onNext={(c) => setCursors([...cursors, c])} />
+      <Pager
+        hasPrev={cursors.length > 1}
+        next={data?.nextCursor ?? null}
+        onPrev={() => setCursors(cursors.slice(0, -1))}
+        onNext={(c) => setCursors([...cursors, c])}
+      />
     </section>
   );
 }

@@ -111,7 +111,11 @@ export default function ExecutionPage({ id }: { id: string }) {
             Execution <span className="mono small">{doc.id}</span>
           </h1>
           <StatusBadge status={doc.status} />
-          {live && <span className="live-dot" title="updating live from the event stream">live</span>}
+          {live && (
+            <span className="live-dot" title="updating live from the event stream">
+              live
+            </span>
+          )}
           <span className="spacer" />
           {canOperate && terminal && doc.status !== 'succeeded' && <RerunButton executionId={doc.id} label="Re-run from failed" />}
           {canOperate && !terminal && (
@@ -170,7 +174,9 @@ export default function ExecutionPage({ id }: { id: string }) {
             <strong>{doc.error.type ?? 'Error'}:</strong> {doc.error.message}
           </div>
         )}
-        {definition === null && <p className="muted small">Version {doc.workflowVersion} of the workflow cannot be read: nodes are shown without their edges.</p>}
+        {definition === null && (
+          <p className="muted small">Version {doc.workflowVersion} of the workflow cannot be read: nodes are shown without their edges.</p>
+        )}
         {model &&
           (big ? (
             <>

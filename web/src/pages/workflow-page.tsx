@@ -97,11 +97,20 @@ export function WorkflowPage({ id }: { id: string }) {
               Edit definition
             </button>
           )}
-          <pre className="code-block" aria-label="Definition">{JSON.stringify(record.definition, null, 2)}</pre>
+          <pre className="code-block" aria-label="Definition">
+            {JSON.stringify(record.definition, null, 2)}
+          </pre>
         </>
       ) : (
         <div className="editor">
-          <textarea aria-label="Definition JSON" className="mono" rows={24} value={editing} onChange={(e) => setEditing(e.target.value)} spellCheck={false} />
+          <textarea
+            aria-label="Definition JSON"
+            className="mono"
+            rows={24}
+            value={editing}
+            onChange={(e) => setEditing(e.target.value)}
+            spellCheck={false}
+          />
           <div className="dialog-actions">
             <button type="button" onClick={() => setEditing(null)}>
               Discard

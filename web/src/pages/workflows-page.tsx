@@ -28,7 +28,9 @@ export function WorkflowsPage() {
           </tr>
         </thead>
         <tbody>
-          {data?.items.map((w) => <WorkflowRow key={w.id} workflow={w} />)}
+          {data?.items.map((w) => (
+            <WorkflowRow key={w.id} workflow={w} />
+          ))}
           {data && data.items.length === 0 && (
             <tr>
               <td colSpan={5} className="muted">
@@ -39,21 +41,29 @@ export function WorkflowsPage() {
         </tbody>
       </table>
       {loading && !data && <p className="muted">Loading…</p>}
-      <Pager hasPrev={cursors.length > 1} next={data?.nextCursor ?? null} onPrev={() => setCursors(cursors.slice(0, -1))} onNext={(c) => setCursors([...cursors, c])} />
+      <Pager
+        hasPrev={cursors.length > 1}
+        next={data?.nextCursor ?? null}
+        onPrev={() => setCursors(cursors.slice(0, -1))}
+        onNext={(c) => setCursors([...cursors, c])}
+      />
     </main>
   );
 }
 
 function WorkflowRow({ workflow }: { workflow: WorkflowSummary }) {
   const { api } = useSession();
-  const details = useAsync(async (signal) => {
-    const [record, last, schedule] = await Promise.all([
-      api.workflow(workflow.id),
-      api.executions({ workflowId: workflow.id, limit: '1' }, signal),
-      workflow.schedule ? api.schedule(workflow.id).catch(() => null) : Promise.resolve(null),
-    ]);
-    return { record, last: last.items[0] ?? null, schedule };
-  }, [workflow.id, workflow.version]);
+  const details = useAsync(
+    async (signal) => {
+      const [record, last, schedule] = await Promise.all([
+        api.workflow(workflow.id),
+        api.executions({ workflowId: workflow.id, limit: '1' }, signal),
+        workflow.schedule ? api.schedule(workflow.id).catch(() => null) : Promise.resolve(null),
+      ]);
+      return { record, last: last.items[0] ?? null, schedule };
+    },
+    [workflow.id, workflow.version],
+  );
   const d = details.data;
   return (
     <tr>
@@ -63,7 +73,11 @@ function WorkflowRow({ workflow }: { workflow: WorkflowSummary }) {
       </td>
       <td>v{workflow.version}</td>
       <td>
-        {workflow.schedule ? <ScheduleSummary schedule={workflow.schedule} next={d?.schedule?.nextFireTimes ?? []} /> : <span className="muted">—</span>}
+        {workflow.schedule ? (
+          <ScheduleSummary schedule={workflow.schedule} next={d?.schedule?.nextFireTimes ?? []} />
+        ) : (
+          <span className="muted">—</span>
+        )}
       </td>
       <td>
         <Triggers value={d?.record.definition.triggers} />
@@ -118,7 +132,17 @@ export function Triggers({ value }: { value: unknown }) {
   );
 }
 
-export function Pager({ hasPrev, next, onPrev, onNext }: { hasPrev: boolean; next: string | null; onPrev: () => void; onNext: (cursor: string) => void }) {
+export function Pager({
+  hasPrev,
+  next,
+  onPrev,
+  onNext,
+}: {
+  hasPrev: boolean;
+  next: string | null;
+  onPrev: () => void;
+  onNext: (cursor: string) => void;
+}) {
   if (!hasPrev && !next) return null;
   return (
     <div className="pager">

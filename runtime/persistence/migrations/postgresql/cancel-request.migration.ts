@@ -8,7 +8,9 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class PostgresCancelRequest extends Migration {
   override async up(): Promise<void> {
-    this.addSql('alter table "workflow_execution" add column "cancel_requested_at" bigint null, add column "cancel_reason" varchar(500) null;');
+    this.addSql(
+      'alter table "workflow_execution" add column "cancel_requested_at" bigint null, add column "cancel_reason" varchar(500) null;',
+    );
     this.addSql(
       'create index "workflow_execution_cancel_requested_index" on "workflow_execution" ("owner") where "cancel_requested_at" is not null and "status" = \'running\';',
     );

@@ -19,7 +19,9 @@ export class PostgresInitialSchema extends Migration {
     // keyset listing newest first, per workflow (by id; by start time when a date range is given)
     this.addSql('create index "workflow_execution_workflow_id_id_index" on "workflow_execution" ("workflow_id", "id" desc);');
     this.addSql('create index "workflow_execution_workflow_id_status_id_index" on "workflow_execution" ("workflow_id", "status", "id");');
-    this.addSql('create index "workflow_execution_workflow_id_started_at_id_index" on "workflow_execution" ("workflow_id", "started_at", "id");');
+    this.addSql(
+      'create index "workflow_execution_workflow_id_started_at_id_index" on "workflow_execution" ("workflow_id", "started_at", "id");',
+    );
     // recovery looks for `running`; pruning walks `started_at` across workflows
     this.addSql('create index "workflow_execution_status_index" on "workflow_execution" ("status");');
     this.addSql('create index "workflow_execution_started_at_index" on "workflow_execution" ("started_at");');
@@ -33,8 +35,14 @@ export class PostgresInitialSchema extends Migration {
       'create table "api_key" ("id" varchar(32) not null, "role" varchar(16) not null, "name" varchar(200) null, "hash" varchar(64) not null, "scheme" varchar(16) not null, "created_at" bigint not null, "revoked_at" bigint null, constraint "api_key_pkey" primary key ("id"));',
     );
     this.addSql('alter table "api_key" add constraint "api_key_hash_unique" unique ("hash");');
-    this.addSql('create table "weft_meta" ("key" varchar(64) not null, "value" text not null, constraint "weft_meta_pkey" primary key ("key"));');
-    this.addSql(this.getKnex().table('weft_meta').insert({ key: 'cursor_secret', value: randomBytes(32).toString('hex') }));
+    this.addSql(
+      'create table "weft_meta" ("key" varchar(64) not null, "value" text not null, constraint "weft_meta_pkey" primary key ("key"));',
+    );
+    this.addSql(
+      this.getKnex()
+        .table('weft_meta')
+        .insert({ key: 'cursor_secret', value: randomBytes(32).toString('hex') }),
+    );
   }
 
   override async down(): Promise<void> {

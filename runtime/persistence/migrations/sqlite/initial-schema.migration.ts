@@ -16,7 +16,9 @@ export class SqliteInitialSchema extends Migration {
     // keyset listing newest first, per workflow (by id; by start time when a date range is given)
     this.addSql('create index `workflow_execution_workflow_id_id_index` on `workflow_execution` (`workflow_id`, `id` desc);');
     this.addSql('create index `workflow_execution_workflow_id_status_id_index` on `workflow_execution` (`workflow_id`, `status`, `id`);');
-    this.addSql('create index `workflow_execution_workflow_id_started_at_id_index` on `workflow_execution` (`workflow_id`, `started_at`, `id`);');
+    this.addSql(
+      'create index `workflow_execution_workflow_id_started_at_id_index` on `workflow_execution` (`workflow_id`, `started_at`, `id`);',
+    );
     // recovery looks for `running`; pruning walks `started_at` across workflows
     this.addSql('create index `workflow_execution_status_index` on `workflow_execution` (`status`);');
     this.addSql('create index `workflow_execution_started_at_index` on `workflow_execution` (`started_at`);');
@@ -32,7 +34,11 @@ export class SqliteInitialSchema extends Migration {
     );
     this.addSql('create unique index `api_key_hash_unique` on `api_key` (`hash`);');
     this.addSql('create table `weft_meta` (`key` text not null, `value` text not null, primary key (`key`));');
-    this.addSql(this.getKnex().table('weft_meta').insert({ key: 'cursor_secret', value: randomBytes(32).toString('hex') }));
+    this.addSql(
+      this.getKnex()
+        .table('weft_meta')
+        .insert({ key: 'cursor_secret', value: randomBytes(32).toString('hex') }),
+    );
   }
 
   override async down(): Promise<void> {
