@@ -10,13 +10,16 @@ import { AbortFanout } from './abort-fanout';
 import { ExecutionEventPublisher } from './execution-event-publisher';
 import { ExecutionFinisher } from './execution-finisher';
 import type { ExecutionRunDeps, ExecutionRunInit, StopKind } from './execution-run-init';
-import { NodeLifecycle, type NodeEnd, type NodeLifecycleHost } from './node-lifecycle';
+import { NodeLifecycle } from './node-lifecycle';
+import type { NodeEnd, NodeLifecycleHost } from './node-lifecycle-parts';
 import { NodeScheduler, Outcome, type SchedulerHost } from './node-scheduler';
 import { WriteTracker } from './write-tracker';
 import { ResidentWaits } from './resident-waits';
 import type { WaitSpec } from '../plugin/park-request';
 import { ExecutionSecrets } from '../secrets/execution-secrets';
 import { isoAt } from '../services/iso-time';
+import { abortReason, failurePolicyError } from './failure-policy';
+import { armWorkflowTimeout, workflowDeadlineAt } from './workflow-timeout';
 
 export type { ExecutionRunDeps, ExecutionRunInit } from './execution-run-init';
 
@@ -111,16 +114,10 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
    */
   start(): void {
     this.events.emit({ kind: 'execution', status: 'running' });
-    const timeoutMs = this.plan.settings.timeoutMs;
-    if (timeoutMs !== null) {
-      const timeOut = () => {
-        const error = new TimeoutError(`workflow timed out after ${timeoutMs} ms`, { code: ErrorCodes.WF_WORKFLOW_TIMEOUT });
-        this.stop('failed', serializeError(error, false));
-      };
-      const left = Date.parse(this.init.startedAt) + timeoutMs - this.deps.clock.now();
-      if (left <= 0 && this.init.resumed) timeOut();
-      else this.timer = setTimeout(timeOut, Math.max(0, Math.min(left, timeoutMs)));
-    }
+    this.timer = armWorkflowTimeout(this.plan, this.init, this.deps.clock.now(), (timeoutMs) => {
+      const error = new TimeoutError(`workflow timed out after ${timeoutMs} ms`, { code: ErrorCodes.WF_WORKFLOW_TIMEOUT });
+      this.stop('failed', serializeError(error, false));
+    });
     this.scheduler.enqueueRoots();
     this.pump();
     this.maybeFinish();
@@ -211,17 +208,10 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
     return this.deps.clock.now();
   }
 
-  /** `stop` ends the execution at the first failure; `continue` only once `failureThreshold` is exceeded. */
+  /** Stops the execution when the workflow's failure policy says this failure ends it. */
   private applyFailurePolicy(end: Extract<NodeEnd, { kind: 'failed' }>): void {
-    const { onNodeFailure, failureThreshold } = this.plan.settings;
-    if (onNodeFailure === 'stop') return this.stop('failed', end.error);
-    // a resumed failure was already weighed against the threshold by the run that recorded it
-    if (end.resumed || failureThreshold === null) return;
-    const total = this.plan.scheduledCount;
-    if (this.failed / total <= failureThreshold) return;
-    const last = end.record.error?.message;
-    const message = `failure threshold ${failureThreshold} exceeded (${this.failed} of ${total} nodes failed); last: ${last}`;
-    this.stop('failed', { ...end.error, message });
+    const error = failurePolicyError(this.plan, this.failed, end);
+    if (error) this.stop('failed', error);
   }
 
   private stop(kind: StopKind, error: SerializedError | null): void {
@@ -229,15 +219,8 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
     this.stopped = kind;
     this.residentWaits.clearAll();
     this.stopError = error;
-    this.controller.abort(this.abortReason(kind, error));
+    this.controller.abort(abortReason(kind, error));
     this.maybeFinish();
-  }
-
-  /** What running nodes see as their signal's reason: the workflow timeout, or a cancel. */
-  private abortReason(kind: StopKind, error: SerializedError | null): WeftError {
-    if (kind === 'failed' && error?.type === 'TimeoutError') return new TimeoutError(error.message, { code: error.code });
-    if (kind === 'cancelled') return new CancelledError(error?.message ?? 'cancelled');
-    return new CancelledError('execution stopped after a node failed');
   }
 
   private pump(): void {
@@ -309,8 +292,7 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
    */
   private async park(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
-    const timeoutMs = this.plan.settings.timeoutMs;
-    const deadlineAt = timeoutMs === null ? null : Date.parse(this.init.startedAt) + timeoutMs;
+    const deadlineAt = workflowDeadlineAt(this.plan, this.init);
     let doc: ExecutionDocument | null;
     try {
       doc = await this.finisher.park(deadlineAt);
