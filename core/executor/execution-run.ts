@@ -1,7 +1,6 @@
 import type { ExecutionPlan, PlannedNode } from '../dag/execution-plan';
 import type { ExecutionDocument, SkipReason } from '../model/execution-document';
 import type { Logger } from '../services/logger';
-import type { NodeProgress, NodeRunContext } from '../plugin/node-type';
 import { ExecutionContext } from '../context/execution-context';
 import { CancelledError, TimeoutError, WeftError } from '../errors/weft-error';
 import { serializeError, type SerializedError } from '../errors/error-serializer';
@@ -18,6 +17,7 @@ import { ResidentWaits } from './resident-waits';
 import type { WaitSpec } from '../plugin/park-request';
 import { ExecutionSecrets } from '../secrets/execution-secrets';
 import { isoAt } from '../services/iso-time';
+import { NodeRunHost } from './node-run-host';
 import { abortReason, failurePolicyError } from './failure-policy';
 import { armWorkflowTimeout, workflowDeadlineAt } from './workflow-timeout';
 
@@ -80,6 +80,7 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
         resumed: init.resumed ?? [],
         woke: new Set(init.woke ?? []),
         secrets: this.secrets,
+        runHost: new NodeRunHost(init.id, init.workflowId, plan, this.context, this.events, this.secrets, deps.clock, () => this.log),
       },
       this,
     );
@@ -177,35 +178,6 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
         this.scheduler.complete(node.index, Outcome.Failed);
         return this.applyFailurePolicy(end);
     }
-  }
-
-  /** For {@link RunContext}: the outputs of the node's upstream nodes. */
-  upstreamOf(node: PlannedNode): NodeRunContext['upstream'] {
-    return node.upstream
-      .map((u) => this.plan.nodes[u]!.id)
-      .filter((id) => this.context.hasOutput(id))
-      .map((id) => ({ nodeId: id, output: this.context.getOutput(id) }));
-  }
-
-  /** For {@link RunContext}. */
-  childLogger(nodeId: string): Logger {
-    return this.log.child({ nodeId });
-  }
-
-  /** For {@link RunContext}: a streamed token event. */
-  token(nodeId: string, attempt: number, text: string): void {
-    const safe = this.secrets.token(`${nodeId}#${attempt}`, text);
-    if (safe) this.events.emit({ kind: 'token', nodeId, attempt, text: safe });
-  }
-
-  /** For {@link RunContext}: a fan-out node's progress, as a `running` node event. */
-  progress(nodeId: string, attempt: number, progress: NodeProgress): void {
-    this.events.emit({ kind: 'node', nodeId, status: 'running', attempt, progress });
-  }
-
-  /** For {@link RunContext}. */
-  now(): number {
-    return this.deps.clock.now();
   }
 
   /** Stops the execution when the workflow's failure policy says this failure ends it. */

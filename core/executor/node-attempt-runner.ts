@@ -6,7 +6,7 @@ import { NodeExecutionError } from '../errors/weft-error';
 import { ErrorCodes } from '../errors/error-codes';
 import { isParkRequest, type WaitSpec } from '../plugin/park-request';
 import { isoAt } from '../services/iso-time';
-import type { NodeLifecycleHost, NodeLifecycleParts } from './node-lifecycle-parts';
+import type { NodeLifecycleParts } from './node-lifecycle-parts';
 import { runAttempts } from './node-attempts';
 import { finishedRecord, rememberOutputJson, runningRecord } from './node-records';
 import { RunContext } from './run-context';
@@ -24,7 +24,6 @@ export interface NodeAttemptSlots {
  */
 export async function runNodeAttempts(
   parts: NodeLifecycleParts,
-  host: NodeLifecycleHost,
   slots: NodeAttemptSlots,
   node: PlannedNode,
   fallbackFor: string | null,
@@ -48,7 +47,7 @@ export async function runNodeAttempts(
   const result = await runAttempts({
     node,
     config,
-    ctx: new RunContext(host, node, scope, parts.signal),
+    ctx: new RunContext(parts.runHost, node, scope, parts.signal),
     abort: parts.abort,
     clock,
     maxOutputBytes: deps.maxOutputBytes,
@@ -57,7 +56,8 @@ export async function runNodeAttempts(
   const { attempts, attemptErrors } = result;
   if (result.ok && isParkRequest(result.output)) {
     if (!deps.store.nodeWaiting || fallbackFor !== null) {
-      const why = fallbackFor !== null ? 'a fallback node cannot wait' : 'waits are kept in a database: run it with weft serve, or weft run --db';
+      const why =
+        fallbackFor !== null ? 'a fallback node cannot wait' : 'waits are kept in a database: run it with weft serve, or weft run --db';
       const err = new NodeExecutionError(`node "${node.id}" cannot wait here: ${why}`, { code: ErrorCodes.WF_WAIT_UNSUPPORTED });
       const error = { ...serializeError(err), attempt: 1, input: config };
       return finishedRecord(rec, startMs, clock.now(), { status: 'failed', attempts: 1, error });

@@ -25,7 +25,7 @@ export type NodeEnd =
   | { kind: 'waiting'; wait: WaitSpec | null };
 
 /** What one node's lifecycle needs from its execution. */
-export interface NodeLifecycleHost extends RunContextHost {
+export interface NodeLifecycleHost {
   readonly stopKind: StopKind | null;
   /** True when no node can start after this one ends (its record then rides in the final commit). */
   isLastToRun(index: number): boolean;
@@ -48,6 +48,8 @@ export interface NodeLifecycleParts {
   woke: ReadonlySet<string>;
   /** Reads the secrets a node's templates name, and redacts what the node leaves behind. */
   secrets: ExecutionSecrets;
+  /** What a running node's context reads from and publishes to the execution. */
+  runHost: RunContextHost;
 }
 
 /** What downstream nodes and fallbacks see as `nodes.<id>.error` (no stack, no input snapshot). */

@@ -7,8 +7,6 @@ import { nodeError, publicError, type NodeLifecycleHost, type NodeLifecycleParts
 import { runNodeAttempts } from './node-attempt-runner';
 import { waitCancelledRecord, waitEndedRecord } from './wait-end-records';
 
-export type { NodeEnd, NodeLifecycleHost, NodeLifecycleParts } from './node-lifecycle-parts';
-
 /**
  * One node's life in an execution: taking a result an earlier run recorded (resume), its
  * attempts, its fallback, its record and its event, in the order that keeps the durability
@@ -229,7 +227,7 @@ export class NodeLifecycle {
     if (fallbackFor !== null) upstream.push(fallbackFor);
     const held = await this.kept.acquireFor(node, upstream);
     try {
-      return await runNodeAttempts(this.parts, this.host, { records: this.records, parking: this.parking }, node, fallbackFor);
+      return await runNodeAttempts(this.parts, { records: this.records, parking: this.parking }, node, fallbackFor);
     } finally {
       this.parts.context.releaseKept(held);
     }
