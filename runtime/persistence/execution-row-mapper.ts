@@ -208,3 +208,6 @@ export function assertStartRecord(r: ExecutionStartRecord): void {
     throw new ValidationError('idempotencyKey must be a string of at most 512 characters');
   }
 }
+
+/** The group-commit writer's key for a node's row (one pending row per node; the latest state wins). */
+export const nodeRowKey = (executionId: string, nodeId: string): string => `${executionId}\u0000${nodeId}`;
