@@ -7,7 +7,8 @@ import { silentLogger, type Logger } from '../../core/services/logger';
 import { GroupCommitWriter } from './group-commit-writer';
 import type { SqlConnection } from './sql-batch';
 import type { ExecutionClaims } from './execution-claims';
-import { FENCED, fencedOp, startExecutionOp, updateExecutionOp, upsertNodeSteps } from './execution-sql';
+import { FENCED, fencedOp, startExecutionOp, updateExecutionOp } from './execution-sql';
+import { upsertNodeSteps } from './node-upsert-sql';
 import type { CancelRequestWatcher } from './cancel-request-watcher';
 import { ExecutionOwnership } from './execution-ownership';
 import { claimToRun, requestCancel, takeOverToResume } from './execution-takeover';
@@ -23,8 +24,6 @@ import type { PersistenceDialect } from './migrations/migration-list';
 import type { WaitSpec } from '../../core/plugin/park-request';
 import { deleteWaitOp, dropWaitsSteps, insertWaitOp, parkExecutionOp } from './wait-sql';
 import { NodePositions } from './node-positions';
-
-export type { SqlExecutionStoreOptions } from './sql-execution-store-options';
 
 type Result = Pick<ExecutionDocument, 'status' | 'outputs' | 'error' | 'finishedAt' | 'durationMs'>;
 
