@@ -8,6 +8,8 @@ import { renderConcurrencyKey } from '../../core/dag/concurrency-plan';
 import { neverStartedRecords } from '../../core/executor/node-records';
 import type { SqlExecutionStore } from '../persistence/sql-execution-store';
 import type { SlotAdmitter } from './slot-admitter';
+import type { SecretStore } from '../../core/secrets/secret-store';
+import { redactedInputs } from '../../core/secrets/used-secrets';
 
 export interface ConcurrencyDispatcherDeps {
   /** Where executions of workflows without a limit (and child executions) go. */
@@ -16,6 +18,8 @@ export interface ConcurrencyDispatcherDeps {
   store: SqlExecutionStore;
   validator: Pick<WorkflowValidator, 'assertValid'>;
   clock: Clock;
+  /** Where the secrets a workflow uses come from: their values are redacted from the recorded inputs. */
+  secrets?: SecretStore;
 }
 
 /**
@@ -37,7 +41,8 @@ export class ConcurrencyDispatcher implements ExecutionDispatcher {
     const limit = plan.settings.concurrency;
     if (!limit || options.lineage?.parentExecutionId) return this.deps.inner.dispatch(definition, options);
     const def = plan.definition;
-    const inputs = options.inputs ?? {};
+    // recorded redacted, as an inline start records them (the admitted run reads the record)
+    const inputs = await redactedInputs(plan, this.deps.secrets, options.inputs ?? {});
     const workflowId = options.workflowId ?? def.name;
     const key = renderConcurrencyKey(limit, def, inputs);
     const id = options.executionId ?? uuidv7();
