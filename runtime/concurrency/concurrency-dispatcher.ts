@@ -5,7 +5,6 @@ import type { WorkflowDefinition } from '../../core/model/workflow-definition';
 import type { WorkflowValidator } from '../../core/dag/workflow-validator';
 import type { Clock } from '../../core/services/clock';
 import { renderConcurrencyKey } from '../../core/dag/concurrency-plan';
-import { neverStartedRecords } from '../../core/executor/node-records';
 import type { SqlExecutionStore } from '../persistence/sql-execution-store';
 import type { SlotAdmitter } from './slot-admitter';
 import type { SecretStore } from '../../core/secrets/secret-store';
@@ -69,8 +68,7 @@ export class ConcurrencyDispatcher implements ExecutionDispatcher {
     const group = { workflowId, key };
     const outcome = await this.deps.admitter.admit(group, { id, limit: limit.limit, definition: def, skip: limit.onLimit === 'skip' });
     if (outcome?.status === 'skipped') {
-      // every node appears in the document, never started
-      await Promise.all(neverStartedRecords(def).map((n) => this.deps.store.nodeFinished(id, { ...n, status: 'skipped', error: null })));
+      // its nodes were recorded `skipped` with it (every node appears in the document)
       return { executionId: id, created: true, status: 'skipped' };
     }
     if (outcome?.handle) return { executionId: id, created: true, status: 'running', done: outcome.handle.done };
