@@ -112,8 +112,13 @@ export class PgNotifyEventBus implements EventBus {
     const client = this.client;
     if (!payloads.length || !client) return;
     // one statement at a time on the connection, so flushes never overtake each other
+    // only a process holding claims (a worker) pays for the fence
+    const fenced = epochs.some((e) => e !== null);
     this.sending = this.sending.then(() =>
-      client.query(NOTIFY_FENCED, [EVENTS_CHANNEL, payloads, ids, epochs]).then(
+      (fenced
+        ? client.query(NOTIFY_FENCED, [EVENTS_CHANNEL, payloads, ids, epochs])
+        : client.query(NOTIFY, [EVENTS_CHANNEL, payloads])
+      ).then(
         () => undefined,
         (err: unknown) =>
           this.options.logger.warn({ err, events: payloads.length }, 'could not notify other processes of execution events'),
@@ -190,6 +195,7 @@ function emptyOutbox(): Outbox {
  * past its lease publishes what it did on waking before any of its writes is refused, and those
  * events must not reach the streams that follow the worker that took over.
  */
+const NOTIFY = 'SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, i) ORDER BY i';
 const NOTIFY_FENCED = `SELECT pg_notify($1, t.p)
   FROM unnest($2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS t(p, id, epoch, i)
   WHERE t.epoch IS NULL OR EXISTS (SELECT 1 FROM workflow_execution w WHERE w.id = t.id AND w.claim_epoch = t.epoch)
