@@ -5,7 +5,6 @@ import {
   type DispatchedExecution,
   type ExecuteOptions,
   type ExecutionDocument,
-  type ExecutionEvent,
   type ExecutionStatus,
   type ExecutionTrigger,
   type WorkflowDefinition,
