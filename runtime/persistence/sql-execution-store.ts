@@ -258,6 +258,15 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
     return this.outputs.take(executionId, nodeId);
   }
 
+  /**
+   * The fence of this process's live events of an execution: the claim epoch it holds on it,
+   * `lost` once another process took it over, null when it holds no claim (nothing to fence).
+   */
+  claimFence(executionId: string): number | 'lost' | null {
+    if (this.claims.isLost(executionId)) return 'lost';
+    return this.claims.epochOf(executionId) ?? null;
+  }
+
   /** Remembers the definition's node order for an execution running here (recovery calls it too). */
   trackDefinition(executionId: string, definition: WorkflowDefinition | undefined): void {
     this.positions.track(executionId, definition);
