@@ -1,6 +1,6 @@
 import { get, run, type SqlCall, type SqlConnection, type SqlStep, type WriteOp } from '../persistence/sql-batch';
 import type { PersistenceDialect } from '../persistence/migrations/migration-list';
-import { upsertNodeSteps } from '../persistence/execution-sql';
+import { upsertNodeSteps } from '../persistence/node-upsert-sql';
 
 /** One limit's scope: a workflow, and the rendered key ('' without one). */
 export interface SlotGroup {
