@@ -6,7 +6,10 @@ import { WeftError } from '../../../core/errors/weft-error';
 import adapterPlugin from '../../../plugins/adapter/index';
 import { aggregatorPlugin } from '../../../plugins/aggregator/index';
 import conditionPlugin from '../../../plugins/condition/index';
+import mapPlugin from '../../../plugins/map/index';
 import toolPlugin from '../../../plugins/tool/index';
+import waitPlugin from '../../../plugins/wait/index';
+import workflowPlugin from '../../../plugins/workflow/index';
 import { expressionEngineBinding } from '../../../runtime/expressions/expression-engine.bindings';
 import { IsolatedVmSandbox } from '../../../runtime/sandbox/isolated-vm-sandbox';
 import { PiscinaWorkerPool } from '../../../runtime/worker-pool/piscina-worker-pool';
@@ -50,7 +53,7 @@ describe('workflow fixtures (test/fixtures/workflows: each JSON workflow against
   let kernel: Kernel;
   before(() => {
     kernel = startTestKernel({
-      plugins: [toolPlugin, tools.plugin, conditionPlugin, adapterPlugin, aggregatorPlugin],
+      plugins: [toolPlugin, tools.plugin, conditionPlugin, adapterPlugin, aggregatorPlugin, mapPlugin, waitPlugin, workflowPlugin],
       services: [
         expressionEngineBinding(),
         bind(Tokens.Sandbox, () => new IsolatedVmSandbox({ defaults: DEFAULT_SANDBOX_LIMITS, poolSize: 1 })),
