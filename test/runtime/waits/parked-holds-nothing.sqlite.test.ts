@@ -95,10 +95,13 @@ describe('a parked execution leaves nothing in the process (SQLite)', function (
     const ids = new Set<string>();
     for (let i = 0; i < N; i++) {
       const saved = i % 2 ? onSignal : beside;
-      const h = await kernel.executor.start(saved.definition, { workflowId: saved.id, workflowVersion: saved.version, trigger: 'api' });
-      const doc = await h.done;
-      assert.equal(doc.status, 'waiting');
-      ids.add(h.executionId);
+      // the way the API starts one (admitted under the concurrency limits, with a claim on it)
+      const d = await kernel
+        .get(Tokens.ExecutionDispatcher)
+        .dispatch(saved.definition, { workflowId: saved.id, workflowVersion: saved.version, trigger: 'api' });
+      assert.ok(d.done, 'runs in this process');
+      assert.equal((await d.done).status, 'waiting');
+      ids.add(d.executionId);
     }
     await runtime.persistence!.executionStore.flush();
     assert.equal(kernel.executor.activeCount, 0);
