@@ -5,7 +5,6 @@ import {
   type DispatchedExecution,
   type ExecuteOptions,
   type ExecutionDocument,
-  type ExecutionEvent,
   type ExecutionStatus,
   type ExecutionTrigger,
   type WorkflowDefinition,
@@ -27,6 +26,7 @@ import { waitForFinish } from './execution-waiter';
 import type { RouteDeps } from './route-deps';
 import { API_PREFIX, type ApiContext, type RouteSpec } from './route-spec';
 import { cursorErrors, pageSize } from './workflows.routes';
+import { allowlisted, queryDate } from './list-query-values';
 
 const CancelBodySchema = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
 
@@ -206,18 +206,6 @@ async function list(deps: RouteDeps, ctx: ApiContext, workflowId: string | undef
   );
 }
 
-/** A comma-separated query value checked against its allowlist (400 at `query.<field>` naming the unknown values). */
-function allowlisted(raw: string | undefined, allowed: readonly string[], field: string): string[] | undefined {
-  if (raw === undefined) return undefined;
-  const parts = [...new Set(raw.split(','))];
-  const unknown = parts.filter((s) => !allowed.includes(s));
-  if (unknown.length) {
-    const message = `unknown ${field} ${unknown.map((s) => `"${s}"`).join(', ')}; expected ${allowed.join(', ')}`;
-    throw new ValidationError(message, { details: [{ path: `query.${field}`, message }] });
-  }
-  return parts;
-}
-
 async function cancel(deps: RouteDeps, ctx: ApiContext): Promise<void> {
   const id: string = ctx.state.params.id;
   const reason: string = ctx.state.body.reason ?? 'cancelled through the API';
@@ -285,19 +273,4 @@ async function getDocument(deps: RouteDeps, id: string): Promise<ExecutionDocume
   const doc = await deps.executions.getExecution(id);
   if (!doc) throw new NotFoundError(`execution "${id}" not found`);
   return doc;
-}
-
-/**
- * A `from`/`to` query value as UTC ISO text. The schema's format check accepts what `Date` cannot
- * represent (a leap second, `2016-12-31T23:59:60Z`): that is the caller's mistake (400), not ours.
- */
-function queryDate(value: string | undefined, path: string): string | undefined {
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  if (!Number.isFinite(ms)) {
-    throw new ValidationError(`${path} is not a date this server can represent: "${value.slice(0, 60)}"`, {
-      details: [{ path, message: 'not a representable date-time (leap seconds and out-of-range dates are refused)' }],
-    });
-  }
-  return new Date(ms).toISOString();
 }

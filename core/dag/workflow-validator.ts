@@ -1,7 +1,6 @@
 import type { NodeTypeRegistry } from '../plugin/node-type-registry';
 import type { ValidationIssue } from '../plugin/node-type';
 import type { SandboxCeilings } from '../kernel/kernel-settings';
-import { isSecretName, SECRET_NAME_PATTERN } from '../secrets/secret-store';
 import { WorkflowDefinitionSchema, type WorkflowDefinition } from '../model/workflow-definition';
 import { ValidationError, WeftError } from '../errors/weft-error';
 import { ErrorCodes } from '../errors/error-codes';
@@ -12,6 +11,9 @@ import { compileValue, collectPaths, type CompiledValue } from '../context/compi
 import type { ExecutionPlan, PlannedNode } from './execution-plan';
 import { resolveRetryPolicy } from '../executor/retry-policy';
 import { planConcurrency } from './concurrency-plan';
+import { checkFallbacks } from './fallback-checks';
+import { checkNodeReferences, secretNamesOf } from './template-references';
+import { checkTriggers } from './trigger-checks';
 
 /** The setting that raises each ceiling, named in validation messages. */
 const CEILING_SETTINGS: Record<keyof SandboxCeilings, string> = {
@@ -81,29 +83,7 @@ export class WorkflowValidator {
         });
       else byId.set(n.id, i);
     });
-    const fallbackOf = new Map<number, number>();
-    def.nodes.forEach((n, i) => {
-      if (n.fallback === undefined) return;
-      const f = byId.get(n.fallback);
-      const path = `nodes[${i}].fallback`;
-      if (f === undefined) issues.push({ path, message: `fallback node "${n.fallback}" does not exist`, code: 'bad_fallback' });
-      else if (f === i) issues.push({ path, message: `node "${n.id}" cannot be its own fallback`, code: 'bad_fallback' });
-      else if (fallbackOf.has(f))
-        issues.push({
-          path,
-          message: `fallback node "${n.fallback}" already serves node "${def.nodes[fallbackOf.get(f)!]!.id}"`,
-          code: 'bad_fallback',
-        });
-      else fallbackOf.set(f, i);
-    });
-    for (const [f, owner] of fallbackOf) {
-      if (def.nodes[f]!.fallback !== undefined)
-        issues.push({
-          path: `nodes[${f}].fallback`,
-          message: `fallback node "${def.nodes[f]!.id}" (of "${def.nodes[owner]!.id}") cannot have a fallback of its own`,
-          code: 'bad_fallback',
-        });
-    }
+    const fallbackOf = checkFallbacks(def, byId, issues);
     const nodes: PlannedNode[] = def.nodes.map((n, i) => this.planNode(def, n, i, fallbackOf, issues));
     (def.edges ?? []).forEach((e, k) => {
       const path = `edges[${k}]`;
@@ -152,7 +132,7 @@ export class WorkflowValidator {
     }
     for (const n of nodes) {
       if (n.config.kind === 'const') continue;
-      this.checkReferences(n.config, `nodes[${n.index}].config`, byId, issues);
+      checkNodeReferences(n.config, `nodes[${n.index}].config`, byId, issues);
       n.secretNames = secretNamesOf(n.config, `nodes[${n.index}].config`, issues);
     }
     checkTriggers(def, issues);
@@ -279,28 +259,12 @@ export class WorkflowValidator {
   ): CompiledValue {
     try {
       const c = compileValue(value, { nodeId, field });
-      if (byId) this.checkReferences(c, field, byId, issues);
+      if (byId) checkNodeReferences(c, field, byId, issues);
       return c;
     } catch (err) {
       if (!(err instanceof WeftError)) throw err;
       issues.push({ path, message: err.message, code: err.code });
       return { kind: 'const', value };
-    }
-  }
-
-  private checkReferences(c: CompiledValue, path: string, byId: Map<string, number>, issues: ValidationIssue[]): void {
-    for (const segs of collectPaths(c)) {
-      if (segs[0] !== 'nodes') continue;
-      const id = segs[1];
-      if (id === undefined) continue;
-      if (!byId.has(id)) issues.push({ path, message: `template refers to unknown node "${id}"`, code: 'unknown_reference' });
-      else if (segs[2] !== undefined && segs[2] !== 'output' && segs[2] !== 'error') {
-        issues.push({
-          path,
-          message: `template path nodes.${id}.${segs[2]}: a node exposes only "output" and "error"`,
-          code: 'unknown_reference',
-        });
-      }
     }
   }
 
@@ -319,46 +283,4 @@ export class WorkflowValidator {
       });
     }
   }
-}
-
-/** The secrets a node's compiled config names; `secrets.NAME` must be exactly that (no deeper path). */
-export function secretNamesOf(c: CompiledValue, path: string, issues: ValidationIssue[]): string[] {
-  const names = new Set<string>();
-  for (const segs of collectPaths(c)) {
-    if (segs[0] !== 'secrets') continue;
-    if (segs.length !== 2 || !isSecretName(segs[1])) {
-      issues.push({
-        path,
-        message: `template path "${segs.join('.')}": use {{ secrets.NAME }} with NAME matching ${SECRET_NAME_PATTERN}`,
-        code: 'bad_secret_reference',
-      });
-    } else names.add(segs[1]);
-  }
-  return [...names];
-}
-
-/** Headers a trigger may not copy into inputs: credentials stay out of execution records. */
-const PRIVATE_HEADERS = new Set(['authorization', 'cookie', 'x-weft-signature']);
-
-function checkTriggers(def: WorkflowDefinition, issues: ValidationIssue[]): void {
-  const seen = new Map<string, number>();
-  (def.triggers ?? []).forEach((t, i) => {
-    const first = seen.get(t.name);
-    if (first !== undefined)
-      issues.push({
-        path: `triggers[${i}].name`,
-        message: `duplicate trigger name "${t.name}" (first at triggers[${first}])`,
-        code: 'duplicate_trigger',
-      });
-    else seen.set(t.name, i);
-    (t.headers ?? []).forEach((h, j) => {
-      if (PRIVATE_HEADERS.has(h.toLowerCase())) {
-        issues.push({
-          path: `triggers[${i}].headers[${j}]`,
-          message: `"${h}" cannot be passed to executions (authorization, cookie and x-weft-signature stay out of records)`,
-          code: 'private_header',
-        });
-      }
-    });
-  });
 }

@@ -1,7 +1,6 @@
 import type { ExecutionPlan, PlannedNode } from '../dag/execution-plan';
 import type { ExecutionDocument, SkipReason } from '../model/execution-document';
 import type { Logger } from '../services/logger';
-import type { NodeProgress, NodeRunContext } from '../plugin/node-type';
 import { ExecutionContext } from '../context/execution-context';
 import { CancelledError, TimeoutError, WeftError } from '../errors/weft-error';
 import { serializeError, type SerializedError } from '../errors/error-serializer';
@@ -10,13 +9,17 @@ import { AbortFanout } from './abort-fanout';
 import { ExecutionEventPublisher } from './execution-event-publisher';
 import { ExecutionFinisher } from './execution-finisher';
 import type { ExecutionRunDeps, ExecutionRunInit, StopKind } from './execution-run-init';
-import { NodeLifecycle, type NodeEnd, type NodeLifecycleHost } from './node-lifecycle';
+import { NodeLifecycle } from './node-lifecycle';
+import type { NodeEnd, NodeLifecycleHost } from './node-lifecycle-parts';
 import { NodeScheduler, Outcome, type SchedulerHost } from './node-scheduler';
 import { WriteTracker } from './write-tracker';
 import { ResidentWaits } from './resident-waits';
 import type { WaitSpec } from '../plugin/park-request';
 import { ExecutionSecrets } from '../secrets/execution-secrets';
 import { isoAt } from '../services/iso-time';
+import { NodeRunHost } from './node-run-host';
+import { abortReason, failurePolicyError } from './failure-policy';
+import { armWorkflowTimeout, workflowDeadlineAt } from './workflow-timeout';
 
 export type { ExecutionRunDeps, ExecutionRunInit } from './execution-run-init';
 
@@ -77,6 +80,7 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
         resumed: init.resumed ?? [],
         woke: new Set(init.woke ?? []),
         secrets: this.secrets,
+        runHost: new NodeRunHost(init.id, init.workflowId, plan, this.context, this.events, this.secrets, deps.clock, () => this.log),
       },
       this,
     );
@@ -111,16 +115,10 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
    */
   start(): void {
     this.events.emit({ kind: 'execution', status: 'running' });
-    const timeoutMs = this.plan.settings.timeoutMs;
-    if (timeoutMs !== null) {
-      const timeOut = () => {
-        const error = new TimeoutError(`workflow timed out after ${timeoutMs} ms`, { code: ErrorCodes.WF_WORKFLOW_TIMEOUT });
-        this.stop('failed', serializeError(error, false));
-      };
-      const left = Date.parse(this.init.startedAt) + timeoutMs - this.deps.clock.now();
-      if (left <= 0 && this.init.resumed) timeOut();
-      else this.timer = setTimeout(timeOut, Math.max(0, Math.min(left, timeoutMs)));
-    }
+    this.timer = armWorkflowTimeout(this.plan, this.init, this.deps.clock.now(), (timeoutMs) => {
+      const error = new TimeoutError(`workflow timed out after ${timeoutMs} ms`, { code: ErrorCodes.WF_WORKFLOW_TIMEOUT });
+      this.stop('failed', serializeError(error, false));
+    });
     this.scheduler.enqueueRoots();
     this.pump();
     this.maybeFinish();
@@ -182,46 +180,10 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
     }
   }
 
-  /** For {@link RunContext}: the outputs of the node's upstream nodes. */
-  upstreamOf(node: PlannedNode): NodeRunContext['upstream'] {
-    return node.upstream
-      .map((u) => this.plan.nodes[u]!.id)
-      .filter((id) => this.context.hasOutput(id))
-      .map((id) => ({ nodeId: id, output: this.context.getOutput(id) }));
-  }
-
-  /** For {@link RunContext}. */
-  childLogger(nodeId: string): Logger {
-    return this.log.child({ nodeId });
-  }
-
-  /** For {@link RunContext}: a streamed token event. */
-  token(nodeId: string, attempt: number, text: string): void {
-    const safe = this.secrets.token(`${nodeId}#${attempt}`, text);
-    if (safe) this.events.emit({ kind: 'token', nodeId, attempt, text: safe });
-  }
-
-  /** For {@link RunContext}: a fan-out node's progress, as a `running` node event. */
-  progress(nodeId: string, attempt: number, progress: NodeProgress): void {
-    this.events.emit({ kind: 'node', nodeId, status: 'running', attempt, progress });
-  }
-
-  /** For {@link RunContext}. */
-  now(): number {
-    return this.deps.clock.now();
-  }
-
-  /** `stop` ends the execution at the first failure; `continue` only once `failureThreshold` is exceeded. */
+  /** Stops the execution when the workflow's failure policy says this failure ends it. */
   private applyFailurePolicy(end: Extract<NodeEnd, { kind: 'failed' }>): void {
-    const { onNodeFailure, failureThreshold } = this.plan.settings;
-    if (onNodeFailure === 'stop') return this.stop('failed', end.error);
-    // a resumed failure was already weighed against the threshold by the run that recorded it
-    if (end.resumed || failureThreshold === null) return;
-    const total = this.plan.scheduledCount;
-    if (this.failed / total <= failureThreshold) return;
-    const last = end.record.error?.message;
-    const message = `failure threshold ${failureThreshold} exceeded (${this.failed} of ${total} nodes failed); last: ${last}`;
-    this.stop('failed', { ...end.error, message });
+    const error = failurePolicyError(this.plan, this.failed, end);
+    if (error) this.stop('failed', error);
   }
 
   private stop(kind: StopKind, error: SerializedError | null): void {
@@ -229,15 +191,8 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
     this.stopped = kind;
     this.residentWaits.clearAll();
     this.stopError = error;
-    this.controller.abort(this.abortReason(kind, error));
+    this.controller.abort(abortReason(kind, error));
     this.maybeFinish();
-  }
-
-  /** What running nodes see as their signal's reason: the workflow timeout, or a cancel. */
-  private abortReason(kind: StopKind, error: SerializedError | null): WeftError {
-    if (kind === 'failed' && error?.type === 'TimeoutError') return new TimeoutError(error.message, { code: error.code });
-    if (kind === 'cancelled') return new CancelledError(error?.message ?? 'cancelled');
-    return new CancelledError('execution stopped after a node failed');
   }
 
   private pump(): void {
@@ -309,8 +264,7 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
    */
   private async park(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
-    const timeoutMs = this.plan.settings.timeoutMs;
-    const deadlineAt = timeoutMs === null ? null : Date.parse(this.init.startedAt) + timeoutMs;
+    const deadlineAt = workflowDeadlineAt(this.plan, this.init);
     let doc: ExecutionDocument | null;
     try {
       doc = await this.finisher.park(deadlineAt);

@@ -14,7 +14,7 @@ import { resolveRetryPolicy } from './retry-policy';
 import { runAttempts } from './node-attempts';
 import { AbortFanout } from './abort-fanout';
 import { ItemRunContext } from './item-run-context';
-import { secretNamesOf } from '../dag/workflow-validator';
+import { secretNamesOf } from '../dag/template-references';
 
 /** A node written inside another node's config (a `map` node's `node`): a type, its config and its own retry, timeout and limits. */
 export interface InlineNodeTemplate {

@@ -1,61 +1,11 @@
-import type { ExecutionPlan, PlannedNode } from '../dag/execution-plan';
+import type { PlannedNode } from '../dag/execution-plan';
 import type { NodeExecutionRecord, SkipReason } from '../model/execution-document';
-import type { ExecutionContext } from '../context/execution-context';
-import { renderValue } from '../context/compiled-value';
-import { serializeError, type SerializedError } from '../errors/error-serializer';
-import { CancelledError, NodeExecutionError, TimeoutError } from '../errors/weft-error';
-import { ErrorCodes } from '../errors/error-codes';
-import { isParkRequest, type WaitSpec } from '../plugin/park-request';
-import type { AbortFanout } from './abort-fanout';
-import type { ExecutionEventPublisher } from './execution-event-publisher';
-import type { ExecutionRunDeps, StopKind } from './execution-run-init';
-import { runAttempts } from './node-attempts';
-import { cancelledRecord, finishedRecord, rememberOutputJson, runningRecord, skippedRecord } from './node-records';
-import { RunContext, type RunContextHost } from './run-context';
-import { isoAt } from '../services/iso-time';
-import type { WriteTracker } from './write-tracker';
-import type { ExecutionSecrets } from '../secrets/execution-secrets';
+import type { WaitSpec } from '../plugin/park-request';
+import { cancelledRecord, skippedRecord } from './node-records';
 import { KeptOutputs } from './kept-outputs';
-
-/**
- * How a node ended, for scheduling and the failure policy. A node its fallback recovered ends
- * `succeeded`. `interrupted`: the execution is shutting down and the node is left unrecorded, so
- * a resume runs it again. `waiting`: the node parked (its record and what it waits for are
- * durable); it frees its slot without completing, and a later run of the execution takes the
- * result its waker records.
- */
-export type NodeEnd =
-  | { kind: 'succeeded'; branch: string | null }
-  | { kind: 'failed'; error: SerializedError; record: NodeExecutionRecord; resumed: boolean }
-  | { kind: 'cancelled' }
-  | { kind: 'interrupted' }
-  | { kind: 'waiting'; wait: WaitSpec | null };
-
-/** What one node's lifecycle needs from its execution. */
-export interface NodeLifecycleHost extends RunContextHost {
-  readonly stopKind: StopKind | null;
-  /** True when no node can start after this one ends (its record then rides in the final commit). */
-  isLastToRun(index: number): boolean;
-  /** Called synchronously once the node's record is stored (or held), before anything else runs. */
-  ended(node: PlannedNode, end: NodeEnd): void;
-}
-
-/** The parts of an execution a node's lifecycle writes to. */
-export interface NodeLifecycleParts {
-  plan: ExecutionPlan;
-  executionId: string;
-  context: ExecutionContext;
-  deps: ExecutionRunDeps;
-  writes: WriteTracker;
-  events: ExecutionEventPublisher;
-  abort: AbortFanout;
-  signal: AbortSignal;
-  resumed: readonly NodeExecutionRecord[];
-  /** Nodes a wake ended (their end is published when the resumed run takes it). */
-  woke: ReadonlySet<string>;
-  /** Reads the secrets a node's templates name, and redacts what the node leaves behind. */
-  secrets: ExecutionSecrets;
-}
+import { nodeError, publicError, type NodeLifecycleHost, type NodeLifecycleParts } from './node-lifecycle-parts';
+import { runNodeAttempts } from './node-attempt-runner';
+import { waitCancelledRecord, waitEndedRecord } from './wait-end-records';
 
 /**
  * One node's life in an execution: taking a result an earlier run recorded (resume), its
@@ -160,16 +110,7 @@ export class NodeLifecycle {
     for (const node of this.parts.plan.nodes) {
       const waiting = this.records[node.index];
       if (waiting?.status === 'waiting') {
-        const now = this.parts.deps.clock.now();
-        const error = {
-          ...serializeError(new CancelledError('the execution ended while the node waited'), false),
-          attempt: waiting.attempts,
-        };
-        const rec = finishedRecord(waiting, Date.parse(waiting.startedAt ?? new Date(now).toISOString()), now, {
-          status: 'cancelled',
-          attempts: waiting.attempts,
-          error,
-        });
+        const rec = waitCancelledRecord(waiting, this.parts.deps.clock.now());
         this.records[node.index] = rec;
         this.parts.writes.add(this.parts.deps.store.nodeFinished(this.parts.executionId, rec));
         this.parts.events.emitNode(rec);
@@ -239,25 +180,7 @@ export class NodeLifecycle {
     const { deps, context, events, executionId } = this.parts;
     const waiting = this.records[node.index];
     if (waiting?.status !== 'waiting') return;
-    const now = deps.clock.now();
-    const startMs = Date.parse(waiting.startedAt ?? new Date(now).toISOString());
-    let rec: NodeExecutionRecord;
-    if (wait.kind === 'timer') {
-      rec = finishedRecord(waiting, startMs, now, {
-        status: 'succeeded',
-        attempts: waiting.attempts,
-        output: { firedAt: new Date(now).toISOString() },
-      });
-    } else {
-      const err = new TimeoutError(`node "${node.id}" waited for signal "${wait.signal}" past its timeoutMs`, {
-        code: ErrorCodes.WF_SIGNAL_TIMEOUT,
-      });
-      rec = finishedRecord(waiting, startMs, now, {
-        status: 'failed',
-        attempts: waiting.attempts,
-        error: { ...serializeError(err, false), attempt: waiting.attempts },
-      });
-    }
+    const rec = waitEndedRecord(node, waiting, wait, deps.clock.now());
     this.records[node.index] = rec;
     const store = deps.store;
     await this.parts.writes.track(store.waitEnded ? store.waitEnded(executionId, rec) : store.nodeFinished(executionId, rec));
@@ -304,61 +227,10 @@ export class NodeLifecycle {
     if (fallbackFor !== null) upstream.push(fallbackFor);
     const held = await this.kept.acquireFor(node, upstream);
     try {
-      return await this.attemptLoaded(node, fallbackFor);
+      return await runNodeAttempts(this.parts, { records: this.records, parking: this.parking }, node, fallbackFor);
     } finally {
       this.parts.context.releaseKept(held);
     }
-  }
-
-  private async attemptLoaded(node: PlannedNode, fallbackFor: string | null): Promise<NodeExecutionRecord> {
-    const { deps, events } = this.parts;
-    const clock = deps.clock;
-    const startMs = clock.now();
-    const rec = runningRecord(node.id, isoAt(startMs), fallbackFor);
-    this.records[node.index] = rec;
-    this.parts.writes.add(deps.store.nodeStarted(this.parts.executionId, { ...rec }));
-    events.emit({ kind: 'node', nodeId: node.id, status: 'running', attempt: 1 });
-    const scope = this.parts.context.scope;
-    let config: unknown;
-    try {
-      // most nodes name no secret: render without waiting a turn for a scope that is the same
-      config = renderValue(node.config, node.secretNames.length ? await this.parts.secrets.renderScope(node.secretNames, scope) : scope);
-    } catch (err) {
-      const error = { ...serializeError(err), attempt: 1, input: null };
-      return finishedRecord(rec, startMs, clock.now(), { status: 'failed', attempts: 1, error });
-    }
-    const result = await runAttempts({
-      node,
-      config,
-      ctx: new RunContext(this.host, node, scope, this.parts.signal),
-      abort: this.parts.abort,
-      clock,
-      maxOutputBytes: deps.maxOutputBytes,
-      onRetry: (attempt, delayMs, error) => events.emit({ kind: 'node', nodeId: node.id, status: 'retrying', attempt, delayMs, error }),
-    });
-    const { attempts, attemptErrors } = result;
-    if (result.ok && isParkRequest(result.output)) {
-      if (!deps.store.nodeWaiting || fallbackFor !== null) {
-        const why =
-          fallbackFor !== null ? 'a fallback node cannot wait' : 'waits are kept in a database: run it with weft serve, or weft run --db';
-        const err = new NodeExecutionError(`node "${node.id}" cannot wait here: ${why}`, { code: ErrorCodes.WF_WAIT_UNSUPPORTED });
-        const error = { ...serializeError(err), attempt: 1, input: config };
-        return finishedRecord(rec, startMs, clock.now(), { status: 'failed', attempts: 1, error });
-      }
-      this.parking.set(node.index, result.output.wait);
-      return { ...rec, status: 'waiting' };
-    }
-    if (result.ok) {
-      const done = finishedRecord(rec, startMs, clock.now(), {
-        status: 'succeeded',
-        attempts,
-        output: result.output ?? null,
-        attemptErrors,
-      });
-      return rememberOutputJson(done, result.outputJson);
-    }
-    const status = result.aborted ? 'cancelled' : 'failed';
-    return finishedRecord(rec, startMs, clock.now(), { status, attempts, error: result.record, attemptErrors });
   }
 
   /** The token text a node's attempts held back (a possible start of a secret value), published once they ended. */
@@ -368,14 +240,4 @@ export class NodeLifecycle {
       if (rest) this.parts.events.emit({ kind: 'token', nodeId, attempt, text: rest });
     }
   }
-}
-
-/** What downstream nodes and fallbacks see as `nodes.<id>.error` (no stack, no input snapshot). */
-function publicError(e: NodeExecutionRecord['error']): unknown {
-  return e ? { type: e.type, code: e.code, message: e.message, attempt: e.attempt } : null;
-}
-
-function nodeError(nodeId: string, rec: NodeExecutionRecord): SerializedError {
-  const e = rec.error!;
-  return { type: e.type, code: e.code, message: `node "${nodeId}" failed: ${e.message}`, details: { nodeId } };
 }

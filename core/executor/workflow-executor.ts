@@ -1,6 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { ExecutionDocument } from '../model/execution-document';
-import { triggerSecret } from '../model/workflow-definition';
 import type { WorkflowValidator } from '../dag/workflow-validator';
 import type { ExecutionStore } from '../store/execution-store';
 import type { EventBus } from '../events/event-bus';
@@ -12,8 +11,7 @@ import type { ExecuteOptions, ExecutionHandle } from './execute-options';
 import { ConflictError, NotFoundError } from '../errors/weft-error';
 import { ExecutionRun } from './execution-run';
 import { lineageOf } from '../model/execution-lineage';
-import { SecretRedactor } from '../secrets/secret-redactor';
-import type { ExecutionPlan } from '../dag/execution-plan';
+import { redactWith, secretsInUse } from '../secrets/used-secrets';
 
 /** The services a {@link WorkflowExecutor} runs executions with (the composition root binds them). */
 export interface WorkflowExecutorDeps {
@@ -54,7 +52,7 @@ export class WorkflowExecutor {
     const startedAt = options.resume?.startedAt ?? new Date(clock.now()).toISOString();
     // read before the execution is recorded: nothing may await between recording it and making it
     // findable in `active`, or a concurrent start with the same idempotency key misses the run
-    const usedSecrets = await this.secretsInUse(plan);
+    const usedSecrets = await secretsInUse(plan, this.deps.secrets);
     // a caller may pass a secret's value as an input: recorded, and held by the context, redacted
     // like an output, so a first run and a resume (which reads the record) see the same inputs
     const inputs = redactWith(usedSecrets, options.inputs ?? {});
@@ -172,25 +170,6 @@ export class WorkflowExecutor {
     this.unwatch = null;
   }
 
-  /**
-   * The values of the secrets the execution may use, read before it is recorded: those its
-   * triggers authenticate with (a caller may echo a token into the body) and those its nodes
-   * name, so they are redacted from the start, inputs included. A node still reads its own
-   * secrets when it starts (a rotated value applies to it, and is redacted too); one missing
-   * here fails that node then.
-   */
-  private async secretsInUse(plan: ExecutionPlan): Promise<Record<string, string>> {
-    const out: Record<string, string> = {};
-    const store = this.deps.secrets;
-    if (!store) return out;
-    const names = new Set([...(plan.definition.triggers ?? []).map(triggerSecret), ...plan.secretNames]);
-    for (const name of names) {
-      const value = await store.get(name);
-      if (value !== null) out[name] = value;
-    }
-    return out;
-  }
-
   private async existing(id: string): Promise<ExecutionHandle> {
     const store = this.deps.store;
     const running = this.active.get(id);
@@ -202,14 +181,6 @@ export class WorkflowExecutor {
         });
     return { executionId: id, created: false, done, cancel: (reason) => void this.cancel(id, reason) };
   }
-}
-
-function redactWith<T>(secrets: Record<string, string>, value: T): T {
-  const names = Object.keys(secrets);
-  if (names.length === 0) return value;
-  const redactor = new SecretRedactor();
-  for (const name of names) redactor.add(name, secrets[name]!);
-  return redactor.redact(value);
 }
 
 function reasonText(reason: unknown): string {

@@ -111,7 +111,11 @@ export async function buildRuntime(config: WeftConfig, options: BuildRuntimeOpti
       // several processes can share this database: their events reach each other's SSE streams
       try {
         const { PgNotifyEventBus } = await import('../events/pg-notify-event-bus');
-        const bus = await PgNotifyEventBus.connect({ connectionString: pgUrl, logger: logger.child({ component: 'events' }) });
+        const bus = await PgNotifyEventBus.connect({
+          connectionString: pgUrl,
+          logger: logger.child({ component: 'events' }),
+          fence: (executionId) => store.claimFence(executionId),
+        });
         eventBus = bus;
         services.push(bind(Tokens.EventBus, () => bus));
       } catch (err) {

@@ -5,9 +5,10 @@ import type { WorkflowDefinition } from '../../core/model/workflow-definition';
 import type { WorkflowValidator } from '../../core/dag/workflow-validator';
 import type { Clock } from '../../core/services/clock';
 import { renderConcurrencyKey } from '../../core/dag/concurrency-plan';
-import { neverStartedRecords } from '../../core/executor/node-records';
 import type { SqlExecutionStore } from '../persistence/sql-execution-store';
 import type { SlotAdmitter } from './slot-admitter';
+import type { SecretStore } from '../../core/secrets/secret-store';
+import { redactedInputs } from '../../core/secrets/used-secrets';
 
 export interface ConcurrencyDispatcherDeps {
   /** Where executions of workflows without a limit (and child executions) go. */
@@ -16,6 +17,8 @@ export interface ConcurrencyDispatcherDeps {
   store: SqlExecutionStore;
   validator: Pick<WorkflowValidator, 'assertValid'>;
   clock: Clock;
+  /** Where the secrets a workflow uses come from: their values are redacted from the recorded inputs. */
+  secrets?: SecretStore;
 }
 
 /**
@@ -37,7 +40,8 @@ export class ConcurrencyDispatcher implements ExecutionDispatcher {
     const limit = plan.settings.concurrency;
     if (!limit || options.lineage?.parentExecutionId) return this.deps.inner.dispatch(definition, options);
     const def = plan.definition;
-    const inputs = options.inputs ?? {};
+    // recorded redacted, as an inline start records them (the admitted run reads the record)
+    const inputs = await redactedInputs(plan, this.deps.secrets, options.inputs ?? {});
     const workflowId = options.workflowId ?? def.name;
     const key = renderConcurrencyKey(limit, def, inputs);
     const id = options.executionId ?? uuidv7();
@@ -64,8 +68,7 @@ export class ConcurrencyDispatcher implements ExecutionDispatcher {
     const group = { workflowId, key };
     const outcome = await this.deps.admitter.admit(group, { id, limit: limit.limit, definition: def, skip: limit.onLimit === 'skip' });
     if (outcome?.status === 'skipped') {
-      // every node appears in the document, never started
-      await Promise.all(neverStartedRecords(def).map((n) => this.deps.store.nodeFinished(id, { ...n, status: 'skipped', error: null })));
+      // its nodes were recorded `skipped` with it (every node appears in the document)
       return { executionId: id, created: true, status: 'skipped' };
     }
     if (outcome?.handle) return { executionId: id, created: true, status: 'running', done: outcome.handle.done };

@@ -33,6 +33,7 @@ export function withConcurrency(inner: ExecutionDispatcher, r: Resolver, queue: 
     store: r.get(Tokens.ExecutionStore) as SqlExecutionStore,
     validator: r.get(Tokens.WorkflowValidator),
     clock: r.get(Tokens.Clock),
+    secrets: r.has(Tokens.SecretStore) ? r.get(Tokens.SecretStore) : undefined,
   });
 }
 

@@ -1,5 +1,6 @@
 import { get, run, type SqlCall, type SqlConnection, type SqlStep, type WriteOp } from '../persistence/sql-batch';
 import type { PersistenceDialect } from '../persistence/migrations/migration-list';
+import { upsertNodeSteps } from '../persistence/node-upsert-sql';
 
 /** One limit's scope: a workflow, and the rendered key ('' without one). */
 export interface SlotGroup {
@@ -80,6 +81,8 @@ export function admitOneOp(
   limit: number,
   target: AdmissionTarget,
   now: () => number,
+  /** The node rows of the execution once skipped (every node `skipped`, in definition order). */
+  skippedNodeRows: () => Record<string, unknown>[],
 ): WriteOp<AdmissionResult> {
   return function* () {
     yield* lockGroup(dialect, group);
@@ -94,7 +97,10 @@ export function admitOneOp(
       "update workflow_execution set status = 'skipped', finished_at = ?, duration_ms = 0, started_at = ? where id = ? and status = 'pending' and admitted_at is null",
       [nowMs, nowMs, id],
     );
-    return { admitted: [], skipped: n === 1 };
+    if (n !== 1) return { admitted: [], skipped: false };
+    // with the status, so the document never shows a skipped execution without its nodes
+    for (const step of upsertNodeSteps(skippedNodeRows())) yield step;
+    return { admitted: [], skipped: true };
   };
 }
 

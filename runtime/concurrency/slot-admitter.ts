@@ -4,6 +4,7 @@ import { TERMINAL_EXECUTION_STATUSES } from '../../core/model/execution-document
 import type { WorkflowDefinition } from '../../core/model/workflow-definition';
 import type { WorkflowStore } from '../../core/store/workflow-store';
 import type { EventBus } from '../../core/events/event-bus';
+import { neverStartedNodeRows } from '../persistence/execution-row-mapper';
 import type { Logger } from '../../core/services/logger';
 import { ConflictError } from '../../core/errors/weft-error';
 import type { SqlExecutionStore } from '../persistence/sql-execution-store';
@@ -79,10 +80,18 @@ export class SlotAdmitter {
   ): Promise<AdmissionOutcome | null> {
     const { store } = this.deps;
     const op = only?.skip
-      ? admitOneOp(store.dialect, group, only.id, only.limit, this.target, this.now)
+      ? admitOneOp(store.dialect, group, only.id, only.limit, this.target, this.now, () =>
+          neverStartedNodeRows(only.id, only.definition, 'skipped'),
+        )
       : admitGroupOp(store.dialect, group, this.target, this.now);
     const result: AdmissionResult = await store.writer.run(op);
-    let mine: AdmissionOutcome | null = result.skipped ? { status: 'skipped' } : null;
+    let mine: AdmissionOutcome | null = null;
+    if (result.skipped && only) {
+      mine = { status: 'skipped' };
+      // it never ran, so its end is its only event: live viewers of the workflow see it like any end
+      const at = new Date(this.now()).toISOString();
+      this.deps.bus?.publish({ kind: 'execution', status: 'skipped', executionId: only.id, workflowId: group.workflowId, seq: 1, at });
+    }
     for (const a of result.admitted) {
       const handle = await this.launch(group, a, a.id === only?.id ? only.definition : undefined);
       if (a.id === only?.id) mine = { status: handle ? 'running' : 'pending', handle: handle ?? undefined };

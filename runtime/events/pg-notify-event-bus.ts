@@ -19,6 +19,11 @@ const DISPOSE_GRACE_MS = 1_000;
 export interface PgNotifyEventBusOptions {
   connectionString: string;
   logger: Logger;
+  /**
+   * The claim this process holds on an execution (see `SqlExecutionStore.claimFence`): a worker
+   * whose claim was taken over publishes nothing more for it, as it writes nothing more.
+   */
+  fence?: (executionId: string) => number | 'lost' | null;
 }
 
 /**
@@ -34,7 +39,7 @@ export class PgNotifyEventBus implements EventBus {
   private readonly local = new InProcessEventBus();
   /** Tells this process's own notifications apart from the others'. */
   private readonly origin = randomUUID();
-  private outbox: string[] = [];
+  private outbox: Outbox = emptyOutbox();
   private flushScheduled = false;
   /** The NOTIFY statements in flight, chained. */
   private sending: Promise<void> = Promise.resolve();
@@ -53,6 +58,9 @@ export class PgNotifyEventBus implements EventBus {
   }
 
   publish(event: ExecutionEvent): void {
+    const epoch = this.options.fence?.(event.executionId) ?? null;
+    // the claim went to another process (a write was refused): that run's events are stale
+    if (epoch === 'lost') return;
     this.local.publish(event);
     if (this.closed) return;
     const payload = encode(this.origin, event);
@@ -63,7 +71,9 @@ export class PgNotifyEventBus implements EventBus {
       );
       return;
     }
-    this.outbox.push(payload);
+    this.outbox.payloads.push(payload);
+    this.outbox.ids.push(event.executionId);
+    this.outbox.epochs.push(epoch);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
@@ -96,20 +106,23 @@ export class PgNotifyEventBus implements EventBus {
 
   private flush(): void {
     this.flushScheduled = false;
-    const payloads = this.outbox;
-    this.outbox = [];
+    const { payloads, ids, epochs } = this.outbox;
+    this.outbox = emptyOutbox();
     // with the connection down the other processes miss these; nothing piles up meanwhile
     const client = this.client;
     if (!payloads.length || !client) return;
     // one statement at a time on the connection, so flushes never overtake each other
+    // only a process holding claims (a worker) pays for the fence
+    const fenced = epochs.some((e) => e !== null);
     this.sending = this.sending.then(() =>
-      client
-        .query('SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, i) ORDER BY i', [EVENTS_CHANNEL, payloads])
-        .then(
-          () => undefined,
-          (err: unknown) =>
-            this.options.logger.warn({ err, events: payloads.length }, 'could not notify other processes of execution events'),
-        ),
+      (fenced
+        ? client.query(NOTIFY_FENCED, [EVENTS_CHANNEL, payloads, ids, epochs])
+        : client.query(NOTIFY, [EVENTS_CHANNEL, payloads])
+      ).then(
+        () => undefined,
+        (err: unknown) =>
+          this.options.logger.warn({ err, events: payloads.length }, 'could not notify other processes of execution events'),
+      ),
     );
   }
 
@@ -165,6 +178,28 @@ export class PgNotifyEventBus implements EventBus {
     this.reconnectTimer.unref();
   }
 }
+
+/** Events waiting for the next NOTIFY statement, with the execution and claim epoch each is fenced by (null: none). */
+interface Outbox {
+  payloads: string[];
+  ids: string[];
+  epochs: Array<number | null>;
+}
+
+function emptyOutbox(): Outbox {
+  return { payloads: [], ids: [], epochs: [] };
+}
+
+/**
+ * Sends the events in order, each only while its claim epoch still holds: a worker that was stuck
+ * past its lease publishes what it did on waking before any of its writes is refused, and those
+ * events must not reach the streams that follow the worker that took over.
+ */
+const NOTIFY = 'SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, i) ORDER BY i';
+const NOTIFY_FENCED = `SELECT pg_notify($1, t.p)
+  FROM unnest($2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS t(p, id, epoch, i)
+  WHERE t.epoch IS NULL OR EXISTS (SELECT 1 FROM workflow_execution w WHERE w.id = t.id AND w.claim_epoch = t.epoch)
+  ORDER BY t.i`;
 
 /** `{ o: origin, e: event }` as JSON, shortened to fit a NOTIFY payload; null when it cannot fit. */
 export function encode(origin: string, event: ExecutionEvent): string | null {

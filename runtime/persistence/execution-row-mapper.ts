@@ -159,8 +159,13 @@ export function nodeRow(
 export function cancelledNodeRows(executionId: string, definitionJson: string | null): DbRow[] {
   const definition = fromJson<WorkflowDefinition>(definitionJson);
   if (!definition || !Array.isArray(definition.nodes)) return [];
+  return neverStartedNodeRows(executionId, definition, 'cancelled');
+}
+
+/** Every node of `definition` that never started, as `status`, at its definition position (the document's order). */
+export function neverStartedNodeRows(executionId: string, definition: WorkflowDefinition, status: 'cancelled' | 'skipped'): DbRow[] {
   const positions = new Map(definition.nodes.map((n, i) => [n.id, i]));
-  return neverStartedRecords(definition).map((r) => nodeRow(executionId, r, positions.get(r.nodeId) ?? null, null, null));
+  return neverStartedRecords(definition).map((r) => nodeRow(executionId, { ...r, status }, positions.get(r.nodeId) ?? null, null, null));
 }
 
 /** A node record from its row; optional fields appear only when set, like the executor's own records. */
@@ -208,3 +213,6 @@ export function assertStartRecord(r: ExecutionStartRecord): void {
     throw new ValidationError('idempotencyKey must be a string of at most 512 characters');
   }
 }
+
+/** The group-commit writer's key for a node's row (one pending row per node; the latest state wins). */
+export const nodeRowKey = (executionId: string, nodeId: string): string => `${executionId}\u0000${nodeId}`;

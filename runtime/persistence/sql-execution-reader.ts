@@ -6,6 +6,8 @@ import { CursorCodec } from '../../core/store/cursor-codec';
 import { checkListQuery, queryExecutionPage } from './execution-list-query';
 import { NODE_COLUMNS, rowToNode, rowToSummary, sortNodeRows, SUMMARY_COLUMNS } from './execution-row-mapper';
 import type { SqlBatchDriver } from './sql-batch';
+import type { WaitSpec } from '../../core/plugin/park-request';
+import { waitSpecOfRow } from './wait-sql';
 
 /** The lookups by key behind `GET /executions/:id`: fixed SQL, prepared once per connection. */
 const SELECT_EXECUTION = `select ${SUMMARY_COLUMNS.join(', ')} from workflow_execution where id = ?`;
@@ -17,7 +19,7 @@ const SELECT_OUTPUT =
   'select n.output as inline_json, o.json as kept_json from node_execution n left join node_output o on o.execution_id = n.execution_id and o.node_id = n.node_id where n.execution_id = ? and n.node_id = ?';
 
 /**
- * The execution store's reads: documents, node rows, lists and a node's whole output. Lists carry
+ * The execution store's reads: documents, node rows, lists, a node's whole output, event numbers and node waits. Lists carry
  * summaries only (no node outputs); documents carry outputs up to the inline size and a
  * `{ $ref, bytes }` for those kept in `node_output`.
  */
@@ -27,6 +29,21 @@ export class SqlExecutionReader {
     protected readonly driver: SqlBatchDriver,
     private readonly cursors: CursorCodec,
   ) {}
+
+  async lastEventSeq(executionId: string): Promise<number> {
+    const row = await this.knex('workflow_execution').where({ id: executionId }).first('event_seq');
+    return Number(row?.event_seq ?? 0);
+  }
+
+  async listWaits(executionId: string): Promise<Array<{ nodeId: string; wait: WaitSpec }>> {
+    const rows = await this.knex('weft_wait')
+      .where({ execution_id: executionId })
+      .whereNotNull('node_id')
+      .select('node_id', 'kind', 'due_at', 'signal_name');
+    return rows
+      .map((r) => ({ nodeId: String(r.node_id), wait: waitSpecOfRow(r) }))
+      .filter((w): w is { nodeId: string; wait: WaitSpec } => w.wait !== null);
+  }
 
   async getExecution(executionId: string): Promise<ExecutionDocument | null> {
     if (!isId(executionId, 200)) return null;

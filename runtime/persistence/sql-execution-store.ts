@@ -7,12 +7,13 @@ import { silentLogger, type Logger } from '../../core/services/logger';
 import { GroupCommitWriter } from './group-commit-writer';
 import type { SqlConnection } from './sql-batch';
 import type { ExecutionClaims } from './execution-claims';
-import { FENCED, fencedOp, startExecutionOp, updateExecutionOp, upsertNodeSteps } from './execution-sql';
+import { FENCED, fencedOp, startExecutionOp, updateExecutionOp } from './execution-sql';
+import { upsertNodeSteps } from './node-upsert-sql';
 import type { CancelRequestWatcher } from './cancel-request-watcher';
 import { ExecutionOwnership } from './execution-ownership';
 import { claimToRun, requestCancel, takeOverToResume } from './execution-takeover';
 import { CursorCodec } from '../../core/store/cursor-codec';
-import { assertStartRecord, executionStartRow, nodeRow } from './execution-row-mapper';
+import { assertStartRecord, executionStartRow, nodeRow, nodeRowKey } from './execution-row-mapper';
 import { SqlExecutionReader } from './sql-execution-reader';
 import { NodeOutputKeeper } from './node-output-keeper';
 import type { SqlExecutionStoreOptions } from './sql-execution-store-options';
@@ -21,11 +22,8 @@ import { fromJson, isoToMs, toJson } from './sql-codec';
 import { defaultOwner } from './execution-owner';
 import type { PersistenceDialect } from './migrations/migration-list';
 import type { WaitSpec } from '../../core/plugin/park-request';
-import { deleteWaitOp, dropWaitsSteps, insertWaitOp, parkExecutionOp, waitSpecOfRow } from './wait-sql';
-
-export type { SqlExecutionStoreOptions } from './sql-execution-store-options';
-
-const nodeKey = (executionId: string, nodeId: string): string => `${executionId}\u0000${nodeId}`;
+import { deleteWaitOp, dropWaitsSteps, insertWaitOp, parkExecutionOp } from './wait-sql';
+import { NodePositions } from './node-positions';
 
 type Result = Pick<ExecutionDocument, 'status' | 'outputs' | 'error' | 'finishedAt' | 'durationMs'>;
 
@@ -42,7 +40,7 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
   private readonly logger: Logger;
   private readonly now: () => number;
   /** Node order of executions running here, so documents list nodes in definition order. */
-  private readonly positions = new Map<string, Map<string, number>>();
+  private readonly positions = new NodePositions();
   /** The executions this process runs, its claims on them (every write of one is fenced with its epoch), heartbeat and cancel requests. */
   private readonly ownership: ExecutionOwnership;
   private readonly claims: ExecutionClaims;
@@ -131,8 +129,8 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
     if (record.output != null || record.error != null) return this.putNode(executionId, record, false);
     if (this.claims.isLost(executionId)) return Promise.resolve();
     // built at commit time, if at all (nothing in it can fail): in a chain the node's finish replaces it first
-    const position = this.positionOf(executionId, record.nodeId);
-    return this.writer.putRow(nodeKey(executionId, record.nodeId), () => nodeRow(executionId, record, position, null, null), false);
+    const position = this.positions.of(executionId, record.nodeId);
+    return this.writer.putRow(nodeRowKey(executionId, record.nodeId), () => nodeRow(executionId, record, position, null, null), false);
   }
 
   nodeFinished(executionId: string, record: NodeExecutionRecord): Promise<void> {
@@ -214,21 +212,6 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
     await Promise.all([this.putNode(executionId, record, true), this.writer.run(deleteWaitOp(executionId, record.nodeId))]);
   }
 
-  async lastEventSeq(executionId: string): Promise<number> {
-    const row = await this.knex('workflow_execution').where({ id: executionId }).first('event_seq');
-    return Number(row?.event_seq ?? 0);
-  }
-
-  async listWaits(executionId: string): Promise<Array<{ nodeId: string; wait: WaitSpec }>> {
-    const rows = await this.knex('weft_wait')
-      .where({ execution_id: executionId })
-      .whereNotNull('node_id')
-      .select('node_id', 'kind', 'due_at', 'signal_name');
-    return rows
-      .map((r) => ({ nodeId: String(r.node_id), wait: waitSpecOfRow(r) }))
-      .filter((w): w is { nodeId: string; wait: WaitSpec } => w.wait !== null);
-  }
-
   async parkExecution(executionId: string, deadlineAt: number | null, eventSeq = 0): Promise<boolean> {
     const parked = await this.writer.run(parkExecutionOp(executionId, this.owner, deadlineAt, this.now(), eventSeq));
     if (parked) {
@@ -277,12 +260,18 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
     return this.outputs.take(executionId, nodeId);
   }
 
+  /**
+   * The fence of this process's live events of an execution: the claim epoch it holds on it,
+   * `lost` once another process took it over, null when it holds no claim (nothing to fence).
+   */
+  claimFence(executionId: string): number | 'lost' | null {
+    if (this.claims.isLost(executionId)) return 'lost';
+    return this.claims.epochOf(executionId) ?? null;
+  }
+
   /** Remembers the definition's node order for an execution running here (recovery calls it too). */
   trackDefinition(executionId: string, definition: WorkflowDefinition | undefined): void {
-    if (!definition?.nodes) return;
-    const order = new Map<string, number>();
-    definition.nodes.forEach((n, i) => order.set(n.id, i));
-    this.positions.set(executionId, order);
+    this.positions.track(executionId, definition);
   }
 
   /** Commits everything queued. */
@@ -309,16 +298,12 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.writer.putRow(nodeKey(executionId, record.nodeId), row, durable);
+    return this.writer.putRow(nodeRowKey(executionId, record.nodeId), row, durable);
   }
 
   private nodeRowOf(executionId: string, record: NodeExecutionRecord): Record<string, unknown> {
     const errorJson = errorRecordJson(record, this.options.maxOutputBytes);
-    const position = this.positionOf(executionId, record.nodeId);
+    const position = this.positions.of(executionId, record.nodeId);
     return this.outputs.row(executionId, record, (outputJson) => nodeRow(executionId, record, position, outputJson, errorJson));
-  }
-
-  private positionOf(executionId: string, nodeId: string): number | null {
-    return this.positions.get(executionId)?.get(nodeId) ?? null;
   }
 }

@@ -9,6 +9,8 @@ import type { Logger } from '../../core/services/logger';
 import { ConfigurationError, PersistenceError } from '../../core/errors/weft-error';
 import type { DispatchedExecution, ExecutionDispatcher } from './execution-dispatcher';
 import type { SqlConnection } from '../persistence/sql-batch';
+import type { SecretStore } from '../../core/secrets/secret-store';
+import { redactedInputs } from '../../core/secrets/used-secrets';
 
 /** The pg-boss queue of executions waiting for a `weft worker`. */
 export const EXECUTION_QUEUE = 'weft-executions';
@@ -38,6 +40,8 @@ export interface PgBossQueueOptions {
   logger: Logger;
   /** Validates definitions before they are queued (an invalid workflow never starts). */
   validator?: Pick<WorkflowValidator, 'assertValid'>;
+  /** Where the secrets a workflow uses come from: their values are redacted from the recorded inputs. */
+  secrets?: SecretStore;
   /** pg-boss schema (default `pgboss`). */
   schema?: string;
   /**
@@ -105,13 +109,16 @@ export class PgBossExecutionQueue implements ExecutionDispatcher {
    * nothing is queued and the earlier execution's id comes back with `created: false`.
    */
   async enqueueExecution(definition: WorkflowDefinition, options: ExecuteOptions = {}): Promise<DispatchedExecution> {
-    const def = this.options.validator ? this.options.validator.assertValid(definition).definition : definition;
+    const plan = this.options.validator?.assertValid(definition);
+    const def = plan ? plan.definition : definition;
+    // recorded (and seen by the nodes) redacted, as an inline start records them
+    const inputs = plan ? await redactedInputs(plan, this.options.secrets, options.inputs ?? {}) : (options.inputs ?? {});
     const record: ExecutionStartRecord & { status: 'pending' } = {
       id: options.executionId ?? uuidv7(),
       workflowId: options.workflowId ?? def.name,
       workflowVersion: options.workflowVersion ?? 1,
       trigger: options.trigger ?? 'manual',
-      inputs: options.inputs ?? {},
+      inputs,
       idempotencyKey: options.idempotencyKey ?? null,
       startedAt: new Date(this.options.clock.now()).toISOString(),
       definition: def,

@@ -42,6 +42,7 @@ export function createExecutionQueue(
     clock: r.get(Tokens.Clock),
     logger: r.get(Tokens.Logger),
     validator: r.get(Tokens.WorkflowValidator),
+    secrets: r.has(Tokens.SecretStore) ? r.get(Tokens.SecretStore) : undefined,
     ...tuning,
   });
 }

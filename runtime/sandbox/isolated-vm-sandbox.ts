@@ -3,7 +3,8 @@ import type { Sandbox, SandboxLimits, SandboxRunRequest } from '../../core/servi
 import { silentLogger, type Logger } from '../../core/services/logger';
 import { abortError } from './abort-error';
 import { loadIsolatedVm } from './isolated-vm-loader';
-import { IsolatePool, type IsolateFactory, type IsolatePoolStats, type IsolateSlot, type PreparedContext } from './isolate-pool';
+import { IsolatePool, type IsolateFactory, type IsolatePoolStats } from './isolate-pool';
+import type { IsolateSlot, PreparedContext } from './isolate-slot';
 import { limitError, resolveLimits } from './sandbox-limits';
 import { decodeRunnerResult } from './sandbox-result';
 

@@ -14,6 +14,10 @@ import { sharedPostgresDatabase, stopSharedPostgres } from '../support/postgres-
 import { makeTempDir, type TempDir } from '../support/sqlite-temp';
 import { startApi, type ApiHarness } from './support/api-harness';
 import { readSse } from './support/sse-client';
+import { Tokens } from '../../core/di/tokens';
+import { createExecutionQueue } from '../../runtime/queue/queue.bindings';
+import type { PgBossExecutionQueue } from '../../runtime/queue/pg-boss-queue';
+import { QueueWorker, type ClaimingExecutionStore } from '../../runtime/queue/queue-worker';
 
 const VALUE = 'tok-SECRET-4f3e2d1c0b9a8877';
 const MARK = '[secret:API_TOKEN]';
@@ -49,7 +53,8 @@ function httpNode(id: string, url: string): object {
   };
 }
 
-for (const dialect of ['sqlite', 'postgresql'] as const) {
+// `postgresql-queue`: WEFT_EXECUTION_MODE=queue, the API queues and a worker (in this process) runs
+for (const dialect of ['sqlite', 'postgresql', 'postgresql-queue'] as const) {
   describe(`secret redaction end to end [${dialect}]`, function () {
     this.timeout(60_000);
     let temp: TempDir | null = null;
@@ -60,6 +65,8 @@ for (const dialect of ['sqlite', 'postgresql'] as const) {
     const logLines: string[] = [];
     const notifications: string[] = [];
     let dumpStore: () => Promise<string>;
+    let worker: QueueWorker | null = null;
+    let queue: PgBossExecutionQueue | null = null;
 
     before(async function () {
       let env: Record<string, string>;
@@ -70,13 +77,30 @@ for (const dialect of ['sqlite', 'postgresql'] as const) {
         const db = await sharedPostgresDatabase();
         if ('skip' in db) return this.skip();
         env = { DATABASE_URL: db.url, WEFT_SECRETS_KEY: randomBytes(32).toString('base64'), WEFT_LOG_LEVEL: 'debug' };
+        if (dialect === 'postgresql-queue') env.WEFT_EXECUTION_MODE = 'queue';
         listener = new Client({ connectionString: db.url });
         await listener.connect();
         listener.on('notification', (n) => notifications.push(n.payload ?? ''));
         await listener.query(`LISTEN ${EVENTS_CHANNEL}`);
       }
       const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) }) as unknown as Logger;
-      runtime = await buildRuntime(loadConfig(env), { logger });
+      const config = loadConfig(env);
+      runtime = await buildRuntime(config, { logger });
+      if (dialect === 'postgresql-queue') {
+        const kernel = runtime.kernel;
+        queue = createExecutionQueue(config, kernel, { leaseSeconds: 5 });
+        worker = new QueueWorker({
+          queue,
+          executor: kernel.executor,
+          executionStore: kernel.get(Tokens.ExecutionStore) as ClaimingExecutionStore,
+          workflowStore: kernel.get(Tokens.WorkflowStore),
+          clock: kernel.get(Tokens.Clock),
+          logger,
+          concurrency: 2,
+          pollIntervalMs: 50,
+        });
+        await worker.start();
+      }
       api = await startApi({ kernel: runtime.kernel });
       upstream = await startUpstream();
       dumpStore = async () => {
@@ -95,6 +119,8 @@ for (const dialect of ['sqlite', 'postgresql'] as const) {
       assert.equal(put.status, 204, put.text);
     });
     after(async () => {
+      await worker?.stop();
+      await queue?.stop();
       await api?.close();
       await runtime?.close();
       await listener?.end();
@@ -149,7 +175,7 @@ for (const dialect of ['sqlite', 'postgresql'] as const) {
       assert.match(call.error.message, /\[secret:API_TOKEN\]/);
       assert.match(call.error.stack, /\[secret:API_TOKEN\]/);
       assertRedacted(haystack);
-      if (dialect === 'postgresql') {
+      if (dialect !== 'sqlite') {
         assert.ok(
           notifications.some((n) => n.includes(MARK)),
           'cross-process events carry the marker',

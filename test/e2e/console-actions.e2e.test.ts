@@ -128,4 +128,27 @@ describe('web console: signals, pinned versions, filters in the URL (headless ch
     await waitFor(async () => (await listed()).length >= 2, 'every execution again');
     await page.close();
   });
+
+  it("shows an execution's priority and concurrency key on its page and in the executions list", async () => {
+    const limited = await server.createWorkflow({
+      name: 'prioritised',
+      settings: { concurrency: { limit: 2, key: 'tenant-{{ inputs.tenant }}' } },
+      nodes: [{ id: 'z', type: 'tool', config: { tool: 'core.echo', input: 1 } }],
+    });
+    const run = await server.api('POST', `/api/v1/workflows/${limited}/execute`, { wait: true, priority: 8, inputs: { tenant: 'acme' } });
+    assert.equal(run.body.status, 'succeeded', JSON.stringify(run.body));
+    const page = await server.browser.context.newPage();
+    await signIn(page, server.url, server.viewerKey, `/ui/executions/${run.body.id}`);
+    const facts = page.locator('dl.facts');
+    await facts.getByText('Priority').waitFor();
+    assert.equal(await facts.locator('dd.priority').innerText(), '8');
+    assert.match(await facts.innerText(), /Concurrency key\s+tenant-acme/);
+
+    await page.goto(`${server.url}/ui/executions`);
+    const row = page.locator(`tbody tr[data-execution-id="${run.body.id}"]`);
+    await row.waitFor();
+    assert.equal((await row.locator('td.priority').innerText()).trim(), '8 tenant-acme');
+    assert.ok(await page.getByRole('columnheader', { name: 'Priority' }).isVisible());
+    await page.close();
+  });
 });

@@ -5,7 +5,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Client } from 'pg';
 import { postgresUrlOrSkip, stopSharedPostgres } from '../support/postgres-server';
+import { EVENTS_CHANNEL } from '../../runtime/events/pg-notify-event-bus';
 import { waitFor } from '../support/wait-for';
 import { callApi, exitOf, startServe, startWeft, weftEnv, type WeftProcess } from '../support/weft-process';
 
@@ -30,9 +32,16 @@ describe('e2e: a worker stuck past its lease is fenced off (queue mode, real pro
   let hook: Server;
   const hookCalls: string[] = [];
   const children: ChildProcess[] = [];
+  /** The cross-process events as `weft serve` receives them for its SSE streams: `{ o: origin, e: event }`. */
+  let listener: Client | null = null;
+  const notified: Array<{ o: string; e: { executionId: string; kind: string; seq: number } } | 'sentinel'> = [];
 
   before(async function () {
     const databaseUrl = await postgresUrlOrSkip(this);
+    listener = new Client({ connectionString: databaseUrl });
+    await listener.connect();
+    listener.on('notification', (n) => notified.push(n.payload === 'sentinel' ? 'sentinel' : JSON.parse(n.payload ?? '{}')));
+    await listener.query(`LISTEN ${EVENTS_CHANNEL}`);
     dir = mkdtempSync(path.join(tmpdir(), 'weft-fencing-'));
     hook = createServer((req, res) => {
       hookCalls.push(req.url ?? '');
@@ -55,6 +64,7 @@ describe('e2e: a worker stuck past its lease is fenced off (queue mode, real pro
   });
 
   after(async () => {
+    await listener?.end();
     for (const c of children) if (c.exitCode === null && !c.signalCode) c.kill('SIGKILL');
     await new Promise<void>((r) => (hook ? hook.close(() => r()) : r()));
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -108,6 +118,15 @@ describe('e2e: a worker stuck past its lease is fenced off (queue mode, real pro
     assert.equal(finished.nodes.find((n) => n.nodeId === 'stall')!.output.pid, rescuerPid);
     assert.deepEqual(hookCalls, [`/after/${rescuerPid}`]);
 
+    // the stuck worker's events so far (the first node's): after the takeover it must publish none
+    const fromStuck = () =>
+      notified.filter((n) => n !== 'sentinel' && n.e.executionId === id && n.o === stuckOrigin).map((n) => n !== 'sentinel' && n.e);
+    const first = notified.find((n) => n !== 'sentinel' && n.e.executionId === id);
+    assert.ok(first && first !== 'sentinel', 'the stuck worker published the first node');
+    const stuckOrigin = first.o;
+    const before = fromStuck();
+    assert.ok(before.length > 0);
+
     // wake the stuck worker: it finds its claim gone and drops everything it still had to record
     writeFileSync(release, 'go');
     await until(
@@ -116,6 +135,10 @@ describe('e2e: a worker stuck past its lease is fenced off (queue mode, real pro
     );
     await until(() => (/leaving its job to it/.test(stuck.output()) ? true : undefined), 'the stuck worker to settle its run');
     assert.deepEqual(await doc(), finished, 'nothing the stuck worker did after the takeover was recorded');
+    // a notification sent now arrives after any the stuck worker sent on waking
+    await listener!.query(`NOTIFY ${EVENTS_CHANNEL}, 'sentinel'`);
+    await until(() => (notified.includes('sentinel') ? true : undefined), 'the sentinel notification');
+    assert.deepEqual(fromStuck(), before, 'the stuck worker published no event after the takeover');
     assert.deepEqual(hookCalls, [`/after/${rescuerPid}`], 'the stuck worker did not run the node after the stalled one');
     assert.equal(stuck.child.exitCode, null, 'the stuck worker lives on');
 

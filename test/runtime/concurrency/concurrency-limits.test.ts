@@ -7,6 +7,8 @@ import { buildRuntime, type BuiltRuntime } from '../../../runtime/composition/bu
 import { startApi, type ApiHarness } from '../../api/support/api-harness';
 import { postgresUrlOrSkip } from '../../support/postgres-server';
 import { waitFor } from '../../support/wait-for';
+import { Tokens } from '../../../core/di/tokens';
+import type { ExecutionEvent } from '../../../core/events/execution-event';
 import { callApi, exitOf, startServe, startWeft, weftEnv, type WeftProcess } from '../../support/weft-process';
 
 interface Run {
@@ -109,7 +111,14 @@ function concurrencySuite(dialect: string, open: () => Promise<{ api: ApiHarness
     });
 
     it('records `skipped` and answers 202 { executionId, status: "skipped" } with onLimit "skip"', async () => {
-      const wf = await api.createWorkflow(limited('conc-skip', 2000, { limit: 1, onLimit: 'skip' }));
+      // a second node whose id sorts before the first: the document lists them in definition order
+      const def = limited('conc-skip', 2000, { limit: 1, onLimit: 'skip' }) as { nodes: object[]; edges?: object[] };
+      def.nodes.push({ id: 'audit', type: 'tool', config: { tool: 'core.echo', input: { done: true } } });
+      def.edges = [{ from: 'nap', to: 'audit' }];
+      const wf = await api.createWorkflow(def);
+      // what a live viewer of the workflow sees (the bus the SSE streams and the console read)
+      const seen: ExecutionEvent[] = [];
+      const unsubscribe = runtime.kernel.get(Tokens.EventBus).subscribe((e) => void (e.workflowId === wf && seen.push(e)));
       const first = await call('POST', `/api/v1/workflows/${wf}/execute`, { inputs: { tag: 1 } });
       assert.deepEqual([first.status, first.body.status], [202, 'running']);
       const second = await call('POST', `/api/v1/workflows/${wf}/execute`, { inputs: { tag: 2 } });
@@ -119,8 +128,20 @@ function concurrencySuite(dialect: string, open: () => Promise<{ api: ApiHarness
       const doc = (await call('GET', `/api/v1/executions/${second.body.executionId}`)).body;
       assert.equal(doc.status, 'skipped');
       assert.deepEqual(
-        doc.nodes.map((n: { status: string }) => n.status),
-        ['skipped'],
+        doc.nodes.map((n: { nodeId: string; status: string }) => [n.nodeId, n.status]),
+        [
+          ['nap', 'skipped'],
+          ['audit', 'skipped'],
+        ],
+      );
+      const ends = await waitFor(() => {
+        const mine = seen.filter((e) => e.executionId === second.body.executionId);
+        return mine.length > 0 && mine;
+      }, 'the skipped execution to be published');
+      unsubscribe();
+      assert.deepEqual(
+        ends.map((e) => [e.kind, e.kind === 'execution' && e.status, e.seq]),
+        [['execution', 'skipped', 1]],
       );
       const done = await waitFor(async () => {
         const d = (await call('GET', `/api/v1/executions/${first.body.executionId}`)).body;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { IsolateSlot } from '../../../runtime/sandbox/isolate-pool';
+import { IsolateSlot } from '../../../runtime/sandbox/isolate-slot';
 import { SandboxError } from '../../../core/errors/weft-error';
 
 describe('IsolateSlot state (one explicit state, transitions in one table)', () => {

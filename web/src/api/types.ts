@@ -76,6 +76,10 @@ export interface ExecutionSummary {
   parentNodeId?: string | null;
   itemIndex?: number | null;
   rerunOf?: string | null;
+  /** 0–9 (default 5; stores that keep it). */
+  priority?: number;
+  /** The rendered `settings.concurrency.key` ('' for a limit without a key); only on executions held to a limit. */
+  concurrencyKey?: string;
 }
 
 export interface ExecutionDocument extends ExecutionSummary {

@@ -107,6 +107,7 @@ export function ExecutionList({ workflowId, refreshKey = 0 }: { workflowId?: str
             {!workflowId && <th>Workflow</th>}
             <th>Status</th>
             <th>Trigger</th>
+            <th>Priority</th>
             <th>Started</th>
             <th>Duration</th>
           </tr>
@@ -131,13 +132,22 @@ export function ExecutionList({ workflowId, refreshKey = 0 }: { workflowId?: str
                 <StatusBadge status={e.status} />
               </td>
               <td>{e.trigger}</td>
+              <td className="priority">
+                {e.priority ?? '—'}
+                {e.concurrencyKey ? (
+                  <span className="muted small" title="concurrency key">
+                    {' '}
+                    {e.concurrencyKey}
+                  </span>
+                ) : null}
+              </td>
               <td>{formatTime(e.startedAt ?? e.createdAt)}</td>
               <td>{formatDuration(elapsed(e.startedAt, e.finishedAt, e.durationMs))}</td>
             </tr>
           ))}
           {data && data.items.length === 0 && (
             <tr>
-              <td colSpan={6} className="muted">
+              <td colSpan={7} className="muted">
                 No executions match.
               </td>
             </tr>

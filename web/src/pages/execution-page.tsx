@@ -135,6 +135,18 @@ export default function ExecutionPage({ id }: { id: string }) {
           </dd>
           <dt>Trigger</dt>
           <dd>{doc.trigger}</dd>
+          {doc.priority !== undefined && (
+            <>
+              <dt>Priority</dt>
+              <dd className="priority">{doc.priority}</dd>
+            </>
+          )}
+          {doc.concurrencyKey ? (
+            <>
+              <dt>Concurrency key</dt>
+              <dd className="mono">{doc.concurrencyKey}</dd>
+            </>
+          ) : null}
           <dt>Started</dt>
           <dd>{formatTime(doc.startedAt)}</dd>
           <dt>Duration</dt>
