@@ -216,7 +216,9 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
     const parked = await this.writer.run(parkExecutionOp(executionId, this.owner, deadlineAt, this.now(), eventSeq));
     if (parked) {
       this.positions.delete(executionId);
-      this.ownership.inactive(executionId);
+      // its claim goes too (else one entry per parked execution stays): the park was its last
+      // write here, and the wake that resumes it takes a new claim
+      this.ownership.inactive(executionId, true);
       this.outputs.forget(executionId);
     }
     return parked;
