@@ -47,7 +47,7 @@ export async function runNodeAttempts(
   const result = await runAttempts({
     node,
     config,
-    ctx: new RunContext(parts.runHost, node, scope, parts.signal),
+    ctx: new RunContext(parts.runHost, node, scope, parts.signal, deps.store.nodeWaiting !== undefined && fallbackFor === null),
     abort: parts.abort,
     clock,
     maxOutputBytes: deps.maxOutputBytes,

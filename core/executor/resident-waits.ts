@@ -1,4 +1,4 @@
-import type { WaitSpec } from '../plugin/park-request';
+import { waitDueAt, type WaitSpec } from '../plugin/park-request';
 
 /** Longest delay one `setTimeout` can take (a longer one fires at once); a farther due time re-arms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -18,9 +18,9 @@ export class ResidentWaits {
     private readonly due: (index: number, wait: WaitSpec) => void,
   ) {}
 
-  /** Arms node `index`'s wait (a signal without a timeout has no due time: nothing to arm). */
+  /** Arms node `index`'s wait (a signal without a timeout, or a child's end, has no due time: nothing to arm). */
   arm(index: number, wait: WaitSpec): void {
-    const at = wait.kind === 'timer' ? wait.dueAt : wait.timeoutAt;
+    const at = waitDueAt(wait);
     if (at === null) return;
     this.clear(index);
     // never synchronously: the caller is still recording how the node parked

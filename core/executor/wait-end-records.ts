@@ -19,7 +19,8 @@ export function waitEndedRecord(node: PlannedNode, waiting: NodeExecutionRecord,
       output: { firedAt: new Date(now).toISOString() },
     });
   }
-  const err = new TimeoutError(`node "${node.id}" waited for signal "${wait.signal}" past its timeoutMs`, {
+  const what = wait.kind === 'signal' ? `signal "${wait.signal}"` : `child execution ${wait.childExecutionId}`;
+  const err = new TimeoutError(`node "${node.id}" waited for ${what} past its timeoutMs`, {
     code: ErrorCodes.WF_SIGNAL_TIMEOUT,
   });
   return finishedRecord(waiting, startMs, now, {

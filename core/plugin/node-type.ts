@@ -43,6 +43,12 @@ export interface NodeRunContext {
    * it after every item.
    */
   progress(p: NodeProgress): void;
+  /**
+   * True when the node may return `parkNode(...)` instead of holding on: a node of an execution
+   * kept in a store that records waits, not a fallback, not a `map` item, and without a node-level
+   * `timeoutMs` (a parked wait would escape it). Node types that can also hold on check it.
+   */
+  readonly canPark?: boolean;
 }
 
 /** How far a fan-out node is: items finished (failed ones included), failed, and in all. */

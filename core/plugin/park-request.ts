@@ -1,8 +1,19 @@
 /**
- * What a parked node waits for: a timer due at `dueAt` (epoch ms), or a signal by name, with an
- * optional `timeoutAt` (epoch ms) after which the node fails with a `TimeoutError`.
+ * What a parked node waits for: a timer due at `dueAt` (epoch ms), a signal by name, with an
+ * optional `timeoutAt` (epoch ms) after which the node fails with a `TimeoutError`, or the end of
+ * a child execution (a `workflow` node whose child waits or runs in another process): when the
+ * child ends, the node runs again and takes the child's result.
  */
-export type WaitSpec = { kind: 'timer'; dueAt: number } | { kind: 'signal'; signal: string; timeoutAt: number | null };
+export type WaitSpec =
+  | { kind: 'timer'; dueAt: number }
+  | { kind: 'signal'; signal: string; timeoutAt: number | null }
+  | { kind: 'child'; childExecutionId: string };
+
+/** When a wait falls due by time alone (null: only an event ends it — a signal without timeout, a child's end). */
+export function waitDueAt(wait: WaitSpec): number | null {
+  if (wait.kind === 'timer') return wait.dueAt;
+  return wait.kind === 'signal' ? wait.timeoutAt : null;
+}
 
 const PARKED = Symbol.for('weft.parkRequest');
 

@@ -23,8 +23,14 @@ export interface ChildExecutionHandle {
   executionId: string;
   /** False when this parent node's attempt had already started the child (a resumed parent re-attaches). */
   created: boolean;
-  /** Settles with the child's finished document (cancelled when the signal aborted first). */
-  done: Promise<ExecutionDocument>;
+  /** Settles with the child's finished document (cancelled when the signal aborted first); read it to hold on until then. */
+  readonly done: Promise<ExecutionDocument>;
+  /**
+   * For a node that parks instead of holding on: settles with the child's finished document, or
+   * with null once the child waits (it parked) or when it runs in another process (a queue
+   * worker) — the node then parks on the child's end. Nothing of the child stays watched here.
+   */
+  endedOrParked(): Promise<ExecutionDocument | null>;
 }
 
 /**

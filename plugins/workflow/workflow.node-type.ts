@@ -1,4 +1,13 @@
-import { defineNodeType, ErrorCodes, NodeExecutionError, Tokens, type ChildExecutions, type NodeRunContext } from '../../core/index';
+import {
+  defineNodeType,
+  ErrorCodes,
+  NodeExecutionError,
+  parkNode,
+  Tokens,
+  type ChildExecutions,
+  type ExecutionDocument,
+  type NodeRunContext,
+} from '../../core/index';
 import { workflowConfigSchema, type WorkflowNodeConfig } from './workflow-config.schema';
 
 interface Deps {
@@ -8,7 +17,10 @@ interface Deps {
 /**
  * The `workflow` node type: runs a saved workflow as a child execution (trigger `workflow`) and
  * outputs the child's `outputs`. The child's failure fails the node with `WF_CHILD_FAILED`
- * naming the child; cancelling the parent cancels the child (through the node's signal).
+ * naming the child; cancelling the parent cancels the child (through the node's signal, or, once
+ * parked, through the store). A child that waits, or runs in another process (a queue worker),
+ * parks the node on the child's end instead of holding a slot and a worker: when the child ends,
+ * the node runs again, re-attaches to the same child and takes its result.
  */
 export const workflowNodeType = defineNodeType<WorkflowNodeConfig, Deps>({
   type: 'workflow',
@@ -31,15 +43,22 @@ export const workflowNodeType = defineNodeType<WorkflowNodeConfig, Deps>({
         { childExecutionId: child.executionId, created: child.created },
         child.created ? 'child execution started' : 're-attached to the child execution',
       );
-      const doc = await child.done;
-      if (doc.status === 'succeeded' || doc.status === 'partially_succeeded') return doc.outputs ?? {};
-      // the parent's own cancel shows as the node's cancel, not as a child failure
-      if (ctx.signal.aborted) throw ctx.signal.reason;
-      const code = doc.error?.code ?? ErrorCodes.WF_NODE_FAILED;
-      throw new NodeExecutionError(
-        `child execution ${doc.id} of workflow "${config.workflowId}" ended ${doc.status} (${code}): ${doc.error?.message ?? 'no error recorded'}`,
-        { code: ErrorCodes.WF_CHILD_FAILED, details: { childExecutionId: doc.id, childStatus: doc.status, childErrorCode: code } },
-      );
+      const doc = ctx.canPark ? await child.endedOrParked() : await child.done;
+      if (doc) return outcomeOf(doc, config, ctx);
+      ctx.logger.info({ childExecutionId: child.executionId }, 'parked on the child execution');
+      return parkNode({ kind: 'child', childExecutionId: child.executionId });
     },
   }),
 });
+
+/** The node's output from the child's finished document, or its failure. */
+function outcomeOf(doc: ExecutionDocument, config: WorkflowNodeConfig, ctx: NodeRunContext): unknown {
+  if (doc.status === 'succeeded' || doc.status === 'partially_succeeded') return doc.outputs ?? {};
+  // the parent's own cancel shows as the node's cancel, not as a child failure
+  if (ctx.signal.aborted) throw ctx.signal.reason;
+  const code = doc.error?.code ?? ErrorCodes.WF_NODE_FAILED;
+  throw new NodeExecutionError(
+    `child execution ${doc.id} of workflow "${config.workflowId}" ended ${doc.status} (${code}): ${doc.error?.message ?? 'no error recorded'}`,
+    { code: ErrorCodes.WF_CHILD_FAILED, details: { childExecutionId: doc.id, childStatus: doc.status, childErrorCode: code } },
+  );
+}

@@ -6,7 +6,7 @@ import type { WorkflowStore } from '../../core/store/workflow-store';
 import type { EventBus } from '../../core/events/event-bus';
 import type { ExecutionDocument } from '../../core/model/execution-document';
 import type { WorkflowDefinition } from '../../core/model/workflow-definition';
-import { waitForFinish } from '../../core/store/execution-waiter';
+import { isTerminal, waitForFinish } from '../../core/store/execution-waiter';
 import { CancelledError, NodeExecutionError, NotFoundError } from '../../core/errors/weft-error';
 import { ErrorCodes } from '../../core/errors/error-codes';
 
@@ -71,13 +71,46 @@ export class ChildExecutionService implements ChildExecutions {
     this.depths.set(id, depth);
     const onAbort = () => this.cancel(id, req.signal.reason);
     req.signal.addEventListener('abort', onAbort, { once: true });
-    const done = (started.done ?? deps.executor.whenDone(id) ?? this.awaitElsewhere(id)).finally(() => {
+    const release = () => {
       req.signal.removeEventListener('abort', onAbort);
       this.depths.delete(id);
-    });
+    };
+    // the run here settles when the child ends or parks (`waiting`)
+    const local = started.done ?? deps.executor.whenDone(id);
+    const finished = (): Promise<ExecutionDocument> =>
+      (local ? local.then((doc) => (isTerminal(doc.status) ? doc : this.awaitElsewhere(id))) : this.awaitElsewhere(id)).finally(release);
+    let done: Promise<ExecutionDocument> | null = null;
+    const handle: ChildExecutionHandle = {
+      executionId: id,
+      created: started.created,
+      get done() {
+        return (done ??= finished());
+      },
+      endedOrParked: async () => {
+        let doc: ExecutionDocument | null;
+        try {
+          doc = local ? await local : await deps.executions.getExecution(id);
+        } catch (err) {
+          release();
+          throw err;
+        }
+        if (!doc) {
+          release();
+          throw new NotFoundError(`child execution ${id} not found`);
+        }
+        this.depths.delete(id);
+        if (isTerminal(doc.status)) {
+          req.signal.removeEventListener('abort', onAbort);
+          return doc;
+        }
+        // the abort listener stays: it lives and goes with the parent's run, and a cancel that comes
+        // before the parked node is recorded still reaches the child
+        return null;
+      },
+    };
     // aborted while the dispatch was under way: the listener came too late to hear it
     if (req.signal.aborted) onAbort();
-    return { executionId: id, created: started.created, done };
+    return handle;
   }
 
   /** Cancels the child here when it runs here, else through the store (its owner polls for requests). */

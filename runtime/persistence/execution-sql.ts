@@ -1,7 +1,9 @@
-import { PersistenceError } from '../../core/errors/weft-error';
+import { CancelledError, PersistenceError } from '../../core/errors/weft-error';
+import { serializeError } from '../../core/errors/error-serializer';
 import { get, run, type SqlStep, type WriteOp } from './sql-batch';
 import { upsertNodeSteps } from './node-upsert-sql';
-import { dropWaitsSteps } from './wait-sql';
+import { childEndedSteps, dropWaitsSteps } from './wait-sql';
+import { cancelledNodeRows } from './execution-row-mapper';
 import type { PersistenceDialect } from './migrations/migration-list';
 
 /**
@@ -179,7 +181,34 @@ export function interruptOp(id: string, error: string, nodeError: string, nowMs:
       duration,
       id,
     ]);
+    yield* executionEndedSteps(id, nowMs, `parent execution ${id} was interrupted`);
   };
+}
+
+/** Child executions one ending execution cancels at most (its `workflow` nodes parked on them). */
+const CHILD_CANCEL_LIMIT = 1000;
+
+/**
+ * What goes with an execution's end, in the transaction that records it: the children its nodes
+ * were parked on are cancelled (an ending parent takes its waiting children with it, as it does
+ * its running ones), its waits and buffered signals are dropped, and the waits of parents parked
+ * on its own end fall due now, so a poller wakes them.
+ */
+export function* executionEndedSteps(executionId: string, nowMs: number, why: string): Generator<SqlStep, void, any> {
+  for (let i = 0; i < CHILD_CANCEL_LIMIT; i++) {
+    const w = yield get("select id, child_execution_id from weft_wait where execution_id = ? and kind = 'child' order by id", [executionId]);
+    if (!w) break;
+    yield run('delete from weft_wait where id = ?', [w.id]);
+    const child = String(w.child_execution_id);
+    const error = JSON.stringify(serializeError(new CancelledError(why), false));
+    yield* requestCancelOp(child, why, error, nowMs, (definition) => cancelledNodeRows(child, definition))() as Generator<
+      SqlStep,
+      CancelOpResult,
+      any
+    >;
+  }
+  yield* dropWaitsSteps(executionId);
+  yield* childEndedSteps(executionId, nowMs);
 }
 
 /** What {@link requestCancelOp} found and did. */
@@ -219,6 +248,7 @@ export function requestCancelOp(
         ]);
         for (const step of upsertNodeSteps(nodeRows((pinned?.definition as string | undefined) ?? (row.definition as string | null)), true))
           yield step;
+        yield* executionEndedSteps(id, nowMs, `parent execution ${id} was cancelled: ${reason}`);
         return { kind: 'cancelled' };
       }
       if (row.status === 'waiting') {
@@ -239,7 +269,7 @@ export function requestCancelOp(
         ]);
         for (const step of upsertNodeSteps(nodeRows((pinned?.definition as string | undefined) ?? (row.definition as string | null)), true))
           yield step;
-        yield* dropWaitsSteps(id);
+        yield* executionEndedSteps(id, nowMs, `parent execution ${id} was cancelled: ${reason}`);
         return { kind: 'cancelled' };
       }
       if (row.status === 'running') {

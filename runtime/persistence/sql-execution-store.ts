@@ -7,7 +7,7 @@ import { silentLogger, type Logger } from '../../core/services/logger';
 import { GroupCommitWriter } from './group-commit-writer';
 import type { SqlConnection } from './sql-batch';
 import type { ExecutionClaims } from './execution-claims';
-import { FENCED, fencedOp, startExecutionOp, updateExecutionOp } from './execution-sql';
+import { executionEndedSteps, FENCED, fencedOp, startExecutionOp, updateExecutionOp } from './execution-sql';
 import { upsertNodeSteps } from './node-upsert-sql';
 import type { CancelRequestWatcher } from './cancel-request-watcher';
 import { ExecutionOwnership } from './execution-ownership';
@@ -22,7 +22,7 @@ import { fromJson, isoToMs, toJson } from './sql-codec';
 import { defaultOwner } from './execution-owner';
 import type { PersistenceDialect } from './migrations/migration-list';
 import type { WaitSpec } from '../../core/plugin/park-request';
-import { deleteWaitOp, dropWaitsSteps, insertWaitOp, parkExecutionOp } from './wait-sql';
+import { deleteWaitOp, insertWaitOp, parkExecutionOp } from './wait-sql';
 import { NodePositions } from './node-positions';
 
 type Result = Pick<ExecutionDocument, 'status' | 'outputs' | 'error' | 'finishedAt' | 'durationMs'>;
@@ -162,10 +162,11 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
         finished_at: result.finishedAt ? isoToMs(result.finishedAt, 'finishedAt') : this.now(),
         duration_ms: result.durationMs ?? null,
       });
+      const nowMs = this.now();
       const end = function* () {
         const n = yield* update();
-        // its waits and the signals nobody took end with it
-        yield* dropWaitsSteps(executionId);
+        // its waits, the signals nobody took and the children it waited on end with it; parents waiting on it wake
+        yield* executionEndedSteps(executionId, nowMs, `parent execution ${executionId} ended ${status}`);
         return n;
       };
       const r = await this.writer.run(epoch === undefined ? end : fencedOp(executionId, epoch, end, this.options.dialect));

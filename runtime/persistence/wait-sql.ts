@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
-import type { WaitSpec } from '../../core/plugin/park-request';
+import { waitDueAt, type WaitSpec } from '../../core/plugin/park-request';
+import { isTerminal } from '../../core/store/execution-waiter';
 import { get, run, type SqlConnection, type WriteOp } from './sql-batch';
 
 /**
@@ -8,21 +9,29 @@ import { get, run, type SqlConnection, type WriteOp } from './sql-batch';
  * nothing, so each wake happens exactly once however many processes poll.
  */
 
-/** Records what a parked node waits for (replacing what an earlier run of the same node recorded). */
+/**
+ * Records what a parked node waits for (replacing what an earlier run of the same node recorded).
+ * A child's end is checked in the same transaction, after locking the child's row (on PostgreSQL
+ * the lock waits for a commit that ends the child): either the child ended before, and the wait is
+ * due at once, or its end comes after and marks the wait due ({@link executionEndedSteps}). Never
+ * neither, so a parent cannot wait for a child that already ended.
+ */
 export function insertWaitOp(executionId: string, nodeId: string, wait: WaitSpec, nowMs: number): WriteOp<void> {
   return function* () {
     yield run('delete from weft_wait where execution_id = ? and node_id = ?', [executionId, nodeId]);
-    const due = wait.kind === 'timer' ? wait.dueAt : wait.timeoutAt;
+    let due = waitDueAt(wait);
+    const child = wait.kind === 'child' ? wait.childExecutionId : null;
+    if (child !== null) {
+      yield run('update workflow_execution set claim_epoch = claim_epoch where id = ?', [child]);
+      const row = yield get('select status from workflow_execution where id = ?', [child]);
+      // a child that is gone cannot end: the node runs again at once, and its re-attach says why
+      if (!row || isTerminal(String(row.status))) due = nowMs;
+    }
     const name = wait.kind === 'signal' ? wait.signal : null;
-    yield run('insert into weft_wait (id, execution_id, node_id, kind, due_at, signal_name, created_at) values (?, ?, ?, ?, ?, ?, ?)', [
-      uuidv7(),
-      executionId,
-      nodeId,
-      wait.kind,
-      due,
-      name,
-      nowMs,
-    ]);
+    yield run(
+      'insert into weft_wait (id, execution_id, node_id, kind, due_at, signal_name, child_execution_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
+      [uuidv7(), executionId, nodeId, wait.kind, due, name, child, nowMs],
+    );
   };
 }
 
@@ -33,11 +42,12 @@ export function deleteWaitOp(executionId: string, nodeId: string): WriteOp<void>
   };
 }
 
-/** The wait a `weft_wait` row describes (null: not a node's timer or signal). */
-export function waitSpecOfRow(row: { kind: unknown; due_at: unknown; signal_name: unknown }): WaitSpec | null {
+/** The wait a `weft_wait` row describes (null: not a node's timer, signal or child). */
+export function waitSpecOfRow(row: { kind: unknown; due_at: unknown; signal_name: unknown; child_execution_id?: unknown }): WaitSpec | null {
   const due = row.due_at === null || row.due_at === undefined ? null : Number(row.due_at);
   if (row.kind === 'timer' && due !== null) return { kind: 'timer', dueAt: due };
   if (row.kind === 'signal') return { kind: 'signal', signal: String(row.signal_name), timeoutAt: due };
+  if (row.kind === 'child' && row.child_execution_id) return { kind: 'child', childExecutionId: String(row.child_execution_id) };
   return null;
 }
 
@@ -72,6 +82,11 @@ export function* dropWaitsSteps(executionId: string) {
   yield run('delete from weft_signal where execution_id = ?', [executionId]);
 }
 
+/** Makes the waits of parents parked on this execution's end due now (it ended): their pollers wake them. */
+export function* childEndedSteps(executionId: string, nowMs: number) {
+  yield run("update weft_wait set due_at = ? where child_execution_id = ? and kind = 'child' and due_at is null", [nowMs, executionId]);
+}
+
 /** What {@link bufferSignalOp} found. */
 export type BufferSignalResult = { kind: 'missing' } | { kind: 'finished'; status: string } | { kind: 'buffered'; id: string };
 
@@ -99,7 +114,7 @@ export interface WokenExecution {
   startedAt: number;
   idempotencyKey: string | null;
   definition: string | null;
-  /** Nodes that ended (`succeeded` or `failed`), and whether the workflow deadline passed. */
+  /** Nodes that ended (`succeeded` or `failed`) or, waiting on a child that ended, run again; and whether the workflow deadline passed. */
   woke: string[];
   deadline: boolean;
 }
@@ -145,6 +160,15 @@ export function wakeOp(
       yield run('delete from weft_wait where id = ?', [due.id]);
       if (due.kind === 'deadline') {
         deadline = true;
+        continue;
+      }
+      if (due.kind === 'child') {
+        // the child ended: the node runs again (as after a crash), re-attaches to it and takes its result
+        yield run(
+          "update node_execution set status = 'running', finished_at = null, duration_ms = null where execution_id = ? and node_id = ? and status = 'waiting'",
+          [executionId, String(due.node_id)],
+        );
+        woke.push(String(due.node_id));
         continue;
       }
       if (due.kind === 'timer') yield endNodeStep(executionId, String(due.node_id), nowMs, 'succeeded', JSON.stringify({ firedAt }), null);

@@ -5,15 +5,18 @@ export interface WaitRow {
   id: string;
   executionId: string;
   nodeId: string | null;
-  /** `timer`, `signal` or `deadline`. */
+  /** `timer`, `signal`, `child` or `deadline`. */
   kind: string;
   /** Epoch ms when it is due (a timer, a signal's timeout, a deadline); null: a signal without timeout. */
   dueAt: number | null;
   signalName: string | null;
+  /** Kind `child`: the child execution whose end the node waits for. */
+  childExecutionId: string | null;
   createdAt: number;
 }
 
 export const WAIT_DUE_INDEX = 'weft_wait_due_at_index';
+export const WAIT_CHILD_INDEX = 'weft_wait_child_execution_id_index';
 
 /** Durable waits; the timer pollers of every process read the partial due-time index. */
 export const WaitEntity = new EntitySchema<WaitRow>({
@@ -26,10 +29,15 @@ export const WaitEntity = new EntitySchema<WaitRow>({
     kind: { type: 'string', length: 16 },
     dueAt: { type: new BigIntType('number'), nullable: true },
     signalName: { type: 'string', length: 64, nullable: true },
+    childExecutionId: { type: 'string', length: 36, nullable: true },
     createdAt: { type: new BigIntType('number') },
   },
   indexes: [
     { name: 'weft_wait_execution_id_signal_name_index', properties: ['executionId', 'signalName'] },
     { name: WAIT_DUE_INDEX, expression: `create index ${WAIT_DUE_INDEX} on weft_wait (due_at) where due_at is not null` },
+    {
+      name: WAIT_CHILD_INDEX,
+      expression: `create index ${WAIT_CHILD_INDEX} on weft_wait (child_execution_id) where child_execution_id is not null`,
+    },
   ],
 });

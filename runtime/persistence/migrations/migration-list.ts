@@ -19,6 +19,8 @@ import { SqliteConcurrency } from './sqlite/concurrency.migration';
 import { PostgresConcurrency } from './postgresql/concurrency.migration';
 import { SqliteEventSeq } from './sqlite/event-seq.migration';
 import { PostgresEventSeq } from './postgresql/event-seq.migration';
+import { SqliteChildWaits } from './sqlite/child-waits.migration';
+import { PostgresChildWaits } from './postgresql/child-waits.migration';
 
 /** The dialects weft persists to. */
 export type PersistenceDialect = 'sqlite' | 'postgresql';
@@ -40,6 +42,7 @@ export function migrationsFor(dialect: PersistenceDialect): MigrationObject[] {
         { name: '0008_node_outputs', class: SqliteNodeOutputs },
         { name: '0009_concurrency', class: SqliteConcurrency },
         { name: '0010_event_seq', class: SqliteEventSeq },
+        { name: '0011_child_waits', class: SqliteChildWaits },
       ]
     : [
         { name: '0001_initial_schema', class: PostgresInitialSchema },
@@ -52,5 +55,6 @@ export function migrationsFor(dialect: PersistenceDialect): MigrationObject[] {
         { name: '0008_node_outputs', class: PostgresNodeOutputs },
         { name: '0009_concurrency', class: PostgresConcurrency },
         { name: '0010_event_seq', class: PostgresEventSeq },
+        { name: '0011_child_waits', class: PostgresChildWaits },
       ];
 }
