@@ -109,4 +109,35 @@ describe('a parked execution leaves nothing in the process (SQLite)', function (
     // a few timers come and go (poller, heartbeat); one per parked execution would be N more
     assert.ok(handleCount('Timeout') < timersBefore + N / 2, `timers: ${timersBefore} before, ${handleCount('Timeout')} after`);
   });
+
+  it('nor of parents parked on waiting children (a workflow node whose child waits), nor of those children', async () => {
+    const { kernel } = runtime;
+    const workflows = kernel.get(Tokens.WorkflowStore);
+    const child = await workflows.create({
+      name: 'child-parks-on-signal',
+      nodes: [{ id: 'approve', type: 'wait', config: { signal: 'approve' } }],
+    });
+    const parent = await workflows.create({
+      name: 'parent-of-a-waiting-child',
+      nodes: [{ id: 'sub', type: 'workflow', config: { workflowId: child.id } }],
+    });
+    const timersBefore = handleCount('Timeout');
+    const ids = new Set<string>();
+    const store = runtime.persistence!.executionStore;
+    for (let i = 0; i < N / 2; i++) {
+      const d = await kernel
+        .get(Tokens.ExecutionDispatcher)
+        .dispatch(parent.definition, { workflowId: parent.id, workflowVersion: parent.version, trigger: 'api' });
+      assert.ok(d.done, 'runs in this process');
+      assert.equal((await d.done).status, 'waiting');
+      ids.add(d.executionId);
+      const [kid] = (await store.listChildren(d.executionId, { limit: 10 })).items;
+      assert.equal(kid?.status, 'waiting');
+      ids.add(kid!.id);
+    }
+    await store.flush();
+    assert.equal(kernel.executor.activeCount, 0);
+    assert.deepEqual(referencesTo(runtime, ids), []);
+    assert.ok(handleCount('Timeout') < timersBefore + N / 4, `timers: ${timersBefore} before, ${handleCount('Timeout')} after`);
+  });
 });
