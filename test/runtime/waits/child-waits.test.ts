@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { loadConfig } from '../../../runtime/config/weft-config';
+import { buildRuntime, type BuiltRuntime } from '../../../runtime/composition/build-runtime';
+import { startApi, type ApiHarness } from '../../api/support/api-harness';
+import { makeTempDir } from '../../support/sqlite-temp';
+import { waitFor } from '../../support/wait-for';
+import { postgresUrlOrSkip, stopSharedPostgres } from '../../support/postgres-server';
+
+after(stopSharedPostgres);
+
+/**
+ * DESIGN: "A `map` or `workflow` node whose running work all waits is `waiting` too", and a
+ * waiting execution holds nothing in any process. A parent whose `workflow` node's child waits
+ * parks on the child's end (weft serve in process, real SQLite and PostgreSQL): the child's end
+ * wakes it.
+ */
+for (const dialect of ['sqlite', 'postgresql'] as const)
+  describe(`a workflow node whose child waits parks the parent (${dialect})`, function () {
+    this.timeout(60_000);
+    let tmp: ReturnType<typeof makeTempDir>;
+    let runtime: BuiltRuntime;
+    let api: ApiHarness;
+
+    before(async function () {
+      const databaseUrl = dialect === 'postgresql' ? await postgresUrlOrSkip(this) : undefined;
+      tmp = makeTempDir();
+      const env: Record<string, string> = { WEFT_DATA_DIR: tmp.dir, WEFT_LOG_LEVEL: 'silent' };
+      if (databaseUrl) env.DATABASE_URL = databaseUrl;
+      runtime = await buildRuntime(loadConfig(env));
+      runtime.startWaits();
+      api = await startApi({ kernel: runtime.kernel });
+    });
+    after(async () => {
+      await api?.close();
+      await runtime?.close();
+      tmp?.remove();
+    });
+
+    /** A child that waits for `approve`, then fails when the payload says so, else outputs the payload. */
+    async function childWorkflow(name: string): Promise<string> {
+      return api.createWorkflow({
+        name,
+        nodes: [
+          { id: 'approve', type: 'wait', config: { signal: 'approve' } },
+          {
+            id: 'check',
+            type: 'adapter',
+            config: {
+              transform: 'code',
+              input: '{{ nodes.approve.output.payload }}',
+              code: "if (input.reject) throw new Error('rejected by ' + input.by); return input;",
+            },
+          },
+        ],
+        edges: [{ from: 'approve', to: 'check' }],
+        outputs: { approved: '{{ nodes.check.output }}' },
+      });
+    }
+
+    async function parentWorkflow(name: string, child: string): Promise<string> {
+      return api.createWorkflow({
+        name,
+        nodes: [
+          { id: 'sub', type: 'workflow', config: { workflowId: child, inputs: { n: 1 } } },
+          { id: 'after', type: 'tool', config: { tool: 'core.echo', input: { got: '{{ nodes.sub.output }}' } } },
+        ],
+        edges: [{ from: 'sub', to: 'after' }],
+        outputs: { got: '{{ nodes.after.output.got }}' },
+      });
+    }
+
+    /** Starts the parent with `wait: true` (answers at its first `waiting`) and finds its child. */
+    async function startParked(parent: string): Promise<{ id: string; doc: any; childId: string }> {
+      const r = await api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: { wait: true }, key: api.keys.operator });
+      assert.equal(r.status, 200, r.text);
+      const kids = await api.request('GET', `/api/v1/executions/${r.body.id}/children`);
+      assert.equal(kids.body.items.length, 1, kids.text);
+      return { id: r.body.id, doc: r.body, childId: kids.body.items[0].id };
+    }
+
+    const get = async (id: string): Promise<any> => (await api.request('GET', `/api/v1/executions/${id}`)).body;
+    const node = (doc: any, id: string) => doc.nodes.find((n: any) => n.nodeId === id);
+    function ended(id: string): Promise<any> {
+      return waitFor(
+        async () => {
+          const doc = await get(id);
+          return ['succeeded', 'failed', 'cancelled', 'partially_succeeded'].includes(doc.status) ? doc : undefined;
+        },
+        `execution ${id} to end`,
+        { timeoutMs: 20_000 },
+      );
+    }
+
+    it('parks the parent (node waiting, nothing running) and, on the signal to the child, ends it with the outputs', async () => {
+      const parent = await parentWorkflow('parent-ok', await childWorkflow('child-ok'));
+      const { id, doc, childId } = await startParked(parent);
+      assert.equal(doc.status, 'waiting');
+      assert.equal(node(doc, 'sub').status, 'waiting');
+      assert.equal((await get(childId)).status, 'waiting');
+      const stored = await get(id);
+      assert.equal(stored.status, 'waiting');
+      assert.equal(node(stored, 'sub').status, 'waiting');
+      // neither runs: the parent holds no slot while the child waits
+      assert.equal(runtime.kernel.executor.isActive(id), false);
+      assert.equal(runtime.kernel.executor.activeCount, 0);
+
+      const s = await api.request('POST', `/api/v1/executions/${childId}/signals/approve`, { body: { payload: { by: 'ops' } } });
+      assert.equal(s.status, 202, s.text);
+      const kid = await ended(childId);
+      assert.equal(kid.status, 'succeeded');
+      const done = await ended(id);
+      assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+      assert.deepEqual(node(done, 'sub').output, { approved: { by: 'ops' } });
+      assert.deepEqual(done.outputs, { got: { approved: { by: 'ops' } } });
+      // the child's end was taken once: the node ran again once (re-attached), one child in all
+      assert.equal((await api.request('GET', `/api/v1/executions/${id}/children`)).body.items.length, 1);
+      assert.deepEqual(await runtime.persistence!.executionStore.knex('weft_wait').whereIn('execution_id', [id, childId]), []);
+    });
+
+    it('fails the parked node with WF_CHILD_FAILED naming the child when the child fails after its signal', async () => {
+      const parent = await parentWorkflow('parent-fails', await childWorkflow('child-fails'));
+      const { id, doc, childId } = await startParked(parent);
+      assert.equal(doc.status, 'waiting');
+      const s = await api.request('POST', `/api/v1/executions/${childId}/signals/approve`, {
+        body: { payload: { reject: true, by: 'qa' } },
+      });
+      assert.equal(s.status, 202, s.text);
+      assert.equal((await ended(childId)).status, 'failed');
+      const done = await ended(id);
+      assert.equal(done.status, 'failed');
+      const sub = node(done, 'sub');
+      assert.equal(sub.status, 'failed');
+      assert.equal(sub.error.type, 'NodeExecutionError');
+      assert.equal(sub.error.code, 'WF_CHILD_FAILED');
+      assert.equal(sub.error.details.childExecutionId, childId);
+      assert.ok(sub.error.message.includes(childId), sub.error.message);
+      assert.match(sub.error.message, /rejected by qa/);
+      assert.equal(node(done, 'after').status, 'skipped');
+    });
+
+    it('cancelling the waiting parent cancels its waiting child', async () => {
+      const parent = await parentWorkflow('parent-cancel', await childWorkflow('child-cancel'));
+      const { id, childId } = await startParked(parent);
+      const c = await api.request('POST', `/api/v1/executions/${id}/cancel`, { key: api.keys.operator });
+      assert.ok([200, 202].includes(c.status), c.text);
+      const done = await ended(id);
+      assert.equal(done.status, 'cancelled');
+      assert.equal(node(done, 'sub').status, 'cancelled');
+      const kid = await ended(childId);
+      assert.equal(kid.status, 'cancelled');
+      assert.match(kid.error.message, new RegExp(`parent execution ${id}`));
+      assert.equal(node(kid, 'approve').status, 'cancelled');
+      assert.equal((await api.request('POST', `/api/v1/executions/${childId}/signals/approve`, { body: {} })).status, 409);
+    });
+
+    it('wakes the parent when the child already ended as the parent parked (the park checks the child)', async () => {
+      // the child's timer fires at once: it may end before, while or after the parent's node parks
+      const child = await api.createWorkflow({
+        name: 'child-quick-timer',
+        nodes: [{ id: 't', type: 'wait', config: { durationMs: 1 } }],
+        outputs: { fired: '{{ nodes.t.output.firedAt }}' },
+      });
+      const parent = await parentWorkflow('parent-race', child);
+      const ids: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        const r = await api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: {}, key: api.keys.operator });
+        assert.equal(r.status, 202, r.text);
+        ids.push(r.body.executionId);
+      }
+      for (const id of ids) {
+        const done = await ended(id);
+        assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+        assert.equal(typeof done.outputs.got.fired, 'string');
+      }
+    });
+  });
