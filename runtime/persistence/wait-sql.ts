@@ -43,7 +43,12 @@ export function deleteWaitOp(executionId: string, nodeId: string): WriteOp<void>
 }
 
 /** The wait a `weft_wait` row describes (null: not a node's timer, signal or child). */
-export function waitSpecOfRow(row: { kind: unknown; due_at: unknown; signal_name: unknown; child_execution_id?: unknown }): WaitSpec | null {
+export function waitSpecOfRow(row: {
+  kind: unknown;
+  due_at: unknown;
+  signal_name: unknown;
+  child_execution_id?: unknown;
+}): WaitSpec | null {
   const due = row.due_at === null || row.due_at === undefined ? null : Number(row.due_at);
   if (row.kind === 'timer' && due !== null) return { kind: 'timer', dueAt: due };
   if (row.kind === 'signal') return { kind: 'signal', signal: String(row.signal_name), timeoutAt: due };
@@ -236,3 +241,7 @@ export const SELECT_DUE =
 /** Waiting executions holding a signal one of their waiting nodes takes. */
 export const SELECT_SIGNALLED =
   "select distinct s.execution_id from weft_signal s join weft_wait w on w.execution_id = s.execution_id and w.signal_name = s.name join workflow_execution e on e.id = s.execution_id where e.status = 'waiting' limit ?";
+
+/** An execution's children that have not ended (the partial children index). */
+export const SELECT_UNFINISHED_CHILDREN =
+  "select id from workflow_execution where parent_execution_id = ? and status in ('pending', 'running', 'waiting')";

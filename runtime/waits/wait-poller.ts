@@ -1,7 +1,14 @@
 import type { Logger } from '../../core/services/logger';
 import type { SqlExecutionStore } from '../persistence/sql-execution-store';
 import type { SqlConnection } from '../persistence/sql-batch';
-import { SELECT_DUE, SELECT_SIGNALLED, wakeOp, type WakeTarget, type WokenExecution } from '../persistence/wait-sql';
+import {
+  SELECT_DUE,
+  SELECT_SIGNALLED,
+  SELECT_UNFINISHED_CHILDREN,
+  wakeOp,
+  type WakeTarget,
+  type WokenExecution,
+} from '../persistence/wait-sql';
 
 /** Where woken executions go: resumed in this process (`local`) or queued for a `weft worker` (`queue`). */
 export interface WakeHandler {
@@ -20,8 +27,9 @@ export interface WaitPollerOptions {
   batchSize?: number;
   now?: () => number;
   /**
-   * Wake this execution only (`weft run --db` waiting out its own execution): other executions
-   * in the same database are left to the processes that serve them.
+   * Wake this execution and its descendants only (`weft run --db` waiting out its own execution,
+   * whose `workflow` nodes may wait on children): other executions in the same database are left
+   * to the processes that serve them.
    */
   only?: string;
 }
@@ -77,7 +85,11 @@ export class WaitPoller {
 
   /** One pass; returns how many executions it woke. */
   async runOnce(): Promise<number> {
-    if (this.options.only !== undefined) return (await this.wake(this.options.only)) ? 1 : 0;
+    if (this.options.only !== undefined) {
+      let n = 0;
+      for (const id of await this.familyOf(this.options.only)) if (await this.wake(id)) n++;
+      return n;
+    }
     const now = this.now();
     const store = this.options.store;
     const [due, signalled] = await Promise.all([
@@ -87,6 +99,16 @@ export class WaitPoller {
     const ids = new Set<string>([...due, ...signalled].map((r) => String(r.execution_id)));
     const woken = await Promise.all([...ids].map((id) => this.wake(id)));
     return woken.filter(Boolean).length;
+  }
+
+  /** An execution and its unfinished descendants, children before their parents (a child's end makes its parent due). */
+  private async familyOf(root: string): Promise<string[]> {
+    const family = [root];
+    for (let i = 0; i < family.length && family.length < this.batchSize; i++) {
+      const rows = await this.options.store.query(SELECT_UNFINISHED_CHILDREN, [family[i]]);
+      family.push(...rows.map((r) => String(r.id)));
+    }
+    return family.reverse();
   }
 
   private schedule(ms: number): void {

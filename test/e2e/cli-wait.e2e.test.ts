@@ -61,4 +61,45 @@ describe('weft run --db with a wait node (end to end)', function () {
     assert.match(r.stdout, /succeeded after/);
     assert.match(r.stdout, /status succeeded/);
   });
+
+  it("waits out a workflow node's child that waits on a timer: the child's end wakes the parent, exit 0", async () => {
+    const db = path.join(tmp.dir, 'runs3.sqlite');
+    const childFile = path.join(tmp.dir, 'child.json');
+    writeFileSync(
+      childFile,
+      JSON.stringify({
+        name: 'cli-child',
+        nodes: [
+          { id: 'w', type: 'wait', config: { durationMs: 500 } },
+          { id: 'out', type: 'tool', config: { tool: 'core.echo', input: { fired: '{{ nodes.w.output.firedAt }}' } } },
+        ],
+        edges: [{ from: 'w', to: 'out' }],
+        outputs: { fired: '{{ nodes.out.output.fired }}' },
+      }),
+    );
+    // saves the child as wf_cli-child for the parent to call
+    const saved = await runWeft(['run', childFile, '--json', '--db', db], { timeoutMs: 30_000 });
+    assert.equal(saved.code, 0, `${saved.stdout}\n${saved.stderr}`);
+    const parentFile = path.join(tmp.dir, 'parent.json');
+    writeFileSync(
+      parentFile,
+      JSON.stringify({
+        name: 'cli-parent',
+        nodes: [{ id: 'sub', type: 'workflow', config: { workflowId: 'wf_cli-child' } }],
+        outputs: { child: '{{ nodes.sub.output }}' },
+      }),
+    );
+    const r = await runWeft(['run', parentFile, '--json', '--db', db], { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.status, 'succeeded');
+    assert.equal(typeof doc.outputs.child.fired, 'string');
+    const p = await openPersistence({ ...loadConfig({}), dataDir: tmp.dir }, undefined, { sqliteFile: db });
+    try {
+      const [kid] = (await p.executionStore.listChildren(doc.id, { limit: 10 })).items;
+      assert.equal(kid?.status, 'succeeded');
+    } finally {
+      await p.close();
+    }
+  });
 });
