@@ -196,7 +196,9 @@ const CHILD_CANCEL_LIMIT = 1000;
  */
 export function* executionEndedSteps(executionId: string, nowMs: number, why: string): Generator<SqlStep, void, any> {
   for (let i = 0; i < CHILD_CANCEL_LIMIT; i++) {
-    const w = yield get("select id, child_execution_id from weft_wait where execution_id = ? and kind = 'child' order by id", [executionId]);
+    const w = yield get("select id, child_execution_id from weft_wait where execution_id = ? and kind = 'child' order by id", [
+      executionId,
+    ]);
     if (!w) break;
     yield run('delete from weft_wait where id = ?', [w.id]);
     const child = String(w.child_execution_id);

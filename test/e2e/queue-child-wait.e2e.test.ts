@@ -53,7 +53,11 @@ describe('e2e: a parent does not hold the only worker while its child waits (que
       name: 'queued-child-approval',
       nodes: [
         { id: 'approve', type: 'wait', config: { signal: 'approve' } },
-        { id: 'out', type: 'tool', config: { tool: 'core.echo', input: { by: '{{ nodes.approve.output.payload.by }}', n: '{{ inputs.n }}' } } },
+        {
+          id: 'out',
+          type: 'tool',
+          config: { tool: 'core.echo', input: { by: '{{ nodes.approve.output.payload.by }}', n: '{{ inputs.n }}' } },
+        },
       ],
       edges: [{ from: 'approve', to: 'out' }],
       outputs: { approved: '{{ nodes.out.output }}' },

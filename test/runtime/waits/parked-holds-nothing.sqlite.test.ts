@@ -133,7 +133,7 @@ describe('a parked execution leaves nothing in the process (SQLite)', function (
       ids.add(d.executionId);
       const [kid] = (await store.listChildren(d.executionId, { limit: 10 })).items;
       assert.equal(kid?.status, 'waiting');
-      ids.add(kid!.id);
+      ids.add(kid.id);
     }
     await store.flush();
     assert.equal(kernel.executor.activeCount, 0);
