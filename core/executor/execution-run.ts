@@ -136,7 +136,9 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
 
   /** Ends an interrupted execution's running nodes without recording them. */
   abortInterrupted(): void {
-    if (this.stopped === 'interrupted') this.controller.abort(new CancelledError('weft is shutting down'));
+    // coded apart from a cancel: a child this run started (or parked on) is left to run, not cancelled
+    if (this.stopped === 'interrupted')
+      this.controller.abort(new CancelledError('weft is shutting down', { code: ErrorCodes.WF_INTERRUPTED }));
   }
 
   /** For {@link NodeLifecycle}: why the execution stopped, null while it runs on. */

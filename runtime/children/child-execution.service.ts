@@ -69,7 +69,10 @@ export class ChildExecutionService implements ChildExecutions {
     });
     const id = started.executionId;
     this.depths.set(id, depth);
-    const onAbort = () => this.cancel(id, req.signal.reason);
+    const onAbort = () => {
+      // weft shutting down: the child stays, for the resumed parent to re-attach to
+      if ((req.signal.reason as { code?: unknown } | undefined)?.code !== ErrorCodes.WF_INTERRUPTED) this.cancel(id, req.signal.reason);
+    };
     req.signal.addEventListener('abort', onAbort, { once: true });
     const release = () => {
       req.signal.removeEventListener('abort', onAbort);
