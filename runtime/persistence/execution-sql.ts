@@ -200,7 +200,6 @@ export function* executionEndedSteps(executionId: string, nowMs: number, why: st
       executionId,
     ]);
     if (!w) break;
-    yield run('delete from weft_wait where id = ?', [w.id]);
     const child = String(w.child_execution_id);
     const error = JSON.stringify(serializeError(new CancelledError(why), false));
     yield* requestCancelOp(child, why, error, nowMs, (definition) => cancelledNodeRows(child, definition))() as Generator<
@@ -208,6 +207,8 @@ export function* executionEndedSteps(executionId: string, nowMs: number, why: st
       CancelOpResult,
       any
     >;
+    // after the child's row: every transaction that takes both locks the child first (no deadlock)
+    yield run('delete from weft_wait where id = ?', [w.id]);
   }
   yield* dropWaitsSteps(executionId);
   yield* childEndedSteps(executionId, nowMs);

@@ -18,15 +18,16 @@ import { get, run, type SqlConnection, type WriteOp } from './sql-batch';
  */
 export function insertWaitOp(executionId: string, nodeId: string, wait: WaitSpec, nowMs: number): WriteOp<void> {
   return function* () {
-    yield run('delete from weft_wait where execution_id = ? and node_id = ?', [executionId, nodeId]);
     let due = waitDueAt(wait);
     const child = wait.kind === 'child' ? wait.childExecutionId : null;
     if (child !== null) {
+      // the child's row before any wait row, as a child's end and a parent's cancel take them (no deadlock)
       yield run('update workflow_execution set claim_epoch = claim_epoch where id = ?', [child]);
       const row = yield get('select status from workflow_execution where id = ?', [child]);
       // a child that is gone cannot end: the node runs again at once, and its re-attach says why
       if (!row || isTerminal(String(row.status))) due = nowMs;
     }
+    yield run('delete from weft_wait where execution_id = ? and node_id = ?', [executionId, nodeId]);
     const name = wait.kind === 'signal' ? wait.signal : null;
     yield run(
       'insert into weft_wait (id, execution_id, node_id, kind, due_at, signal_name, child_execution_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
