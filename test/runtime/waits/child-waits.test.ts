@@ -174,3 +174,89 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
       }
     });
   });
+
+/**
+ * A parent whose `workflow` node parked on its waiting child while another node of it still runs
+ * stays in memory until that node ends, then parks; the child's end (made due meanwhile) wakes
+ * it. Shutting down (drain) leaves the waiting child be: the resumed parent re-attaches to it.
+ */
+describe('a parent parked on a waiting child while another of its nodes runs (SQLite)', function () {
+  this.timeout(60_000);
+  let tmp: ReturnType<typeof makeTempDir>;
+  let runtime: BuiltRuntime;
+  let api: ApiHarness;
+
+  before(async () => {
+    tmp = makeTempDir();
+    runtime = await buildRuntime(loadConfig({ WEFT_DATA_DIR: tmp.dir, WEFT_LOG_LEVEL: 'silent' }));
+    runtime.startWaits();
+    api = await startApi({ kernel: runtime.kernel });
+  });
+  after(async () => {
+    await api?.close();
+    await runtime?.close();
+    tmp?.remove();
+  });
+
+  const get = async (id: string): Promise<any> => (await api.request('GET', `/api/v1/executions/${id}`)).body;
+  const node = (doc: any, id: string) => doc.nodes.find((n: any) => n.nodeId === id);
+
+  async function start(sleepMs: number): Promise<{ id: string; childId: string }> {
+    const child = await api.createWorkflow({
+      name: `resident-child-${sleepMs}`,
+      nodes: [{ id: 'approve', type: 'wait', config: { signal: 'approve' } }],
+      outputs: { payload: '{{ nodes.approve.output.payload }}' },
+    });
+    const parent = await api.createWorkflow({
+      name: `resident-parent-${sleepMs}`,
+      nodes: [
+        { id: 'sub', type: 'workflow', config: { workflowId: child } },
+        { id: 'slow', type: 'tool', config: { tool: 'core.sleep', input: { ms: sleepMs, value: 'slept' } } },
+      ],
+      outputs: { child: '{{ nodes.sub.output }}', slow: '{{ nodes.slow.output }}' },
+    });
+    const r = await api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: {}, key: api.keys.operator });
+    assert.equal(r.status, 202, r.text);
+    const id: string = r.body.executionId;
+    // the parent's node waits on the child while `slow` still runs: the parent stays `running`
+    await waitFor(
+      async () => {
+        const doc = await get(id);
+        return node(doc, 'sub')?.status === 'waiting' && node(doc, 'slow')?.status === 'running' ? doc : undefined;
+      },
+      'the workflow node to wait beside the running node',
+      { timeoutMs: 20_000 },
+    );
+    const kids = (await api.request('GET', `/api/v1/executions/${id}/children`)).body.items;
+    assert.equal(kids.length, 1);
+    assert.equal(kids[0].status, 'waiting');
+    return { id, childId: kids[0].id };
+  }
+
+  it('takes the child’s end once the running node ended and the parent parked', async () => {
+    const { id, childId } = await start(1500);
+    assert.equal((await get(id)).status, 'running');
+    const s = await api.request('POST', `/api/v1/executions/${childId}/signals/approve`, { body: { payload: 'yes' } });
+    assert.equal(s.status, 202, s.text);
+    const done = await waitFor(
+      async () => {
+        const doc = await get(id);
+        return ['succeeded', 'failed', 'cancelled'].includes(doc.status) ? doc : undefined;
+      },
+      'the parent to end',
+      { timeoutMs: 20_000 },
+    );
+    assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+    assert.deepEqual(done.outputs, { child: { payload: 'yes' }, slow: 'slept' });
+  });
+
+  it('leaves the waiting child be when weft shuts down (drain) with the parent still in memory', async () => {
+    const { id, childId } = await start(60_000);
+    await runtime.kernel.executor.drain(0);
+    await runtime.persistence!.executionStore.flush();
+    assert.equal(runtime.kernel.executor.isActive(id), false);
+    const kid = await get(childId);
+    assert.equal(kid.status, 'waiting', JSON.stringify(kid.error));
+    assert.equal(node(kid, 'approve').status, 'waiting');
+  });
+});
