@@ -100,6 +100,8 @@ export async function buildRuntime(config: WeftConfig, options: BuildRuntimeOpti
     services.push(...persistenceBindings(persistence));
     const store = persistence.executionStore;
     const poller = (waits = new WaitPoller({ store, logger }));
+    // a child that ended here wakes its parked parent at once, not on the poller's next pass
+    store.onParentDue((parentId) => poller.nudge(parentId));
     services.push(
       bind(
         Tokens.WaitService,

@@ -192,9 +192,10 @@ const CHILD_CANCEL_LIMIT = 1000;
  * What goes with an execution's end, in the transaction that records it: the children its nodes
  * were parked on are cancelled (an ending parent takes its waiting children with it, as it does
  * its running ones), its waits and buffered signals are dropped, and the waits of parents parked
- * on its own end fall due now, so a poller wakes them.
+ * on its own end fall due now, so a poller wakes them. Resolves with the id of the parent that
+ * waited on it (null: none).
  */
-export function* executionEndedSteps(executionId: string, nowMs: number, why: string): Generator<SqlStep, void, any> {
+export function* executionEndedSteps(executionId: string, nowMs: number, why: string): Generator<SqlStep, string | null, any> {
   for (let i = 0; i < CHILD_CANCEL_LIMIT; i++) {
     const w = yield get("select id, child_execution_id from weft_wait where execution_id = ? and kind = 'child' order by id", [
       executionId,
@@ -211,7 +212,7 @@ export function* executionEndedSteps(executionId: string, nowMs: number, why: st
     yield run('delete from weft_wait where id = ?', [w.id]);
   }
   yield* dropWaitsSteps(executionId);
-  yield* childEndedSteps(executionId, nowMs);
+  return yield* childEndedSteps(executionId, nowMs);
 }
 
 /** What {@link requestCancelOp} found and did. */

@@ -44,6 +44,7 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
   /** The executions this process runs, its claims on them (every write of one is fenced with its epoch), heartbeat and cancel requests. */
   private readonly ownership: ExecutionOwnership;
   private readonly claims: ExecutionClaims;
+  private readonly parentDueListeners = new Set<(parentExecutionId: string) => void>();
 
   constructor(private readonly options: SqlExecutionStoreOptions) {
     super(options.knex, options.driver, new CursorCodec(options.cursorSecret));
@@ -71,6 +72,15 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
       },
     });
     this.ownership.attach(this.writer);
+  }
+
+  /**
+   * Calls `listener` with the id of a parent execution parked on a child that ended here (its wait
+   * is due, for the poller to wake at once rather than on its next pass). Returns the unsubscribe.
+   */
+  onParentDue(listener: (parentExecutionId: string) => void): () => void {
+    this.parentDueListeners.add(listener);
+    return () => this.parentDueListeners.delete(listener);
   }
 
   /** This process's identity on the executions it runs. */
@@ -164,16 +174,16 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
       });
       const nowMs = this.now();
       const end = function* () {
-        const n = yield* update();
-        // its waits, the signals nobody took and the children it waited on end with it; parents waiting on it wake
-        yield* executionEndedSteps(executionId, nowMs, `parent execution ${executionId} ended ${status}`);
-        return n;
+        yield* update();
+        // its waits, the signals nobody took and the children it waited on end with it; a parent waiting on it falls due
+        return yield* executionEndedSteps(executionId, nowMs, `parent execution ${executionId} ended ${status}`);
       };
       const r = await this.writer.run(epoch === undefined ? end : fencedOp(executionId, epoch, end, this.options.dialect));
       if (r === FENCED) {
         this.ownership.claimLost(executionId);
         return;
       }
+      if (r !== null) for (const listener of this.parentDueListeners) listener(r);
     } finally {
       // even when the end could not be written: the execution no longer runs here, so its
       // heartbeat stops and recovery (another process, or the next start) ends it

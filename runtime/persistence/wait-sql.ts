@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { waitDueAt, type WaitSpec } from '../../core/plugin/park-request';
 import { isTerminal } from '../../core/store/execution-waiter';
-import { get, run, type SqlConnection, type WriteOp } from './sql-batch';
+import { get, run, type SqlConnection, type SqlStep, type WriteOp } from './sql-batch';
 
 /**
  * The durable waits' writes (both dialects). Waking a parked execution is one conditional update
@@ -88,9 +88,16 @@ export function* dropWaitsSteps(executionId: string) {
   yield run('delete from weft_signal where execution_id = ?', [executionId]);
 }
 
-/** Makes the waits of parents parked on this execution's end due now (it ended): their pollers wake them. */
-export function* childEndedSteps(executionId: string, nowMs: number) {
-  yield run("update weft_wait set due_at = ? where child_execution_id = ? and kind = 'child' and due_at is null", [nowMs, executionId]);
+/**
+ * Makes the wait of the parent parked on this execution's end due now (it ended), for a poller to
+ * wake it; resolves with that parent's id (null: no parent waited on it).
+ */
+export function* childEndedSteps(executionId: string, nowMs: number): Generator<SqlStep, string | null, any> {
+  const parent = yield get(
+    "update weft_wait set due_at = ? where child_execution_id = ? and kind = 'child' and due_at is null returning execution_id",
+    [nowMs, executionId],
+  );
+  return parent ? String(parent.execution_id) : null;
 }
 
 /** What {@link bufferSignalOp} found. */

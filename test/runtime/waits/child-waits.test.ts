@@ -104,10 +104,15 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
       assert.equal(runtime.kernel.executor.isActive(id), false);
       assert.equal(runtime.kernel.executor.activeCount, 0);
 
+      // the child's end, recorded here, names the parent it made due (the poller is nudged for it)
+      const due: string[] = [];
+      const unsubscribe = runtime.persistence!.executionStore.onParentDue((parent) => due.push(parent));
       const s = await api.request('POST', `/api/v1/executions/${childId}/signals/approve`, { body: { payload: { by: 'ops' } } });
       assert.equal(s.status, 202, s.text);
       const kid = await ended(childId);
       assert.equal(kid.status, 'succeeded');
+      await waitFor(async () => (due.includes(id) ? true : undefined), 'the parent to be reported due');
+      unsubscribe();
       const done = await ended(id);
       assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
       assert.deepEqual(node(done, 'sub').output, { approved: { by: 'ops' } });
