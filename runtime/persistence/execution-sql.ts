@@ -1,6 +1,6 @@
 import { CancelledError, PersistenceError } from '../../core/errors/weft-error';
 import { serializeError } from '../../core/errors/error-serializer';
-import { get, run, type SqlStep, type WriteOp } from './sql-batch';
+import { get, run, type SqlCall, type SqlStep, type WriteOp } from './sql-batch';
 import { upsertNodeSteps } from './node-upsert-sql';
 import { childEndedSteps, dropWaitsSteps } from './wait-sql';
 import { cancelledNodeRows } from './execution-row-mapper';
@@ -195,7 +195,7 @@ const CHILD_CANCEL_LIMIT = 1000;
  * on its own end fall due now, so a poller wakes them. Resolves with the id of the parent that
  * waited on it (null: none).
  */
-export function* executionEndedSteps(executionId: string, nowMs: number, why: string): Generator<SqlStep, string | null, any> {
+export function* executionEndedSteps(executionId: string, nowMs: number, why: string): Generator<SqlStep | SqlCall, string | null, any> {
   for (let i = 0; i < CHILD_CANCEL_LIMIT; i++) {
     const w = yield get("select id, child_execution_id from weft_wait where execution_id = ? and kind = 'child' order by id", [
       executionId,
@@ -203,11 +203,7 @@ export function* executionEndedSteps(executionId: string, nowMs: number, why: st
     if (!w) break;
     const child = String(w.child_execution_id);
     const error = JSON.stringify(serializeError(new CancelledError(why), false));
-    yield* requestCancelOp(child, why, error, nowMs, (definition) => cancelledNodeRows(child, definition))() as Generator<
-      SqlStep,
-      CancelOpResult,
-      any
-    >;
+    yield* requestCancelOp(child, why, error, nowMs, (definition) => cancelledNodeRows(child, definition))();
     // after the child's row: every transaction that takes both locks the child first (no deadlock)
     yield run('delete from weft_wait where id = ?', [w.id]);
   }
