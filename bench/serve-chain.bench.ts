@@ -8,6 +8,12 @@ const ADMIN_KEY = 'weft_serve_chain_bench_admin_key_000000000000';
 const SHORT = 10;
 const LONG = 1_000;
 const RUNS = Number(process.env.SERVE_CHAIN_RUNS ?? 7);
+/**
+ * Warm-up pairs before measuring: V8 keeps optimising (and re-optimising after deopts) the node
+ * path for about 10,000 nodes; with 2 pairs the measured runs still paid for that compilation
+ * (on this 2-core machine, ~200 µs/node in the first runs against ~80 once settled).
+ */
+const WARMUP = Number(process.env.SERVE_CHAIN_WARMUP ?? 10);
 
 /** A chain of `n` `core.echo` nodes, each echoing its upstream's output. */
 function chain(n: number): object {
@@ -71,7 +77,7 @@ export async function run(): Promise<void> {
       return { ms: Date.parse(r.body.finishedAt) - Date.parse(r.body.startedAt), cpuUs };
     };
     // warm-up: JIT, SQLite page cache, prepared statements
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < WARMUP; i++) {
       await execute(SHORT);
       await execute(LONG);
     }
@@ -85,7 +91,7 @@ export async function run(): Promise<void> {
     }
     const us = median(perNode);
     report(
-      `µs per durable node (${LONG} vs ${SHORT} nodes, ${RUNS} runs)`,
+      `µs per durable node (${LONG} vs ${SHORT} nodes, ${RUNS} runs after ${WARMUP} warm-up pairs)`,
       `${fmt(us, 1)} µs (runs: ${perNode.map((v) => fmt(v, 0)).join(', ')})`,
       '≤ 40 µs',
       us <= 40,
