@@ -1,6 +1,6 @@
 import { PersistenceError } from '../../core/errors/weft-error';
 import type { Logger } from '../../core/services/logger';
-import type { SqlBatchDriver, SqlStep, WriteOp } from './sql-batch';
+import type { RowSteps, SqlBatchDriver, SqlStep, WriteOp } from './sql-batch';
 
 interface QueuedOp {
   op: WriteOp;
@@ -212,7 +212,7 @@ export class GroupCommitWriter {
   private batch(
     ops: QueuedOp[],
     rows: QueuedRow[],
-  ): { ops: WriteOp[]; rowSteps: SqlStep[]; unpack(results: unknown[]): [unknown[], Set<string>] } {
+  ): { ops: WriteOp[]; rowSteps: RowSteps; unpack(results: unknown[]): [unknown[], Set<string>] } {
     const fence = this.options.fence;
     const opList = ops.map((o) => o.op);
     let check: WriteOp<Set<string>> | null = null;
@@ -221,17 +221,18 @@ export class GroupCommitWriter {
       for (const r of rows) groups.add(fence.groupOf(r.row));
       check = fence.check(groups);
     }
-    if (!fence || !check)
-      return { ops: opList, rowSteps: this.options.rowSteps(rows.map((r) => r.row)), unpack: (results) => [results, NO_GROUPS] };
     const rowSteps = this.options.rowSteps;
-    const fenceCheck = check;
-    opList.push(function* () {
-      const fenced = yield* fenceCheck();
-      const kept = fenced.size ? rows.filter((r) => !fenced.has(fence.groupOf(r.row))) : rows;
-      for (const step of rowSteps(kept.map((r) => r.row))) yield step;
-      return fenced;
-    });
-    return { ops: opList, rowSteps: [], unpack: (results) => [results.slice(0, ops.length), results[ops.length] as Set<string>] };
+    if (!fence || !check) return { ops: opList, rowSteps: rowSteps(rows.map((r) => r.row)), unpack: (results) => [results, NO_GROUPS] };
+    // the check runs last among the ops; the rows it clears are built from its result
+    const at = opList.push(check) - 1;
+    return {
+      ops: opList,
+      rowSteps: (results) => {
+        const fenced = results[at] as Set<string>;
+        return rowSteps((fenced.size ? rows.filter((r) => !fenced.has(fence.groupOf(r.row))) : rows).map((r) => r.row));
+      },
+      unpack: (results) => [at ? results.slice(0, at) : NO_RESULTS, results[at] as Set<string>],
+    };
   }
 
   private settle(ops: QueuedOp[], rows: QueuedRow[], results: unknown[], err: unknown, fenced?: Set<string>): void {
@@ -269,6 +270,7 @@ export class GroupCommitWriter {
 }
 
 const NO_GROUPS: Set<string> = new Set();
+const NO_RESULTS: unknown[] = [];
 const EMPTY_ROW: Record<string, unknown> = Object.freeze({});
 
 function closedError(): PersistenceError {
