@@ -26,7 +26,7 @@ export interface GroupCommitOptions {
    */
   fence?: {
     groupOf(row: Record<string, unknown>): string;
-    check(groups: Set<string>): WriteOp<Set<string>> | null;
+    check(groups: Iterable<string>): WriteOp<Set<string>> | null;
     refused(group: string): unknown;
   };
   /** How long a write nobody waits for may sit in the queue before it is committed on its own. */
@@ -217,8 +217,14 @@ export class GroupCommitWriter {
     const opList = ops.map((o) => o.op);
     let check: WriteOp<Set<string>> | null = null;
     if (fence && rows.length) {
-      const groups = new Set<string>();
-      for (const r of rows) groups.add(fence.groupOf(r.row));
+      // one row (a chain's node) needs no Set to tell its group apart
+      let groups: Iterable<string>;
+      if (rows.length === 1) groups = [fence.groupOf(rows[0]!.row)];
+      else {
+        const set = new Set<string>();
+        for (const r of rows) set.add(fence.groupOf(r.row));
+        groups = set;
+      }
       check = fence.check(groups);
     }
     const rowSteps = this.options.rowSteps;
