@@ -27,6 +27,11 @@ export class ExecutionClaims {
     return this.epochs.get(executionId);
   }
 
+  /** How many executions this process holds claims on (those it runs). */
+  get count(): number {
+    return this.epochs.size;
+  }
+
   holds(executionId: string): boolean {
     return this.epochs.has(executionId);
   }
