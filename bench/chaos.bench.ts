@@ -4,7 +4,7 @@ import path from 'node:path';
 import { postgresUnavailableReason, startPostgres, type PostgresServer } from '../test/support/postgres-server';
 import { fmt, median, percentile, report } from './bench-stats';
 import { ChaosCluster, SideEffectServer, TERMINAL, until, type Kill } from '../test/support/chaos-cluster';
-import { chainWorkflow, fanOutWorkflow } from '../test/support/chaos-workflows';
+import { chainWorkflow, fanOutWorkflow, mapWorkflow } from '../test/support/chaos-workflows';
 
 /** `WEFT_CHAOS_SCALE=0.2` runs a fifth of the executions and kills (a quick look). */
 const SCALE = Number(process.env.WEFT_CHAOS_SCALE ?? 1);
@@ -12,7 +12,7 @@ const scaled = (n: number) => Math.max(1, Math.round(n * SCALE));
 
 /**
  * The chaos run of the queue mode: PostgreSQL, `weft serve` and workers as real processes. Prints
- * throughput with 1, 2 and 4 workers, then runs mixed workflows through 3 workers while SIGKILLing
+ * throughput with 1, 2 and 4 workers, then runs mixed workflows (chains, fan-outs, maps) through 3 workers while SIGKILLing
  * random workers and `weft serve`: executions succeeded, side effects repeated beyond those in
  * flight at a kill, and the time from each kill to the resumption of each execution it interrupted.
  */
@@ -51,7 +51,11 @@ async function withCluster<T>(pg: PostgresServer, name: string, workerArgs: stri
 
 async function createWorkflows(c: ChaosCluster, sideEffects: SideEffectServer, ms: number): Promise<string[]> {
   const ids: string[] = [];
-  for (const def of [chainWorkflow(sideEffects.url, 5, ms), fanOutWorkflow(sideEffects.url, 4, ms)]) {
+  for (const def of [
+    chainWorkflow(sideEffects.url, 5, ms),
+    fanOutWorkflow(sideEffects.url, 4, ms),
+    mapWorkflow(sideEffects.url, 8, ms, 4),
+  ]) {
     const r = await c.call('POST', '/api/v1/workflows', def);
     if (r.status !== 201) throw new Error(`could not create a workflow: ${JSON.stringify(r.body)}`);
     ids.push(r.body.id);
@@ -149,7 +153,7 @@ async function failover(pg: PostgresServer, sideEffects: SideEffectServer): Prom
 
 async function chaos(pg: PostgresServer, sideEffects: SideEffectServer): Promise<void> {
   await withCluster(pg, 'chaos_kills', ['--concurrency', '4'], async (c) => {
-    const [chain, fan] = await createWorkflows(c, sideEffects, 250);
+    const [chain, fan, map] = await createWorkflows(c, sideEffects, 250);
     for (let i = 0; i < 3; i++) await c.startWorker(i);
     const total = scaled(200);
     const workerKills = scaled(20);
@@ -159,7 +163,7 @@ async function chaos(pg: PostgresServer, sideEffects: SideEffectServer): Promise
     const ids: string[] = [];
     const submitting = (async () => {
       for (let i = 0; i < total; i++) {
-        ids.push(await submit(c, i % 2 ? fan! : chain!));
+        ids.push(await submit(c, [chain!, fan!, map!][i % 3]!));
         await new Promise((r) => setTimeout(r, 150));
       }
     })();

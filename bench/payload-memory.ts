@@ -117,19 +117,26 @@ export async function measurePayloadRun(options: PayloadRunOptions): Promise<Pay
 
 /**
  * Runs {@link measurePayloadRun} in a fresh node process (`--expose-gc`), so nothing else this
- * process holds is counted, and resolves with its figures.
+ * process holds is counted, and resolves with its figures. `maxOldSpaceMb` caps the child's V8
+ * heap: garbage is then collected before it piles up (without a cap, when V8 collects the copies
+ * of finished outputs varies between Node lines), and a run that keeps its outputs in memory dies
+ * of heap exhaustion instead of growing (rejected with an error whose message says so).
  */
-export function measureInChild(options: PayloadRunOptions): Promise<PayloadRunFigures> {
+export function measureInChild(options: PayloadRunOptions, maxOldSpaceMb?: number): Promise<PayloadRunFigures> {
   const script = `require(${JSON.stringify(__filename)}).measurePayloadRun(${JSON.stringify(options)}).then((f) => process.stdout.write(JSON.stringify(f)), (e) => { console.error(e); process.exit(1); })`;
+  const flags = ['--expose-gc', '--no-node-snapshot', ...(maxOldSpaceMb ? [`--max-old-space-size=${maxOldSpaceMb}`] : [])];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--no-node-snapshot', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...flags, '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`payload run exited ${code}: ${err.slice(0, 2000)}`));
+    child.on('close', (code, signal) => {
+      if (code !== 0 || !out) {
+        const heap = /heap out of memory|heap limit/i.test(err) ? 'JavaScript heap out of memory; ' : '';
+        return reject(new Error(`payload run ended (${signal ?? `exit ${code}`}): ${heap}${err.slice(0, 2000)}`));
+      }
       resolve(JSON.parse(out) as PayloadRunFigures);
     });
   });

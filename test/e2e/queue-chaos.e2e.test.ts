@@ -3,15 +3,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ChaosCluster, SideEffectServer, TERMINAL, until, type Kill } from '../support/chaos-cluster';
-import { chainWorkflow, fanOutWorkflow } from '../support/chaos-workflows';
+import { chainWorkflow, fanOutWorkflow, mapWorkflow } from '../support/chaos-workflows';
 import { postgresUrlOrSkip, sharedPostgresDatabase, stopSharedPostgres } from '../support/postgres-server';
 
 after(stopSharedPostgres);
 
 /**
  * The chaos run, bounded (`npm run bench -- chaos` is the full one, with timings): `weft serve`
- * in queue mode and 3 workers as processes, 20 executions of chains and fan-outs, 3 SIGKILLs of
- * random workers (each restarted), with the default lease and lapse check.
+ * in queue mode and 3 workers as processes, 20 executions of chains, fan-outs and maps, 3 SIGKILLs of
+ * random workers (each restarted), with the default lease and lapse check. A third of the
+ * executions are a `map` over 6 items: its finished items are recorded durably, so a kill repeats
+ * only the items in flight.
  */
 describe('e2e: chaos in queue mode (3 workers, worker SIGKILLs mid-run)', function () {
   this.timeout(300_000);
@@ -38,7 +40,11 @@ describe('e2e: chaos in queue mode (3 workers, worker SIGKILLs mid-run)', functi
     await c.db.connect();
     await c.startServe();
     const workflowIds: string[] = [];
-    for (const def of [chainWorkflow(sideEffects.url, 4, 500), fanOutWorkflow(sideEffects.url, 3, 500)]) {
+    for (const def of [
+      chainWorkflow(sideEffects.url, 4, 500),
+      fanOutWorkflow(sideEffects.url, 3, 500),
+      mapWorkflow(sideEffects.url, 6, 400, 2),
+    ]) {
       const r = await c.call('POST', '/api/v1/workflows', def);
       assert.equal(r.status, 201, JSON.stringify(r.body));
       workflowIds.push(r.body.id);
@@ -52,7 +58,7 @@ describe('e2e: chaos in queue mode (3 workers, worker SIGKILLs mid-run)', functi
     for (let k = 0; k < 3; k++) {
       // a wave of executions, then a kill while it runs
       for (let i = 0; i < (k < 2 ? 7 : 6); i++) {
-        const r = await c.call('POST', `/api/v1/workflows/${workflowIds[ids.length % 2]}/execute`, {});
+        const r = await c.call('POST', `/api/v1/workflows/${workflowIds[ids.length % 3]}/execute`, {});
         assert.equal(r.status, 202, JSON.stringify(r.body));
         ids.push(r.body.executionId);
       }

@@ -22,3 +22,24 @@ export function fanOutWorkflow(sideEffects: string, width: number, ms: number): 
   ]);
   return { name: `chaos-fan-out-${width}`, nodes, edges };
 }
+
+/** A `map` over `items` numbers, each item a side effect of `ms` (`concurrency` at once), then a node after it. */
+export function mapWorkflow(sideEffects: string, items: number, ms: number, concurrency = 4): WorkflowDefinition {
+  const each = {
+    id: 'each',
+    type: 'map',
+    config: {
+      items: Array.from({ length: items }, (_, i) => i),
+      concurrency,
+      node: {
+        type: 'tool',
+        config: { tool: 'http.request', input: { url: `${sideEffects}/call/{{ execution.id }}/item{{ index }}?ms=${ms}` } },
+      },
+    },
+  };
+  return {
+    name: `chaos-map-${items}`,
+    nodes: [each, call(sideEffects, 'after', ms)],
+    edges: [{ from: 'each', to: 'after' }],
+  };
+}
