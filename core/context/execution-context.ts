@@ -63,6 +63,11 @@ export class ExecutionContext {
     this.nodes[nodeId] = this.entryOf(entry, entry.ref);
   }
 
+  /** Whether any output is kept apart: when none is, a node has nothing to load before it runs. */
+  get hasKeptOutputs(): boolean {
+    return this.kept.size > 0;
+  }
+
   /** The kept outputs among `nodeIds`' candidates: those whose id `mentions` returns true for. */
   keptIds(mentions: (nodeId: string) => boolean): string[] {
     const out: string[] = [];

@@ -222,7 +222,14 @@ export class NodeLifecycle {
   }
 
   /** Runs the node's attempts with the kept outputs it may read loaded, and lets go of them after. */
-  private async attempt(node: PlannedNode, fallbackFor: string | null): Promise<NodeExecutionRecord> {
+  private attempt(node: PlannedNode, fallbackFor: string | null): Promise<NodeExecutionRecord> {
+    // no output kept apart (the usual case): nothing to load, and no extra turns per node
+    if (!this.parts.context.hasKeptOutputs)
+      return runNodeAttempts(this.parts, { records: this.records, parking: this.parking }, node, fallbackFor);
+    return this.attemptHolding(node, fallbackFor);
+  }
+
+  private async attemptHolding(node: PlannedNode, fallbackFor: string | null): Promise<NodeExecutionRecord> {
     const upstream = node.upstream.map((u) => this.parts.plan.nodes[u]!.id);
     if (fallbackFor !== null) upstream.push(fallbackFor);
     const held = await this.kept.acquireFor(node, upstream);

@@ -144,8 +144,17 @@ const CLAIM_READ = 'select 1 as held from workflow_execution where id = ? and cl
  * page, one more WAL frame written per node).
  */
 export function* claimHolds(executionId: string, epoch: number, dialect: PersistenceDialect): Generator<SqlStep, boolean, any> {
-  if (dialect === 'sqlite') return (yield get(CLAIM_READ, [executionId, epoch])) !== undefined;
-  return (yield run(CLAIM_LOCK, [executionId, epoch])) === 1;
+  return claimHeld(yield claimStep(executionId, epoch, dialect), dialect);
+}
+
+/** The statement of {@link claimHolds}. */
+export function claimStep(executionId: string, epoch: number, dialect: PersistenceDialect): SqlStep {
+  return dialect === 'sqlite' ? get(CLAIM_READ, [executionId, epoch]) : run(CLAIM_LOCK, [executionId, epoch]);
+}
+
+/** Whether the claim held, from what its {@link claimStep} resumed with: a SQLite read found the row, a PostgreSQL update changed it. */
+export function claimHeld(stepResult: unknown, dialect: PersistenceDialect): boolean {
+  return dialect === 'sqlite' ? stepResult !== undefined : stepResult === 1;
 }
 
 /** What a fenced write resolves with when the claim was gone (nothing was written). */

@@ -1,6 +1,6 @@
 import { PersistenceError } from '../../core/errors/weft-error';
 import type { Logger } from '../../core/services/logger';
-import type { SqlBatchDriver, SqlStep, WriteOp } from './sql-batch';
+import type { RowSteps, SqlBatchDriver, SqlStep, WriteOp } from './sql-batch';
 
 interface QueuedOp {
   op: WriteOp;
@@ -26,9 +26,14 @@ export interface GroupCommitOptions {
    */
   fence?: {
     groupOf(row: Record<string, unknown>): string;
-    check(groups: Set<string>): WriteOp<Set<string>> | null;
+    check(groups: Iterable<string>): WriteOp<Set<string>> | null;
     refused(group: string): unknown;
   };
+  /**
+   * Whether a durable keyed row's group is the only one writing here (an execution running alone
+   * in this process): its commit then need not wait for the check phase (see `schedule`).
+   */
+  alone?: () => boolean;
   /** How long a write nobody waits for may sit in the queue before it is committed on its own. */
   lazyFlushMs?: number;
   logger?: Logger;
@@ -47,7 +52,10 @@ export class GroupCommitWriter {
   private rows = new Map<string, QueuedRow>();
   private hasDurable = false;
   private inFlight: Promise<void> | null = null;
-  private immediate: NodeJS.Immediate | null = null;
+  /** The commit scheduled for durable writes: in the check phase, or once this turn's microtasks are done. */
+  private immediate: NodeJS.Immediate | typeof END_OF_TURN | null = null;
+  /** Commits run at the end of a turn's microtasks since the event loop last ran one of this writer's callbacks. */
+  private endOfTurnRun = 0;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly lazyFlushMs: number;
@@ -89,7 +97,7 @@ export class GroupCommitWriter {
     this.hasDurable = true;
     return new Promise<void>((resolve, reject) => {
       entry.waiters.push({ resolve, reject });
-      this.schedule();
+      this.schedule(this.options.alone?.() ?? false);
     });
   }
 
@@ -114,13 +122,25 @@ export class GroupCommitWriter {
     return this.closed;
   }
 
-  private schedule(): void {
+  private schedule(endOfTurn = false): void {
     if (this.inFlight) return; // the commit in flight picks the queue up when it ends
     // a durable write commits in the check phase of this loop turn: every write queued by the
     // I/O callbacks of the same turn (other requests, other executions) shares the transaction,
     // so under load one commit carries dozens of writes instead of one each
     if (this.hasDurable) {
-      if (!this.immediate) this.immediate = setImmediate(this.onImmediate);
+      if (this.immediate) return;
+      // ...except a row whose execution runs alone here (`alone`): no other execution writes to
+      // share its commit, and waiting for the check phase costs an event-loop turn per node (a
+      // sixth of a chain's CPU). Its commit runs once this turn's microtasks are done (a tick
+      // queued from a microtask runs after all of them), so whatever they queue rides along (the
+      // last node's row and the end of the execution). Every END_OF_TURN_RUN commits the loop
+      // gets its turn anyway, so a chain of quick nodes holds up I/O (requests, cancels, timers)
+      // for a few nodes at most.
+      if (endOfTurn && this.endOfTurnRun < END_OF_TURN_RUN) {
+        this.endOfTurnRun++;
+        this.immediate = END_OF_TURN;
+        process.nextTick(this.onEndOfTurn);
+      } else this.immediate = setImmediate(this.onImmediate);
     } else if (!this.timer) {
       // one timer per interval, left running across commits: a chain queues a lazy start and
       // commits it a few µs later with the node's finish, node after node, and arming and
@@ -132,16 +152,25 @@ export class GroupCommitWriter {
 
   private readonly onImmediate = (): void => {
     this.immediate = null;
+    this.endOfTurnRun = 0;
+    this.startCommit();
+  };
+
+  private readonly onEndOfTurn = (): void => {
+    // a commit since (a flush) already took what was queued
+    if (this.immediate !== END_OF_TURN) return;
+    this.immediate = null;
     this.startCommit();
   };
 
   private readonly onTimer = (): void => {
     this.timer = null;
+    this.endOfTurnRun = 0;
     this.startCommit();
   };
 
   private clearTimers(): void {
-    if (this.immediate) clearImmediate(this.immediate);
+    if (this.immediate && this.immediate !== END_OF_TURN) clearImmediate(this.immediate);
     if (this.timer) clearTimeout(this.timer);
     this.immediate = null;
     this.timer = null;
@@ -149,7 +178,7 @@ export class GroupCommitWriter {
 
   private startCommit(): void {
     if (this.immediate) {
-      clearImmediate(this.immediate);
+      if (this.immediate !== END_OF_TURN) clearImmediate(this.immediate);
       this.immediate = null;
     }
     if (this.inFlight || (!this.ops.length && !this.rows.size)) return;
@@ -212,26 +241,33 @@ export class GroupCommitWriter {
   private batch(
     ops: QueuedOp[],
     rows: QueuedRow[],
-  ): { ops: WriteOp[]; rowSteps: SqlStep[]; unpack(results: unknown[]): [unknown[], Set<string>] } {
+  ): { ops: WriteOp[]; rowSteps: RowSteps; unpack(results: unknown[]): [unknown[], Set<string>] } {
     const fence = this.options.fence;
     const opList = ops.map((o) => o.op);
     let check: WriteOp<Set<string>> | null = null;
     if (fence && rows.length) {
-      const groups = new Set<string>();
-      for (const r of rows) groups.add(fence.groupOf(r.row));
+      // one row (a chain's node) needs no Set to tell its group apart
+      let groups: Iterable<string>;
+      if (rows.length === 1) groups = [fence.groupOf(rows[0]!.row)];
+      else {
+        const set = new Set<string>();
+        for (const r of rows) set.add(fence.groupOf(r.row));
+        groups = set;
+      }
       check = fence.check(groups);
     }
-    if (!fence || !check)
-      return { ops: opList, rowSteps: this.options.rowSteps(rows.map((r) => r.row)), unpack: (results) => [results, NO_GROUPS] };
     const rowSteps = this.options.rowSteps;
-    const fenceCheck = check;
-    opList.push(function* () {
-      const fenced = yield* fenceCheck();
-      const kept = fenced.size ? rows.filter((r) => !fenced.has(fence.groupOf(r.row))) : rows;
-      for (const step of rowSteps(kept.map((r) => r.row))) yield step;
-      return fenced;
-    });
-    return { ops: opList, rowSteps: [], unpack: (results) => [results.slice(0, ops.length), results[ops.length] as Set<string>] };
+    if (!fence || !check) return { ops: opList, rowSteps: rowSteps(rows.map((r) => r.row)), unpack: (results) => [results, NO_GROUPS] };
+    // the check runs last among the ops; the rows it clears are built from its result
+    const at = opList.push(check) - 1;
+    return {
+      ops: opList,
+      rowSteps: (results) => {
+        const fenced = results[at] as Set<string>;
+        return rowSteps((fenced.size ? rows.filter((r) => !fenced.has(fence.groupOf(r.row))) : rows).map((r) => r.row));
+      },
+      unpack: (results) => [at ? results.slice(0, at) : NO_RESULTS, results[at] as Set<string>],
+    };
   }
 
   private settle(ops: QueuedOp[], rows: QueuedRow[], results: unknown[], err: unknown, fenced?: Set<string>): void {
@@ -269,6 +305,11 @@ export class GroupCommitWriter {
 }
 
 const NO_GROUPS: Set<string> = new Set();
+/** {@link GroupCommitWriter.immediate} when the commit waits for the end of the turn's microtasks. */
+const END_OF_TURN = Symbol('end of turn');
+/** Commits in a row at the end of a turn's microtasks before one waits for the check phase (the loop's turn). */
+const END_OF_TURN_RUN = 32;
+const NO_RESULTS: unknown[] = [];
 const EMPTY_ROW: Record<string, unknown> = Object.freeze({});
 
 function closedError(): PersistenceError {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from '@mikro-orm/knex';
-import type { SqlBatchDriver, SqlCall, SqlStep, WriteOp } from './sql-batch';
+import type { RowSteps, SqlBatchDriver, SqlCall, SqlStep, WriteOp } from './sql-batch';
 
 /** The node-postgres client surface used here (connections come from knex's pool). */
 interface PgConnection {
@@ -31,10 +31,10 @@ export class PgBatchDriver implements SqlBatchDriver {
     this.client = knex.client;
   }
 
-  async commit(ops: WriteOp[], rowSteps: SqlStep[]): Promise<unknown[]> {
+  async commit(ops: WriteOp[], rowSteps: RowSteps): Promise<unknown[]> {
     const conn = await this.client.acquireConnection();
     try {
-      if (!ops.length && rowSteps.length === 1) {
+      if (!ops.length && typeof rowSteps !== 'function' && rowSteps.length === 1) {
         await this.step(conn, rowSteps[0]!);
         return [];
       }
@@ -42,7 +42,7 @@ export class PgBatchDriver implements SqlBatchDriver {
       try {
         const results: unknown[] = [];
         for (const op of ops) results.push(await this.runOp(conn, op));
-        for (const s of rowSteps) await this.step(conn, s);
+        for (const s of typeof rowSteps === 'function' ? rowSteps(results) : rowSteps) await this.step(conn, s);
         await conn.query('commit');
         return results;
       } catch (err) {

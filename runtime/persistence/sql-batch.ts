@@ -31,14 +31,21 @@ export function get(sql: string, params: unknown[]): SqlStep {
   return { kind: 'get', sql, params };
 }
 
+/**
+ * The row statements of a batch, or a function building them from the ops' results (run after
+ * the ops in the same transaction): a fenced batch writes only the rows whose claim check held,
+ * without wrapping the check and the rows in one more generator per commit.
+ */
+export type RowSteps = SqlStep[] | ((opResults: unknown[]) => SqlStep[]);
+
 /** Executes batches: every op and then the rows in one transaction, results in op order. */
 export interface SqlBatchDriver {
-  commit(ops: WriteOp[], rowSteps: SqlStep[]): Promise<unknown[]>;
+  commit(ops: WriteOp[], rowSteps: RowSteps): Promise<unknown[]>;
   /**
    * The same commit done within the call, when the driver can (SQLite): throws, with nothing
    * written, when it cannot finish now (the database is busy) or the batch fails.
    */
-  commitSync?(ops: WriteOp[], rowSteps: SqlStep[]): unknown[];
+  commitSync?(ops: WriteOp[], rowSteps: RowSteps): unknown[];
   /** A read of committed rows with a cached prepared statement (the hot lookups by key). */
   all(sql: string, params: unknown[]): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;

@@ -64,6 +64,8 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
     this.claims = this.ownership.claims;
     this.writer = new GroupCommitWriter(options.driver, {
       rowSteps: upsertNodeSteps,
+      // one execution running here: its node finishes share their commits with no other's
+      alone: () => this.claims.count <= 1,
       logger: this.logger,
       fence: {
         groupOf: (row) => String(row.execution_id),

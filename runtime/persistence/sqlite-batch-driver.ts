@@ -1,6 +1,6 @@
 import type { Knex } from '@mikro-orm/knex';
 import { PersistenceError } from '../../core/errors/weft-error';
-import type { SqlBatchDriver, SqlCall, SqlStep, WriteOp } from './sql-batch';
+import type { RowSteps, SqlBatchDriver, SqlCall, SqlStep, WriteOp } from './sql-batch';
 import type { SqliteSynchronous } from './orm-options';
 
 /** The better-sqlite3 surface used here (the package ships no types). */
@@ -28,7 +28,7 @@ export class SqliteBatchDriver implements SqlBatchDriver {
   private readonly db: Database;
   private readonly statements = new Map<string, Statement>();
   /** One transaction function for every batch (better-sqlite3 wraps it in BEGIN IMMEDIATE … COMMIT). */
-  private readonly tx: { immediate(ops: WriteOp[], rowSteps: SqlStep[]): unknown[] };
+  private readonly tx: { immediate(ops: WriteOp[], rowSteps: RowSteps): unknown[] };
 
   constructor(knex: Knex, file: string, synchronous: SqliteSynchronous) {
     // the driver module knex already loaded for this dialect (better-sqlite3)
@@ -43,18 +43,18 @@ export class SqliteBatchDriver implements SqlBatchDriver {
     // file is truncated back to 64 MB at most afterwards
     this.db.pragma('wal_autocheckpoint = 10000');
     this.db.pragma('journal_size_limit = 67108864');
-    this.tx = this.db.transaction((ops: WriteOp[], rowSteps: SqlStep[]) => {
+    this.tx = this.db.transaction((ops: WriteOp[], rowSteps: RowSteps) => {
       const results = ops.map((op) => this.runOp(op));
-      for (const s of rowSteps) this.step(s);
+      for (const s of typeof rowSteps === 'function' ? rowSteps(results) : rowSteps) this.step(s);
       return results;
     }) as unknown as SqliteBatchDriver['tx'];
   }
 
-  commitSync(ops: WriteOp[], rowSteps: SqlStep[]): unknown[] {
+  commitSync(ops: WriteOp[], rowSteps: RowSteps): unknown[] {
     return this.tx.immediate(ops, rowSteps);
   }
 
-  async commit(ops: WriteOp[], rowSteps: SqlStep[]): Promise<unknown[]> {
+  async commit(ops: WriteOp[], rowSteps: RowSteps): Promise<unknown[]> {
     // immediate: take the write lock at BEGIN, so a busy database fails before any work
     return whenNotBusy(() => this.tx.immediate(ops, rowSteps));
   }

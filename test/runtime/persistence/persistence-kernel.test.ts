@@ -135,4 +135,34 @@ describeDialects('executor with SQL persistence', (ctx) => {
     );
     assert.ok(nodes.every((n) => n.status === 'succeeded'));
   });
+
+  it('leaves the event loop a turn every few commits while a chain of quick nodes runs alone', async () => {
+    // a node finish of a lone execution commits without waiting for the loop's check phase; the
+    // loop must still get its turns (requests, cancels, timers) while a long chain runs
+    const ids = Array.from({ length: 200 }, (_, i) => `q${i}`);
+    const def: WorkflowDefinition = {
+      name: 'quick-chain',
+      nodes: ids.map((id) => ({ id, type: 'echo', config: { value: id } })),
+      edges: ids.slice(1).map((id, i) => ({ from: ids[i]!, to: id })),
+    };
+    const commits = countCommits(p);
+    const turns: number[] = [];
+    let done = false;
+    const turn = () => {
+      turns.push(commits.count);
+      if (!done) setImmediate(turn);
+    };
+    setImmediate(turn);
+    const doc = await kernel.executor.run(def);
+    done = true;
+    // the commits since the last turn count too
+    turns.push(commits.count);
+    assert.equal(doc.status, 'succeeded');
+    assert.ok(commits.count > 100, `${commits.count} commits`);
+    let widest = 0;
+    for (let i = 1; i < turns.length; i++) widest = Math.max(widest, turns[i]! - turns[i - 1]!);
+    // 32 commits, then one in the check phase; a probe in the check phase sees two such runs at
+    // most (one started in another phase, by a timer or I/O, ends in the same loop iteration)
+    assert.ok(widest <= 2 * 33, `${widest} commits between two loop turns`);
+  });
 });
