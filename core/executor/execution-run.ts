@@ -134,11 +134,10 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
     this.maybeFinish();
   }
 
-  /** Ends an interrupted execution's running nodes without recording them. */
+  /** Ends an interrupted execution's running nodes unrecorded; coded apart from a cancel, so a child it started or parked on runs on. */
   abortInterrupted(): void {
-    // coded apart from a cancel: a child this run started (or parked on) is left to run, not cancelled
-    if (this.stopped === 'interrupted')
-      this.controller.abort(new CancelledError('weft is shutting down', { code: ErrorCodes.WF_INTERRUPTED }));
+    if (this.stopped !== 'interrupted') return;
+    this.controller.abort(new CancelledError('weft is shutting down', { code: ErrorCodes.WF_INTERRUPTED }));
   }
 
   /** For {@link NodeLifecycle}: why the execution stopped, null while it runs on. */
