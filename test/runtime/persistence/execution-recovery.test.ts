@@ -125,7 +125,9 @@ describeDialects('execution recovery', (ctx) => {
       .knex('workflow_execution')
       .where({ id: remote })
       .update({ heartbeat_at: Date.now() - 60_000 });
-    const other = await ctx.open();
+    // another process: on another host (two stores of this process share its host and pid, and a
+    // same-host same-pid owner reads as this process's previous incarnation, so stale at once)
+    const other = await ctx.open({ owner: 'other-machine:4343:bbbbbb' });
     const [r1, r2] = await Promise.all([live.recover(kernelFor(live, runs).executor), other.recover(kernelFor(other, runs).executor)]);
     assert.equal(r1.resumed.length + r2.resumed.length, 1, 'exactly one process resumed it');
     await [...r1.resumed, ...r2.resumed][0]!.done;
