@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { ExecutionStore } from '../../core/store/execution-store';
 import type { WorkflowRecord } from '../../core/store/workflow-store';
-import type { NodeExecutionRecord } from '../../core/model/execution-document';
+import { skippedRecord } from '../../core/executor/node-records';
 import type { Clock } from '../../core/services/clock';
 import type { Logger } from '../../core/services/logger';
 import type { EventBus } from '../../core/events/event-bus';
@@ -118,7 +118,7 @@ export class ScheduledFireRunner {
     // The execution document lists every node; fallback nodes only when they ran (never, here).
     const fallbacks = new Set(record.definition.nodes.map((n) => n.fallback).filter((f): f is string => !!f));
     const nodes = record.definition.nodes.filter((n) => !fallbacks.has(n.id));
-    await Promise.all(nodes.map((n) => store.nodeFinished(id, skippedNode(n.id))));
+    await Promise.all(nodes.map((n) => store.nodeFinished(id, skippedRecord(n.id, null))));
     await store.finishExecution(id, { status: 'skipped', outputs: null, error: null, finishedAt: now, durationMs: 0 });
     // it never ran, so its end is its only event
     this.deps.events?.publish({ kind: 'execution', status: 'skipped', executionId: id, workflowId: record.id, seq: 1, at: now });
@@ -137,18 +137,4 @@ export class ScheduledFireRunner {
     s.delete(id);
     if (s.size === 0) this.running.delete(workflowId);
   }
-}
-
-function skippedNode(nodeId: string): NodeExecutionRecord {
-  return {
-    nodeId,
-    status: 'skipped',
-    attempts: 0,
-    startedAt: null,
-    finishedAt: null,
-    output: null,
-    error: null,
-    recoveredBy: null,
-    skipReason: null,
-  };
 }
