@@ -10,7 +10,7 @@ export interface FailoverSteps {
   lastRenewal: number | null;
   /** When the claim lapsed (last renewal + lease). */
   lapse: number | null;
-  /** When pg-boss's maintenance found it lapsed and made the job claimable again. */
+  /** When pg-boss's maintenance found it lapsed and made the job claimable again (null: a worker claimed the lapsed job itself). */
   requeued: number | null;
   /** When a worker fetched the job again. */
   fetched: number | null;
@@ -75,8 +75,10 @@ export class FailoverTrace {
     for (const r of rows) {
       const s = this.steps.get(String(r.id))!;
       const before = this.retry.get(s.executionId)!;
-      if (s.requeued === null && (r.state === 'retry' || Number(r.retry_count) > before)) {
-        s.requeued = Number(r.start_after) - killedAt;
+      if (s.aheadAtRequeue === null && (r.state === 'retry' || Number(r.retry_count) > before)) {
+        // the maintenance's requeue sets start_after (no retry delay); a worker's own claim of the lapsed job leaves it
+        const requeued = Number(r.start_after) - killedAt;
+        s.requeued = s.lastRenewal !== null && requeued > s.lastRenewal ? requeued : null;
         s.aheadAtRequeue = r.state === 'retry' ? Number(r.ahead) : 0;
         s.activeAtRequeue = Number(r.active);
       }
