@@ -14,6 +14,7 @@ import type { NodeEnd, NodeLifecycleHost } from './node-lifecycle-parts';
 import { NodeScheduler, Outcome, type SchedulerHost } from './node-scheduler';
 import { WriteTracker } from './write-tracker';
 import { ResidentWaits } from './resident-waits';
+import { waitForFinish } from '../store/execution-waiter';
 import type { WaitSpec } from '../plugin/park-request';
 import { ExecutionSecrets } from '../secrets/execution-secrets';
 import { isoAt } from '../services/iso-time';
@@ -87,6 +88,7 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
     this.residentWaits = new ResidentWaits(
       () => deps.clock.now(),
       (index, wait) => this.endWait(index, wait),
+      (child, signal) => waitForFinish(child, { events: deps.bus, executions: deps.store }, signal),
     );
     this.finisher = new ExecutionFinisher({ ...shared, init, nodes: this.nodes, log: () => this.log });
   }
@@ -218,13 +220,16 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
     this.maybeFinish();
   }
 
-  /** A waiting node's due time came while the execution still ran: it ends here, on time. */
+  /**
+   * A waiting node's due time came while the execution still ran: it ends here, on time; a node
+   * parked on a child runs again, to take the child's end or time out.
+   */
   private endWait(index: number, wait: WaitSpec): void {
     if (this.finished || this.stopped !== null) return;
     const node = this.plan.nodes[index]!;
     this.parked--;
     this.endingWaits++;
-    this.nodes.endWait(node, wait).then(
+    (wait.kind === 'child' ? this.nodes.resumeParked(node, wait) : this.nodes.endWait(node, wait)).then(
       () => this.afterWaitEnded(),
       (err) => {
         this.log.error({ err, nodeId: node.id }, 'ending a wait failed');

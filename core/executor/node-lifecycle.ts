@@ -4,7 +4,8 @@ import type { WaitSpec } from '../plugin/park-request';
 import { cancelledRecord, skippedRecord } from './node-records';
 import { KeptOutputs } from './kept-outputs';
 import { nodeError, publicError, type NodeLifecycleHost, type NodeLifecycleParts } from './node-lifecycle-parts';
-import { runNodeAttempts } from './node-attempt-runner';
+import { runNodeAttempts, type WokenNode } from './node-attempt-runner';
+import { ErrorCodes } from '../errors/error-codes';
 import { waitCancelledRecord, waitEndedRecord } from './wait-end-records';
 
 /**
@@ -42,8 +43,25 @@ export class NodeLifecycle {
       this.records[node.index] = prior;
       return this.host.ended(node, { kind: 'waiting', wait: (await this.resumedWaits()).get(node.id) ?? null });
     }
+    // left `running` (a wake, or a crash): the same attempt goes on; a wake past the node's deadline marked it timed out
+    const woken = prior?.status === 'running' ? { record: prior, deadlineAt: prior.error?.code === ErrorCodes.WF_NODE_TIMEOUT ? 0 : null } : null;
+    return this.runFrom(node, woken, false);
+  }
+
+  /**
+   * Runs a parked node again while its execution is still in memory (the child it waited on
+   * ended, or its deadline came): the same attempt, with the deadline it parked with.
+   */
+  async resumeParked(node: PlannedNode, wait: WaitSpec): Promise<void> {
+    const waiting = this.records[node.index];
+    if (waiting?.status !== 'waiting') return;
+    return this.runFrom(node, { record: waiting, deadlineAt: wait.kind === 'timer' ? null : (wait.timeoutAt ?? null) }, true);
+  }
+
+  /** `inPlace`: a parked node this run woke, whose wait row is still stored (its end drops it). */
+  private async runFrom(node: PlannedNode, woken: WokenNode | null, inPlace: boolean): Promise<void> {
     const { context, deps, writes, events, plan } = this.parts;
-    let ran = await this.execute(node, null);
+    let ran = await this.execute(node, null, woken);
     if (ran.status === 'waiting') return this.park(node, ran);
     if (this.host.stopKind === 'interrupted' && ran.status === 'cancelled') return this.host.ended(node, { kind: 'interrupted' });
     let recovered = false;
@@ -66,7 +84,10 @@ export class NodeLifecycle {
         } else context.setError(node.id, publicError(ran.error), fbRec.output);
       }
     }
-    const recorded = writes.track(deps.store.nodeFinished(this.parts.executionId, ran));
+    const store = deps.store;
+    const recorded = writes.track(
+      inPlace && store.waitEnded ? store.waitEnded(this.parts.executionId, ran) : store.nodeFinished(this.parts.executionId, ran),
+    );
     const ref = this.kept.take(ran);
     if (ref) {
       // recorded: from now on only its reference stays in memory
@@ -77,7 +98,7 @@ export class NodeLifecycle {
     // in flight; when nothing can start after this node (it is the only one running, nothing is
     // queued, nothing is downstream), its record rides in the commit that ends the execution.
     // Either way its event is published only once the record is durable.
-    if (this.host.isLastToRun(node.index)) this.held.push(ran);
+    if (!inPlace && this.host.isLastToRun(node.index)) this.held.push(ran);
     else {
       await recorded;
       events.emitNode(ran);
@@ -212,29 +233,29 @@ export class NodeLifecycle {
   }
 
   /** Runs one node (or a fallback for `fallbackFor`) and returns its finished record (not yet written). */
-  private async execute(node: PlannedNode, fallbackFor: string | null): Promise<NodeExecutionRecord> {
+  private async execute(node: PlannedNode, fallbackFor: string | null, woken: WokenNode | null = null): Promise<NodeExecutionRecord> {
     // outputs are redacted when recorded, and the context holds the recorded value: a first run,
     // a resume and a re-run all see the same thing
-    const finished = this.parts.secrets.redact(await this.attempt(node, fallbackFor));
+    const finished = this.parts.secrets.redact(await this.attempt(node, fallbackFor, woken));
     this.flushTokens(node.id, finished.attempts);
     this.records[node.index] = finished;
     return finished;
   }
 
   /** Runs the node's attempts with the kept outputs it may read loaded, and lets go of them after. */
-  private attempt(node: PlannedNode, fallbackFor: string | null): Promise<NodeExecutionRecord> {
+  private attempt(node: PlannedNode, fallbackFor: string | null, woken: WokenNode | null): Promise<NodeExecutionRecord> {
     // no output kept apart (the usual case): nothing to load, and no extra turns per node
     if (!this.parts.context.hasKeptOutputs)
-      return runNodeAttempts(this.parts, { records: this.records, parking: this.parking }, node, fallbackFor);
-    return this.attemptHolding(node, fallbackFor);
+      return runNodeAttempts(this.parts, { records: this.records, parking: this.parking }, node, fallbackFor, woken);
+    return this.attemptHolding(node, fallbackFor, woken);
   }
 
-  private async attemptHolding(node: PlannedNode, fallbackFor: string | null): Promise<NodeExecutionRecord> {
+  private async attemptHolding(node: PlannedNode, fallbackFor: string | null, woken: WokenNode | null): Promise<NodeExecutionRecord> {
     const upstream = node.upstream.map((u) => this.parts.plan.nodes[u]!.id);
     if (fallbackFor !== null) upstream.push(fallbackFor);
     const held = await this.kept.acquireFor(node, upstream);
     try {
-      return await runNodeAttempts(this.parts, { records: this.records, parking: this.parking }, node, fallbackFor);
+      return await runNodeAttempts(this.parts, { records: this.records, parking: this.parking }, node, fallbackFor, woken);
     } finally {
       this.parts.context.releaseKept(held);
     }
