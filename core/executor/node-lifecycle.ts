@@ -44,7 +44,8 @@ export class NodeLifecycle {
       return this.host.ended(node, { kind: 'waiting', wait: (await this.resumedWaits()).get(node.id) ?? null });
     }
     // left `running` (a wake, or a crash): the same attempt goes on; a wake past the node's deadline marked it timed out
-    const woken = prior?.status === 'running' ? { record: prior, deadlineAt: prior.error?.code === ErrorCodes.WF_NODE_TIMEOUT ? 0 : null } : null;
+    const woken =
+      prior?.status === 'running' ? { record: prior, deadlineAt: prior.error?.code === ErrorCodes.WF_NODE_TIMEOUT ? 0 : null } : null;
     return this.runFrom(node, woken, false);
   }
 

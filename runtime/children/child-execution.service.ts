@@ -129,7 +129,10 @@ export class ChildExecutionService implements ChildExecutions {
 
   /** Cancels the child here when it runs here, else through the store (its owner polls for requests). */
   private cancel(id: string, reason: unknown): void {
-    this.cancelChild(id, `parent cancelled: ${reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'cancelled'}`);
+    this.cancelChild(
+      id,
+      `parent cancelled: ${reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'cancelled'}`,
+    );
   }
 
   private cancelChild(id: string, why: string): void {

@@ -54,7 +54,8 @@ export function waitSpecOfRow(row: {
   if (row.kind === 'timer' && due !== null) return { kind: 'timer', dueAt: due };
   if (row.kind === 'signal') return { kind: 'signal', signal: String(row.signal_name), timeoutAt: due };
   // a child wait's due time is its node's deadline until the child ends (then the wait is due anyway)
-  if (row.kind === 'child' && row.child_execution_id) return { kind: 'child', childExecutionId: String(row.child_execution_id), timeoutAt: due };
+  if (row.kind === 'child' && row.child_execution_id)
+    return { kind: 'child', childExecutionId: String(row.child_execution_id), timeoutAt: due };
   return null;
 }
 
