@@ -56,7 +56,7 @@ export async function runNodeAttempts(
   const result = await runAttempts({
     node,
     config,
-    ctx: new RunContext(parts.runHost, node, scope, parts.signal, deps.store.nodeWaiting !== undefined && fallbackFor === null),
+    ctx: new RunContext(parts.runHost, node, scope, parts.signal, deps.store.nodeWaiting !== undefined),
     abort: parts.abort,
     clock,
     maxOutputBytes: deps.maxOutputBytes,
@@ -65,9 +65,11 @@ export async function runNodeAttempts(
   });
   const { attempts, attemptErrors } = result;
   if (result.ok && isParkRequest(result.output)) {
-    if (!deps.store.nodeWaiting || fallbackFor !== null) {
-      const why =
-        fallbackFor !== null ? 'a fallback node cannot wait' : 'waits are kept in a database: run it with weft serve, or weft run --db';
+    // a fallback parks only on a child (its wake runs it again); a timer's or signal's waker would end it without its failed node
+    if (!deps.store.nodeWaiting || (fallbackFor !== null && result.output.wait.kind !== 'child')) {
+      const why = deps.store.nodeWaiting
+        ? 'a fallback node can wait only on a child execution'
+        : 'waits are kept in a database: run it with weft serve, or weft run --db';
       const err = new NodeExecutionError(`node "${node.id}" cannot wait here: ${why}`, { code: ErrorCodes.WF_WAIT_UNSUPPORTED });
       const error = { ...serializeError(err), attempt: 1, input: config };
       return finishedRecord(rec, startMs, clock.now(), { status: 'failed', attempts: 1, error });

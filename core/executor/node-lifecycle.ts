@@ -38,31 +38,56 @@ export class NodeLifecycle {
   async run(node: PlannedNode): Promise<void> {
     const prior = this.resumed.get(node.id);
     if (prior && (prior.status === 'succeeded' || prior.status === 'failed')) return this.adopt(node, prior);
-    if (prior?.status === 'waiting') {
-      // still waiting (another node, or the workflow deadline, woke the execution): parks again as it is
-      this.records[node.index] = prior;
-      return this.host.ended(node, { kind: 'waiting', wait: (await this.resumedWaits()).get(node.id) ?? null });
-    }
     // left `running` (a wake, or a crash): the same attempt goes on; a wake past the node's deadline marked it timed out
-    const woken =
-      prior?.status === 'running' ? { record: prior, deadlineAt: prior.error?.code === ErrorCodes.WF_NODE_TIMEOUT ? 0 : null } : null;
-    return this.runFrom(node, woken, false);
+    const wokenOf = (r: NodeExecutionRecord) => ({ record: r, deadlineAt: r.error?.code === ErrorCodes.WF_NODE_TIMEOUT ? 0 : null });
+    if (prior?.status === 'waiting') {
+      this.records[node.index] = prior;
+      // a failed node whose fallback parked: the fallback's wake goes on with it
+      const fb = this.fallbackOf(node, (id) => this.resumed.get(id));
+      if (fb?.status === 'running') return this.runFrom(node, null, false, wokenOf(fb));
+      if (fb) this.records[this.parts.plan.nodes[node.fallback]!.index] = fb;
+      // still waiting (another node, or the workflow deadline, woke the execution): parks again as it is
+      return this.host.ended(node, { kind: 'waiting', wait: (await this.resumedWaits()).get(fb?.nodeId ?? node.id) ?? null });
+    }
+    return this.runFrom(node, prior?.status === 'running' ? wokenOf(prior) : null, false);
   }
 
   /**
-   * Runs a parked node again while its execution is still in memory (the child it waited on
-   * ended, or its deadline came): the same attempt, with the deadline it parked with.
+   * Runs a parked node (or the fallback parked for it) again while its execution is still in
+   * memory (the child it waited on ended, or its deadline came): the same attempt, with the
+   * deadline it parked with.
    */
   async resumeParked(node: PlannedNode, wait: WaitSpec): Promise<void> {
     const waiting = this.records[node.index];
     if (waiting?.status !== 'waiting') return;
-    return this.runFrom(node, { record: waiting, deadlineAt: wait.kind === 'timer' ? null : (wait.timeoutAt ?? null) }, true);
+    const woken = (r: NodeExecutionRecord) => ({ record: r, deadlineAt: wait.kind === 'timer' ? null : (wait.timeoutAt ?? null) });
+    const fb = this.fallbackOf(node, (id) => this.records[this.parts.plan.byId.get(id) ?? -1]);
+    if (fb?.status === 'waiting') return this.runFrom(node, null, true, woken(fb));
+    return this.runFrom(node, woken(waiting), true);
   }
 
-  /** `inPlace`: a parked node this run woke, whose wait row is still stored (its end drops it). */
-  private async runFrom(node: PlannedNode, woken: WokenNode | null, inPlace: boolean): Promise<void> {
+  /** The record of `node`'s fallback when it stood in for `node`. */
+  private fallbackOf(node: PlannedNode, recordOf: (id: string) => NodeExecutionRecord | undefined): NodeExecutionRecord | undefined {
+    if (node.fallback < 0) return undefined;
+    const rec = recordOf(this.parts.plan.nodes[node.fallback]!.id);
+    return rec?.fallbackFor === node.id ? rec : undefined;
+  }
+
+  /**
+   * `inPlace`: a parked node this run woke, whose wait row is still stored (its end drops it).
+   * `fallbackWoken`: the node had failed and its fallback parked; the fallback goes on.
+   */
+  private async runFrom(
+    node: PlannedNode,
+    woken: WokenNode | null,
+    inPlace: boolean,
+    fallbackWoken: WokenNode | null = null,
+  ): Promise<void> {
     const { context, deps, writes, events, plan } = this.parts;
-    let ran = await this.execute(node, null, woken);
+    // the failed record was kept `waiting` while its fallback waited
+    let ran = fallbackWoken
+      ? (this.records[node.index] = { ...this.records[node.index]!, status: 'failed' })
+      : await this.execute(node, null, woken);
     if (ran.status === 'waiting') return this.park(node, ran);
     if (this.host.stopKind === 'interrupted' && ran.status === 'cancelled') return this.host.ended(node, { kind: 'interrupted' });
     let recovered = false;
@@ -70,8 +95,12 @@ export class NodeLifecycle {
     if (ran.status === 'failed' && node.fallback >= 0 && this.host.stopKind === null) {
       const fb = plan.nodes[node.fallback]!;
       context.setError(node.id, publicError(ran.error));
-      const fbRec = await this.execute(fb, node.id);
-      const fbWrite = writes.track(deps.store.nodeFinished(this.parts.executionId, fbRec));
+      const fbRec = await this.execute(fb, node.id, fallbackWoken);
+      if (fbRec.status === 'waiting') return this.park(node, fbRec, fb, ran);
+      const store = deps.store;
+      const fbWrite = writes.track(
+        inPlace && store.waitEnded ? store.waitEnded(this.parts.executionId, fbRec) : store.nodeFinished(this.parts.executionId, fbRec),
+      );
       const fbRef = this.kept.take(fbRec);
       await fbWrite;
       events.emitNode(fbRec);
@@ -183,13 +212,21 @@ export class NodeLifecycle {
     } else this.host.ended(node, { kind: 'failed', error: nodeError(node.id, prior), record: prior, resumed: true });
   }
 
-  /** Records a parked node with what it waits for (durably), then reports it `waiting`. */
-  private async park(node: PlannedNode, rec: NodeExecutionRecord): Promise<void> {
-    const wait = this.parking.get(node.index)!;
-    this.parking.delete(node.index);
+  /**
+   * Records a parked node with what it waits for (durably), then reports it `waiting`. A fallback
+   * that parked (`parked`) keeps the node it stands in for `waiting` too, with its `failed` record.
+   */
+  private async park(node: PlannedNode, rec: NodeExecutionRecord, parked = node, failed: NodeExecutionRecord | null = null): Promise<void> {
+    const { deps, executionId, events } = this.parts;
+    const wait = this.parking.get(parked.index)!;
+    this.parking.delete(parked.index);
     // the attempt checked the store can record waits before it let the node park
-    await this.parts.writes.track(this.parts.deps.store.nodeWaiting!(this.parts.executionId, rec, wait));
-    this.parts.events.emitNode(rec);
+    const stored = [deps.store.nodeWaiting!(executionId, rec, wait)];
+    const standing = failed ? (this.records[node.index] = { ...failed, status: 'waiting' }) : null;
+    if (standing) stored.push(deps.store.nodeFinished(executionId, standing));
+    await this.parts.writes.track(Promise.all(stored));
+    if (standing) events.emitNode(standing);
+    events.emitNode(rec);
     this.host.ended(node, { kind: 'waiting', wait });
   }
 

@@ -224,6 +224,48 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
       assert.deepEqual(await waitRows([id, kid.id]), []);
     });
 
+    it('parks a workflow node standing in as a fallback; the child’s end recovers the failed node', async () => {
+      const child = await childWorkflow('fallback-child');
+      const parent = await api.createWorkflow({
+        name: 'fallback-parent',
+        nodes: [
+          {
+            id: 'first',
+            type: 'adapter',
+            config: { transform: 'code', input: {}, code: "throw new Error('first failed')" },
+            fallback: 'rescue',
+          },
+          { id: 'rescue', type: 'workflow', config: { workflowId: child }, timeoutMs: 60_000 },
+          { id: 'after', type: 'tool', config: { tool: 'core.echo', input: { got: '{{ nodes.first.output }}' } } },
+        ],
+        edges: [{ from: 'first', to: 'after' }],
+        outputs: { got: '{{ nodes.after.output.got }}' },
+      });
+      const r = await api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: { wait: true }, key: api.keys.operator });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.body.status, 'waiting', JSON.stringify(r.body.error));
+      assert.equal(node(r.body, 'first').status, 'waiting');
+      assert.equal(node(r.body, 'rescue').status, 'waiting');
+      const id: string = r.body.id;
+      assert.equal(runtime.kernel.executor.isActive(id), false);
+      const [kid] = await children(id);
+      assert.equal(kid.parentNodeId, 'rescue');
+      const s = await api.request('POST', `/api/v1/executions/${kid.id}/signals/approve`, { body: { payload: 'rescued' } });
+      assert.equal(s.status, 202, s.text);
+      const done = await ended(id);
+      assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+      assert.deepEqual(done.outputs, { got: { payload: 'rescued' } });
+      const first = node(done, 'first');
+      assert.equal(first.status, 'failed');
+      assert.equal(first.recoveredBy, 'rescue');
+      assert.match(first.error.message, /first failed/);
+      const rescue = node(done, 'rescue');
+      assert.equal(rescue.status, 'succeeded');
+      assert.equal(rescue.fallbackFor, 'first');
+      assert.equal((await children(id)).length, 1);
+      assert.deepEqual(await waitRows([id, kid.id]), []);
+    });
+
     it('ends a parked parent failed with WF_WORKFLOW_TIMEOUT when its settings.timeoutMs passes, and cancels the child', async () => {
       const parent = await parentWorkflow('workflow-timeout-parent', await childWorkflow('workflow-timeout-child'), {}, [], {
         timeoutMs: 400,
