@@ -14,7 +14,6 @@ import type { NodeEnd, NodeLifecycleHost } from './node-lifecycle-parts';
 import { NodeScheduler, Outcome, type SchedulerHost } from './node-scheduler';
 import { WriteTracker } from './write-tracker';
 import { ResidentWaits } from './resident-waits';
-import { waitForFinish } from '../store/execution-waiter';
 import type { WaitSpec } from '../plugin/park-request';
 import { ExecutionSecrets } from '../secrets/execution-secrets';
 import { isoAt } from '../services/iso-time';
@@ -88,7 +87,7 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
     this.residentWaits = new ResidentWaits(
       () => deps.clock.now(),
       (index, wait) => this.endWait(index, wait),
-      (child, signal) => waitForFinish(child, { events: deps.bus, executions: deps.store }, signal),
+      { events: deps.bus, executions: deps.store },
     );
     this.finisher = new ExecutionFinisher({ ...shared, init, nodes: this.nodes, log: () => this.log });
   }
@@ -220,10 +219,7 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
     this.maybeFinish();
   }
 
-  /**
-   * A waiting node's due time came while the execution still ran: it ends here, on time; a node
-   * parked on a child runs again, to take the child's end or time out.
-   */
+  /** A waiting node's due time came while the execution still ran: it ends here, on time (one parked on a child runs again). */
   private endWait(index: number, wait: WaitSpec): void {
     if (this.finished || this.stopped !== null) return;
     const node = this.plan.nodes[index]!;

@@ -23,6 +23,11 @@ export interface WokenNode {
   deadlineAt: number | null;
 }
 
+/** A node its record left `running` (a wake, or a crash) goes on: a wake past its deadline marked the record timed out. */
+export function wokenFrom(record: NodeExecutionRecord): WokenNode {
+  return { record, deadlineAt: record.error?.code === ErrorCodes.WF_NODE_TIMEOUT ? 0 : null };
+}
+
 /**
  * Starts one node (records and publishes it `running`), renders its config and runs its attempts,
  * returning its finished record (not yet written); `waiting` when it parked (what it waits for is

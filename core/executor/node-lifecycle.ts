@@ -3,9 +3,8 @@ import type { NodeExecutionRecord, SkipReason } from '../model/execution-documen
 import type { WaitSpec } from '../plugin/park-request';
 import { cancelledRecord, skippedRecord } from './node-records';
 import { KeptOutputs } from './kept-outputs';
-import { nodeError, publicError, type NodeLifecycleHost, type NodeLifecycleParts } from './node-lifecycle-parts';
-import { runNodeAttempts, type WokenNode } from './node-attempt-runner';
-import { ErrorCodes } from '../errors/error-codes';
+import { nodeError, publicError, standingFallback, type NodeLifecycleHost, type NodeLifecycleParts } from './node-lifecycle-parts';
+import { runNodeAttempts, wokenFrom, type WokenNode } from './node-attempt-runner';
 import { waitCancelledRecord, waitEndedRecord } from './wait-end-records';
 
 /**
@@ -38,18 +37,17 @@ export class NodeLifecycle {
   async run(node: PlannedNode): Promise<void> {
     const prior = this.resumed.get(node.id);
     if (prior && (prior.status === 'succeeded' || prior.status === 'failed')) return this.adopt(node, prior);
-    // left `running` (a wake, or a crash): the same attempt goes on; a wake past the node's deadline marked it timed out
-    const wokenOf = (r: NodeExecutionRecord) => ({ record: r, deadlineAt: r.error?.code === ErrorCodes.WF_NODE_TIMEOUT ? 0 : null });
     if (prior?.status === 'waiting') {
       this.records[node.index] = prior;
       // a failed node whose fallback parked: the fallback's wake goes on with it
-      const fb = this.fallbackOf(node, (id) => this.resumed.get(id));
-      if (fb?.status === 'running') return this.runFrom(node, null, false, wokenOf(fb));
+      const fb = standingFallback(this.parts.plan, node, (id) => this.resumed.get(id));
+      if (fb?.status === 'running') return this.runFrom(node, null, false, wokenFrom(fb));
       if (fb) this.records[this.parts.plan.nodes[node.fallback]!.index] = fb;
       // still waiting (another node, or the workflow deadline, woke the execution): parks again as it is
       return this.host.ended(node, { kind: 'waiting', wait: (await this.resumedWaits()).get(fb?.nodeId ?? node.id) ?? null });
     }
-    return this.runFrom(node, prior?.status === 'running' ? wokenOf(prior) : null, false);
+    // left `running` (a wake, or a crash): the same attempt goes on
+    return this.runFrom(node, prior?.status === 'running' ? wokenFrom(prior) : null, false);
   }
 
   /**
@@ -61,16 +59,9 @@ export class NodeLifecycle {
     const waiting = this.records[node.index];
     if (waiting?.status !== 'waiting') return;
     const woken = (r: NodeExecutionRecord) => ({ record: r, deadlineAt: wait.kind === 'timer' ? null : (wait.timeoutAt ?? null) });
-    const fb = this.fallbackOf(node, (id) => this.records[this.parts.plan.byId.get(id) ?? -1]);
+    const fb = standingFallback(this.parts.plan, node, (id) => this.records[this.parts.plan.byId.get(id) ?? -1]);
     if (fb?.status === 'waiting') return this.runFrom(node, null, true, woken(fb));
     return this.runFrom(node, woken(waiting), true);
-  }
-
-  /** The record of `node`'s fallback when it stood in for `node`. */
-  private fallbackOf(node: PlannedNode, recordOf: (id: string) => NodeExecutionRecord | undefined): NodeExecutionRecord | undefined {
-    if (node.fallback < 0) return undefined;
-    const rec = recordOf(this.parts.plan.nodes[node.fallback]!.id);
-    return rec?.fallbackFor === node.id ? rec : undefined;
   }
 
   /**

@@ -1,4 +1,7 @@
 import { waitDueAt, type WaitSpec } from '../plugin/park-request';
+import type { EventBus } from '../events/event-bus';
+import type { ExecutionStore } from '../store/execution-store';
+import { waitForFinish } from '../store/execution-waiter';
 
 /** Longest delay one `setTimeout` can take (a longer one fires at once); a farther due time re-arms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -18,8 +21,8 @@ export class ResidentWaits {
   constructor(
     private readonly now: () => number,
     private readonly due: (index: number, wait: WaitSpec) => void,
-    /** Settles once the child execution ended (or `signal` aborted: the watch was dropped). */
-    private readonly childEnded: (childExecutionId: string, signal: AbortSignal) => Promise<unknown>,
+    /** Where a child's end shows: its event here, or (it runs in another process) its row. */
+    private readonly children: { events: EventBus; executions: ExecutionStore },
   ) {}
 
   /** Arms node `index`'s wait (a signal without a timeout has nothing to arm: its signal wakes the execution). */
@@ -60,7 +63,7 @@ export class ResidentWaits {
       if (!controller.signal.aborted) this.fire(index, wait);
     };
     // a failed read leaves the wait to its row: the poller takes it once the execution parks
-    this.childEnded(wait.childExecutionId, controller.signal).then(ended, () => undefined);
+    waitForFinish(wait.childExecutionId, this.children, controller.signal).then(ended, () => undefined);
   }
 
   /** Ends the wait once: whichever of its timer and its watch comes first. */
