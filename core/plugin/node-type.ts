@@ -45,10 +45,17 @@ export interface NodeRunContext {
   progress(p: NodeProgress): void;
   /**
    * True when the node may return `parkNode(...)` instead of holding on: a node of an execution
-   * kept in a store that records waits, not a fallback, not a `map` item, and without a node-level
-   * `timeoutMs` (a parked wait would escape it). Node types that can also hold on check it.
+   * kept in a store that records waits, not a fallback, not a `map` item. Node types that can also
+   * hold on check it. A node with a node-level `timeoutMs` parks with {@link deadlineAt} as its
+   * wait's `timeoutAt`, so the wait does not escape it.
    */
   readonly canPark?: boolean;
+  /**
+   * When this attempt times out (epoch ms; null without a node-level `timeoutMs`). A woken node's
+   * attempt keeps the deadline it had when it parked, and may start already past it: it then
+   * takes what it waited on if that ended, else ends it and throws a `TimeoutError` itself.
+   */
+  deadlineAt?: number | null;
 }
 
 /** How far a fan-out node is: items finished (failed ones included), failed, and in all. */

@@ -2,17 +2,19 @@
  * What a parked node waits for: a timer due at `dueAt` (epoch ms), a signal by name, with an
  * optional `timeoutAt` (epoch ms) after which the node fails with a `TimeoutError`, or the end of
  * a child execution (a `workflow` node whose child waits or runs in another process): when the
- * child ends, the node runs again and takes the child's result.
+ * child ends, or at `timeoutAt` (the node attempt's deadline, from its `timeoutMs`) if that comes
+ * first, the node runs again on the same attempt, re-attaches to the child and takes its result,
+ * or times out.
  */
 export type WaitSpec =
   | { kind: 'timer'; dueAt: number }
   | { kind: 'signal'; signal: string; timeoutAt: number | null }
-  | { kind: 'child'; childExecutionId: string };
+  | { kind: 'child'; childExecutionId: string; timeoutAt?: number | null };
 
 /** When a wait falls due by time alone (null: only an event ends it — a signal without timeout, a child's end). */
 export function waitDueAt(wait: WaitSpec): number | null {
   if (wait.kind === 'timer') return wait.dueAt;
-  return wait.kind === 'signal' ? wait.timeoutAt : null;
+  return wait.timeoutAt ?? null;
 }
 
 const PARKED = Symbol.for('weft.parkRequest');
