@@ -118,6 +118,8 @@ export class QueueWorker {
       }
       if (!this.running) break;
       // A full batch means more may be waiting: fetch again at once; otherwise wait (a finished job wakes us).
+      // So a lapsed claim is taken over within a poll interval by a worker with a free slot; with
+      // every slot everywhere busy, by the first worker whose execution ends (it comes before fresh work).
       if (claimed === 0 || claimed < free) await this.pause(this.deps.pollIntervalMs ?? 500);
     }
   }
