@@ -59,6 +59,9 @@ describe('queue failover order (PostgreSQL)', function () {
     procs.push(b);
     const { executionId: fresh } = await b.queue.enqueueExecution(wf.definition, { ...run, priority: 9 });
     const db = (await b.queue.start()).getDb();
+    // every poll looks for lapsed claims: through an index of the active jobs, not a scan of the completed ones
+    const index = await db.executeSql(`select indexdef from pg_indexes where schemaname = 'pgboss' and indexname = 'weft_job_active'`, []);
+    assert.match(String(index.rows[0]?.indexdef), /\(name, started_on\) WHERE \(state = 'active'/);
     await waitFor(
       async () =>
         (
