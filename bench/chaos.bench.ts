@@ -5,6 +5,7 @@ import { postgresUnavailableReason, startPostgres, type PostgresServer } from '.
 import { fmt, median, percentile, report } from './bench-stats';
 import { ChaosCluster, SideEffectServer, TERMINAL, until, type Kill } from '../test/support/chaos-cluster';
 import { chainWorkflow, fanOutWorkflow, mapWorkflow } from '../test/support/chaos-workflows';
+import { FailoverTrace } from '../test/support/failover-trace';
 
 /** `WEFT_CHAOS_SCALE=0.2` runs a fifth of the executions and kills (a quick look). */
 const SCALE = Number(process.env.WEFT_CHAOS_SCALE ?? 1);
@@ -167,20 +168,21 @@ async function chaos(pg: PostgresServer, sideEffects: SideEffectServer): Promise
         await new Promise((r) => setTimeout(r, 150));
       }
     })();
-    const resumed = new Map<string, number>();
+    const traces: Promise<FailoverTrace>[] = [];
     for (let k = 0; k < workerKills; k++) {
       await new Promise((r) => setTimeout(r, 1500));
       if (k === Math.floor(workerKills / 3) || k === Math.floor((2 * workerKills) / 3)) {
         if (kills.filter((x) => x.serve).length < serveKills) {
           const pid = c.serve!.pid;
-          kills.push({ at: await c.kill(c.serve!), pid, affected: [], serve: true });
+          kills.push({ at: await c.kill(c.serve!), pid, affected: [], resumed: new Map(), serve: true });
           await c.startServe();
         }
       }
       const slot = Math.floor(Math.random() * 3);
       const kill = await c.killWorker(slot);
       kills.push(kill);
-      void c.watchResumption(kill, resumed);
+      void c.watchResumption(kill);
+      if (process.env.WEFT_CHAOS_TRACE) traces.push(traceFailover(c, kill));
       await c.startWorker(slot);
     }
     await submitting;
@@ -199,7 +201,7 @@ async function chaos(pg: PostgresServer, sideEffects: SideEffectServer): Promise
       repeats.unexplained === 0,
     );
     const delays: number[] = [];
-    for (const k of kills) for (const id of k.affected) if (resumed.has(id)) delays.push(resumed.get(id)! - k.at);
+    for (const k of kills) for (const at of k.resumed.values()) delays.push(at - k.at);
     const lost = kills.reduce((n, k) => n + k.affected.length, 0) - delays.length;
     if (delays.length) {
       const p99 = percentile(delays, 99);
@@ -212,6 +214,7 @@ async function chaos(pg: PostgresServer, sideEffects: SideEffectServer): Promise
       );
     }
     if (lost) report('interrupted executions never seen resuming', String(lost), '0', false);
+    if (traces.length) printTraces(await Promise.all(traces));
   });
 }
 
@@ -252,4 +255,29 @@ async function traceJob(c: ChaosCluster, id: string, killedAt: number, last: str
   if (line !== last)
     console.log(`    +${fmt((Date.now() - killedAt) / 1000, 1)} s: ${line}${r ? `, started ${String(r.since_start)} s ago` : ''}`);
   return line;
+}
+
+/** Follows where each interrupted execution's failover spends its time (`WEFT_CHAOS_TRACE=1`). */
+async function traceFailover(c: ChaosCluster, kill: Kill): Promise<FailoverTrace> {
+  const db = c.connection();
+  await db.connect();
+  try {
+    const trace = new FailoverTrace(db);
+    await trace.killed(kill.at, kill.affected);
+    const end = Date.now() + 120_000;
+    while (Date.now() < end && !(await trace.observe(kill.at, kill.pid))) await new Promise((r) => setTimeout(r, 50));
+    return trace;
+  } finally {
+    await db.end();
+  }
+}
+
+function printTraces(traces: FailoverTrace[]): void {
+  const s = (v: number | null) => (v === null ? '   -' : fmt(v / 1000, 1).padStart(5));
+  console.log('    kill → (s)  renewed  lapse  requeued  fetched  claimed   ahead  active');
+  for (const t of traces)
+    for (const x of t.all)
+      console.log(
+        `    ${x.executionId.slice(-8)}  ${s(x.lastRenewal)}  ${s(x.lapse)}  ${s(x.requeued)}    ${s(x.fetched)}   ${s(x.claimed)}   ${String(x.aheadAtRequeue ?? '-').padStart(5)}  ${String(x.activeAtRequeue ?? '-').padStart(5)}`,
+      );
 }

@@ -219,6 +219,15 @@ export class PgBossExecutionQueue implements ExecutionDispatcher {
       // create is a no-op when the queue exists; update applies this process's lease and claim settings
       await boss.createQueue(EXECUTION_QUEUE, settings);
       await boss.updateQueue(EXECUTION_QUEUE, settings);
+      // Workers look for lapsed claims on every poll (claimJobs), and completed jobs stay in the
+      // table for hours: the active ones get an index of their own. Under an advisory lock, since
+      // IF NOT EXISTS is not safe against processes starting together.
+      await boss
+        .getDb()
+        .executeSql(
+          `BEGIN; SELECT pg_advisory_xact_lock(hashtext('weft.${this.schema}.job_active')); CREATE INDEX IF NOT EXISTS weft_job_active ON ${this.schema}.job (name, started_on) WHERE state = 'active'; COMMIT;`,
+          [],
+        );
     } catch (err) {
       await boss.stop({ graceful: false, close: true }).catch(() => undefined);
       throw err;

@@ -10,6 +10,7 @@ import { ErrorCodes } from '../../core/errors/error-codes';
 import { serializeError } from '../../core/errors/error-serializer';
 import { DEAD_EXECUTION_QUEUE, EXECUTION_QUEUE, type ExecutionJobData, type PgBossExecutionQueue } from './pg-boss-queue';
 import { JobLease } from './job-lease';
+import { claimJobs, type ClaimedJob } from './job-claim';
 
 /** What a worker needs of the execution store beyond recording: claims that fence a previous owner. */
 export interface ClaimingExecutionStore extends ExecutionStore {
@@ -38,7 +39,7 @@ export interface QueueWorkerDeps {
 type JobOutcome = { kind: 'finished'; status: string } | { kind: 'handback'; reason: string } | { kind: 'lost' };
 
 /**
- * A `weft worker`'s loop: claims queued executions (pg-boss fetch, SKIP LOCKED), keeps each
+ * A `weft worker`'s loop: claims queued executions ({@link claimJobs}: SKIP LOCKED, a lapsed claim taken over at once, resumed work before fresh), keeps each
  * claim alive with a {@link JobLease} while the execution runs, resumes the execution from its
  * persisted node results (completed nodes are not run again), and completes the job when the
  * execution ends. Jobs are fetched rather than handed to pg-boss's `work()`, because `work()`
@@ -106,7 +107,8 @@ export class QueueWorker {
       const free = this.concurrency - this.active.size;
       if (free > 0) {
         try {
-          const jobs = await boss.fetch<ExecutionJobData>(EXECUTION_QUEUE, { batchSize: free, includeMetadata: true });
+          // a lapsed or handed-back job first, before any fresh one (see claimJobs)
+          const jobs = await claimJobs<ExecutionJobData>(boss, this.deps.queue.schema, EXECUTION_QUEUE, free);
           claimed = jobs.length;
           for (const job of jobs) this.track(job);
           if (claimed === 0) await this.buryDeadJobs(boss);
@@ -116,11 +118,13 @@ export class QueueWorker {
       }
       if (!this.running) break;
       // A full batch means more may be waiting: fetch again at once; otherwise wait (a finished job wakes us).
+      // So a lapsed claim is taken over within a poll interval by a worker with a free slot; with
+      // every slot everywhere busy, by the first worker whose execution ends (it comes before fresh work).
       if (claimed === 0 || claimed < free) await this.pause(this.deps.pollIntervalMs ?? 500);
     }
   }
 
-  private track(job: PgBoss.JobWithMetadata<ExecutionJobData>): void {
+  private track(job: ClaimedJob<ExecutionJobData>): void {
     const boss = this.deps.queue.instance;
     const executionId = job.data?.executionId;
     const lease = new JobLease(
@@ -157,7 +161,7 @@ export class QueueWorker {
   }
 
   /** Runs (resumes) the job's execution to its end. */
-  private async runJob(job: PgBoss.Job<ExecutionJobData>): Promise<JobOutcome> {
+  private async runJob(job: ClaimedJob<ExecutionJobData>): Promise<JobOutcome> {
     const executionId = job.data?.executionId;
     const store = this.deps.executionStore;
     if (typeof executionId !== 'string') return { kind: 'finished', status: 'invalid job' };

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { waitFor } from './wait-for';
 
 /** The bits of `pg` used here (the package ships no types). */
-interface PgClient {
+export interface PgClient {
   connect(): Promise<void>;
   query(sql: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
   end(): Promise<void>;
@@ -25,6 +25,12 @@ export interface Kill {
   at: number;
   pid: number;
   affected: string[];
+  /**
+   * When each affected execution was resumed after this kill (epoch ms). Per kill, not per
+   * execution: one execution can be interrupted by several kills, and timing an earlier kill
+   * against a later kill's resumption made a 6 s failover read as 17 s.
+   */
+  resumed: Map<string, number>;
   serve?: boolean;
 }
 
@@ -137,7 +143,12 @@ export class ChaosCluster {
       WEFT_SHUTDOWN_DEADLINE_MS: '500',
       ...extraEnv,
     };
-    this.db = new Client({ connectionString: databaseUrl });
+    this.db = this.connection();
+  }
+
+  /** Another connection to the cluster's database (a watcher that should not queue behind `db`). */
+  connection(): PgClient {
+    return new Client({ connectionString: this.databaseUrl });
   }
 
   async startServe(): Promise<void> {
@@ -178,19 +189,19 @@ export class ChaosCluster {
   async killWorker(slot: number): Promise<Kill> {
     const victim = this.workers[slot]!;
     const at = await this.kill(victim);
-    return { at, pid: victim.pid, affected: await this.ownedBy(victim.pid) };
+    return { at, pid: victim.pid, affected: await this.ownedBy(victim.pid), resumed: new Map() };
   }
 
-  /** Records when each execution a kill interrupted is taken over (another owner) or ends. */
-  async watchResumption(kill: Kill, resumed: Map<string, number>, ms = 300_000): Promise<void> {
+  /** Records in `kill.resumed` when each execution the kill interrupted is taken over (another owner) or ends. */
+  async watchResumption(kill: Kill, ms = 300_000): Promise<void> {
     const left = new Set(kill.affected);
     const end = Date.now() + ms;
     while (left.size && Date.now() < end) {
-      const s = await this.statuses();
+      const s = await this.statuses([...left]);
       for (const id of [...left]) {
         const e = s.get(id);
         if (e && (TERMINAL.has(e.status) || (e.owner && !e.owner.includes(`:${kill.pid}:`)))) {
-          resumed.set(id, Date.now());
+          kill.resumed.set(id, Date.now());
           left.delete(id);
         }
       }
@@ -204,8 +215,11 @@ export class ChaosCluster {
     return rows.map((r) => String(r.id));
   }
 
-  async statuses(): Promise<Map<string, { status: string; owner: string | null }>> {
-    const { rows } = await this.db.query('select id, status, owner from workflow_execution');
+  /** Status and owner of every execution (or of those in `ids`). */
+  async statuses(ids?: string[]): Promise<Map<string, { status: string; owner: string | null }>> {
+    const { rows } = ids
+      ? await this.db.query('select id, status, owner from workflow_execution where id = any($1)', [ids])
+      : await this.db.query('select id, status, owner from workflow_execution');
     return new Map(rows.map((r) => [String(r.id), { status: String(r.status), owner: (r.owner as string | null) ?? null }]));
   }
 

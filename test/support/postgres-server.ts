@@ -79,7 +79,8 @@ export async function startPostgres(): Promise<PostgresServer> {
       `-p ${port}`,
       `-k ${dir}`,
       // a throwaway server: keep fsync on so benchmark figures mean something, but be lean
-      `-c max_connections=50`,
+      // PostgreSQL's default: the chaos run's serve and 4 workers each hold up to 14 (10 store, 4 pg-boss), and at 50 nodes failed with "too many clients"
+      `-c max_connections=100`,
       `-c shared_buffers=128MB`,
     ].join(' ');
     await asPg('pg_ctl', ['-D', data, '-l', log, '-o', opts, '-w', '-t', '30', 'start']);
