@@ -20,21 +20,26 @@ export interface NodeAttemptSlots {
 /**
  * Starts one node (records and publishes it `running`), renders its config and runs its attempts,
  * returning its finished record (not yet written); `waiting` when it parked (what it waits for is
- * left in `slots.parking`).
+ * left in `slots.parking`, the attempt that parked in the record's `attempts`). `woken`: the
+ * node's record when it parked on children and one ended; it goes on with that attempt (a child's
+ * key names it: the node re-attaches instead of starting new children) and that start time.
  */
 export async function runNodeAttempts(
   parts: NodeLifecycleParts,
   slots: NodeAttemptSlots,
   node: PlannedNode,
   fallbackFor: string | null,
+  woken: NodeExecutionRecord | null = null,
 ): Promise<NodeExecutionRecord> {
   const { deps, events } = parts;
   const clock = deps.clock;
-  const startMs = clock.now();
-  const rec = runningRecord(node.id, isoAt(startMs), fallbackFor);
+  const firstAttempt = woken ? Math.max(1, woken.attempts) : 1;
+  const wokenAt = woken?.startedAt ? Date.parse(woken.startedAt) : NaN;
+  const startMs = Number.isFinite(wokenAt) ? wokenAt : clock.now();
+  const rec = { ...runningRecord(node.id, isoAt(startMs), fallbackFor), attempts: firstAttempt };
   slots.records[node.index] = rec;
   parts.writes.add(deps.store.nodeStarted(parts.executionId, { ...rec }));
-  events.emit({ kind: 'node', nodeId: node.id, status: 'running', attempt: 1 });
+  events.emit({ kind: 'node', nodeId: node.id, status: 'running', attempt: firstAttempt });
   const scope = parts.context.scope;
   let config: unknown;
   try {
@@ -52,6 +57,7 @@ export async function runNodeAttempts(
     clock,
     maxOutputBytes: deps.maxOutputBytes,
     onRetry: (attempt, delayMs, error) => events.emit({ kind: 'node', nodeId: node.id, status: 'retrying', attempt, delayMs, error }),
+    firstAttempt,
   });
   const { attempts, attemptErrors } = result;
   if (result.ok && isParkRequest(result.output)) {
@@ -63,7 +69,7 @@ export async function runNodeAttempts(
       return finishedRecord(rec, startMs, clock.now(), { status: 'failed', attempts: 1, error });
     }
     slots.parking.set(node.index, result.output.wait);
-    return { ...rec, status: 'waiting' };
+    return { ...rec, status: 'waiting', attempts };
   }
   if (result.ok) {
     const done = finishedRecord(rec, startMs, clock.now(), {

@@ -23,6 +23,8 @@ export interface AttemptsInput {
   clock: Clock;
   maxOutputBytes: number;
   onRetry(attempt: number, delayMs: number, error: NodeErrorRecord): void;
+  /** The attempt to start at (default 1): a node woken from a wait goes on with the attempt that parked. */
+  firstAttempt?: number;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface AttemptsInput {
 export async function runAttempts(a: AttemptsInput): Promise<AttemptsResult> {
   const attemptErrors: NodeErrorRecord[] = [];
   const max = a.node.retry?.maxAttempts ?? 1;
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = a.firstAttempt ?? 1; ; attempt++) {
     try {
       const output = await runOnce(a, attempt);
       const outputJson = checkOutput(a.node, output, a.maxOutputBytes);

@@ -43,7 +43,9 @@ export class NodeLifecycle {
       return this.host.ended(node, { kind: 'waiting', wait: (await this.resumedWaits()).get(node.id) ?? null });
     }
     const { context, deps, writes, events, plan } = this.parts;
-    let ran = await this.execute(node, null);
+    // woken because a child it parked on ended (the waker set it `running`): it goes on with its attempt
+    const woken = prior?.status === 'running' && this.parts.woke.has(node.id) ? prior : null;
+    let ran = await this.execute(node, null, woken);
     if (ran.status === 'waiting') return this.park(node, ran);
     if (this.host.stopKind === 'interrupted' && ran.status === 'cancelled') return this.host.ended(node, { kind: 'interrupted' });
     let recovered = false;
@@ -212,29 +214,37 @@ export class NodeLifecycle {
   }
 
   /** Runs one node (or a fallback for `fallbackFor`) and returns its finished record (not yet written). */
-  private async execute(node: PlannedNode, fallbackFor: string | null): Promise<NodeExecutionRecord> {
+  private async execute(
+    node: PlannedNode,
+    fallbackFor: string | null,
+    woken: NodeExecutionRecord | null = null,
+  ): Promise<NodeExecutionRecord> {
     // outputs are redacted when recorded, and the context holds the recorded value: a first run,
     // a resume and a re-run all see the same thing
-    const finished = this.parts.secrets.redact(await this.attempt(node, fallbackFor));
+    const finished = this.parts.secrets.redact(await this.attempt(node, fallbackFor, woken));
     this.flushTokens(node.id, finished.attempts);
     this.records[node.index] = finished;
     return finished;
   }
 
   /** Runs the node's attempts with the kept outputs it may read loaded, and lets go of them after. */
-  private attempt(node: PlannedNode, fallbackFor: string | null): Promise<NodeExecutionRecord> {
+  private attempt(node: PlannedNode, fallbackFor: string | null, woken: NodeExecutionRecord | null): Promise<NodeExecutionRecord> {
     // no output kept apart (the usual case): nothing to load, and no extra turns per node
     if (!this.parts.context.hasKeptOutputs)
-      return runNodeAttempts(this.parts, { records: this.records, parking: this.parking }, node, fallbackFor);
-    return this.attemptHolding(node, fallbackFor);
+      return runNodeAttempts(this.parts, { records: this.records, parking: this.parking }, node, fallbackFor, woken);
+    return this.attemptHolding(node, fallbackFor, woken);
   }
 
-  private async attemptHolding(node: PlannedNode, fallbackFor: string | null): Promise<NodeExecutionRecord> {
+  private async attemptHolding(
+    node: PlannedNode,
+    fallbackFor: string | null,
+    woken: NodeExecutionRecord | null,
+  ): Promise<NodeExecutionRecord> {
     const upstream = node.upstream.map((u) => this.parts.plan.nodes[u]!.id);
     if (fallbackFor !== null) upstream.push(fallbackFor);
     const held = await this.kept.acquireFor(node, upstream);
     try {
-      return await runNodeAttempts(this.parts, { records: this.records, parking: this.parking }, node, fallbackFor);
+      return await runNodeAttempts(this.parts, { records: this.records, parking: this.parking }, node, fallbackFor, woken);
     } finally {
       this.parts.context.releaseKept(held);
     }

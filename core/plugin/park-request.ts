@@ -2,12 +2,15 @@
  * What a parked node waits for: a timer due at `dueAt` (epoch ms), a signal by name, with an
  * optional `timeoutAt` (epoch ms) after which the node fails with a `TimeoutError`, or the end of
  * a child execution (a `workflow` node whose child waits or runs in another process): when the
- * child ends, the node runs again and takes the child's result.
+ * child ends, the node runs again and takes the child's result; or the first end of any of several
+ * children (a `map` in workflow mode whose running items all wait): the node runs again, takes the
+ * results of the children that ended and re-attaches to the others.
  */
 export type WaitSpec =
   | { kind: 'timer'; dueAt: number }
   | { kind: 'signal'; signal: string; timeoutAt: number | null }
-  | { kind: 'child'; childExecutionId: string };
+  | { kind: 'child'; childExecutionId: string }
+  | { kind: 'children'; childExecutionIds: readonly string[] };
 
 /** When a wait falls due by time alone (null: only an event ends it — a signal without timeout, a child's end). */
 export function waitDueAt(wait: WaitSpec): number | null {

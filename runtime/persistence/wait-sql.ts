@@ -14,25 +14,32 @@ import { get, run, type SqlConnection, type SqlStep, type WriteOp } from './sql-
  * A child's end is checked in the same transaction, after locking the child's row (on PostgreSQL
  * the lock waits for a commit that ends the child): either the child ended before, and the wait is
  * due at once, or its end comes after and marks the wait due ({@link executionEndedSteps}). Never
- * neither, so a parent cannot wait for a child that already ended.
+ * neither, so a parent cannot wait for a child that already ended. A node waiting on several
+ * children (a map) gets one `child` row per child: a child's end then finds its parent by the
+ * child index alone, as for a `workflow` node, and the first end makes the node due.
  */
 export function insertWaitOp(executionId: string, nodeId: string, wait: WaitSpec, nowMs: number): WriteOp<void> {
   return function* () {
-    let due = waitDueAt(wait);
-    const child = wait.kind === 'child' ? wait.childExecutionId : null;
-    if (child !== null) {
+    // sorted: every transaction that locks several children of one parent takes them in one order
+    const children =
+      wait.kind === 'child' ? [wait.childExecutionId] : wait.kind === 'children' ? [...new Set(wait.childExecutionIds)].sort() : [];
+    const ended = new Set<string>();
+    for (const child of children) {
       // the child's row before any wait row, as a child's end and a parent's cancel take them (no deadlock)
       yield run('update workflow_execution set claim_epoch = claim_epoch where id = ?', [child]);
       const row = yield get('select status from workflow_execution where id = ?', [child]);
       // a child that is gone cannot end: the node runs again at once, and its re-attach says why
-      if (!row || isTerminal(String(row.status))) due = nowMs;
+      if (!row || isTerminal(String(row.status))) ended.add(child);
     }
     yield run('delete from weft_wait where execution_id = ? and node_id = ?', [executionId, nodeId]);
-    const name = wait.kind === 'signal' ? wait.signal : null;
-    yield run(
-      'insert into weft_wait (id, execution_id, node_id, kind, due_at, signal_name, child_execution_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
-      [uuidv7(), executionId, nodeId, wait.kind, due, name, child, nowMs],
-    );
+    const insert =
+      'insert into weft_wait (id, execution_id, node_id, kind, due_at, signal_name, child_execution_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)';
+    for (const child of children)
+      yield run(insert, [uuidv7(), executionId, nodeId, 'child', ended.has(child) ? nowMs : null, null, child, nowMs]);
+    if (children.length === 0) {
+      const name = wait.kind === 'signal' ? wait.signal : null;
+      yield run(insert, [uuidv7(), executionId, nodeId, wait.kind, waitDueAt(wait), name, null, nowMs]);
+    }
   };
 }
 
@@ -176,7 +183,10 @@ export function wakeOp(
         continue;
       }
       if (due.kind === 'child') {
-        // the child ended: the node runs again (as after a crash), re-attaches to it and takes its result
+        // the child ended: the node runs again (as after a crash, at its attempt), re-attaches to it
+        // and takes its result; a map's rows for its other children go too (its next park writes
+        // them again, checking each child), so a child ending while the node runs wakes nothing
+        yield run("delete from weft_wait where execution_id = ? and node_id = ? and kind = 'child'", [executionId, String(due.node_id)]);
         yield run(
           "update node_execution set status = 'running', finished_at = null, duration_ms = null where execution_id = ? and node_id = ? and status = 'waiting'",
           [executionId, String(due.node_id)],
