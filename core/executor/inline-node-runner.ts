@@ -178,7 +178,7 @@ export class InlineBatch {
     const r = await runAttempts({
       node: this.node,
       config,
-      ctx: new ItemRunContext(this.ctx, scope, this.node.definition.limits),
+      ctx: new ItemRunContext(this.ctx, scope, this.node.definition.limits, typeof roots.index === 'number' ? roots.index : undefined),
       abort: this.abort,
       clock: this.deps.clock,
       maxOutputBytes: this.deps.settings.maxOutputBytes,

@@ -9,12 +9,16 @@ export class ItemRunContext implements NodeRunContext {
   attempt = 1;
   signal: AbortSignal;
 
+  readonly item: NodeRunContext['item'];
+
   constructor(
     private readonly holder: NodeRunContext,
     readonly scope: TemplateScope,
     readonly limits: NodeLimits | undefined,
+    index?: number,
   ) {
     this.signal = holder.signal;
+    this.item = index === undefined ? undefined : { index, holderAttempt: holder.attempt };
   }
 
   get executionId(): string {

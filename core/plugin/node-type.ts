@@ -49,6 +49,12 @@ export interface NodeRunContext {
    * `timeoutMs` (a parked wait would escape it). Node types that can also hold on check it.
    */
   readonly canPark?: boolean;
+  /**
+   * Set when the node runs as an item of a holder node (an inline `map` template): the item's
+   * index and the holder's attempt (`attempt` is then the item's own). A node that starts child
+   * executions keys them by both, so items and retried holders never share a child.
+   */
+  readonly item?: { readonly index: number; readonly holderAttempt: number };
 }
 
 /** How far a fan-out node is: items finished (failed ones included), failed, and in all. */
