@@ -45,8 +45,9 @@ export interface NodeRunContext {
   progress(p: NodeProgress): void;
   /**
    * True when the node may return `parkNode(...)` instead of holding on: a node of an execution
-   * kept in a store that records waits, not a fallback, not a `map` item, and without a node-level
-   * `timeoutMs` (a parked wait would escape it). Node types that can also hold on check it.
+   * kept in a store that records waits, not a fallback, not a `map` item (but an inline `workflow`
+   * item, which may park on its child), and without a node-level `timeoutMs` (a parked wait would
+   * escape it). Node types that can also hold on check it.
    */
   readonly canPark?: boolean;
   /**

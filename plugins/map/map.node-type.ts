@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import {
   defineNodeType,
   ErrorCodes,
+  isParkRequest,
   NodeExecutionError,
   parkNode,
   serializeError,
@@ -98,8 +99,9 @@ export const mapNodeType = defineNodeType<MapConfig, Deps>({
         const { workflowId, version } = config.workflow;
         runItem = (index, item) => runChild(children, { ctx, signal, workflowId, version, index, item, park: ctx.canPark === true });
       } else {
-        const batch = inline.start(inline.compile(config.node!, ctx.nodeId, ITEM_ROOTS), ctx, signal);
-        runItem = (index, item) => batch.run({ item, index });
+        // an inline `workflow` item whose child waits parks like a workflow-mode item
+        const batch = inline.start(inline.compile(config.node!, ctx.nodeId, ITEM_ROOTS), ctx, signal, config.node!.type === 'workflow');
+        runItem = (index, item) => batch.run({ item, index }).then(parkedItem);
       }
       const end = await new MapRun(
         {
@@ -120,6 +122,15 @@ export const mapNodeType = defineNodeType<MapConfig, Deps>({
     },
   }),
 });
+
+/** An inline item's run that returned `parkNode` on a child: that item parked. */
+function parkedItem(r: InlineResult): InlineResult | ParkedItem {
+  if (!r.ok || !isParkRequest(r.output)) return r;
+  const wait = r.output.wait;
+  if (wait.kind === 'child') return { parkedOn: wait.childExecutionId };
+  const error = new NodeExecutionError(`a map item cannot wait on a ${wait.kind}`, { code: ErrorCodes.WF_WAIT_UNSUPPORTED });
+  return { ok: false, error: { ...serializeError(error), attempt: r.attempts }, attempts: r.attempts, aborted: false };
+}
 
 interface ChildItem {
   ctx: NodeRunContext;
