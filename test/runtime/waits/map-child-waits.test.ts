@@ -227,6 +227,24 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
       }
     });
 
+    it('its workflow timeout ends the parked parent and cancels every waiting child', async () => {
+      const parent = await api.createWorkflow({
+        name: 'map-park-deadline',
+        nodes: [{ id: 'fan', type: 'map', config: { items: '{{ inputs.list }}', workflow: { workflowId: child } } }],
+        settings: { timeoutMs: 1000 },
+      });
+      const { id } = await start(parent, ['a', 'b']);
+      const kids = await parkedWith(id, 2);
+      const done = await ended(id);
+      assert.equal(done.status, 'failed');
+      assert.equal(done.error.code, 'WF_WORKFLOW_TIMEOUT');
+      for (const kidId of kids.values()) {
+        const kid = await ended(kidId);
+        assert.equal(kid.status, 'cancelled');
+        assert.match(kid.error.message, new RegExp(`parent execution ${id}`));
+      }
+    });
+
     it('keeps concurrency 2 over 5 waiting items: parks, wakes, starts the next (peak measured from the children)', async () => {
       const list = ['a', 'b', 'c', 'd', 'e'];
       const { id, doc } = await start(await mapWorkflow('map-park-window', { concurrency: 2 }), list);
