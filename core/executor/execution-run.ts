@@ -87,6 +87,7 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
     this.residentWaits = new ResidentWaits(
       () => deps.clock.now(),
       (index, wait) => this.endWait(index, wait),
+      { events: deps.bus, executions: deps.store },
     );
     this.finisher = new ExecutionFinisher({ ...shared, init, nodes: this.nodes, log: () => this.log });
   }
@@ -218,13 +219,13 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
     this.maybeFinish();
   }
 
-  /** A waiting node's due time came while the execution still ran: it ends here, on time. */
+  /** A waiting node's due time came while the execution still ran: it ends here, on time (one parked on a child runs again). */
   private endWait(index: number, wait: WaitSpec): void {
     if (this.finished || this.stopped !== null) return;
     const node = this.plan.nodes[index]!;
     this.parked--;
     this.endingWaits++;
-    this.nodes.endWait(node, wait).then(
+    (wait.kind === 'child' || wait.kind === 'children' ? this.nodes.resumeParked(node, wait) : this.nodes.endWait(node, wait)).then(
       () => this.afterWaitEnded(),
       (err) => {
         this.log.error({ err, nodeId: node.id }, 'ending a wait failed');

@@ -17,59 +17,74 @@ export interface NodeAttemptSlots {
   parking: Map<number, WaitSpec>;
 }
 
+/** A parked node run again: its record as it parked (attempt, first start, earlier attempts' errors) and its attempt's deadline. */
+export interface WokenNode {
+  record: NodeExecutionRecord;
+  deadlineAt: number | null;
+}
+
+/** A node its record left `running` (a wake, or a crash) goes on: a wake past its deadline marked the record timed out. */
+export function wokenFrom(record: NodeExecutionRecord): WokenNode {
+  return { record, deadlineAt: record.error?.code === ErrorCodes.WF_NODE_TIMEOUT ? 0 : null };
+}
+
 /**
  * Starts one node (records and publishes it `running`), renders its config and runs its attempts,
  * returning its finished record (not yet written); `waiting` when it parked (what it waits for is
- * left in `slots.parking`, the attempt that parked in the record's `attempts`). `woken`: the
- * node's record when it parked on children and one ended; it goes on with that attempt (a child's
- * key names it: the node re-attaches instead of starting new children) and that start time.
+ * left in `slots.parking`). A woken node goes on with the attempt that parked, and keeps its first start.
  */
 export async function runNodeAttempts(
   parts: NodeLifecycleParts,
   slots: NodeAttemptSlots,
   node: PlannedNode,
   fallbackFor: string | null,
-  woken: NodeExecutionRecord | null = null,
+  woken: WokenNode | null = null,
 ): Promise<NodeExecutionRecord> {
   const { deps, events } = parts;
   const clock = deps.clock;
-  const firstAttempt = woken ? Math.max(1, woken.attempts) : 1;
-  const wokenAt = woken?.startedAt ? Date.parse(woken.startedAt) : NaN;
-  const startMs = Number.isFinite(wokenAt) ? wokenAt : clock.now();
-  const rec = { ...runningRecord(node.id, isoAt(startMs), fallbackFor), attempts: firstAttempt };
+  const first = woken ? Math.max(1, woken.record.attempts) : 1;
+  const startedAt = woken?.record.startedAt ?? null;
+  const startMs = startedAt ? Date.parse(startedAt) : clock.now();
+  const rec = { ...runningRecord(node.id, startedAt ?? isoAt(startMs), fallbackFor), attempts: first };
   slots.records[node.index] = rec;
   parts.writes.add(deps.store.nodeStarted(parts.executionId, { ...rec }));
-  events.emit({ kind: 'node', nodeId: node.id, status: 'running', attempt: firstAttempt });
+  events.emit({ kind: 'node', nodeId: node.id, status: 'running', attempt: first });
   const scope = parts.context.scope;
   let config: unknown;
   try {
     // most nodes name no secret: render without waiting a turn for a scope that is the same
     config = renderValue(node.config, node.secretNames.length ? await parts.secrets.renderScope(node.secretNames, scope) : scope);
   } catch (err) {
-    const error = { ...serializeError(err), attempt: 1, input: null };
-    return finishedRecord(rec, startMs, clock.now(), { status: 'failed', attempts: 1, error });
+    const error = { ...serializeError(err), attempt: first, input: null };
+    return finishedRecord(rec, startMs, clock.now(), { status: 'failed', attempts: first, error });
   }
   const result = await runAttempts({
     node,
     config,
-    ctx: new RunContext(parts.runHost, node, scope, parts.signal, deps.store.nodeWaiting !== undefined && fallbackFor === null),
+    ctx: new RunContext(parts.runHost, node, scope, parts.signal, deps.store.nodeWaiting !== undefined),
     abort: parts.abort,
     clock,
     maxOutputBytes: deps.maxOutputBytes,
     onRetry: (attempt, delayMs, error) => events.emit({ kind: 'node', nodeId: node.id, status: 'retrying', attempt, delayMs, error }),
-    firstAttempt,
+    resume: woken ? { attempt: first, attemptErrors: woken.record.attemptErrors ?? [], deadlineAt: woken.deadlineAt } : undefined,
   });
   const { attempts, attemptErrors } = result;
   if (result.ok && isParkRequest(result.output)) {
-    if (!deps.store.nodeWaiting || fallbackFor !== null) {
-      const why =
-        fallbackFor !== null ? 'a fallback node cannot wait' : 'waits are kept in a database: run it with weft serve, or weft run --db';
+    // a fallback parks only on children (its wake runs it again); a timer's or signal's waker would end it without its failed node
+    const onChildren = result.output.wait.kind === 'child' || result.output.wait.kind === 'children';
+    if (!deps.store.nodeWaiting || (fallbackFor !== null && !onChildren)) {
+      const why = deps.store.nodeWaiting
+        ? 'a fallback node can wait only on a child execution'
+        : 'waits are kept in a database: run it with weft serve, or weft run --db';
       const err = new NodeExecutionError(`node "${node.id}" cannot wait here: ${why}`, { code: ErrorCodes.WF_WAIT_UNSUPPORTED });
       const error = { ...serializeError(err), attempt: 1, input: config };
       return finishedRecord(rec, startMs, clock.now(), { status: 'failed', attempts: 1, error });
     }
     slots.parking.set(node.index, result.output.wait);
-    return { ...rec, status: 'waiting', attempts };
+    // the attempt that parked and the errors before it: a woken node goes on from there
+    const parked: NodeExecutionRecord = { ...rec, status: 'waiting', attempts };
+    if (attemptErrors.length) parked.attemptErrors = attemptErrors;
+    return parked;
   }
   if (result.ok) {
     const done = finishedRecord(rec, startMs, clock.now(), {

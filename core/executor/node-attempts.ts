@@ -23,8 +23,20 @@ export interface AttemptsInput {
   clock: Clock;
   maxOutputBytes: number;
   onRetry(attempt: number, delayMs: number, error: NodeErrorRecord): void;
-  /** The attempt to start at (default 1): a node woken from a wait goes on with the attempt that parked. */
-  firstAttempt?: number;
+  /** A parked node run again (woken): its attempt goes on, with the errors of the attempts before and that attempt's deadline. */
+  resume?: ResumedAttempt;
+}
+
+/** Where a woken node's attempts pick up: the attempt that parked, and its deadline (null: none known, a fresh `timeoutMs`). */
+export interface ResumedAttempt {
+  attempt: number;
+  attemptErrors: NodeErrorRecord[];
+  deadlineAt: number | null;
+}
+
+/** The error of an attempt past its node's `timeoutMs`. */
+export function nodeTimeoutError(nodeId: string, timeoutMs: number, attempt: number): TimeoutError {
+  return new TimeoutError(`node "${nodeId}" timed out after ${timeoutMs} ms (attempt ${attempt})`, { code: ErrorCodes.WF_NODE_TIMEOUT });
 }
 
 /**
@@ -32,11 +44,12 @@ export interface AttemptsInput {
  * does not hold anything up: the attempt is raced against the signal.
  */
 export async function runAttempts(a: AttemptsInput): Promise<AttemptsResult> {
-  const attemptErrors: NodeErrorRecord[] = [];
+  const attemptErrors: NodeErrorRecord[] = [...(a.resume?.attemptErrors ?? [])];
   const max = a.node.retry?.maxAttempts ?? 1;
-  for (let attempt = a.firstAttempt ?? 1; ; attempt++) {
+  const first = a.resume?.attempt ?? 1;
+  for (let attempt = first; ; attempt++) {
     try {
-      const output = await runOnce(a, attempt);
+      const output = await runOnce(a, attempt, attempt === first ? (a.resume?.deadlineAt ?? null) : null);
       const outputJson = checkOutput(a.node, output, a.maxOutputBytes);
       return { ok: true, output, outputJson, attempts: attempt, attemptErrors };
     } catch (raw) {
@@ -62,21 +75,25 @@ export async function runAttempts(a: AttemptsInput): Promise<AttemptsResult> {
   }
 }
 
-function runOnce(a: AttemptsInput, attempt: number): Promise<unknown> {
+/** One attempt; `deadlineAt` is a woken attempt's deadline (from its first run), null for a fresh `timeoutMs`. */
+function runOnce(a: AttemptsInput, attempt: number, deadlineAt: number | null): Promise<unknown> {
   const timeoutMs = a.node.definition.timeoutMs;
   const ctx = a.ctx;
   ctx.attempt = attempt;
   ctx.signal = a.abort.signal;
+  ctx.deadlineAt = null;
   let timer: NodeJS.Timeout | undefined;
   let controller: AbortController | undefined;
   if (timeoutMs !== undefined) {
+    const now = a.clock.now();
+    ctx.deadlineAt = deadlineAt ?? now + timeoutMs;
     controller = new AbortController();
     ctx.signal = AbortSignal.any([a.abort.signal, controller.signal]);
     const timeout = controller;
-    timer = setTimeout(() => {
-      const message = `node "${a.node.id}" timed out after ${timeoutMs} ms (attempt ${attempt})`;
-      timeout.abort(new TimeoutError(message, { code: ErrorCodes.WF_NODE_TIMEOUT }));
-    }, timeoutMs);
+    // a woken attempt already past its deadline gets no timer: the node re-attaches to what it
+    // waited on, takes it if it ended, else ends it and fails with the timeout itself
+    if (ctx.deadlineAt > now)
+      timer = setTimeout(() => timeout.abort(nodeTimeoutError(a.node.id, timeoutMs, attempt)), ctx.deadlineAt - now);
   }
   return new Promise<unknown>((resolve, reject) => {
     let settled = false;

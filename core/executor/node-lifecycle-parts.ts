@@ -61,3 +61,14 @@ export function nodeError(nodeId: string, rec: NodeExecutionRecord): SerializedE
   const e = rec.error!;
   return { type: e.type, code: e.code, message: `node "${nodeId}" failed: ${e.message}`, details: { nodeId } };
 }
+
+/** The record of `node`'s fallback when it stood in for `node` (`recordOf` reads records by node id). */
+export function standingFallback(
+  plan: ExecutionPlan,
+  node: PlannedNode,
+  recordOf: (id: string) => NodeExecutionRecord | undefined,
+): NodeExecutionRecord | undefined {
+  if (node.fallback < 0) return undefined;
+  const rec = recordOf(plan.nodes[node.fallback]!.id);
+  return rec?.fallbackFor === node.id ? rec : undefined;
+}

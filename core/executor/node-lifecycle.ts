@@ -3,8 +3,8 @@ import type { NodeExecutionRecord, SkipReason } from '../model/execution-documen
 import type { WaitSpec } from '../plugin/park-request';
 import { cancelledRecord, skippedRecord } from './node-records';
 import { KeptOutputs } from './kept-outputs';
-import { nodeError, publicError, type NodeLifecycleHost, type NodeLifecycleParts } from './node-lifecycle-parts';
-import { runNodeAttempts } from './node-attempt-runner';
+import { nodeError, publicError, standingFallback, type NodeLifecycleHost, type NodeLifecycleParts } from './node-lifecycle-parts';
+import { runNodeAttempts, wokenFrom, type WokenNode } from './node-attempt-runner';
 import { waitCancelledRecord, waitEndedRecord } from './wait-end-records';
 
 /**
@@ -38,14 +38,47 @@ export class NodeLifecycle {
     const prior = this.resumed.get(node.id);
     if (prior && (prior.status === 'succeeded' || prior.status === 'failed')) return this.adopt(node, prior);
     if (prior?.status === 'waiting') {
-      // still waiting (another node, or the workflow deadline, woke the execution): parks again as it is
       this.records[node.index] = prior;
-      return this.host.ended(node, { kind: 'waiting', wait: (await this.resumedWaits()).get(node.id) ?? null });
+      // a failed node whose fallback parked: the fallback's wake goes on with it
+      const fb = standingFallback(this.parts.plan, node, (id) => this.resumed.get(id));
+      if (fb?.status === 'running') return this.runFrom(node, null, false, wokenFrom(fb));
+      if (fb) this.records[this.parts.plan.nodes[node.fallback]!.index] = fb;
+      // still waiting (another node, or the workflow deadline, woke the execution): parks again as it is
+      return this.host.ended(node, { kind: 'waiting', wait: (await this.resumedWaits()).get(fb?.nodeId ?? node.id) ?? null });
     }
+    // left `running` (a wake, or a crash): the same attempt goes on
+    return this.runFrom(node, prior?.status === 'running' ? wokenFrom(prior) : null, false);
+  }
+
+  /**
+   * Runs a parked node (or the fallback parked for it) again while its execution is still in
+   * memory (the child it waited on ended, or its deadline came): the same attempt, with the
+   * deadline it parked with.
+   */
+  async resumeParked(node: PlannedNode, wait: WaitSpec): Promise<void> {
+    const waiting = this.records[node.index];
+    if (waiting?.status !== 'waiting') return;
+    const woken = (r: NodeExecutionRecord) => ({ record: r, deadlineAt: wait.kind === 'timer' ? null : (wait.timeoutAt ?? null) });
+    const fb = standingFallback(this.parts.plan, node, (id) => this.records[this.parts.plan.byId.get(id) ?? -1]);
+    if (fb?.status === 'waiting') return this.runFrom(node, null, true, woken(fb));
+    return this.runFrom(node, woken(waiting), true);
+  }
+
+  /**
+   * `inPlace`: a parked node this run woke, whose wait row is still stored (its end drops it).
+   * `fallbackWoken`: the node had failed and its fallback parked; the fallback goes on.
+   */
+  private async runFrom(
+    node: PlannedNode,
+    woken: WokenNode | null,
+    inPlace: boolean,
+    fallbackWoken: WokenNode | null = null,
+  ): Promise<void> {
     const { context, deps, writes, events, plan } = this.parts;
-    // woken because a child it parked on ended (the waker set it `running`): it goes on with its attempt
-    const woken = prior?.status === 'running' && this.parts.woke.has(node.id) ? prior : null;
-    let ran = await this.execute(node, null, woken);
+    // the failed record was kept `waiting` while its fallback waited
+    let ran = fallbackWoken
+      ? (this.records[node.index] = { ...this.records[node.index]!, status: 'failed' })
+      : await this.execute(node, null, woken);
     if (ran.status === 'waiting') return this.park(node, ran);
     if (this.host.stopKind === 'interrupted' && ran.status === 'cancelled') return this.host.ended(node, { kind: 'interrupted' });
     let recovered = false;
@@ -53,8 +86,12 @@ export class NodeLifecycle {
     if (ran.status === 'failed' && node.fallback >= 0 && this.host.stopKind === null) {
       const fb = plan.nodes[node.fallback]!;
       context.setError(node.id, publicError(ran.error));
-      const fbRec = await this.execute(fb, node.id);
-      const fbWrite = writes.track(deps.store.nodeFinished(this.parts.executionId, fbRec));
+      const fbRec = await this.execute(fb, node.id, fallbackWoken);
+      if (fbRec.status === 'waiting') return this.park(node, fbRec, fb, ran);
+      const store = deps.store;
+      const fbWrite = writes.track(
+        inPlace && store.waitEnded ? store.waitEnded(this.parts.executionId, fbRec) : store.nodeFinished(this.parts.executionId, fbRec),
+      );
       const fbRef = this.kept.take(fbRec);
       await fbWrite;
       events.emitNode(fbRec);
@@ -68,7 +105,10 @@ export class NodeLifecycle {
         } else context.setError(node.id, publicError(ran.error), fbRec.output);
       }
     }
-    const recorded = writes.track(deps.store.nodeFinished(this.parts.executionId, ran));
+    const store = deps.store;
+    const recorded = writes.track(
+      inPlace && store.waitEnded ? store.waitEnded(this.parts.executionId, ran) : store.nodeFinished(this.parts.executionId, ran),
+    );
     const ref = this.kept.take(ran);
     if (ref) {
       // recorded: from now on only its reference stays in memory
@@ -79,7 +119,7 @@ export class NodeLifecycle {
     // in flight; when nothing can start after this node (it is the only one running, nothing is
     // queued, nothing is downstream), its record rides in the commit that ends the execution.
     // Either way its event is published only once the record is durable.
-    if (this.host.isLastToRun(node.index)) this.held.push(ran);
+    if (!inPlace && this.host.isLastToRun(node.index)) this.held.push(ran);
     else {
       await recorded;
       events.emitNode(ran);
@@ -163,13 +203,21 @@ export class NodeLifecycle {
     } else this.host.ended(node, { kind: 'failed', error: nodeError(node.id, prior), record: prior, resumed: true });
   }
 
-  /** Records a parked node with what it waits for (durably), then reports it `waiting`. */
-  private async park(node: PlannedNode, rec: NodeExecutionRecord): Promise<void> {
-    const wait = this.parking.get(node.index)!;
-    this.parking.delete(node.index);
+  /**
+   * Records a parked node with what it waits for (durably), then reports it `waiting`. A fallback
+   * that parked (`parked`) keeps the node it stands in for `waiting` too, with its `failed` record.
+   */
+  private async park(node: PlannedNode, rec: NodeExecutionRecord, parked = node, failed: NodeExecutionRecord | null = null): Promise<void> {
+    const { deps, executionId, events } = this.parts;
+    const wait = this.parking.get(parked.index)!;
+    this.parking.delete(parked.index);
     // the attempt checked the store can record waits before it let the node park
-    await this.parts.writes.track(this.parts.deps.store.nodeWaiting!(this.parts.executionId, rec, wait));
-    this.parts.events.emitNode(rec);
+    const stored = [deps.store.nodeWaiting!(executionId, rec, wait)];
+    const standing = failed ? (this.records[node.index] = { ...failed, status: 'waiting' }) : null;
+    if (standing) stored.push(deps.store.nodeFinished(executionId, standing));
+    await this.parts.writes.track(Promise.all(stored));
+    if (standing) events.emitNode(standing);
+    events.emitNode(rec);
     this.host.ended(node, { kind: 'waiting', wait });
   }
 
@@ -214,11 +262,7 @@ export class NodeLifecycle {
   }
 
   /** Runs one node (or a fallback for `fallbackFor`) and returns its finished record (not yet written). */
-  private async execute(
-    node: PlannedNode,
-    fallbackFor: string | null,
-    woken: NodeExecutionRecord | null = null,
-  ): Promise<NodeExecutionRecord> {
+  private async execute(node: PlannedNode, fallbackFor: string | null, woken: WokenNode | null = null): Promise<NodeExecutionRecord> {
     // outputs are redacted when recorded, and the context holds the recorded value: a first run,
     // a resume and a re-run all see the same thing
     const finished = this.parts.secrets.redact(await this.attempt(node, fallbackFor, woken));
@@ -228,18 +272,14 @@ export class NodeLifecycle {
   }
 
   /** Runs the node's attempts with the kept outputs it may read loaded, and lets go of them after. */
-  private attempt(node: PlannedNode, fallbackFor: string | null, woken: NodeExecutionRecord | null): Promise<NodeExecutionRecord> {
+  private attempt(node: PlannedNode, fallbackFor: string | null, woken: WokenNode | null): Promise<NodeExecutionRecord> {
     // no output kept apart (the usual case): nothing to load, and no extra turns per node
     if (!this.parts.context.hasKeptOutputs)
       return runNodeAttempts(this.parts, { records: this.records, parking: this.parking }, node, fallbackFor, woken);
     return this.attemptHolding(node, fallbackFor, woken);
   }
 
-  private async attemptHolding(
-    node: PlannedNode,
-    fallbackFor: string | null,
-    woken: NodeExecutionRecord | null,
-  ): Promise<NodeExecutionRecord> {
+  private async attemptHolding(node: PlannedNode, fallbackFor: string | null, woken: WokenNode | null): Promise<NodeExecutionRecord> {
     const upstream = node.upstream.map((u) => this.parts.plan.nodes[u]!.id);
     if (fallbackFor !== null) upstream.push(fallbackFor);
     const held = await this.kept.acquireFor(node, upstream);

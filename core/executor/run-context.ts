@@ -21,7 +21,7 @@ export class RunContext implements NodeRunContext {
   readonly nodeId: string;
   readonly limits: NodeRunContext['limits'];
   attempt = 1;
-  readonly canPark: boolean;
+  deadlineAt: number | null = null;
   private cachedLogger: Logger | undefined;
   private cachedUpstream: NodeRunContext['upstream'] | undefined;
   private lastProgressMs = -Infinity;
@@ -31,9 +31,8 @@ export class RunContext implements NodeRunContext {
     private readonly node: PlannedNode,
     readonly scope: TemplateScope,
     public signal: AbortSignal,
-    canPark = false,
+    readonly canPark = false,
   ) {
-    this.canPark = canPark && node.definition.timeoutMs === undefined;
     this.executionId = run.id;
     this.workflowId = run.workflowId;
     this.nodeId = node.id;

@@ -46,10 +46,17 @@ export interface NodeRunContext {
   /**
    * True when the node may return `parkNode(...)` instead of holding on: a node of an execution
    * kept in a store that records waits, not a fallback, not a `map` item (but an inline `workflow`
-   * item, which may park on its child), and without a node-level `timeoutMs` (a parked wait would
-   * escape it). Node types that can also hold on check it.
+   * item, which may park on its child). Node types that can also hold on check it. A node with a
+   * node-level `timeoutMs` parks with {@link deadlineAt} as its wait's `timeoutAt`, so the wait
+   * does not escape it.
    */
   readonly canPark?: boolean;
+  /**
+   * When this attempt times out (epoch ms; null without a node-level `timeoutMs`). A woken node's
+   * attempt keeps the deadline it had when it parked, and may start already past it: it then
+   * takes what it waited on if that ended, else ends it and throws a `TimeoutError` itself.
+   */
+  deadlineAt?: number | null;
   /**
    * Set when the node runs as an item of a holder node (an inline `map` template): the item's
    * index and the holder's attempt (`attempt` is then the item's own). A node that starts child

@@ -2,20 +2,22 @@
  * What a parked node waits for: a timer due at `dueAt` (epoch ms), a signal by name, with an
  * optional `timeoutAt` (epoch ms) after which the node fails with a `TimeoutError`, or the end of
  * a child execution (a `workflow` node whose child waits or runs in another process): when the
- * child ends, the node runs again and takes the child's result; or the first end of any of several
- * children (a `map` in workflow mode whose running items all wait): the node runs again, takes the
- * results of the children that ended and re-attaches to the others.
+ * child ends, or at `timeoutAt` (the node attempt's deadline, from its `timeoutMs`) if that comes
+ * first, the node runs again on the same attempt, re-attaches to the child and takes its result,
+ * or times out; or the first end of any of several children (a `map` whose items in flight all
+ * wait): the node runs again on the same attempt, takes the results of the children that ended
+ * and re-attaches to the others (a map with a node deadline holds on instead, so no `timeoutAt`).
  */
 export type WaitSpec =
   | { kind: 'timer'; dueAt: number }
   | { kind: 'signal'; signal: string; timeoutAt: number | null }
-  | { kind: 'child'; childExecutionId: string }
-  | { kind: 'children'; childExecutionIds: readonly string[] };
+  | { kind: 'child'; childExecutionId: string; timeoutAt?: number | null }
+  | { kind: 'children'; childExecutionIds: readonly string[]; timeoutAt?: null };
 
 /** When a wait falls due by time alone (null: only an event ends it — a signal without timeout, a child's end). */
 export function waitDueAt(wait: WaitSpec): number | null {
   if (wait.kind === 'timer') return wait.dueAt;
-  return wait.kind === 'signal' ? wait.timeoutAt : null;
+  return wait.timeoutAt ?? null;
 }
 
 const PARKED = Symbol.for('weft.parkRequest');

@@ -33,6 +33,10 @@ export interface ChildExecutionHandle {
    * worker) — the node then parks on the child's end. Nothing of the child stays watched here.
    */
   endedOrParked(): Promise<ExecutionDocument | null>;
+  /** The child's finished document if it has ended, else null, as the store has it now (nothing is awaited). */
+  ended(): Promise<ExecutionDocument | null>;
+  /** Cancels the child wherever it runs (a node that timed out while it ran), saying `why`. */
+  cancel(why: string): void;
 }
 
 /**

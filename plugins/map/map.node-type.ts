@@ -94,13 +94,20 @@ export const mapNodeType = defineNodeType<MapConfig, Deps>({
       // every item in flight may listen to it (http.request, core.sleep): not a leak
       setMaxListeners(0, signal);
       const { executionId, nodeId } = ctx;
+      // a map with a node deadline holds on: its children's waits would escape it
+      const mayPark = ctx.canPark === true && (ctx.deadlineAt ?? null) === null;
       let runItem: (index: number, item: unknown) => Promise<InlineResult | ParkedItem>;
       if (config.workflow) {
         const { workflowId, version } = config.workflow;
-        runItem = (index, item) => runChild(children, { ctx, signal, workflowId, version, index, item, park: ctx.canPark === true });
+        runItem = (index, item) => runChild(children, { ctx, signal, workflowId, version, index, item, park: mayPark });
       } else {
         // an inline `workflow` item whose child waits parks like a workflow-mode item
-        const batch = inline.start(inline.compile(config.node!, ctx.nodeId, ITEM_ROOTS), ctx, signal, config.node!.type === 'workflow');
+        const batch = inline.start(
+          inline.compile(config.node!, ctx.nodeId, ITEM_ROOTS),
+          ctx,
+          signal,
+          mayPark && config.node!.type === 'workflow',
+        );
         runItem = (index, item) => batch.run({ item, index }).then(parkedItem);
       }
       const end = await new MapRun(

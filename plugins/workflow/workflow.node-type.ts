@@ -3,6 +3,7 @@ import {
   ErrorCodes,
   NodeExecutionError,
   parkNode,
+  TimeoutError,
   Tokens,
   type ChildExecutions,
   type ExecutionDocument,
@@ -46,10 +47,21 @@ export const workflowNodeType = defineNodeType<WorkflowNodeConfig, Deps>({
         { childExecutionId: child.executionId, created: child.created },
         child.created ? 'child execution started' : 're-attached to the child execution',
       );
-      const doc = ctx.canPark ? await child.endedOrParked() : await child.done;
+      // woken past the attempt's deadline (no timer left to end it): the child's end if it came, else a timeout
+      const late = ctx.deadlineAt !== undefined && ctx.deadlineAt !== null && ctx.deadlineAt <= Date.now();
+      const doc = late ? await child.ended() : ctx.canPark ? await child.endedOrParked() : await child.done;
       if (doc) return outcomeOf(doc, config, ctx);
+      if (late) {
+        const err = new TimeoutError(
+          `node "${ctx.nodeId}" timed out (attempt ${ctx.attempt}): child execution ${child.executionId} had not ended by its deadline`,
+          { code: ErrorCodes.WF_NODE_TIMEOUT, details: { childExecutionId: child.executionId } },
+        );
+        child.cancel(err.message);
+        throw err;
+      }
       ctx.logger.info({ childExecutionId: child.executionId }, 'parked on the child execution');
-      return parkNode({ kind: 'child', childExecutionId: child.executionId });
+      // with a node timeout the wait ends at the attempt's deadline too
+      return parkNode({ kind: 'child', childExecutionId: child.executionId, timeoutAt: ctx.deadlineAt ?? null });
     },
   }),
 });

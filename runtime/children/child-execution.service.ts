@@ -111,6 +111,17 @@ export class ChildExecutionService implements ChildExecutions {
         // before the parked node is recorded still reaches the child
         return null;
       },
+      ended: async () => {
+        const doc = await deps.executions.getExecution(id);
+        if (!doc) throw new NotFoundError(`child execution ${id} not found`);
+        if (!isTerminal(doc.status)) return null;
+        release();
+        return doc;
+      },
+      cancel: (why) => {
+        release();
+        this.cancelChild(id, why);
+      },
     };
     // aborted while the dispatch was under way: the listener came too late to hear it
     if (req.signal.aborted) onAbort();
@@ -119,7 +130,13 @@ export class ChildExecutionService implements ChildExecutions {
 
   /** Cancels the child here when it runs here, else through the store (its owner polls for requests). */
   private cancel(id: string, reason: unknown): void {
-    const why = `parent cancelled: ${reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'cancelled'}`;
+    this.cancelChild(
+      id,
+      `parent cancelled: ${reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'cancelled'}`,
+    );
+  }
+
+  private cancelChild(id: string, why: string): void {
     if (this.deps.executor.cancel(id, why)) return;
     // a child that already finished answers 409: nothing left to cancel
     this.deps.executions.requestCancel(id, why).catch(() => undefined);

@@ -35,7 +35,7 @@ export function insertWaitOp(executionId: string, nodeId: string, wait: WaitSpec
     const insert =
       'insert into weft_wait (id, execution_id, node_id, kind, due_at, signal_name, child_execution_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)';
     for (const child of children)
-      yield run(insert, [uuidv7(), executionId, nodeId, 'child', ended.has(child) ? nowMs : null, null, child, nowMs]);
+      yield run(insert, [uuidv7(), executionId, nodeId, 'child', ended.has(child) ? nowMs : waitDueAt(wait), null, child, nowMs]);
     if (children.length === 0) {
       const name = wait.kind === 'signal' ? wait.signal : null;
       yield run(insert, [uuidv7(), executionId, nodeId, wait.kind, waitDueAt(wait), name, null, nowMs]);
@@ -60,7 +60,9 @@ export function waitSpecOfRow(row: {
   const due = row.due_at === null || row.due_at === undefined ? null : Number(row.due_at);
   if (row.kind === 'timer' && due !== null) return { kind: 'timer', dueAt: due };
   if (row.kind === 'signal') return { kind: 'signal', signal: String(row.signal_name), timeoutAt: due };
-  if (row.kind === 'child' && row.child_execution_id) return { kind: 'child', childExecutionId: String(row.child_execution_id) };
+  // a child wait's due time is its node's deadline until the child ends (then the wait is due anyway)
+  if (row.kind === 'child' && row.child_execution_id)
+    return { kind: 'child', childExecutionId: String(row.child_execution_id), timeoutAt: due };
   return null;
 }
 
@@ -96,13 +98,14 @@ export function* dropWaitsSteps(executionId: string) {
 }
 
 /**
- * Makes the wait of the parent parked on this execution's end due now (it ended), for a poller to
- * wake it; resolves with that parent's id (null: no parent waited on it).
+ * Makes the wait of the parent parked on this execution's end due now (it ended; a later deadline
+ * no longer matters), for a poller to wake it; resolves with that parent's id (null: no parent
+ * waited on it).
  */
 export function* childEndedSteps(executionId: string, nowMs: number): Generator<SqlStep, string | null, any> {
   const parent = yield get(
-    "update weft_wait set due_at = ? where child_execution_id = ? and kind = 'child' and due_at is null returning execution_id",
-    [nowMs, executionId],
+    "update weft_wait set due_at = ? where child_execution_id = ? and kind = 'child' and (due_at is null or due_at > ?) returning execution_id",
+    [nowMs, executionId, nowMs],
   );
   return parent ? String(parent.execution_id) : null;
 }
@@ -173,25 +176,18 @@ export function wakeOp(
     const firedAt = new Date(nowMs).toISOString();
     for (let i = 0; i < WAKE_LIMIT; i++) {
       const due = yield get(
-        'select id, node_id, kind, signal_name from weft_wait where execution_id = ? and due_at is not null and due_at <= ? order by due_at, id',
+        'select id, node_id, kind, signal_name, child_execution_id from weft_wait where execution_id = ? and due_at is not null and due_at <= ? order by due_at, id',
         [executionId, nowMs],
       );
       if (!due) break;
+      if (due.kind === 'child') {
+        yield* childWaitDueSteps(executionId, String(due.node_id), String(due.child_execution_id), String(due.id));
+        woke.push(String(due.node_id));
+        continue;
+      }
       yield run('delete from weft_wait where id = ?', [due.id]);
       if (due.kind === 'deadline') {
         deadline = true;
-        continue;
-      }
-      if (due.kind === 'child') {
-        // the child ended: the node runs again (as after a crash, at its attempt), re-attaches to it
-        // and takes its result; a map's rows for its other children go too (its next park writes
-        // them again, checking each child), so a child ending while the node runs wakes nothing
-        yield run("delete from weft_wait where execution_id = ? and node_id = ? and kind = 'child'", [executionId, String(due.node_id)]);
-        yield run(
-          "update node_execution set status = 'running', finished_at = null, duration_ms = null where execution_id = ? and node_id = ? and status = 'waiting'",
-          [executionId, String(due.node_id)],
-        );
-        woke.push(String(due.node_id));
         continue;
       }
       if (due.kind === 'timer') yield endNodeStep(executionId, String(due.node_id), nowMs, 'succeeded', JSON.stringify({ firedAt }), null);
@@ -242,6 +238,39 @@ export function wakeOp(
       woke,
       deadline,
     };
+  };
+}
+
+/**
+ * A due child wait: the node runs again on the same attempt (as after a crash; its record keeps
+ * its attempt and first start), re-attaches to the child and takes its result. A child that has
+ * not ended made the wait due by the node's deadline: the record says so (a `TimeoutError` on the
+ * `running` record), and the node's run fails that attempt, cancels the child and applies its
+ * retry policy.
+ */
+function* childWaitDueSteps(executionId: string, nodeId: string, child: string, waitId: string): Generator<SqlStep, void, any> {
+  // the child's row before the wait row, as a child's end and a parent's cancel take them (no deadlock)
+  yield run('update workflow_execution set claim_epoch = claim_epoch where id = ?', [child]);
+  const row = yield get('select status from workflow_execution where id = ?', [child]);
+  yield run('delete from weft_wait where id = ?', [waitId]);
+  // a map's rows for its other children go too: its run re-attaches to them, and its next park
+  // writes them again, checking each child (so a child ending while it runs wakes nothing)
+  yield run("delete from weft_wait where execution_id = ? and node_id = ? and kind = 'child'", [executionId, nodeId]);
+  const timedOut = row !== undefined && row !== null && !isTerminal(String(row.status));
+  const error = timedOut ? JSON.stringify(childWaitTimeout(nodeId, child)) : null;
+  yield run(
+    "update node_execution set status = 'running', error = ?, finished_at = null, duration_ms = null where execution_id = ? and node_id = ? and status = 'waiting'",
+    [error, executionId, nodeId],
+  );
+}
+
+/** The mark a child wait past its node's deadline leaves on the node's record, for its run to take. */
+function childWaitTimeout(nodeId: string, child: string) {
+  return {
+    type: 'TimeoutError',
+    code: 'WF_NODE_TIMEOUT',
+    message: `node "${nodeId}" reached its timeoutMs while child execution ${child} ran`,
+    retryable: true,
   };
 }
 
