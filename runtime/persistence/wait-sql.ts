@@ -66,6 +66,27 @@ export function waitSpecOfRow(row: {
   return null;
 }
 
+/**
+ * The waits of an execution's rows, one per node: a map's `child` rows (one per child it parked
+ * on) make one `children` wait, so whatever arms it watches every child, not the last row's.
+ */
+export function waitsOfRows(
+  rows: Array<{ node_id: unknown; kind: unknown; due_at: unknown; signal_name: unknown; child_execution_id?: unknown }>,
+): Array<{ nodeId: string; wait: WaitSpec }> {
+  const byNode = new Map<string, WaitSpec>();
+  for (const r of rows) {
+    const wait = waitSpecOfRow(r);
+    if (!wait) continue;
+    const nodeId = String(r.node_id);
+    const had = byNode.get(nodeId);
+    if (wait.kind === 'child' && (had?.kind === 'child' || had?.kind === 'children')) {
+      const ids = had.kind === 'child' ? [had.childExecutionId] : [...had.childExecutionIds];
+      byNode.set(nodeId, { kind: 'children', childExecutionIds: [...ids, wait.childExecutionId] });
+    } else byNode.set(nodeId, wait);
+  }
+  return [...byNode].map(([nodeId, wait]) => ({ nodeId, wait }));
+}
+
 /** Parks a running execution this owner runs, unless a cancel request is open; with a deadline row. */
 export function parkExecutionOp(
   executionId: string,
