@@ -225,7 +225,7 @@ export class ExecutionRun implements NodeLifecycleHost, SchedulerHost {
     const node = this.plan.nodes[index]!;
     this.parked--;
     this.endingWaits++;
-    (wait.kind === 'child' ? this.nodes.resumeParked(node, wait) : this.nodes.endWait(node, wait)).then(
+    (wait.kind === 'child' || wait.kind === 'children' ? this.nodes.resumeParked(node, wait) : this.nodes.endWait(node, wait)).then(
       () => this.afterWaitEnded(),
       (err) => {
         this.log.error({ err, nodeId: node.id }, 'ending a wait failed');

@@ -84,10 +84,13 @@ export class InlineNodeRunner {
 
   /**
    * Starts a batch of runs of `node` within the node `ctx` belongs to; `signal` ends them all
-   * (the holder's own signal, or one it aborts itself to cancel the rest).
+   * (the holder's own signal, or one it aborts itself to cancel the rest). `canPark`: the holder
+   * takes a run's `parkNode(...)` output as that item parking (its items' contexts say they may
+   * park when the holder may and the template has no `timeoutMs`).
    */
-  start(node: InlineNode, ctx: NodeRunContext, signal: AbortSignal): InlineBatch {
-    return new InlineBatch(node.planned, ctx, new AbortFanout(signal), this.deps);
+  start(node: InlineNode, ctx: NodeRunContext, signal: AbortSignal, canPark = false): InlineBatch {
+    const parks = canPark && ctx.canPark === true && node.planned.definition.timeoutMs === undefined;
+    return new InlineBatch(node.planned, ctx, new AbortFanout(signal), this.deps, parks);
   }
 
   private plan(t: InlineNodeTemplate, ownerId: string, extraRoots: readonly string[], issues: ValidationIssue[]): PlannedNode | null {
@@ -164,6 +167,7 @@ export class InlineBatch {
     private readonly ctx: NodeRunContext,
     private readonly abort: AbortFanout,
     private readonly deps: InlineNodeRunnerDeps,
+    private readonly canPark = false,
   ) {}
 
   /** Renders the template with `roots` added to the holder's scope and runs it with its retry policy. */
@@ -178,7 +182,13 @@ export class InlineBatch {
     const r = await runAttempts({
       node: this.node,
       config,
-      ctx: new ItemRunContext(this.ctx, scope, this.node.definition.limits),
+      ctx: new ItemRunContext(
+        this.ctx,
+        scope,
+        this.node.definition.limits,
+        typeof roots.index === 'number' ? roots.index : undefined,
+        this.canPark,
+      ),
       abort: this.abort,
       clock: this.deps.clock,
       maxOutputBytes: this.deps.settings.maxOutputBytes,

@@ -3,18 +3,24 @@ import type { NodeLimits } from '../model/workflow-definition';
 
 /**
  * The context of one inline run inside a holder node (a `map` item): the holder's identity,
- * logger and upstream, the item's scope and limits; `attempt` and `signal` are its own.
+ * logger and upstream, the item's scope and limits; `attempt` and `signal` are its own. It may
+ * park only when the holder takes a parked item (a map's inline `workflow` template).
  */
 export class ItemRunContext implements NodeRunContext {
   attempt = 1;
   signal: AbortSignal;
 
+  readonly item: NodeRunContext['item'];
+
   constructor(
     private readonly holder: NodeRunContext,
     readonly scope: TemplateScope,
     readonly limits: NodeLimits | undefined,
+    index?: number,
+    readonly canPark = false,
   ) {
     this.signal = holder.signal;
+    this.item = index === undefined ? undefined : { index, holderAttempt: holder.attempt };
   }
 
   get executionId(): string {

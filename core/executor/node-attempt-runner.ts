@@ -70,8 +70,9 @@ export async function runNodeAttempts(
   });
   const { attempts, attemptErrors } = result;
   if (result.ok && isParkRequest(result.output)) {
-    // a fallback parks only on a child (its wake runs it again); a timer's or signal's waker would end it without its failed node
-    if (!deps.store.nodeWaiting || (fallbackFor !== null && result.output.wait.kind !== 'child')) {
+    // a fallback parks only on children (its wake runs it again); a timer's or signal's waker would end it without its failed node
+    const onChildren = result.output.wait.kind === 'child' || result.output.wait.kind === 'children';
+    if (!deps.store.nodeWaiting || (fallbackFor !== null && !onChildren)) {
       const why = deps.store.nodeWaiting
         ? 'a fallback node can wait only on a child execution'
         : 'waits are kept in a database: run it with weft serve, or weft run --db';

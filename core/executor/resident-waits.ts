@@ -28,7 +28,9 @@ export class ResidentWaits {
   /** Arms node `index`'s wait (a signal without a timeout has nothing to arm: its signal wakes the execution). */
   arm(index: number, wait: WaitSpec): void {
     this.clear(index);
-    if (wait.kind === 'child') this.watch(index, wait);
+    if (wait.kind === 'child') this.watch(index, [wait.childExecutionId], wait);
+    // a map parked on several children: the first to end runs it again
+    if (wait.kind === 'children') this.watch(index, wait.childExecutionIds, wait);
     const at = waitDueAt(wait);
     if (at === null) return;
     // never synchronously: the caller is still recording how the node parked
@@ -56,14 +58,14 @@ export class ResidentWaits {
     this.watches.clear();
   }
 
-  private watch(index: number, wait: Extract<WaitSpec, { kind: 'child' }>): void {
+  private watch(index: number, children: readonly string[], wait: WaitSpec): void {
     const controller = new AbortController();
     this.watches.set(index, controller);
     const ended = () => {
       if (!controller.signal.aborted) this.fire(index, wait);
     };
     // a failed read leaves the wait to its row: the poller takes it once the execution parks
-    waitForFinish(wait.childExecutionId, this.children, controller.signal).then(ended, () => undefined);
+    for (const child of children) waitForFinish(child, this.children, controller.signal).then(ended, () => undefined);
   }
 
   /** Ends the wait once: whichever of its timer and its watch comes first. */

@@ -19,7 +19,12 @@ export function waitEndedRecord(node: PlannedNode, waiting: NodeExecutionRecord,
       output: { firedAt: new Date(now).toISOString() },
     });
   }
-  const what = wait.kind === 'signal' ? `signal "${wait.signal}"` : `child execution ${wait.childExecutionId}`;
+  const what =
+    wait.kind === 'signal'
+      ? `signal "${wait.signal}"`
+      : wait.kind === 'child'
+        ? `child execution ${wait.childExecutionId}`
+        : `child executions ${wait.childExecutionIds.join(', ')}`;
   const err = new TimeoutError(`node "${node.id}" waited for ${what} past its timeoutMs`, {
     code: ErrorCodes.WF_SIGNAL_TIMEOUT,
   });

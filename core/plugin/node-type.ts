@@ -45,9 +45,10 @@ export interface NodeRunContext {
   progress(p: NodeProgress): void;
   /**
    * True when the node may return `parkNode(...)` instead of holding on: a node of an execution
-   * kept in a store that records waits, not a fallback, not a `map` item. Node types that can also
-   * hold on check it. A node with a node-level `timeoutMs` parks with {@link deadlineAt} as its
-   * wait's `timeoutAt`, so the wait does not escape it.
+   * kept in a store that records waits, not a fallback, not a `map` item (but an inline `workflow`
+   * item, which may park on its child). Node types that can also hold on check it. A node with a
+   * node-level `timeoutMs` parks with {@link deadlineAt} as its wait's `timeoutAt`, so the wait
+   * does not escape it.
    */
   readonly canPark?: boolean;
   /**
@@ -56,6 +57,12 @@ export interface NodeRunContext {
    * takes what it waited on if that ended, else ends it and throws a `TimeoutError` itself.
    */
   deadlineAt?: number | null;
+  /**
+   * Set when the node runs as an item of a holder node (an inline `map` template): the item's
+   * index and the holder's attempt (`attempt` is then the item's own). A node that starts child
+   * executions keys them by both, so items and retried holders never share a child.
+   */
+  readonly item?: { readonly index: number; readonly holderAttempt: number };
 }
 
 /** How far a fan-out node is: items finished (failed ones included), failed, and in all. */

@@ -10,6 +10,8 @@ export interface ChildExecutionRequest {
   attempt: number;
   /** A map child's item index (sets `itemIndex` and keeps each item's child apart). */
   itemIndex?: number;
+  /** An inline map item's own attempt (`attempt` is then the map node's): a retried item starts a new child. */
+  itemAttempt?: number;
   workflowId: string;
   /** A version number, or `latest` (default): the version current when the child starts. */
   version?: number | 'latest';

@@ -21,11 +21,19 @@ export interface MapOutput {
   failed: MapItemFailure[];
 }
 
+/** An item whose child execution waits, or runs in another process: it holds its window slot but nothing runs here. */
+export interface ParkedItem {
+  parkedOn: string;
+}
+
+/** How a run of the items ended: the output, or parked on the children of the items in flight. */
+export type MapRunEnd = { output: MapOutput } | { parkOn: string[] };
+
 export interface MapRunOptions {
   items: readonly unknown[];
   concurrency: number;
   continueOnFailure: boolean;
-  runItem(index: number, item: unknown): Promise<InlineResult>;
+  runItem(index: number, item: unknown): Promise<InlineResult | ParkedItem>;
   /** Records a finished item durably. */
   record(item: MapItemRecord): Promise<void>;
   progress(p: NodeProgress): void;
@@ -46,6 +54,8 @@ export const RECORD_BACKLOG = 1000;
  * One run of a map node's items: a sliding window of at most `concurrency` running items. An item
  * counts as in flight until its record is durable, so a crash re-runs only items in flight.
  * Nothing per item outlives the item but its result in `items` (and its entry in `failed`).
+ * Items whose child parked keep their window slot; once nothing else runs or records and no item
+ * can start, the run ends parked on those children (the node parks; its next run re-attaches).
  */
 export class MapRun {
   private readonly total: number;
@@ -55,12 +65,14 @@ export class MapRun {
   private readonly taken: Uint8Array | null = null;
   private next = 0;
   private running = 0;
+  /** Child execution ids of the items in flight whose child parked (or runs elsewhere). */
+  private readonly parked: string[] = [];
   /** Finished items whose record is not durable yet. */
   private recording = 0;
   private done = 0;
   private stopError: WeftError | null = null;
   private settled = false;
-  private resolve!: (out: MapOutput) => void;
+  private resolve!: (end: MapRunEnd) => void;
   private reject!: (err: unknown) => void;
 
   /** `prior`: the items an earlier run of the node recorded (resume), not run again; only their results are kept. */
@@ -76,8 +88,8 @@ export class MapRun {
     }
   }
 
-  run(): Promise<MapOutput> {
-    return new Promise<MapOutput>((resolve, reject) => {
+  run(): Promise<MapRunEnd> {
+    return new Promise<MapRunEnd>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
       this.report(true);
@@ -100,7 +112,7 @@ export class MapRun {
     while (
       this.stopError === null &&
       !signal.aborted &&
-      this.running < concurrency &&
+      this.running + this.parked.length < concurrency &&
       this.recording < RECORD_BACKLOG &&
       this.next < this.total
     ) {
@@ -115,8 +127,12 @@ export class MapRun {
     if (this.running === 0 && this.recording === 0 && !this.settled) this.settle();
   }
 
-  private ended(index: number, r: InlineResult): void {
+  private ended(index: number, r: InlineResult | ParkedItem): void {
     this.running--;
+    if ('parkedOn' in r) {
+      this.parked.push(r.parkedOn);
+      return this.pump();
+    }
     if (r.ok) {
       this.results[index] = r.output;
       return this.write({ index, status: 'succeeded', output: r.output, error: null });
@@ -167,8 +183,10 @@ export class MapRun {
     this.settled = true;
     if (this.stopError) return this.reject(this.stopError);
     if (this.o.signal.aborted) return this.reject(this.o.signal.reason);
+    // a stop or an abort above reaches the parked children through the signal their handles watch
+    if (this.parked.length) return this.resolve({ parkOn: this.parked });
     this.failed.sort((a, b) => a.index - b.index);
-    this.resolve({ items: this.results, failed: this.failed });
+    this.resolve({ output: { items: this.results, failed: this.failed } });
   }
 }
 

@@ -2,7 +2,9 @@ import { setMaxListeners } from 'node:events';
 import {
   defineNodeType,
   ErrorCodes,
+  isParkRequest,
   NodeExecutionError,
+  parkNode,
   serializeError,
   Tokens,
   type ChildExecutions,
@@ -11,10 +13,11 @@ import {
   type KernelSettings,
   type MapItemStore,
   type NodeRunContext,
+  type ParkRequest,
   type ValidationIssue,
 } from '../../core/index';
 import { DEFAULT_MAP_CONCURRENCY, mapConfigSchema, type MapConfig } from './map-config.schema';
-import { MapRun, type MapOutput } from './map-run';
+import { MapRun, type MapOutput, type ParkedItem } from './map-run';
 
 /** Used when the kernel settings set no `mapMaxItems`. */
 export const DEFAULT_MAP_MAX_ITEMS = 100_000;
@@ -33,7 +36,10 @@ interface Deps {
 /**
  * The `map` node type: runs an inline node template once per item of a list, at most
  * `concurrency` at once, inside the map node's own slot. Each finished item is recorded
- * durably, so a resumed execution runs only the items that were in flight.
+ * durably, so a resumed execution runs only the items that were in flight. In workflow mode,
+ * once every item in flight is a child that waits (or runs in another process) and no item can
+ * start, the node parks on those children: the first to end wakes it, and its next run takes the
+ * recorded items, re-attaches to the children in flight (same attempt, same keys) and goes on.
  */
 export const mapNodeType = defineNodeType<MapConfig, Deps>({
   type: 'map',
@@ -63,7 +69,7 @@ export const mapNodeType = defineNodeType<MapConfig, Deps>({
       return inline.validate(node, '(map item)', ITEM_ROOTS).map((i) => ({ ...i, path: `config.node.${i.path}` }));
     },
 
-    async execute(config: MapConfig, ctx: NodeRunContext): Promise<MapOutput> {
+    async execute(config: MapConfig, ctx: NodeRunContext): Promise<MapOutput | ParkRequest> {
       const items = config.items;
       if (!Array.isArray(items)) {
         const got = items === null ? 'null' : typeof items;
@@ -88,15 +94,23 @@ export const mapNodeType = defineNodeType<MapConfig, Deps>({
       // every item in flight may listen to it (http.request, core.sleep): not a leak
       setMaxListeners(0, signal);
       const { executionId, nodeId } = ctx;
-      let runItem: (index: number, item: unknown) => Promise<InlineResult>;
+      // a map with a node deadline holds on: its children's waits would escape it
+      const mayPark = ctx.canPark === true && (ctx.deadlineAt ?? null) === null;
+      let runItem: (index: number, item: unknown) => Promise<InlineResult | ParkedItem>;
       if (config.workflow) {
         const { workflowId, version } = config.workflow;
-        runItem = (index, item) => runChild(children, { ctx, signal, workflowId, version, index, item });
+        runItem = (index, item) => runChild(children, { ctx, signal, workflowId, version, index, item, park: mayPark });
       } else {
-        const batch = inline.start(inline.compile(config.node!, ctx.nodeId, ITEM_ROOTS), ctx, signal);
-        runItem = (index, item) => batch.run({ item, index });
+        // an inline `workflow` item whose child waits parks like a workflow-mode item
+        const batch = inline.start(
+          inline.compile(config.node!, ctx.nodeId, ITEM_ROOTS),
+          ctx,
+          signal,
+          mayPark && config.node!.type === 'workflow',
+        );
+        runItem = (index, item) => batch.run({ item, index }).then(parkedItem);
       }
-      return new MapRun(
+      const end = await new MapRun(
         {
           items,
           concurrency: config.concurrency ?? DEFAULT_MAP_CONCURRENCY,
@@ -109,9 +123,21 @@ export const mapNodeType = defineNodeType<MapConfig, Deps>({
         },
         prior,
       ).run();
+      if ('output' in end) return end.output;
+      ctx.logger.info({ children: end.parkOn.length }, 'parked on the child executions in flight');
+      return parkNode({ kind: 'children', childExecutionIds: end.parkOn });
     },
   }),
 });
+
+/** An inline item's run that returned `parkNode` on a child: that item parked. */
+function parkedItem(r: InlineResult): InlineResult | ParkedItem {
+  if (!r.ok || !isParkRequest(r.output)) return r;
+  const wait = r.output.wait;
+  if (wait.kind === 'child') return { parkedOn: wait.childExecutionId };
+  const error = new NodeExecutionError(`a map item cannot wait on a ${wait.kind}`, { code: ErrorCodes.WF_WAIT_UNSUPPORTED });
+  return { ok: false, error: { ...serializeError(error), attempt: r.attempts }, attempts: r.attempts, aborted: false };
+}
 
 interface ChildItem {
   ctx: NodeRunContext;
@@ -120,10 +146,16 @@ interface ChildItem {
   version: number | 'latest' | undefined;
   index: number;
   item: unknown;
+  /** The node may park: a child that waits or runs elsewhere is not awaited here. */
+  park: boolean;
 }
 
-/** One item as a child execution with inputs `{ item, index }`: its outputs, or `WF_CHILD_FAILED` naming the child. */
-async function runChild(children: ChildExecutions, c: ChildItem): Promise<InlineResult> {
+/**
+ * One item as a child execution with inputs `{ item, index }` (a resumed or woken node re-attaches
+ * to it by its key): its outputs, `WF_CHILD_FAILED` naming the child, or, when the node may park,
+ * the child's id once it waits or runs in another process.
+ */
+async function runChild(children: ChildExecutions, c: ChildItem): Promise<InlineResult | ParkedItem> {
   const { ctx, signal, workflowId, index } = c;
   try {
     const child = await children.start({
@@ -136,7 +168,8 @@ async function runChild(children: ChildExecutions, c: ChildItem): Promise<Inline
       inputs: { item: c.item, index },
       signal,
     });
-    const doc = await child.done;
+    const doc = c.park ? await child.endedOrParked() : await child.done;
+    if (!doc) return { parkedOn: child.executionId };
     if (doc.status === 'succeeded' || doc.status === 'partially_succeeded') return { ok: true, output: doc.outputs ?? {}, attempts: 1 };
     if (signal.aborted) return { ok: false, error: { ...serializeError(signal.reason), attempt: 1 }, attempts: 1, aborted: true };
     const code = doc.error?.code ?? ErrorCodes.WF_NODE_FAILED;

@@ -34,7 +34,10 @@ export const workflowNodeType = defineNodeType<WorkflowNodeConfig, Deps>({
       const child = await children.start({
         parentExecutionId: ctx.executionId,
         parentNodeId: ctx.nodeId,
-        attempt: ctx.attempt,
+        // an inline map item: keyed by the map's attempt, the item and the item's attempt
+        attempt: ctx.item ? ctx.item.holderAttempt : ctx.attempt,
+        itemIndex: ctx.item?.index,
+        itemAttempt: ctx.item ? ctx.attempt : undefined,
         workflowId: config.workflowId,
         version: config.version ?? 'latest',
         inputs: config.inputs ?? {},

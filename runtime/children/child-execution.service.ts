@@ -25,7 +25,7 @@ export interface ChildExecutionServiceDeps {
 
 /**
  * {@link ChildExecutions} through the same dispatcher the API starts executions with. A child's
- * idempotency key (`workflow:<parent>:<node>:<attempt>[:<item>]`, which the API never accepts from
+ * idempotency key (`workflow:<parent>:<node>:<attempt>[:<item>[:<item attempt>]]`, which the API never accepts from
  * callers since it does not reach this path) makes a resumed parent re-attach to the child its
  * node had started instead of starting a second one; a retried attempt starts a new child.
  */
@@ -58,6 +58,7 @@ export class ChildExecutionService implements ChildExecutions {
       req.parentNodeId,
       req.attempt,
       ...(req.itemIndex === undefined ? [] : [req.itemIndex]),
+      ...(req.itemAttempt === undefined || req.itemAttempt <= 1 ? [] : [req.itemAttempt]),
     ].join(':');
     const started = await deps.dispatcher.dispatch(definition, {
       workflowId: req.workflowId,

@@ -7,7 +7,7 @@ import { checkListQuery, queryExecutionPage } from './execution-list-query';
 import { NODE_COLUMNS, rowToNode, rowToSummary, sortNodeRows, SUMMARY_COLUMNS } from './execution-row-mapper';
 import type { SqlBatchDriver } from './sql-batch';
 import type { WaitSpec } from '../../core/plugin/park-request';
-import { waitSpecOfRow } from './wait-sql';
+import { waitsOfRows } from './wait-sql';
 
 /** The lookups by key behind `GET /executions/:id`: fixed SQL, prepared once per connection. */
 const SELECT_EXECUTION = `select ${SUMMARY_COLUMNS.join(', ')} from workflow_execution where id = ?`;
@@ -40,9 +40,7 @@ export class SqlExecutionReader {
       .where({ execution_id: executionId })
       .whereNotNull('node_id')
       .select('node_id', 'kind', 'due_at', 'signal_name', 'child_execution_id');
-    return rows
-      .map((r) => ({ nodeId: String(r.node_id), wait: waitSpecOfRow(r) }))
-      .filter((w): w is { nodeId: string; wait: WaitSpec } => w.wait !== null);
+    return waitsOfRows(rows);
   }
 
   async getExecution(executionId: string): Promise<ExecutionDocument | null> {

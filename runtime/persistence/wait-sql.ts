@@ -14,25 +14,32 @@ import { get, run, type SqlConnection, type SqlStep, type WriteOp } from './sql-
  * A child's end is checked in the same transaction, after locking the child's row (on PostgreSQL
  * the lock waits for a commit that ends the child): either the child ended before, and the wait is
  * due at once, or its end comes after and marks the wait due ({@link executionEndedSteps}). Never
- * neither, so a parent cannot wait for a child that already ended.
+ * neither, so a parent cannot wait for a child that already ended. A node waiting on several
+ * children (a map) gets one `child` row per child: a child's end then finds its parent by the
+ * child index alone, as for a `workflow` node, and the first end makes the node due.
  */
 export function insertWaitOp(executionId: string, nodeId: string, wait: WaitSpec, nowMs: number): WriteOp<void> {
   return function* () {
-    let due = waitDueAt(wait);
-    const child = wait.kind === 'child' ? wait.childExecutionId : null;
-    if (child !== null) {
+    // sorted: every transaction that locks several children of one parent takes them in one order
+    const children =
+      wait.kind === 'child' ? [wait.childExecutionId] : wait.kind === 'children' ? [...new Set(wait.childExecutionIds)].sort() : [];
+    const ended = new Set<string>();
+    for (const child of children) {
       // the child's row before any wait row, as a child's end and a parent's cancel take them (no deadlock)
       yield run('update workflow_execution set claim_epoch = claim_epoch where id = ?', [child]);
       const row = yield get('select status from workflow_execution where id = ?', [child]);
       // a child that is gone cannot end: the node runs again at once, and its re-attach says why
-      if (!row || isTerminal(String(row.status))) due = nowMs;
+      if (!row || isTerminal(String(row.status))) ended.add(child);
     }
     yield run('delete from weft_wait where execution_id = ? and node_id = ?', [executionId, nodeId]);
-    const name = wait.kind === 'signal' ? wait.signal : null;
-    yield run(
-      'insert into weft_wait (id, execution_id, node_id, kind, due_at, signal_name, child_execution_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
-      [uuidv7(), executionId, nodeId, wait.kind, due, name, child, nowMs],
-    );
+    const insert =
+      'insert into weft_wait (id, execution_id, node_id, kind, due_at, signal_name, child_execution_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)';
+    for (const child of children)
+      yield run(insert, [uuidv7(), executionId, nodeId, 'child', ended.has(child) ? nowMs : waitDueAt(wait), null, child, nowMs]);
+    if (children.length === 0) {
+      const name = wait.kind === 'signal' ? wait.signal : null;
+      yield run(insert, [uuidv7(), executionId, nodeId, wait.kind, waitDueAt(wait), name, null, nowMs]);
+    }
   };
 }
 
@@ -57,6 +64,27 @@ export function waitSpecOfRow(row: {
   if (row.kind === 'child' && row.child_execution_id)
     return { kind: 'child', childExecutionId: String(row.child_execution_id), timeoutAt: due };
   return null;
+}
+
+/**
+ * The waits of an execution's rows, one per node: a map's `child` rows (one per child it parked
+ * on) make one `children` wait, so whatever arms it watches every child, not the last row's.
+ */
+export function waitsOfRows(
+  rows: Array<{ node_id: unknown; kind: unknown; due_at: unknown; signal_name: unknown; child_execution_id?: unknown }>,
+): Array<{ nodeId: string; wait: WaitSpec }> {
+  const byNode = new Map<string, WaitSpec>();
+  for (const r of rows) {
+    const wait = waitSpecOfRow(r);
+    if (!wait) continue;
+    const nodeId = String(r.node_id);
+    const had = byNode.get(nodeId);
+    if (wait.kind === 'child' && (had?.kind === 'child' || had?.kind === 'children')) {
+      const ids = had.kind === 'child' ? [had.childExecutionId] : [...had.childExecutionIds];
+      byNode.set(nodeId, { kind: 'children', childExecutionIds: [...ids, wait.childExecutionId] });
+    } else byNode.set(nodeId, wait);
+  }
+  return [...byNode].map(([nodeId, wait]) => ({ nodeId, wait }));
 }
 
 /** Parks a running execution this owner runs, unless a cancel request is open; with a deadline row. */
@@ -246,6 +274,9 @@ function* childWaitDueSteps(executionId: string, nodeId: string, child: string, 
   yield run('update workflow_execution set claim_epoch = claim_epoch where id = ?', [child]);
   const row = yield get('select status from workflow_execution where id = ?', [child]);
   yield run('delete from weft_wait where id = ?', [waitId]);
+  // a map's rows for its other children go too: its run re-attaches to them, and its next park
+  // writes them again, checking each child (so a child ending while it runs wakes nothing)
+  yield run("delete from weft_wait where execution_id = ? and node_id = ? and kind = 'child'", [executionId, nodeId]);
   const timedOut = row !== undefined && row !== null && !isTerminal(String(row.status));
   const error = timedOut ? JSON.stringify(childWaitTimeout(nodeId, child)) : null;
   yield run(

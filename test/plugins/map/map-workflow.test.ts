@@ -44,6 +44,32 @@ describe('map over a child workflow (workflow mode)', () => {
     ]);
   });
 
+  it('an inline `workflow` template starts one child per item (each item its own key), results in item order', async () => {
+    const child = await h.api.createWorkflow({
+      name: 'inline-child',
+      nodes: [echo('e', { v: '{{ inputs.v }}' })],
+      outputs: { v: '{{ nodes.e.output.v }}' },
+    });
+    const parent = await h.api.createWorkflow({
+      name: 'fan-inline-workflow',
+      nodes: [
+        {
+          id: 'fan',
+          type: 'map',
+          config: { items: '{{ inputs.list }}', node: { type: 'workflow', config: { workflowId: child, inputs: { v: '{{ item }}' } } } },
+        },
+      ],
+      outputs: { fan: '{{ nodes.fan.output }}' },
+    });
+    const r = await h.api.request('POST', `/api/v1/workflows/${parent}/execute`, {
+      body: { wait: true, inputs: { list: ['a', 'b', 'c'] } },
+    });
+    assert.equal(r.body.status, 'succeeded', r.text);
+    assert.deepEqual(r.body.outputs.fan.items, [{ v: 'a' }, { v: 'b' }, { v: 'c' }]);
+    const kids = (await h.api.request('GET', `/api/v1/executions/${r.body.id}/children`)).body.items;
+    assert.deepEqual(kids.map((k: any) => k.itemIndex).sort(), [0, 1, 2]);
+  });
+
   it('lists a failed child as WF_CHILD_FAILED naming it (continue), and refuses an unknown workflowId at save time', async () => {
     const child = await h.api.createWorkflow({
       name: 'fails',

@@ -140,4 +140,39 @@ describe('a parked execution leaves nothing in the process (SQLite)', function (
     assert.deepEqual(referencesTo(runtime, ids), []);
     assert.ok(handleCount('Timeout') < timersBefore + N / 4, `timers: ${timersBefore} before, ${handleCount('Timeout')} after`);
   });
+  it('nor of parents whose map parked on its waiting children, nor of those children', async () => {
+    const { kernel } = runtime;
+    const workflows = kernel.get(Tokens.WorkflowStore);
+    const child = await workflows.create({
+      name: 'map-child-parks-on-signal',
+      nodes: [{ id: 'approve', type: 'wait', config: { signal: 'approve' } }],
+    });
+    const parent = await workflows.create({
+      name: 'map-parent-of-waiting-children',
+      nodes: [{ id: 'fan', type: 'map', config: { items: [1, 2, 3], workflow: { workflowId: child.id } } }],
+    });
+    const timersBefore = handleCount('Timeout');
+    const ids = new Set<string>();
+    const store = runtime.persistence!.executionStore;
+    for (let i = 0; i < N / 4; i++) {
+      const d = await kernel
+        .get(Tokens.ExecutionDispatcher)
+        .dispatch(parent.definition, { workflowId: parent.id, workflowVersion: parent.version, trigger: 'api' });
+      assert.ok(d.done, 'runs in this process');
+      const doc = await d.done;
+      assert.equal(doc.status, 'waiting');
+      assert.equal(doc.nodes.find((n) => n.nodeId === 'fan')?.status, 'waiting');
+      ids.add(d.executionId);
+      const kids = (await store.listChildren(d.executionId, { limit: 10 })).items;
+      assert.deepEqual(
+        kids.map((k) => k.status),
+        ['waiting', 'waiting', 'waiting'],
+      );
+      for (const k of kids) ids.add(k.id);
+    }
+    await store.flush();
+    assert.equal(kernel.executor.activeCount, 0);
+    assert.deepEqual(referencesTo(runtime, ids), []);
+    assert.ok(handleCount('Timeout') < timersBefore + N / 4, `timers: ${timersBefore} before, ${handleCount('Timeout')} after`);
+  });
 });

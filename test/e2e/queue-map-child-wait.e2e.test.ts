@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { postgresUrlOrSkip, stopSharedPostgres } from '../support/postgres-server';
+import { callApi, exitOf, startServe, startWeft, weftEnv } from '../support/weft-process';
+import { makeTempDir } from '../support/sqlite-temp';
+import { waitFor } from '../support/wait-for';
+
+after(stopSharedPostgres);
+
+const ADMIN_KEY = 'e2e-queue-map-child-wait-admin-0123456789ab';
+
+/**
+ * Queue mode with real processes on one PostgreSQL: `weft serve` (API) and ONE `weft worker`
+ * running one execution at a time. A `map` over child workflows must not hold the only worker
+ * while its children are queued or wait (that deadlocks): the map parks on its children, the
+ * worker runs them one after another until each waits for its signal; each child's end wakes
+ * the parent into the queue, and the worker finishes it with the results in item order.
+ */
+describe('e2e: a map does not hold the only worker while its children wait (queue mode)', function () {
+  this.timeout(120_000);
+  let tmp: ReturnType<typeof makeTempDir> | null = null;
+  let url = '';
+  const procs: ChildProcess[] = [];
+
+  before(async function () {
+    const databaseUrl = await postgresUrlOrSkip(this);
+    tmp = makeTempDir();
+    const env = weftEnv({
+      DATABASE_URL: databaseUrl,
+      WEFT_DATA_DIR: tmp.dir,
+      WEFT_EXECUTION_MODE: 'queue',
+      WEFT_ADMIN_KEY: ADMIN_KEY,
+      WEFT_PORT: '0',
+      WEFT_SHUTDOWN_DEADLINE_MS: '300',
+    });
+    const serve = await startServe(env);
+    procs.push(serve.child);
+    url = serve.url;
+    const worker = await startWeft(['worker', '--concurrency', '1'], env, /weft worker started/);
+    procs.push(worker.child);
+  });
+
+  after(() => {
+    for (const c of procs) if (c.exitCode === null && !c.signalCode) c.kill('SIGKILL');
+    tmp?.remove();
+  });
+
+  const call = (method: string, p: string, body?: unknown) => callApi(url, ADMIN_KEY, method, p, body);
+  const statusOf = async (id: string): Promise<any> => (await call('GET', `/api/v1/executions/${id}`)).body;
+
+  it('parks the map, runs its three children on the same worker, and their signals finish the parent', async () => {
+    const kidWf = await call('POST', '/api/v1/workflows', {
+      name: 'queued-map-child-approval',
+      nodes: [
+        { id: 'approve', type: 'wait', config: { signal: 'approve' } },
+        {
+          id: 'out',
+          type: 'tool',
+          config: { tool: 'core.echo', input: { by: '{{ nodes.approve.output.payload.by }}', item: '{{ inputs.item }}' } },
+        },
+      ],
+      edges: [{ from: 'approve', to: 'out' }],
+      outputs: { approved: '{{ nodes.out.output }}' },
+    });
+    assert.equal(kidWf.status, 201, JSON.stringify(kidWf.body));
+    const parentWf = await call('POST', '/api/v1/workflows', {
+      name: 'queued-map-parent',
+      nodes: [{ id: 'fan', type: 'map', config: { items: ['x', 'y', 'z'], concurrency: 3, workflow: { workflowId: kidWf.body.id } } }],
+      outputs: { fan: '{{ nodes.fan.output }}' },
+    });
+    assert.equal(parentWf.status, 201, JSON.stringify(parentWf.body));
+    const run = await call('POST', `/api/v1/workflows/${parentWf.body.id}/execute`, {});
+    assert.equal(run.status, 202, JSON.stringify(run.body));
+    const id: string = run.body.executionId;
+
+    // all three children reach their wait on the only worker: the parent let go of it
+    const kids: any[] = await waitFor(
+      async () => {
+        const items = (await call('GET', `/api/v1/executions/${id}/children`)).body.items;
+        return items.length === 3 && items.every((k: any) => k.status === 'waiting') ? items : undefined;
+      },
+      'the three children to wait on the worker',
+      { timeoutMs: 60_000 },
+    );
+    const parked = await waitFor(
+      async () => {
+        const d = await statusOf(id);
+        return d.status === 'waiting' ? d : undefined;
+      },
+      'the parent to be waiting',
+      { timeoutMs: 30_000 },
+    );
+    assert.equal(parked.nodes.find((n: any) => n.nodeId === 'fan').status, 'waiting');
+
+    for (const k of kids) {
+      const signal = await call('POST', `/api/v1/executions/${k.id}/signals/approve`, { payload: { by: `ops-${k.itemIndex}` } });
+      assert.equal(signal.status, 202, JSON.stringify(signal.body));
+    }
+    const doc = await waitFor(
+      async () => {
+        const d = await statusOf(id);
+        return ['succeeded', 'failed', 'cancelled'].includes(d.status) ? d : undefined;
+      },
+      'the parent to finish',
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(doc.status, 'succeeded', JSON.stringify(doc.error));
+    assert.deepEqual(doc.outputs.fan, {
+      items: ['x', 'y', 'z'].map((item, i) => ({ approved: { by: `ops-${i}`, item } })),
+      failed: [],
+    });
+    assert.equal((await call('GET', `/api/v1/executions/${id}/children`)).body.items.length, 3);
+    for (const c of procs.splice(0)) {
+      c.kill('SIGTERM');
+      assert.equal(await exitOf(c), 0);
+    }
+  });
+});
