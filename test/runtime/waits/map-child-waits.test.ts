@@ -245,6 +245,33 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
       }
     });
 
+    it('with a node timeoutMs parks with its deadline, keeps it across a wake, and at the deadline cancels the children and times out', async () => {
+      const { id, doc } = await start(await mapWorkflow('map-park-node-timeout', { concurrency: 1 }, { timeoutMs: 6000 }), ['a', 'b']);
+      assert.equal(doc.status, 'waiting', JSON.stringify(doc.error));
+      const first = (await parkedWith(id, 1)).get(0)!;
+      const knex = runtime.persistence!.executionStore.knex;
+      const dueOf = async (kid: string) =>
+        Number((await knex('weft_wait').where({ execution_id: id, child_execution_id: kid }).first())?.due_at);
+      const deadline = await dueOf(first);
+      assert.ok(deadline > Date.parse(node(doc, 'fan').startedAt), 'the wait row carries the attempt deadline');
+
+      // item 0 ends: the map wakes, takes it, starts item 1 and parks again with the same deadline (not a fresh timeoutMs)
+      await signal(first, { by: 'ops' });
+      const second = await waitFor(async () => (await parkedWith(id, 1)).get(1), 'the map to park on item 1', { timeoutMs: 30_000 });
+      assert.equal(await dueOf(second), deadline);
+
+      // nobody approves item 1: at the deadline the map cancels it and fails with the node timeout
+      const done = await ended(id);
+      assert.equal(done.status, 'failed');
+      const fan = node(done, 'fan');
+      assert.equal(fan.error.code, 'WF_NODE_TIMEOUT', JSON.stringify(fan.error));
+      assert.equal(fan.attempts, 1);
+      assert.ok(Date.parse(fan.finishedAt) >= deadline, 'not before its deadline');
+      assert.equal((await ended(second)).status, 'cancelled');
+      assert.equal((await get(first)).status, 'succeeded');
+      assert.deepEqual(await knex('weft_wait').where({ execution_id: id }), []);
+    });
+
     it('keeps concurrency 2 over 5 waiting items: parks, wakes, starts the next (peak measured from the children)', async () => {
       const list = ['a', 'b', 'c', 'd', 'e'];
       const { id, doc } = await start(await mapWorkflow('map-park-window', { concurrency: 2 }), list);
