@@ -436,4 +436,43 @@ describe('a map parked on its children beside a running node (SQLite)', function
     assert.deepEqual(done.outputs, { fan: [{ by: 'ok-0' }, { by: 'ok-1' }], slow: 'slept' });
     assert.deepEqual(await runtime.persistence!.executionStore.knex('weft_wait').where({ execution_id: id }), []);
   });
+
+  it('times a map with a node timeoutMs out in place while another node still runs, cancelling its children', async () => {
+    const child = await api.createWorkflow({
+      name: 'resident-map-deadline-child',
+      nodes: [{ id: 'approve', type: 'wait', config: { signal: 'approve' } }],
+    });
+    const parent = await api.createWorkflow({
+      name: 'resident-map-deadline-parent',
+      nodes: [
+        { id: 'fan', type: 'map', config: { items: [0, 1], workflow: { workflowId: child } }, timeoutMs: 4000 },
+        { id: 'slow', type: 'tool', config: { tool: 'core.sleep', input: { ms: 8000, value: 'slept' } } },
+      ],
+    });
+    const r = await api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: {}, key: api.keys.operator });
+    assert.equal(r.status, 202, r.text);
+    const id: string = r.body.executionId;
+    // parked on its children (not holding them) until its deadline
+    await waitFor(
+      async () => (node(await get(id), 'fan')?.status === 'waiting' ? true : undefined),
+      'the map to park beside the running node',
+      { timeoutMs: 20_000 },
+    );
+    const done = await waitFor(
+      async () => {
+        const doc = await get(id);
+        return TERMINAL.includes(doc.status) ? doc : undefined;
+      },
+      'the parent to end',
+      { timeoutMs: 20_000 },
+    );
+    // the map's failure stops the execution (onError stop): the sleeping node was still running, so the deadline fired in place
+    assert.equal(done.status, 'failed');
+    assert.equal(node(done, 'fan').error.code, 'WF_NODE_TIMEOUT', JSON.stringify(node(done, 'fan').error));
+    assert.equal(node(done, 'slow').status, 'cancelled');
+    const kids = (await api.request('GET', `/api/v1/executions/${id}/children`)).body.items;
+    assert.equal(kids.length, 2);
+    for (const k of kids)
+      await waitFor(async () => ((await get(k.id)).status === 'cancelled' ? true : undefined), `child ${k.itemIndex} to be cancelled`);
+  });
 });
