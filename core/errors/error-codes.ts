@@ -27,6 +27,8 @@ export const ErrorCodes = {
   WF_HTTP_NETWORK: 'WF_HTTP_NETWORK',
   WF_TIMEOUT: 'WF_TIMEOUT',
   WF_NODE_TIMEOUT: 'WF_NODE_TIMEOUT',
+  /** Not an error a node ends with: the mark a parked node's wake leaves on its `running` record (its attempt's deadline). */
+  WF_NODE_DEADLINE: 'WF_NODE_DEADLINE',
   WF_WORKFLOW_TIMEOUT: 'WF_WORKFLOW_TIMEOUT',
   WF_CANCELLED: 'WF_CANCELLED',
   WF_TEMPLATE: 'WF_TEMPLATE',

@@ -23,9 +23,15 @@ export interface WokenNode {
   deadlineAt: number | null;
 }
 
-/** A node its record left `running` (a wake, or a crash) goes on: a wake past its deadline marked the record timed out. */
+/**
+ * A node its record left `running` (a wake, or a crash) goes on: a wake past its deadline marked
+ * the record timed out, one before it left the deadline (`WF_NODE_DEADLINE`, `details.deadlineAt`).
+ */
 export function wokenFrom(record: NodeExecutionRecord): WokenNode {
-  return { record, deadlineAt: record.error?.code === ErrorCodes.WF_NODE_TIMEOUT ? 0 : null };
+  const e = record.error;
+  if (e?.code === ErrorCodes.WF_NODE_TIMEOUT) return { record, deadlineAt: 0 };
+  const at = e?.code === ErrorCodes.WF_NODE_DEADLINE ? (e.details as { deadlineAt?: unknown } | undefined)?.deadlineAt : undefined;
+  return { record, deadlineAt: typeof at === 'number' ? at : null };
 }
 
 /**

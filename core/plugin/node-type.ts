@@ -45,7 +45,7 @@ export interface NodeRunContext {
   progress(p: NodeProgress): void;
   /**
    * True when the node may return `parkNode(...)` instead of holding on: a node of an execution
-   * kept in a store that records waits, not a fallback, not a `map` item (but an inline `workflow`
+   * kept in a store that records waits (a fallback only on a child execution), not a `map` item (but an inline `workflow`
    * item, which may park on its child). Node types that can also hold on check it. A node with a
    * node-level `timeoutMs` parks with {@link deadlineAt} as its wait's `timeoutAt`, so the wait
    * does not escape it.

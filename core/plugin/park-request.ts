@@ -6,13 +6,13 @@
  * first, the node runs again on the same attempt, re-attaches to the child and takes its result,
  * or times out; or the first end of any of several children (a `map` whose items in flight all
  * wait): the node runs again on the same attempt, takes the results of the children that ended
- * and re-attaches to the others (a map with a node deadline holds on instead, so no `timeoutAt`).
+ * and re-attaches to the others; with a node deadline (`timeoutAt`) it times out there as a `child` wait does.
  */
 export type WaitSpec =
   | { kind: 'timer'; dueAt: number }
   | { kind: 'signal'; signal: string; timeoutAt: number | null }
   | { kind: 'child'; childExecutionId: string; timeoutAt?: number | null }
-  | { kind: 'children'; childExecutionIds: readonly string[]; timeoutAt?: null };
+  | { kind: 'children'; childExecutionIds: readonly string[]; timeoutAt?: number | null };
 
 /** When a wait falls due by time alone (null: only an event ends it — a signal without timeout, a child's end). */
 export function waitDueAt(wait: WaitSpec): number | null {

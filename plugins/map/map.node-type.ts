@@ -6,6 +6,7 @@ import {
   NodeExecutionError,
   parkNode,
   serializeError,
+  TimeoutError,
   Tokens,
   type ChildExecutions,
   type InlineNodeRunner,
@@ -94,12 +95,15 @@ export const mapNodeType = defineNodeType<MapConfig, Deps>({
       // every item in flight may listen to it (http.request, core.sleep): not a leak
       setMaxListeners(0, signal);
       const { executionId, nodeId } = ctx;
-      // a map with a node deadline holds on: its children's waits would escape it
-      const mayPark = ctx.canPark === true && (ctx.deadlineAt ?? null) === null;
+      const deadlineAt = ctx.deadlineAt ?? null;
+      // workflow mode parks with its node deadline too; inline templates with one hold on
+      const mayPark = ctx.canPark === true && (config.workflow !== undefined || deadlineAt === null);
+      // woken at or past its deadline: takes the children that ended, ends the others, times out
+      const late = deadlineAt !== null && deadlineAt <= Date.now() && config.workflow !== undefined;
       let runItem: (index: number, item: unknown) => Promise<InlineResult | ParkedItem>;
       if (config.workflow) {
         const { workflowId, version } = config.workflow;
-        runItem = (index, item) => runChild(children, { ctx, signal, workflowId, version, index, item, park: mayPark });
+        runItem = (index, item) => runChild(children, { ctx, signal, workflowId, version, index, item, park: mayPark, late });
       } else {
         // an inline `workflow` item whose child waits parks like a workflow-mode item
         const batch = inline.start(
@@ -124,8 +128,15 @@ export const mapNodeType = defineNodeType<MapConfig, Deps>({
         prior,
       ).run();
       if ('output' in end) return end.output;
+      if (late) {
+        throw new TimeoutError(
+          `node "${nodeId}" timed out (attempt ${ctx.attempt}): ${end.parkOn.length} child execution(s) had not ended by its deadline and were cancelled`,
+          { code: ErrorCodes.WF_NODE_TIMEOUT, details: { childExecutionIds: end.parkOn } },
+        );
+      }
       ctx.logger.info({ children: end.parkOn.length }, 'parked on the child executions in flight');
-      return parkNode({ kind: 'children', childExecutionIds: end.parkOn });
+      // with a node timeout the wait ends at the attempt's deadline too
+      return parkNode({ kind: 'children', childExecutionIds: end.parkOn, timeoutAt: deadlineAt });
     },
   }),
 });
@@ -148,6 +159,8 @@ interface ChildItem {
   item: unknown;
   /** The node may park: a child that waits or runs elsewhere is not awaited here. */
   park: boolean;
+  /** Past the node's deadline: an item whose child has not ended is not awaited but cancelled (and reads as parked on it). */
+  late: boolean;
 }
 
 /**
@@ -168,8 +181,11 @@ async function runChild(children: ChildExecutions, c: ChildItem): Promise<Inline
       inputs: { item: c.item, index },
       signal,
     });
-    const doc = c.park ? await child.endedOrParked() : await child.done;
-    if (!doc) return { parkedOn: child.executionId };
+    const doc = c.late ? await child.ended() : c.park ? await child.endedOrParked() : await child.done;
+    if (!doc) {
+      if (c.late) child.cancel(`node "${ctx.nodeId}" reached its timeoutMs`);
+      return { parkedOn: child.executionId };
+    }
     if (doc.status === 'succeeded' || doc.status === 'partially_succeeded') return { ok: true, output: doc.outputs ?? {}, attempts: 1 };
     if (signal.aborted) return { ok: false, error: { ...serializeError(signal.reason), attempt: 1 }, attempts: 1, aborted: true };
     const code = doc.error?.code ?? ErrorCodes.WF_NODE_FAILED;

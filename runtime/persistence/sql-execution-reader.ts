@@ -39,7 +39,7 @@ export class SqlExecutionReader {
     const rows = await this.knex('weft_wait')
       .where({ execution_id: executionId })
       .whereNotNull('node_id')
-      .select('node_id', 'kind', 'due_at', 'signal_name', 'child_execution_id');
+      .select('node_id', 'kind', 'due_at', 'signal_name', 'child_execution_id', 'deadline_at');
     return waitsOfRows(rows);
   }
 

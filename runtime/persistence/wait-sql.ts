@@ -33,12 +33,14 @@ export function insertWaitOp(executionId: string, nodeId: string, wait: WaitSpec
     }
     yield run('delete from weft_wait where execution_id = ? and node_id = ?', [executionId, nodeId]);
     const insert =
-      'insert into weft_wait (id, execution_id, node_id, kind, due_at, signal_name, child_execution_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)';
+      'insert into weft_wait (id, execution_id, node_id, kind, due_at, signal_name, child_execution_id, deadline_at, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)';
+    // a child wait is due at its node's deadline, or at once when its child ended; the deadline stays apart
+    const deadline = waitDueAt(wait);
     for (const child of children)
-      yield run(insert, [uuidv7(), executionId, nodeId, 'child', ended.has(child) ? nowMs : waitDueAt(wait), null, child, nowMs]);
+      yield run(insert, [uuidv7(), executionId, nodeId, 'child', ended.has(child) ? nowMs : deadline, null, child, deadline, nowMs]);
     if (children.length === 0) {
       const name = wait.kind === 'signal' ? wait.signal : null;
-      yield run(insert, [uuidv7(), executionId, nodeId, wait.kind, waitDueAt(wait), name, null, nowMs]);
+      yield run(insert, [uuidv7(), executionId, nodeId, wait.kind, deadline, name, null, null, nowMs]);
     }
   };
 }
@@ -56,13 +58,17 @@ export function waitSpecOfRow(row: {
   due_at: unknown;
   signal_name: unknown;
   child_execution_id?: unknown;
+  deadline_at?: unknown;
 }): WaitSpec | null {
   const due = row.due_at === null || row.due_at === undefined ? null : Number(row.due_at);
   if (row.kind === 'timer' && due !== null) return { kind: 'timer', dueAt: due };
   if (row.kind === 'signal') return { kind: 'signal', signal: String(row.signal_name), timeoutAt: due };
-  // a child wait's due time is its node's deadline until the child ends (then the wait is due anyway)
-  if (row.kind === 'child' && row.child_execution_id)
-    return { kind: 'child', childExecutionId: String(row.child_execution_id), timeoutAt: due };
+  // a child wait is due at its node's deadline, or earlier once the child ended (the wait is then due anyway)
+  if (row.kind === 'child' && row.child_execution_id) {
+    const deadline = row.deadline_at === null || row.deadline_at === undefined ? null : Number(row.deadline_at);
+    const timeoutAt = deadline === null || (due !== null && due < deadline) ? due : deadline;
+    return { kind: 'child', childExecutionId: String(row.child_execution_id), timeoutAt };
+  }
   return null;
 }
 
@@ -71,7 +77,14 @@ export function waitSpecOfRow(row: {
  * on) make one `children` wait, so whatever arms it watches every child, not the last row's.
  */
 export function waitsOfRows(
-  rows: Array<{ node_id: unknown; kind: unknown; due_at: unknown; signal_name: unknown; child_execution_id?: unknown }>,
+  rows: Array<{
+    node_id: unknown;
+    kind: unknown;
+    due_at: unknown;
+    signal_name: unknown;
+    child_execution_id?: unknown;
+    deadline_at?: unknown;
+  }>,
 ): Array<{ nodeId: string; wait: WaitSpec }> {
   const byNode = new Map<string, WaitSpec>();
   for (const r of rows) {
@@ -81,7 +94,13 @@ export function waitsOfRows(
     const had = byNode.get(nodeId);
     if (wait.kind === 'child' && (had?.kind === 'child' || had?.kind === 'children')) {
       const ids = had.kind === 'child' ? [had.childExecutionId] : [...had.childExecutionIds];
-      byNode.set(nodeId, { kind: 'children', childExecutionIds: [...ids, wait.childExecutionId] });
+      // the latest due time is the node's deadline (a child that ended made its own row due earlier)
+      const timeoutAt = Math.max(had.timeoutAt ?? -Infinity, wait.timeoutAt ?? -Infinity);
+      byNode.set(nodeId, {
+        kind: 'children',
+        childExecutionIds: [...ids, wait.childExecutionId],
+        timeoutAt: Number.isFinite(timeoutAt) ? timeoutAt : null,
+      });
     } else byNode.set(nodeId, wait);
   }
   return [...byNode].map(([nodeId, wait]) => ({ nodeId, wait }));
@@ -197,12 +216,13 @@ export function wakeOp(
     const firedAt = new Date(nowMs).toISOString();
     for (let i = 0; i < WAKE_LIMIT; i++) {
       const due = yield get(
-        'select id, node_id, kind, signal_name, child_execution_id from weft_wait where execution_id = ? and due_at is not null and due_at <= ? order by due_at, id',
+        'select id, node_id, kind, signal_name, child_execution_id, deadline_at from weft_wait where execution_id = ? and due_at is not null and due_at <= ? order by due_at, id',
         [executionId, nowMs],
       );
       if (!due) break;
       if (due.kind === 'child') {
-        yield* childWaitDueSteps(executionId, String(due.node_id), String(due.child_execution_id), String(due.id));
+        const deadlineAt = due.deadline_at === null || due.deadline_at === undefined ? null : Number(due.deadline_at);
+        yield* childWaitDueSteps(executionId, String(due.node_id), String(due.child_execution_id), String(due.id), deadlineAt);
         woke.push(String(due.node_id));
         continue;
       }
@@ -267,9 +287,16 @@ export function wakeOp(
  * its attempt and first start), re-attaches to the child and takes its result. A child that has
  * not ended made the wait due by the node's deadline: the record says so (a `TimeoutError` on the
  * `running` record), and the node's run fails that attempt, cancels the child and applies its
- * retry policy.
+ * retry policy. A child that ended before the deadline leaves the deadline on the record (a map's
+ * other children still run, and the woken attempt must not get a fresh `timeoutMs`).
  */
-function* childWaitDueSteps(executionId: string, nodeId: string, child: string, waitId: string): Generator<SqlStep, void, any> {
+function* childWaitDueSteps(
+  executionId: string,
+  nodeId: string,
+  child: string,
+  waitId: string,
+  deadlineAt: number | null,
+): Generator<SqlStep, void, any> {
   // the child's row before the wait row, as a child's end and a parent's cancel take them (no deadlock)
   yield run('update workflow_execution set claim_epoch = claim_epoch where id = ?', [child]);
   const row = yield get('select status from workflow_execution where id = ?', [child]);
@@ -278,7 +305,11 @@ function* childWaitDueSteps(executionId: string, nodeId: string, child: string, 
   // writes them again, checking each child (so a child ending while it runs wakes nothing)
   yield run("delete from weft_wait where execution_id = ? and node_id = ? and kind = 'child'", [executionId, nodeId]);
   const timedOut = row !== undefined && row !== null && !isTerminal(String(row.status));
-  const error = timedOut ? JSON.stringify(childWaitTimeout(nodeId, child)) : null;
+  const error = timedOut
+    ? JSON.stringify(childWaitTimeout(nodeId, child))
+    : deadlineAt !== null
+      ? JSON.stringify(childWaitDeadline(nodeId, deadlineAt))
+      : null;
   yield run(
     "update node_execution set status = 'running', error = ?, finished_at = null, duration_ms = null where execution_id = ? and node_id = ? and status = 'waiting'",
     [error, executionId, nodeId],
@@ -292,6 +323,16 @@ function childWaitTimeout(nodeId: string, child: string) {
     code: 'WF_NODE_TIMEOUT',
     message: `node "${nodeId}" reached its timeoutMs while child execution ${child} ran`,
     retryable: true,
+  };
+}
+
+/** The mark a child wait woken before its node's deadline leaves on the node's record: the deadline its run goes on with. */
+function childWaitDeadline(nodeId: string, deadlineAt: number) {
+  return {
+    type: 'TimeoutError',
+    code: 'WF_NODE_DEADLINE',
+    message: `node "${nodeId}" goes on with its deadline of ${new Date(deadlineAt).toISOString()}`,
+    details: { deadlineAt },
   };
 }
 

@@ -12,6 +12,8 @@ export interface WaitRow {
   signalName: string | null;
   /** Kind `child`: the child execution whose end the node waits for. */
   childExecutionId: string | null;
+  /** Kind `child`: its node attempt's deadline (epoch ms; null: none), kept when the child's end makes the row due. */
+  deadlineAt: number | null;
   createdAt: number;
 }
 
@@ -30,6 +32,7 @@ export const WaitEntity = new EntitySchema<WaitRow>({
     dueAt: { type: new BigIntType('number'), nullable: true },
     signalName: { type: 'string', length: 64, nullable: true },
     childExecutionId: { type: 'string', length: 36, nullable: true },
+    deadlineAt: { type: new BigIntType('number'), nullable: true },
     createdAt: { type: new BigIntType('number') },
   },
   indexes: [

@@ -18,6 +18,8 @@ import { PostgresNodeOutputs } from './postgresql/node-outputs.migration';
 import { SqliteConcurrency } from './sqlite/concurrency.migration';
 import { PostgresConcurrency } from './postgresql/concurrency.migration';
 import { SqliteEventSeq } from './sqlite/event-seq.migration';
+import { SqliteWaitDeadlines } from './sqlite/wait-deadlines.migration';
+import { PostgresWaitDeadlines } from './postgresql/wait-deadlines.migration';
 import { PostgresEventSeq } from './postgresql/event-seq.migration';
 import { SqliteChildWaits } from './sqlite/child-waits.migration';
 import { PostgresChildWaits } from './postgresql/child-waits.migration';
@@ -43,6 +45,7 @@ export function migrationsFor(dialect: PersistenceDialect): MigrationObject[] {
         { name: '0009_concurrency', class: SqliteConcurrency },
         { name: '0010_event_seq', class: SqliteEventSeq },
         { name: '0011_child_waits', class: SqliteChildWaits },
+        { name: '0012_wait_deadlines', class: SqliteWaitDeadlines },
       ]
     : [
         { name: '0001_initial_schema', class: PostgresInitialSchema },
@@ -56,5 +59,6 @@ export function migrationsFor(dialect: PersistenceDialect): MigrationObject[] {
         { name: '0009_concurrency', class: PostgresConcurrency },
         { name: '0010_event_seq', class: PostgresEventSeq },
         { name: '0011_child_waits', class: PostgresChildWaits },
+        { name: '0012_wait_deadlines', class: PostgresWaitDeadlines },
       ];
 }

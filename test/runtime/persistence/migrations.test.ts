@@ -51,6 +51,7 @@ describeDialects('persistence migrations', (ctx) => {
         '0009_concurrency',
         '0010_event_seq',
         '0011_child_waits',
+        '0012_wait_deadlines',
       ],
     );
     const s = startRecord('wf_mig');
@@ -61,7 +62,7 @@ describeDialects('persistence migrations', (ctx) => {
     const again = await openPersistence(config, undefined, { heartbeatMs: 0 });
     try {
       const k2 = again.executionStore.knex;
-      assert.equal(Number((await k2('mikro_orm_migrations').count({ n: '*' }))[0]!.n), 11);
+      assert.equal(Number((await k2('mikro_orm_migrations').count({ n: '*' }))[0]!.n), 12);
       assert.deepEqual(await again.orm.getMigrator().getPendingMigrations(), []);
       assert.equal((await k2('weft_meta').where({ key: 'cursor_secret' }).first('value')).value, secret);
       assert.equal((await again.executionStore.getExecution(s.id))!.id, s.id);

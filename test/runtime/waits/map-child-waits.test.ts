@@ -245,6 +245,33 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
       }
     });
 
+    it('with a node timeoutMs parks with its deadline, keeps it across a wake, and at the deadline cancels the children and times out', async () => {
+      const { id, doc } = await start(await mapWorkflow('map-park-node-timeout', { concurrency: 1 }, { timeoutMs: 6000 }), ['a', 'b']);
+      assert.equal(doc.status, 'waiting', JSON.stringify(doc.error));
+      const first = (await parkedWith(id, 1)).get(0)!;
+      const knex = runtime.persistence!.executionStore.knex;
+      const dueOf = async (kid: string) =>
+        Number((await knex('weft_wait').where({ execution_id: id, child_execution_id: kid }).first())?.due_at);
+      const deadline = await dueOf(first);
+      assert.ok(deadline > Date.parse(node(doc, 'fan').startedAt), 'the wait row carries the attempt deadline');
+
+      // item 0 ends: the map wakes, takes it, starts item 1 and parks again with the same deadline (not a fresh timeoutMs)
+      await signal(first, { by: 'ops' });
+      const second = await waitFor(async () => (await parkedWith(id, 1)).get(1), 'the map to park on item 1', { timeoutMs: 30_000 });
+      assert.equal(await dueOf(second), deadline);
+
+      // nobody approves item 1: at the deadline the map cancels it and fails with the node timeout
+      const done = await ended(id);
+      assert.equal(done.status, 'failed');
+      const fan = node(done, 'fan');
+      assert.equal(fan.error.code, 'WF_NODE_TIMEOUT', JSON.stringify(fan.error));
+      assert.equal(fan.attempts, 1);
+      assert.ok(Date.parse(fan.finishedAt) >= deadline, 'not before its deadline');
+      assert.equal((await ended(second)).status, 'cancelled');
+      assert.equal((await get(first)).status, 'succeeded');
+      assert.deepEqual(await knex('weft_wait').where({ execution_id: id }), []);
+    });
+
     it('keeps concurrency 2 over 5 waiting items: parks, wakes, starts the next (peak measured from the children)', async () => {
       const list = ['a', 'b', 'c', 'd', 'e'];
       const { id, doc } = await start(await mapWorkflow('map-park-window', { concurrency: 2 }), list);
@@ -408,5 +435,44 @@ describe('a map parked on its children beside a running node (SQLite)', function
     assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
     assert.deepEqual(done.outputs, { fan: [{ by: 'ok-0' }, { by: 'ok-1' }], slow: 'slept' });
     assert.deepEqual(await runtime.persistence!.executionStore.knex('weft_wait').where({ execution_id: id }), []);
+  });
+
+  it('times a map with a node timeoutMs out in place while another node still runs, cancelling its children', async () => {
+    const child = await api.createWorkflow({
+      name: 'resident-map-deadline-child',
+      nodes: [{ id: 'approve', type: 'wait', config: { signal: 'approve' } }],
+    });
+    const parent = await api.createWorkflow({
+      name: 'resident-map-deadline-parent',
+      nodes: [
+        { id: 'fan', type: 'map', config: { items: [0, 1], workflow: { workflowId: child } }, timeoutMs: 4000 },
+        { id: 'slow', type: 'tool', config: { tool: 'core.sleep', input: { ms: 8000, value: 'slept' } } },
+      ],
+    });
+    const r = await api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: {}, key: api.keys.operator });
+    assert.equal(r.status, 202, r.text);
+    const id: string = r.body.executionId;
+    // parked on its children (not holding them) until its deadline
+    await waitFor(
+      async () => (node(await get(id), 'fan')?.status === 'waiting' ? true : undefined),
+      'the map to park beside the running node',
+      { timeoutMs: 20_000 },
+    );
+    const done = await waitFor(
+      async () => {
+        const doc = await get(id);
+        return TERMINAL.includes(doc.status) ? doc : undefined;
+      },
+      'the parent to end',
+      { timeoutMs: 20_000 },
+    );
+    // the map's failure stops the execution (onError stop): the sleeping node was still running, so the deadline fired in place
+    assert.equal(done.status, 'failed');
+    assert.equal(node(done, 'fan').error.code, 'WF_NODE_TIMEOUT', JSON.stringify(node(done, 'fan').error));
+    assert.equal(node(done, 'slow').status, 'cancelled');
+    const kids = (await api.request('GET', `/api/v1/executions/${id}/children`)).body.items;
+    assert.equal(kids.length, 2);
+    for (const k of kids)
+      await waitFor(async () => ((await get(k.id)).status === 'cancelled' ? true : undefined), `child ${k.itemIndex} to be cancelled`);
   });
 });
