@@ -9,6 +9,8 @@ import type { NodeLimits } from '../model/workflow-definition';
 export class ItemRunContext implements NodeRunContext {
   attempt = 1;
   signal: AbortSignal;
+  /** The item attempt's own deadline (its template's `timeoutMs`); null: none of its own. */
+  private ownDeadlineAt: number | null = null;
 
   readonly item: NodeRunContext['item'];
 
@@ -21,6 +23,15 @@ export class ItemRunContext implements NodeRunContext {
   ) {
     this.signal = holder.signal;
     this.item = index === undefined ? undefined : { index, holderAttempt: holder.attempt };
+  }
+
+  /** The item's own deadline, else the holder's (a map's node `timeoutMs`): a woken item past it times out. */
+  get deadlineAt(): number | null {
+    return this.ownDeadlineAt ?? this.holder.deadlineAt ?? null;
+  }
+
+  set deadlineAt(at: number | null) {
+    this.ownDeadlineAt = at;
   }
 
   get executionId(): string {

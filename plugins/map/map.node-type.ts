@@ -96,10 +96,9 @@ export const mapNodeType = defineNodeType<MapConfig, Deps>({
       setMaxListeners(0, signal);
       const { executionId, nodeId } = ctx;
       const deadlineAt = ctx.deadlineAt ?? null;
-      // workflow mode parks with its node deadline too; inline templates with one hold on
-      const mayPark = ctx.canPark === true && (config.workflow !== undefined || deadlineAt === null);
+      const mayPark = ctx.canPark === true;
       // woken at or past its deadline: takes the children that ended, ends the others, times out
-      const late = deadlineAt !== null && deadlineAt <= Date.now() && config.workflow !== undefined;
+      const late = deadlineAt !== null && deadlineAt <= Date.now();
       let runItem: (index: number, item: unknown) => Promise<InlineResult | ParkedItem>;
       if (config.workflow) {
         const { workflowId, version } = config.workflow;
@@ -107,12 +106,14 @@ export const mapNodeType = defineNodeType<MapConfig, Deps>({
       } else {
         // an inline `workflow` item whose child waits parks like a workflow-mode item
         const batch = inline.start(
-          inline.compile(config.node!, ctx.nodeId, ITEM_ROOTS),
+          // past the deadline an item's retry would only start a child to cancel it: none
+          inline.compile(late ? { ...config.node!, retry: undefined } : config.node!, ctx.nodeId, ITEM_ROOTS),
           ctx,
           signal,
           mayPark && config.node!.type === 'workflow',
         );
-        runItem = (index, item) => batch.run({ item, index }).then(parkedItem);
+        // past the map's deadline an inline `workflow` item ends its unfinished child and times out (see lateItem)
+        runItem = (index, item) => batch.run({ item, index }).then((r) => (late ? lateItem(r) : parkedItem(r)));
       }
       const end = await new MapRun(
         {
@@ -140,6 +141,13 @@ export const mapNodeType = defineNodeType<MapConfig, Deps>({
     },
   }),
 });
+
+/** An inline `workflow` item run past the map's deadline: its child, which it cancelled, counts as parked on (the map then times out). */
+function lateItem(r: InlineResult): InlineResult | ParkedItem {
+  const child = (r.ok ? undefined : (r.error.details as { childExecutionId?: unknown } | undefined))?.childExecutionId;
+  if (!r.ok && r.error.code === ErrorCodes.WF_NODE_TIMEOUT && typeof child === 'string') return { parkedOn: child };
+  return parkedItem(r);
+}
 
 /** An inline item's run that returned `parkNode` on a child: that item parked. */
 function parkedItem(r: InlineResult): InlineResult | ParkedItem {

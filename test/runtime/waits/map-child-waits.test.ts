@@ -272,6 +272,42 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
       assert.deepEqual(await knex('weft_wait').where({ execution_id: id }), []);
     });
 
+    it('an inline `workflow` template under a map with a node timeoutMs parks, and at the deadline the map cancels its children and times out', async () => {
+      const parent = await api.createWorkflow({
+        name: 'map-park-inline-node-timeout',
+        nodes: [
+          {
+            id: 'fan',
+            type: 'map',
+            config: {
+              items: '{{ inputs.list }}',
+              node: { type: 'workflow', config: { workflowId: child, inputs: { item: '{{ item }}' } }, retry: { maxAttempts: 3 } },
+            },
+            timeoutMs: 4000,
+          },
+        ],
+      });
+      const { id, doc } = await start(parent, ['a', 'b']);
+      assert.equal(doc.status, 'waiting', JSON.stringify(doc.error));
+      const kids = await parkedWith(id, 2);
+      const knex = runtime.persistence!.executionStore.knex;
+      const rows = await knex('weft_wait').where({ execution_id: id, kind: 'child' });
+      assert.equal(rows.length, 2);
+      assert.ok(
+        rows.every((r: any) => Number(r.deadline_at) > 0 && Number(r.due_at) === Number(r.deadline_at)),
+        JSON.stringify(rows),
+      );
+      await signal(kids.get(0)!, { by: 'ops' });
+      const done = await ended(id);
+      assert.equal(done.status, 'failed');
+      const fan = node(done, 'fan');
+      assert.equal(fan.error.code, 'WF_NODE_TIMEOUT', JSON.stringify(fan.error));
+      assert.equal((await ended(kids.get(1)!)).status, 'cancelled');
+      assert.equal((await get(kids.get(0)!)).status, 'succeeded');
+      // no retry past the deadline: no child started only to be cancelled
+      assert.equal((await children(id)).length, 2);
+    });
+
     it('keeps concurrency 2 over 5 waiting items: parks, wakes, starts the next (peak measured from the children)', async () => {
       const list = ['a', 'b', 'c', 'd', 'e'];
       const { id, doc } = await start(await mapWorkflow('map-park-window', { concurrency: 2 }), list);
