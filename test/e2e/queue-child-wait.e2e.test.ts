@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { postgresUrlOrSkip, stopSharedPostgres } from '../support/postgres-server';
-import { callApi, exitOf, startServe, startWeft, weftEnv } from '../support/weft-process';
-import { makeTempDir } from '../support/sqlite-temp';
+import { stopSharedPostgres } from '../support/postgres-server';
+import { exitOf } from '../support/weft-process';
+import { useQueueCluster } from '../support/queue-cluster';
 import { waitFor } from '../support/wait-for';
 
 after(stopSharedPostgres);
@@ -18,46 +17,7 @@ const ADMIN_KEY = 'e2e-queue-child-wait-admin-key-0123456789ab';
  */
 describe('e2e: a parent does not hold the only worker while its child waits (queue mode)', function () {
   this.timeout(120_000);
-  let tmp: ReturnType<typeof makeTempDir> | null = null;
-  let url = '';
-  const procs: ChildProcess[] = [];
-
-  before(async function () {
-    const databaseUrl = await postgresUrlOrSkip(this);
-    tmp = makeTempDir();
-    const env = weftEnv({
-      DATABASE_URL: databaseUrl,
-      WEFT_DATA_DIR: tmp.dir,
-      WEFT_EXECUTION_MODE: 'queue',
-      WEFT_ADMIN_KEY: ADMIN_KEY,
-      WEFT_PORT: '0',
-      WEFT_SHUTDOWN_DEADLINE_MS: '300',
-    });
-    const serve = await startServe(env);
-    procs.push(serve.child);
-    url = serve.url;
-    const worker = await startWeft(['worker', '--concurrency', '1'], env, /weft worker started/);
-    procs.push(worker.child);
-  });
-
-  after(() => {
-    for (const c of procs) if (c.exitCode === null && !c.signalCode) c.kill('SIGKILL');
-    tmp?.remove();
-  });
-
-  const call = (method: string, p: string, body?: unknown) => callApi(url, ADMIN_KEY, method, p, body);
-  const statusOf = async (id: string): Promise<any> => (await call('GET', `/api/v1/executions/${id}`)).body;
-
-  const FINAL = ['succeeded', 'failed', 'cancelled', 'partially_succeeded'];
-  const ended = (id: string): Promise<any> =>
-    waitFor(
-      async () => {
-        const d = await statusOf(id);
-        return FINAL.includes(d.status) ? d : undefined;
-      },
-      `execution ${id} to end`,
-      { timeoutMs: 60_000 },
-    );
+  const { procs, call, statusOf, ended } = useQueueCluster(ADMIN_KEY, 1, 1);
 
   it('cancelling the parked parent cancels its child running on the worker (waiting on a signal beside a running node)', async () => {
     const kidWf = await call('POST', '/api/v1/workflows', {
@@ -180,34 +140,7 @@ describe('e2e: a parent does not hold the only worker while its child waits (que
  */
 describe('e2e: a parent in memory on one worker takes the end of its child run by another worker at once', function () {
   this.timeout(120_000);
-  let tmp: ReturnType<typeof makeTempDir> | null = null;
-  let url = '';
-  const procs: ChildProcess[] = [];
-
-  before(async function () {
-    const databaseUrl = await postgresUrlOrSkip(this);
-    tmp = makeTempDir();
-    const env = weftEnv({
-      DATABASE_URL: databaseUrl,
-      WEFT_DATA_DIR: tmp.dir,
-      WEFT_EXECUTION_MODE: 'queue',
-      WEFT_ADMIN_KEY: ADMIN_KEY,
-      WEFT_PORT: '0',
-      WEFT_SHUTDOWN_DEADLINE_MS: '300',
-    });
-    const serve = await startServe(env);
-    procs.push(serve.child);
-    url = serve.url;
-    for (let i = 0; i < 2; i++) procs.push((await startWeft(['worker', '--concurrency', '1'], env, /weft worker started/)).child);
-  });
-
-  after(() => {
-    for (const c of procs) if (c.exitCode === null && !c.signalCode) c.kill('SIGKILL');
-    tmp?.remove();
-  });
-
-  const call = (method: string, p: string, body?: unknown) => callApi(url, ADMIN_KEY, method, p, body);
-  const statusOf = async (id: string): Promise<any> => (await call('GET', `/api/v1/executions/${id}`)).body;
+  const { call, statusOf } = useQueueCluster(ADMIN_KEY, 2, 1);
   const nodeOf = (doc: any, id: string) => doc.nodes.find((n: any) => n.nodeId === id);
 
   it('ends the parked node and runs its downstream while the parent’s other node still runs', async () => {

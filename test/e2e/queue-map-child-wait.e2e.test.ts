@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { postgresUrlOrSkip, stopSharedPostgres } from '../support/postgres-server';
-import { callApi, exitOf, startServe, startWeft, weftEnv } from '../support/weft-process';
-import { makeTempDir } from '../support/sqlite-temp';
+import { stopSharedPostgres } from '../support/postgres-server';
+import { exitOf } from '../support/weft-process';
+import { useQueueCluster } from '../support/queue-cluster';
 import { waitFor } from '../support/wait-for';
 
 after(stopSharedPostgres);
@@ -18,35 +17,7 @@ const ADMIN_KEY = 'e2e-queue-map-child-wait-admin-0123456789ab';
  */
 describe('e2e: a map does not hold the only worker while its children wait (queue mode)', function () {
   this.timeout(120_000);
-  let tmp: ReturnType<typeof makeTempDir> | null = null;
-  let url = '';
-  const procs: ChildProcess[] = [];
-
-  before(async function () {
-    const databaseUrl = await postgresUrlOrSkip(this);
-    tmp = makeTempDir();
-    const env = weftEnv({
-      DATABASE_URL: databaseUrl,
-      WEFT_DATA_DIR: tmp.dir,
-      WEFT_EXECUTION_MODE: 'queue',
-      WEFT_ADMIN_KEY: ADMIN_KEY,
-      WEFT_PORT: '0',
-      WEFT_SHUTDOWN_DEADLINE_MS: '300',
-    });
-    const serve = await startServe(env);
-    procs.push(serve.child);
-    url = serve.url;
-    const worker = await startWeft(['worker', '--concurrency', '1'], env, /weft worker started/);
-    procs.push(worker.child);
-  });
-
-  after(() => {
-    for (const c of procs) if (c.exitCode === null && !c.signalCode) c.kill('SIGKILL');
-    tmp?.remove();
-  });
-
-  const call = (method: string, p: string, body?: unknown) => callApi(url, ADMIN_KEY, method, p, body);
-  const statusOf = async (id: string): Promise<any> => (await call('GET', `/api/v1/executions/${id}`)).body;
+  const { procs, call, statusOf } = useQueueCluster(ADMIN_KEY, 1, 1);
 
   it('parks the map, runs its three children on the same worker, and their signals finish the parent', async () => {
     const kidWf = await call('POST', '/api/v1/workflows', {

@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
-import { loadConfig } from '../../../runtime/config/weft-config';
-import { buildRuntime, type BuiltRuntime } from '../../../runtime/composition/build-runtime';
-import { startApi, type ApiHarness } from '../../api/support/api-harness';
-import { makeTempDir } from '../../support/sqlite-temp';
+import { useWaitsRuntime } from '../../support/waits-runtime';
 import { waitFor } from '../../support/wait-for';
-import { postgresUrlOrSkip, stopSharedPostgres } from '../../support/postgres-server';
+import { stopSharedPostgres } from '../../support/postgres-server';
 
 after(stopSharedPostgres);
-
-const FINAL = ['succeeded', 'failed', 'cancelled', 'partially_succeeded'];
 
 /**
  * DESIGN: "A `map` or `workflow` node whose running work all waits is `waiting` too", "a waiting
@@ -22,47 +17,16 @@ const FINAL = ['succeeded', 'failed', 'cancelled', 'partially_succeeded'];
 for (const dialect of ['sqlite', 'postgresql'] as const)
   describe(`a workflow node parked on its child: deadlines, attempts, resident wakes (${dialect})`, function () {
     this.timeout(60_000);
-    let tmp: ReturnType<typeof makeTempDir>;
-    let runtime: BuiltRuntime;
-    let api: ApiHarness;
-
-    before(async function () {
-      const databaseUrl = dialect === 'postgresql' ? await postgresUrlOrSkip(this) : undefined;
-      tmp = makeTempDir();
-      const env: Record<string, string> = { WEFT_DATA_DIR: tmp.dir, WEFT_LOG_LEVEL: 'silent' };
-      if (databaseUrl) env.DATABASE_URL = databaseUrl;
-      runtime = await buildRuntime(loadConfig(env));
-      runtime.startWaits();
-      api = await startApi({ kernel: runtime.kernel });
-    });
-    after(async () => {
-      await api?.close();
-      await runtime?.close();
-      tmp?.remove();
-    });
-
-    const get = async (id: string): Promise<any> => (await api.request('GET', `/api/v1/executions/${id}`)).body;
-    const node = (doc: any, id: string) => doc.nodes.find((n: any) => n.nodeId === id);
-    const children = async (id: string): Promise<any[]> => (await api.request('GET', `/api/v1/executions/${id}/children`)).body.items;
-    const waitRows = (ids: string[]) => runtime.persistence!.executionStore.knex('weft_wait').whereIn('execution_id', ids);
-    function ended(id: string): Promise<any> {
-      return waitFor(
-        async () => {
-          const doc = await get(id);
-          return FINAL.includes(doc.status) ? doc : undefined;
-        },
-        `execution ${id} to end`,
-        { timeoutMs: 30_000 },
-      );
-    }
+    const w = useWaitsRuntime(dialect);
+    const { get, node, children, ended, waitRows } = w;
 
     const signalChild = { id: 'approve', type: 'wait', config: { signal: 'approve' } };
     const childWorkflow = (name: string) =>
-      api.createWorkflow({ name, nodes: [signalChild], outputs: { payload: '{{ nodes.approve.output.payload }}' } });
+      w.api.createWorkflow({ name, nodes: [signalChild], outputs: { payload: '{{ nodes.approve.output.payload }}' } });
 
     /** A parent: `sub` (a workflow node with `extra` node settings), then `after`; plus `more` nodes beside. */
     function parentWorkflow(name: string, child: string, extra: object, more: object[] = [], settings?: object): Promise<string> {
-      return api.createWorkflow({
+      return w.api.createWorkflow({
         name,
         ...(settings ? { settings } : {}),
         nodes: [
@@ -77,17 +41,17 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
 
     /** Starts the parent with `wait: true`: it must answer `waiting` (the node parked, the parent let go of everything). */
     async function startParked(parent: string): Promise<{ id: string; doc: any }> {
-      const r = await api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: { wait: true }, key: api.keys.operator });
+      const r = await w.api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: { wait: true }, key: w.api.keys.operator });
       assert.equal(r.status, 200, r.text);
       assert.equal(r.body.status, 'waiting', JSON.stringify(r.body.error));
       assert.equal(node(r.body, 'sub').status, 'waiting');
-      assert.equal(runtime.kernel.executor.isActive(r.body.id), false);
+      assert.equal(w.runtime.kernel.executor.isActive(r.body.id), false);
       return { id: r.body.id, doc: r.body };
     }
 
     /** Starts the parent; resolves once `sub` waits while `slow` still runs (the parent stays in memory). */
     async function startResident(parent: string): Promise<string> {
-      const r = await api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: {}, key: api.keys.operator });
+      const r = await w.api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: {}, key: w.api.keys.operator });
       assert.equal(r.status, 202, r.text);
       const id: string = r.body.executionId;
       await waitFor(
@@ -112,7 +76,7 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
       assert.equal(kid.status, 'waiting');
       // the wake comes later than the node's start: a restarted node would show the later time
       await waitFor(async () => (Date.now() > Date.parse(startedAt) + 20 ? true : undefined), 'the clock to move on');
-      const s = await api.request('POST', `/api/v1/executions/${kid.id}/signals/approve`, { body: { payload: 'yes' } });
+      const s = await w.api.request('POST', `/api/v1/executions/${kid.id}/signals/approve`, { body: { payload: 'yes' } });
       assert.equal(s.status, 202, s.text);
       const done = await ended(id);
       assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
@@ -152,7 +116,7 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
       const { id, doc } = await startParked(parent);
       const startedAt: string = node(doc, 'sub').startedAt;
       // the second attempt's child is the next version: a timer that ends well within the deadline
-      const v2 = await api.request('PUT', `/api/v1/workflows/${childId}`, {
+      const v2 = await w.api.request('PUT', `/api/v1/workflows/${childId}`, {
         body: {
           name: 'deadline-retry-child',
           nodes: [{ id: 'approve', type: 'wait', config: { durationMs: 300 } }],
@@ -187,7 +151,7 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
       const parent = await parentWorkflow('resident-take-parent', await childWorkflow('resident-take-child'), {}, [slow]);
       const id = await startResident(parent);
       const [kid] = await children(id);
-      const s = await api.request('POST', `/api/v1/executions/${kid.id}/signals/approve`, { body: { payload: 'now' } });
+      const s = await w.api.request('POST', `/api/v1/executions/${kid.id}/signals/approve`, { body: { payload: 'now' } });
       assert.equal(s.status, 202, s.text);
       const doc = await waitFor(
         async () => {
@@ -202,7 +166,7 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
       assert.equal(node(doc, 'sub').status, 'succeeded');
       assert.deepEqual(node(doc, 'after').output, { got: { payload: 'now' } });
       assert.deepEqual(await waitRows([id]), []);
-      await api.request('POST', `/api/v1/executions/${id}/cancel`, { key: api.keys.operator });
+      await w.api.request('POST', `/api/v1/executions/${id}/cancel`, { key: w.api.keys.operator });
       assert.equal((await ended(id)).status, 'cancelled');
     });
 
@@ -226,7 +190,7 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
 
     it('parks a workflow node standing in as a fallback; the child’s end recovers the failed node', async () => {
       const child = await childWorkflow('fallback-child');
-      const parent = await api.createWorkflow({
+      const parent = await w.api.createWorkflow({
         name: 'fallback-parent',
         nodes: [
           {
@@ -241,16 +205,16 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
         edges: [{ from: 'first', to: 'after' }],
         outputs: { got: '{{ nodes.after.output.got }}' },
       });
-      const r = await api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: { wait: true }, key: api.keys.operator });
+      const r = await w.api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: { wait: true }, key: w.api.keys.operator });
       assert.equal(r.status, 200, r.text);
       assert.equal(r.body.status, 'waiting', JSON.stringify(r.body.error));
       assert.equal(node(r.body, 'first').status, 'waiting');
       assert.equal(node(r.body, 'rescue').status, 'waiting');
       const id: string = r.body.id;
-      assert.equal(runtime.kernel.executor.isActive(id), false);
+      assert.equal(w.runtime.kernel.executor.isActive(id), false);
       const [kid] = await children(id);
       assert.equal(kid.parentNodeId, 'rescue');
-      const s = await api.request('POST', `/api/v1/executions/${kid.id}/signals/approve`, { body: { payload: 'rescued' } });
+      const s = await w.api.request('POST', `/api/v1/executions/${kid.id}/signals/approve`, { body: { payload: 'rescued' } });
       assert.equal(s.status, 202, s.text);
       const done = await ended(id);
       assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
@@ -281,6 +245,6 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
       assert.equal(child.status, 'cancelled');
       assert.match(child.error.message, new RegExp(`parent execution ${id}`));
       assert.deepEqual(await waitRows([id, kid.id]), []);
-      assert.equal(runtime.kernel.executor.activeCount, 0);
+      assert.equal(w.runtime.kernel.executor.activeCount, 0);
     });
   });

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { loadConfig } from '../../../runtime/config/weft-config';
-import { buildRuntime, type BuiltRuntime } from '../../../runtime/composition/build-runtime';
-import { startApi, type ApiHarness } from '../../api/support/api-harness';
-import { makeTempDir } from '../../support/sqlite-temp';
+import { useWaitsRuntime } from '../../support/waits-runtime';
 import { waitFor } from '../../support/wait-for';
-import { postgresUrlOrSkip, stopSharedPostgres } from '../../support/postgres-server';
+import { stopSharedPostgres } from '../../support/postgres-server';
 
 after(stopSharedPostgres);
 
@@ -17,28 +14,12 @@ after(stopSharedPostgres);
 for (const dialect of ['sqlite', 'postgresql'] as const)
   describe(`a workflow node whose child waits parks the parent (${dialect})`, function () {
     this.timeout(60_000);
-    let tmp: ReturnType<typeof makeTempDir>;
-    let runtime: BuiltRuntime;
-    let api: ApiHarness;
-
-    before(async function () {
-      const databaseUrl = dialect === 'postgresql' ? await postgresUrlOrSkip(this) : undefined;
-      tmp = makeTempDir();
-      const env: Record<string, string> = { WEFT_DATA_DIR: tmp.dir, WEFT_LOG_LEVEL: 'silent' };
-      if (databaseUrl) env.DATABASE_URL = databaseUrl;
-      runtime = await buildRuntime(loadConfig(env));
-      runtime.startWaits();
-      api = await startApi({ kernel: runtime.kernel });
-    });
-    after(async () => {
-      await api?.close();
-      await runtime?.close();
-      tmp?.remove();
-    });
+    const w = useWaitsRuntime(dialect);
+    const { get, node, ended } = w;
 
     /** A child that waits for `approve`, then fails when the payload says so, else outputs the payload. */
     async function childWorkflow(name: string): Promise<string> {
-      return api.createWorkflow({
+      return w.api.createWorkflow({
         name,
         nodes: [
           { id: 'approve', type: 'wait', config: { signal: 'approve' } },
@@ -58,7 +39,7 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
     }
 
     async function parentWorkflow(name: string, child: string): Promise<string> {
-      return api.createWorkflow({
+      return w.api.createWorkflow({
         name,
         nodes: [
           { id: 'sub', type: 'workflow', config: { workflowId: child, inputs: { n: 1 } } },
@@ -71,24 +52,11 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
 
     /** Starts the parent with `wait: true` (answers at its first `waiting`) and finds its child. */
     async function startParked(parent: string): Promise<{ id: string; doc: any; childId: string }> {
-      const r = await api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: { wait: true }, key: api.keys.operator });
+      const r = await w.api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: { wait: true }, key: w.api.keys.operator });
       assert.equal(r.status, 200, r.text);
-      const kids = await api.request('GET', `/api/v1/executions/${r.body.id}/children`);
+      const kids = await w.api.request('GET', `/api/v1/executions/${r.body.id}/children`);
       assert.equal(kids.body.items.length, 1, kids.text);
       return { id: r.body.id, doc: r.body, childId: kids.body.items[0].id };
-    }
-
-    const get = async (id: string): Promise<any> => (await api.request('GET', `/api/v1/executions/${id}`)).body;
-    const node = (doc: any, id: string) => doc.nodes.find((n: any) => n.nodeId === id);
-    function ended(id: string): Promise<any> {
-      return waitFor(
-        async () => {
-          const doc = await get(id);
-          return ['succeeded', 'failed', 'cancelled', 'partially_succeeded'].includes(doc.status) ? doc : undefined;
-        },
-        `execution ${id} to end`,
-        { timeoutMs: 20_000 },
-      );
     }
 
     it('parks the parent (node waiting, nothing running) and, on the signal to the child, ends it with the outputs', async () => {
@@ -101,13 +69,13 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
       assert.equal(stored.status, 'waiting');
       assert.equal(node(stored, 'sub').status, 'waiting');
       // neither runs: the parent holds no slot while the child waits
-      assert.equal(runtime.kernel.executor.isActive(id), false);
-      assert.equal(runtime.kernel.executor.activeCount, 0);
+      assert.equal(w.runtime.kernel.executor.isActive(id), false);
+      assert.equal(w.runtime.kernel.executor.activeCount, 0);
 
       // the child's end, recorded here, names the parent it made due (the poller is nudged for it)
       const due: string[] = [];
-      const unsubscribe = runtime.persistence!.executionStore.onParentDue((parent) => due.push(parent));
-      const s = await api.request('POST', `/api/v1/executions/${childId}/signals/approve`, { body: { payload: { by: 'ops' } } });
+      const unsubscribe = w.runtime.persistence!.executionStore.onParentDue((parent) => due.push(parent));
+      const s = await w.api.request('POST', `/api/v1/executions/${childId}/signals/approve`, { body: { payload: { by: 'ops' } } });
       assert.equal(s.status, 202, s.text);
       const kid = await ended(childId);
       assert.equal(kid.status, 'succeeded');
@@ -118,15 +86,15 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
       assert.deepEqual(node(done, 'sub').output, { approved: { by: 'ops' } });
       assert.deepEqual(done.outputs, { got: { approved: { by: 'ops' } } });
       // the child's end was taken once: the node ran again once (re-attached), one child in all
-      assert.equal((await api.request('GET', `/api/v1/executions/${id}/children`)).body.items.length, 1);
-      assert.deepEqual(await runtime.persistence!.executionStore.knex('weft_wait').whereIn('execution_id', [id, childId]), []);
+      assert.equal((await w.api.request('GET', `/api/v1/executions/${id}/children`)).body.items.length, 1);
+      assert.deepEqual(await w.runtime.persistence!.executionStore.knex('weft_wait').whereIn('execution_id', [id, childId]), []);
     });
 
     it('fails the parked node with WF_CHILD_FAILED naming the child when the child fails after its signal', async () => {
       const parent = await parentWorkflow('parent-fails', await childWorkflow('child-fails'));
       const { id, doc, childId } = await startParked(parent);
       assert.equal(doc.status, 'waiting');
-      const s = await api.request('POST', `/api/v1/executions/${childId}/signals/approve`, {
+      const s = await w.api.request('POST', `/api/v1/executions/${childId}/signals/approve`, {
         body: { payload: { reject: true, by: 'qa' } },
       });
       assert.equal(s.status, 202, s.text);
@@ -146,7 +114,7 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
     it('cancelling the waiting parent cancels its waiting child', async () => {
       const parent = await parentWorkflow('parent-cancel', await childWorkflow('child-cancel'));
       const { id, childId } = await startParked(parent);
-      const c = await api.request('POST', `/api/v1/executions/${id}/cancel`, { key: api.keys.operator });
+      const c = await w.api.request('POST', `/api/v1/executions/${id}/cancel`, { key: w.api.keys.operator });
       assert.ok([200, 202].includes(c.status), c.text);
       const done = await ended(id);
       assert.equal(done.status, 'cancelled');
@@ -155,12 +123,12 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
       assert.equal(kid.status, 'cancelled');
       assert.match(kid.error.message, new RegExp(`parent execution ${id}`));
       assert.equal(node(kid, 'approve').status, 'cancelled');
-      assert.equal((await api.request('POST', `/api/v1/executions/${childId}/signals/approve`, { body: {} })).status, 409);
+      assert.equal((await w.api.request('POST', `/api/v1/executions/${childId}/signals/approve`, { body: {} })).status, 409);
     });
 
     it('wakes the parent when the child already ended as the parent parked (the park checks the child)', async () => {
       // the child's timer fires at once: it may end before, while or after the parent's node parks
-      const child = await api.createWorkflow({
+      const child = await w.api.createWorkflow({
         name: 'child-quick-timer',
         nodes: [{ id: 't', type: 'wait', config: { durationMs: 1 } }],
         outputs: { fired: '{{ nodes.t.output.firedAt }}' },
@@ -168,7 +136,7 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
       const parent = await parentWorkflow('parent-race', child);
       const ids: string[] = [];
       for (let i = 0; i < 10; i++) {
-        const r = await api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: {}, key: api.keys.operator });
+        const r = await w.api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: {}, key: w.api.keys.operator });
         assert.equal(r.status, 202, r.text);
         ids.push(r.body.executionId);
       }
@@ -187,32 +155,16 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
  */
 describe('a parent parked on a waiting child while another of its nodes runs (SQLite)', function () {
   this.timeout(60_000);
-  let tmp: ReturnType<typeof makeTempDir>;
-  let runtime: BuiltRuntime;
-  let api: ApiHarness;
-
-  before(async () => {
-    tmp = makeTempDir();
-    runtime = await buildRuntime(loadConfig({ WEFT_DATA_DIR: tmp.dir, WEFT_LOG_LEVEL: 'silent' }));
-    runtime.startWaits();
-    api = await startApi({ kernel: runtime.kernel });
-  });
-  after(async () => {
-    await api?.close();
-    await runtime?.close();
-    tmp?.remove();
-  });
-
-  const get = async (id: string): Promise<any> => (await api.request('GET', `/api/v1/executions/${id}`)).body;
-  const node = (doc: any, id: string) => doc.nodes.find((n: any) => n.nodeId === id);
+  const w = useWaitsRuntime('sqlite');
+  const { get, node } = w;
 
   async function start(sleepMs: number): Promise<{ id: string; childId: string }> {
-    const child = await api.createWorkflow({
+    const child = await w.api.createWorkflow({
       name: `resident-child-${sleepMs}`,
       nodes: [{ id: 'approve', type: 'wait', config: { signal: 'approve' } }],
       outputs: { payload: '{{ nodes.approve.output.payload }}' },
     });
-    const parent = await api.createWorkflow({
+    const parent = await w.api.createWorkflow({
       name: `resident-parent-${sleepMs}`,
       nodes: [
         { id: 'sub', type: 'workflow', config: { workflowId: child } },
@@ -220,7 +172,7 @@ describe('a parent parked on a waiting child while another of its nodes runs (SQ
       ],
       outputs: { child: '{{ nodes.sub.output }}', slow: '{{ nodes.slow.output }}' },
     });
-    const r = await api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: {}, key: api.keys.operator });
+    const r = await w.api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: {}, key: w.api.keys.operator });
     assert.equal(r.status, 202, r.text);
     const id: string = r.body.executionId;
     // the parent's node waits on the child while `slow` still runs: the parent stays `running`
@@ -232,7 +184,7 @@ describe('a parent parked on a waiting child while another of its nodes runs (SQ
       'the workflow node to wait beside the running node',
       { timeoutMs: 20_000 },
     );
-    const kids = (await api.request('GET', `/api/v1/executions/${id}/children`)).body.items;
+    const kids = (await w.api.request('GET', `/api/v1/executions/${id}/children`)).body.items;
     assert.equal(kids.length, 1);
     assert.equal(kids[0].status, 'waiting');
     return { id, childId: kids[0].id };
@@ -241,7 +193,7 @@ describe('a parent parked on a waiting child while another of its nodes runs (SQ
   it('takes the child’s end once the running node ended and the parent parked', async () => {
     const { id, childId } = await start(1500);
     assert.equal((await get(id)).status, 'running');
-    const s = await api.request('POST', `/api/v1/executions/${childId}/signals/approve`, { body: { payload: 'yes' } });
+    const s = await w.api.request('POST', `/api/v1/executions/${childId}/signals/approve`, { body: { payload: 'yes' } });
     assert.equal(s.status, 202, s.text);
     const done = await waitFor(
       async () => {
@@ -257,9 +209,9 @@ describe('a parent parked on a waiting child while another of its nodes runs (SQ
 
   it('leaves the waiting child be when weft shuts down (drain) with the parent still in memory', async () => {
     const { id, childId } = await start(60_000);
-    await runtime.kernel.executor.drain(0);
-    await runtime.persistence!.executionStore.flush();
-    assert.equal(runtime.kernel.executor.isActive(id), false);
+    await w.runtime.kernel.executor.drain(0);
+    await w.runtime.persistence!.executionStore.flush();
+    assert.equal(w.runtime.kernel.executor.isActive(id), false);
     const kid = await get(childId);
     assert.equal(kid.status, 'waiting', JSON.stringify(kid.error));
     assert.equal(node(kid, 'approve').status, 'waiting');

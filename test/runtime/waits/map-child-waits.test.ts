@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { loadConfig } from '../../../runtime/config/weft-config';
-import { buildRuntime, type BuiltRuntime } from '../../../runtime/composition/build-runtime';
-import { startApi, type ApiHarness } from '../../api/support/api-harness';
 import { FlakyServer } from '../../support/flaky-server';
-import { makeTempDir } from '../../support/sqlite-temp';
 import { waitFor } from '../../support/wait-for';
-import { postgresUrlOrSkip, stopSharedPostgres } from '../../support/postgres-server';
+import { stopSharedPostgres } from '../../support/postgres-server';
+import { useMapParking } from '../../support/map-parking';
+import { useWaitsRuntime } from '../../support/waits-runtime';
 
 after(stopSharedPostgres);
 
@@ -21,91 +19,8 @@ const TERMINAL = ['succeeded', 'failed', 'cancelled', 'partially_succeeded'];
 for (const dialect of ['sqlite', 'postgresql'] as const)
   describe(`a map whose children wait parks the parent (${dialect})`, function () {
     this.timeout(90_000);
-    let tmp: ReturnType<typeof makeTempDir>;
-    let runtime: BuiltRuntime;
-    let api: ApiHarness;
-    let child: string;
-
-    before(async function () {
-      const databaseUrl = dialect === 'postgresql' ? await postgresUrlOrSkip(this) : undefined;
-      tmp = makeTempDir();
-      const env: Record<string, string> = { WEFT_DATA_DIR: tmp.dir, WEFT_LOG_LEVEL: 'silent' };
-      if (databaseUrl) env.DATABASE_URL = databaseUrl;
-      runtime = await buildRuntime(loadConfig(env));
-      runtime.startWaits();
-      api = await startApi({ kernel: runtime.kernel });
-      // waits for `approve`, then fails when the payload says so, else outputs the item and the payload
-      child = await api.createWorkflow({
-        name: 'approve-item',
-        nodes: [
-          { id: 'approve', type: 'wait', config: { signal: 'approve' } },
-          {
-            id: 'check',
-            type: 'adapter',
-            config: {
-              transform: 'code',
-              input: { payload: '{{ nodes.approve.output.payload }}', item: '{{ inputs.item }}' },
-              code: "if (input.payload.reject) throw new Error('rejected ' + input.item); return { item: input.item, by: input.payload.by };",
-            },
-          },
-        ],
-        edges: [{ from: 'approve', to: 'check' }],
-        outputs: { got: '{{ nodes.check.output }}' },
-      });
-    });
-    after(async () => {
-      await api?.close();
-      await runtime?.close();
-      tmp?.remove();
-    });
-
-    async function mapWorkflow(name: string, config: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<string> {
-      return api.createWorkflow({
-        name,
-        nodes: [{ id: 'fan', type: 'map', config: { items: '{{ inputs.list }}', workflow: { workflowId: child }, ...config }, ...extra }],
-        outputs: { fan: '{{ nodes.fan.output }}' },
-      });
-    }
-
-    const get = async (id: string): Promise<any> => (await api.request('GET', `/api/v1/executions/${id}`)).body;
-    const node = (doc: any, id: string) => doc.nodes.find((n: any) => n.nodeId === id);
-    const children = async (id: string): Promise<any[]> => (await api.request('GET', `/api/v1/executions/${id}/children`)).body.items;
-    function ended(id: string): Promise<any> {
-      return waitFor(
-        async () => {
-          const doc = await get(id);
-          return TERMINAL.includes(doc.status) ? doc : undefined;
-        },
-        `execution ${id} to end`,
-        { timeoutMs: 30_000 },
-      );
-    }
-    async function signal(childId: string, payload: unknown): Promise<void> {
-      const s = await api.request('POST', `/api/v1/executions/${childId}/signals/approve`, { body: { payload } });
-      assert.equal(s.status, 202, s.text);
-    }
-    /** The parent `waiting` with its map node `waiting`, and its children by item index once `count` of them wait. */
-    async function parkedWith(id: string, count: number): Promise<Map<number, string>> {
-      return waitFor(
-        async () => {
-          const doc = await get(id);
-          if (doc.status !== 'waiting' || node(doc, 'fan')?.status !== 'waiting') return undefined;
-          const kids = await children(id);
-          const waiting = kids.filter((k) => k.status === 'waiting');
-          return waiting.length === count ? new Map(waiting.map((k) => [k.itemIndex as number, k.id as string])) : undefined;
-        },
-        `the parent to park on ${count} waiting children`,
-        { timeoutMs: 30_000 },
-      );
-    }
-    async function start(workflowId: string, list: unknown[]): Promise<{ id: string; doc: any }> {
-      const r = await api.request('POST', `/api/v1/workflows/${workflowId}/execute`, {
-        body: { wait: true, inputs: { list } },
-        key: api.keys.operator,
-      });
-      assert.equal(r.status, 200, r.text);
-      return { id: r.body.id, doc: r.body };
-    }
+    const m = useMapParking(dialect);
+    const { get, node, children, ended, mapWorkflow, parkedWith, start, approve } = m;
 
     it('parks on 3 waiting children (nothing held), and their signals end it with the results in item order', async () => {
       const { id, doc } = await start(await mapWorkflow('map-park', {}), ['a', 'b', 'c']);
@@ -113,17 +28,17 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
       assert.equal(node(doc, 'fan').status, 'waiting');
       const kids = await parkedWith(id, 3);
       // the parent runs nowhere: no slot, nothing active
-      assert.equal(runtime.kernel.executor.isActive(id), false);
-      assert.equal(runtime.kernel.executor.activeCount, 0);
-      const rows = await runtime.persistence!.executionStore.knex('weft_wait').where({ execution_id: id, kind: 'child' });
+      assert.equal(m.runtime.kernel.executor.isActive(id), false);
+      assert.equal(m.runtime.kernel.executor.activeCount, 0);
+      const rows = await m.runtime.persistence!.executionStore.knex('weft_wait').where({ execution_id: id, kind: 'child' });
       assert.deepEqual(rows.map((r: any) => r.child_execution_id).sort(), [...kids.values()].sort());
 
       // the last item first: each end wakes the map, which takes it and parks again on the rest
-      await signal(kids.get(2)!, { by: 'c-ops' });
+      await approve(kids.get(2)!, { by: 'c-ops' });
       await waitFor(async () => ((await get(kids.get(2)!)).status === 'succeeded' ? true : undefined), 'child 2 to end');
       await parkedWith(id, 2);
-      await signal(kids.get(0)!, { by: 'a-ops' });
-      await signal(kids.get(1)!, { by: 'b-ops' });
+      await approve(kids.get(0)!, { by: 'a-ops' });
+      await approve(kids.get(1)!, { by: 'b-ops' });
       const done = await ended(id);
       assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
       assert.deepEqual(done.outputs.fan, {
@@ -135,11 +50,11 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
       assert.equal(fan.startedAt, node(doc, 'fan').startedAt, 'the woken node keeps the start of its run');
       // re-attached, never started again: one child per item
       assert.equal((await children(id)).length, 3);
-      assert.deepEqual(await runtime.persistence!.executionStore.knex('weft_wait').where({ execution_id: id }), []);
+      assert.deepEqual(await m.runtime.persistence!.executionStore.knex('weft_wait').where({ execution_id: id }), []);
     });
 
     it('parks an inline `workflow` template the same way (each item its own child)', async () => {
-      const parent = await api.createWorkflow({
+      const parent = await m.api.createWorkflow({
         name: 'map-park-inline',
         nodes: [
           {
@@ -148,7 +63,7 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
             config: {
               items: '{{ inputs.list }}',
               concurrency: 2,
-              node: { type: 'workflow', config: { workflowId: child, inputs: { item: '{{ item }}' } } },
+              node: { type: 'workflow', config: { workflowId: m.child, inputs: { item: '{{ item }}' } } },
             },
           },
         ],
@@ -157,14 +72,14 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
       const { id, doc } = await start(parent, ['a', 'b', 'c']);
       assert.equal(doc.status, 'waiting', JSON.stringify(doc.error));
       let kids = await parkedWith(id, 2);
-      assert.equal(runtime.kernel.executor.isActive(id), false);
-      await signal(kids.get(0)!, { by: 'x' });
-      await signal(kids.get(1)!, { by: 'y' });
+      assert.equal(m.runtime.kernel.executor.isActive(id), false);
+      await approve(kids.get(0)!, { by: 'x' });
+      await approve(kids.get(1)!, { by: 'y' });
       for (const i of [0, 1])
         await waitFor(async () => ((await get(kids.get(i)!)).status === 'succeeded' ? true : undefined), `child ${i}`);
       kids = await parkedWith(id, 1);
       assert.deepEqual([...kids.keys()], [2]);
-      await signal(kids.get(2)!, { by: 'z' });
+      await approve(kids.get(2)!, { by: 'z' });
       const done = await ended(id);
       assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
       assert.deepEqual(done.outputs.fan.items, [
@@ -179,7 +94,7 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
       const { id, doc } = await start(await mapWorkflow('map-park-fail', {}), ['a', 'b', 'c']);
       assert.equal(doc.status, 'waiting', JSON.stringify(doc.error));
       const kids = await parkedWith(id, 3);
-      await signal(kids.get(1)!, { reject: true, by: 'qa' });
+      await approve(kids.get(1)!, { reject: true, by: 'qa' });
       const done = await ended(id);
       assert.equal(done.status, 'failed');
       const fan = node(done, 'fan');
@@ -197,11 +112,11 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
     it('collects the failing item and goes on (continue)', async () => {
       const { id } = await start(await mapWorkflow('map-park-continue', { onItemFailure: 'continue' }), ['a', 'b', 'c']);
       const kids = await parkedWith(id, 3);
-      await signal(kids.get(1)!, { reject: true, by: 'qa' });
+      await approve(kids.get(1)!, { reject: true, by: 'qa' });
       await waitFor(async () => ((await get(kids.get(1)!)).status === 'failed' ? true : undefined), 'child 1 to fail');
       await parkedWith(id, 2);
-      await signal(kids.get(0)!, { by: 'x' });
-      await signal(kids.get(2)!, { by: 'z' });
+      await approve(kids.get(0)!, { by: 'x' });
+      await approve(kids.get(2)!, { by: 'z' });
       const done = await ended(id);
       assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
       const out = done.outputs.fan;
@@ -215,7 +130,7 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
     it('cancelling the parked parent cancels every waiting child', async () => {
       const { id } = await start(await mapWorkflow('map-park-cancel', {}), ['a', 'b', 'c']);
       const kids = await parkedWith(id, 3);
-      const c = await api.request('POST', `/api/v1/executions/${id}/cancel`, { key: api.keys.operator });
+      const c = await m.api.request('POST', `/api/v1/executions/${id}/cancel`, { key: m.api.keys.operator });
       assert.ok([200, 202].includes(c.status), c.text);
       const done = await ended(id);
       assert.equal(done.status, 'cancelled');
@@ -228,9 +143,9 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
     });
 
     it('its workflow timeout ends the parked parent and cancels every waiting child', async () => {
-      const parent = await api.createWorkflow({
+      const parent = await m.api.createWorkflow({
         name: 'map-park-deadline',
-        nodes: [{ id: 'fan', type: 'map', config: { items: '{{ inputs.list }}', workflow: { workflowId: child } } }],
+        nodes: [{ id: 'fan', type: 'map', config: { items: '{{ inputs.list }}', workflow: { workflowId: m.child } } }],
         settings: { timeoutMs: 1000 },
       });
       const { id } = await start(parent, ['a', 'b']);
@@ -245,69 +160,6 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
       }
     });
 
-    it('with a node timeoutMs parks with its deadline, keeps it across a wake, and at the deadline cancels the children and times out', async () => {
-      const { id, doc } = await start(await mapWorkflow('map-park-node-timeout', { concurrency: 1 }, { timeoutMs: 6000 }), ['a', 'b']);
-      assert.equal(doc.status, 'waiting', JSON.stringify(doc.error));
-      const first = (await parkedWith(id, 1)).get(0)!;
-      const knex = runtime.persistence!.executionStore.knex;
-      const dueOf = async (kid: string) =>
-        Number((await knex('weft_wait').where({ execution_id: id, child_execution_id: kid }).first())?.due_at);
-      const deadline = await dueOf(first);
-      assert.ok(deadline > Date.parse(node(doc, 'fan').startedAt), 'the wait row carries the attempt deadline');
-
-      // item 0 ends: the map wakes, takes it, starts item 1 and parks again with the same deadline (not a fresh timeoutMs)
-      await signal(first, { by: 'ops' });
-      const second = await waitFor(async () => (await parkedWith(id, 1)).get(1), 'the map to park on item 1', { timeoutMs: 30_000 });
-      assert.equal(await dueOf(second), deadline);
-
-      // nobody approves item 1: at the deadline the map cancels it and fails with the node timeout
-      const done = await ended(id);
-      assert.equal(done.status, 'failed');
-      const fan = node(done, 'fan');
-      assert.equal(fan.error.code, 'WF_NODE_TIMEOUT', JSON.stringify(fan.error));
-      assert.equal(fan.attempts, 1);
-      assert.ok(Date.parse(fan.finishedAt) >= deadline, 'not before its deadline');
-      assert.equal((await ended(second)).status, 'cancelled');
-      assert.equal((await get(first)).status, 'succeeded');
-      assert.deepEqual(await knex('weft_wait').where({ execution_id: id }), []);
-    });
-
-    it('an inline `workflow` template under a map with a node timeoutMs parks, and at the deadline the map cancels its children and times out', async () => {
-      const parent = await api.createWorkflow({
-        name: 'map-park-inline-node-timeout',
-        nodes: [
-          {
-            id: 'fan',
-            type: 'map',
-            config: {
-              items: '{{ inputs.list }}',
-              node: { type: 'workflow', config: { workflowId: child, inputs: { item: '{{ item }}' } }, retry: { maxAttempts: 3 } },
-            },
-            timeoutMs: 4000,
-          },
-        ],
-      });
-      const { id, doc } = await start(parent, ['a', 'b']);
-      assert.equal(doc.status, 'waiting', JSON.stringify(doc.error));
-      const kids = await parkedWith(id, 2);
-      const knex = runtime.persistence!.executionStore.knex;
-      const rows = await knex('weft_wait').where({ execution_id: id, kind: 'child' });
-      assert.equal(rows.length, 2);
-      assert.ok(
-        rows.every((r: any) => Number(r.deadline_at) > 0 && Number(r.due_at) === Number(r.deadline_at)),
-        JSON.stringify(rows),
-      );
-      await signal(kids.get(0)!, { by: 'ops' });
-      const done = await ended(id);
-      assert.equal(done.status, 'failed');
-      const fan = node(done, 'fan');
-      assert.equal(fan.error.code, 'WF_NODE_TIMEOUT', JSON.stringify(fan.error));
-      assert.equal((await ended(kids.get(1)!)).status, 'cancelled');
-      assert.equal((await get(kids.get(0)!)).status, 'succeeded');
-      // no retry past the deadline: no child started only to be cancelled
-      assert.equal((await children(id)).length, 2);
-    });
-
     it('keeps concurrency 2 over 5 waiting items: parks, wakes, starts the next (peak measured from the children)', async () => {
       const list = ['a', 'b', 'c', 'd', 'e'];
       const { id, doc } = await start(await mapWorkflow('map-park-window', { concurrency: 2 }), list);
@@ -318,7 +170,7 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
         const kids = await parkedWith(id, Math.min(2, list.length - signalled.size));
         const [index, kidId] = [...kids].find(([i]) => !signalled.has(i))!;
         signalled.add(index);
-        await signal(kidId, { by: `ops-${index}` });
+        await approve(kidId, { by: `ops-${index}` });
         await waitFor(async () => (TERMINAL.includes((await get(kidId)).status) ? true : undefined), `child ${index} to end`);
       }
       const done = await ended(id);
@@ -345,7 +197,7 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
       // the first request fails: attempt 1's first child fails and the node retries; attempt 2 parks
       const flaky = await FlakyServer.start({ failures: 1, failStatus: 400 });
       try {
-        const kid = await api.createWorkflow({
+        const kid = await m.api.createWorkflow({
           name: 'flaky-then-approve',
           nodes: [
             { id: 'get', type: 'tool', config: { tool: 'http.request', input: { url: `${flaky.url}/{{ inputs.index }}` } } },
@@ -354,7 +206,7 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
           edges: [{ from: 'get', to: 'approve' }],
           outputs: { by: '{{ nodes.approve.output.payload.by }}' },
         });
-        const parent = await api.createWorkflow({
+        const parent = await m.api.createWorkflow({
           name: 'map-park-retry',
           nodes: [
             {
@@ -374,7 +226,7 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
         assert.equal(kids.length, 2);
         const waiting = kids.find((k) => k.status === 'waiting');
         assert.ok(waiting, JSON.stringify(kids));
-        await signal(waiting.id, { by: 'ops' });
+        await approve(waiting.id, { by: 'ops' });
         const done = await ended(id);
         assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
         assert.deepEqual(done.outputs.fan.items, [{ by: 'ops' }]);
@@ -400,32 +252,16 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
  */
 describe('a map parked on its children beside a running node (SQLite)', function () {
   this.timeout(60_000);
-  let tmp: ReturnType<typeof makeTempDir>;
-  let runtime: BuiltRuntime;
-  let api: ApiHarness;
-
-  before(async () => {
-    tmp = makeTempDir();
-    runtime = await buildRuntime(loadConfig({ WEFT_DATA_DIR: tmp.dir, WEFT_LOG_LEVEL: 'silent' }));
-    runtime.startWaits();
-    api = await startApi({ kernel: runtime.kernel });
-  });
-  after(async () => {
-    await api?.close();
-    await runtime?.close();
-    tmp?.remove();
-  });
-
-  const get = async (id: string): Promise<any> => (await api.request('GET', `/api/v1/executions/${id}`)).body;
-  const node = (doc: any, id: string) => doc.nodes.find((n: any) => n.nodeId === id);
+  const m = useWaitsRuntime('sqlite');
+  const { get, node } = m;
 
   it('takes the children’s ends while the other node still runs', async () => {
-    const child = await api.createWorkflow({
+    const child = await m.api.createWorkflow({
       name: 'resident-map-child',
       nodes: [{ id: 'approve', type: 'wait', config: { signal: 'approve' } }],
       outputs: { by: '{{ nodes.approve.output.payload }}' },
     });
-    const parent = await api.createWorkflow({
+    const parent = await m.api.createWorkflow({
       name: 'resident-map-parent',
       nodes: [
         { id: 'fan', type: 'map', config: { items: [0, 1], workflow: { workflowId: child } } },
@@ -433,21 +269,21 @@ describe('a map parked on its children beside a running node (SQLite)', function
       ],
       outputs: { fan: '{{ nodes.fan.output.items }}', slow: '{{ nodes.slow.output }}' },
     });
-    const r = await api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: {}, key: api.keys.operator });
+    const r = await m.api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: {}, key: m.api.keys.operator });
     assert.equal(r.status, 202, r.text);
     const id: string = r.body.executionId;
     const kids: any[] = await waitFor(
       async () => {
         const doc = await get(id);
         if (node(doc, 'fan')?.status !== 'waiting') return undefined;
-        const items = (await api.request('GET', `/api/v1/executions/${id}/children`)).body.items;
+        const items = (await m.api.request('GET', `/api/v1/executions/${id}/children`)).body.items;
         return items.length === 2 && items.every((k: any) => k.status === 'waiting') ? items : undefined;
       },
       'the map to wait beside the running node',
       { timeoutMs: 20_000 },
     );
     for (const k of kids) {
-      const s = await api.request('POST', `/api/v1/executions/${k.id}/signals/approve`, { body: { payload: `ok-${k.itemIndex}` } });
+      const s = await m.api.request('POST', `/api/v1/executions/${k.id}/signals/approve`, { body: { payload: `ok-${k.itemIndex}` } });
       assert.equal(s.status, 202, s.text);
     }
     const inPlace = await waitFor(
@@ -470,45 +306,6 @@ describe('a map parked on its children beside a running node (SQLite)', function
     );
     assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
     assert.deepEqual(done.outputs, { fan: [{ by: 'ok-0' }, { by: 'ok-1' }], slow: 'slept' });
-    assert.deepEqual(await runtime.persistence!.executionStore.knex('weft_wait').where({ execution_id: id }), []);
-  });
-
-  it('times a map with a node timeoutMs out in place while another node still runs, cancelling its children', async () => {
-    const child = await api.createWorkflow({
-      name: 'resident-map-deadline-child',
-      nodes: [{ id: 'approve', type: 'wait', config: { signal: 'approve' } }],
-    });
-    const parent = await api.createWorkflow({
-      name: 'resident-map-deadline-parent',
-      nodes: [
-        { id: 'fan', type: 'map', config: { items: [0, 1], workflow: { workflowId: child } }, timeoutMs: 4000 },
-        { id: 'slow', type: 'tool', config: { tool: 'core.sleep', input: { ms: 8000, value: 'slept' } } },
-      ],
-    });
-    const r = await api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: {}, key: api.keys.operator });
-    assert.equal(r.status, 202, r.text);
-    const id: string = r.body.executionId;
-    // parked on its children (not holding them) until its deadline
-    await waitFor(
-      async () => (node(await get(id), 'fan')?.status === 'waiting' ? true : undefined),
-      'the map to park beside the running node',
-      { timeoutMs: 20_000 },
-    );
-    const done = await waitFor(
-      async () => {
-        const doc = await get(id);
-        return TERMINAL.includes(doc.status) ? doc : undefined;
-      },
-      'the parent to end',
-      { timeoutMs: 20_000 },
-    );
-    // the map's failure stops the execution (onError stop): the sleeping node was still running, so the deadline fired in place
-    assert.equal(done.status, 'failed');
-    assert.equal(node(done, 'fan').error.code, 'WF_NODE_TIMEOUT', JSON.stringify(node(done, 'fan').error));
-    assert.equal(node(done, 'slow').status, 'cancelled');
-    const kids = (await api.request('GET', `/api/v1/executions/${id}/children`)).body.items;
-    assert.equal(kids.length, 2);
-    for (const k of kids)
-      await waitFor(async () => ((await get(k.id)).status === 'cancelled' ? true : undefined), `child ${k.itemIndex} to be cancelled`);
+    assert.deepEqual(await m.runtime.persistence!.executionStore.knex('weft_wait').where({ execution_id: id }), []);
   });
 });
