@@ -31,6 +31,7 @@ export class ExecutionOwnership {
   /** Finds cancel requests other processes made for executions running here. */
   readonly cancelRequests: CancelRequestWatcher;
   private readonly active = new Set<string>();
+  private idleScheduled = false;
   private heartbeat: NodeJS.Timeout | null = null;
   private writer: GroupCommitWriter | null = null;
 
@@ -62,8 +63,26 @@ export class ExecutionOwnership {
 
   /** The execution no longer runs here (it ended or parked); with `release`, its claim goes too. */
   inactive(executionId: string, release = false): void {
-    this.active.delete(executionId);
+    const was = this.active.delete(executionId);
     if (release) this.claims.release(executionId);
+    if (was && this.active.size === 0) this.whenIdle();
+  }
+
+  /**
+   * The last execution running here ended or parked: the driver's housekeeping (a WAL checkpoint
+   * on SQLite) runs now rather than inside a running execution's commit, once this turn's
+   * callbacks (the response for that execution) are done, and only if nothing started since.
+   */
+  private whenIdle(): void {
+    const driver = this.o.driver;
+    if (!driver.idle || this.idleScheduled) return;
+    this.idleScheduled = true;
+    setImmediate(() => {
+      this.idleScheduled = false;
+      if (this.active.size > 0 || !this.writer || this.writer.isClosed) return;
+      const did = driver.idle!();
+      if (did) this.o.logger.debug(did, 'checkpointed the write-ahead log between executions');
+    });
   }
 
   /** See {@link SqlExecutionStore.relinquish}. */

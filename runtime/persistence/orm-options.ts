@@ -62,6 +62,9 @@ export function ormOptions(target: DatabaseTarget, logger: Logger, synchronous: 
             conn.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
             // another weft process on the same file (weft run --db while weft serve runs) waits instead of failing
             conn.pragma('busy_timeout = 5000');
+            // as on the write connection (sqlite-batch-driver.ts): checkpoints run between
+            // executions, not inside whichever request's commit crosses SQLite's default 1,000 frames
+            conn.pragma('wal_autocheckpoint = 10000');
             done(null, conn);
           } catch (err) {
             done(err as Error, conn);

@@ -48,5 +48,10 @@ export interface SqlBatchDriver {
   commitSync?(ops: WriteOp[], rowSteps: RowSteps): unknown[];
   /** A read of committed rows with a cached prepared statement (the hot lookups by key). */
   all(sql: string, params: unknown[]): Promise<Record<string, unknown>[]>;
+  /**
+   * Told when no execution runs in this process: housekeeping that would pause a running one
+   * goes here (SQLite checkpoints its write-ahead log). Returns what it did, for the log, or null.
+   */
+  idle?(): Record<string, number> | null;
   close(): Promise<void>;
 }
