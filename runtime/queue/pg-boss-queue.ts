@@ -11,6 +11,7 @@ import type { DispatchedExecution, ExecutionDispatcher } from './execution-dispa
 import type { SqlConnection } from '../persistence/sql-batch';
 import type { SecretStore } from '../../core/secrets/secret-store';
 import { redactedInputs } from '../../core/secrets/used-secrets';
+import { crashTestPoint } from '../testing/crash-test-point';
 
 /** The pg-boss queue of executions waiting for a `weft worker`. */
 export const EXECUTION_QUEUE = 'weft-executions';
@@ -235,12 +236,4 @@ export class PgBossExecutionQueue implements ExecutionDispatcher {
     this.boss = boss;
     return boss;
   }
-}
-
-/**
- * Crash tests of the atomic enqueue: `TEST_WEFT_CRASH_AT=<point>` makes the process SIGKILL itself
- * there (between the row's insert and the job's send, or after the send before the commit).
- */
-function crashTestPoint(point: string): void {
-  if (process.env.TEST_WEFT_CRASH_AT === point) process.kill(process.pid, 'SIGKILL');
 }

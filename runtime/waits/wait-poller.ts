@@ -9,6 +9,7 @@ import {
   type WakeTarget,
   type WokenExecution,
 } from '../persistence/wait-sql';
+import { crashTestPoint } from '../testing/crash-test-point';
 
 /** Where woken executions go: resumed in this process (`local`) or queued for a `weft worker` (`queue`). */
 export interface WakeHandler {
@@ -137,6 +138,7 @@ export class WaitPoller {
       const woken = await store.writer.run(wakeOp(executionId, this.now(), target, inWake));
       if (!woken) return false;
       this.log.debug({ executionId, nodes: woken.woke, deadline: woken.deadline }, 'woke a waiting execution');
+      for (const nodeId of woken.woke) crashTestPoint(`after-wake:${nodeId}`);
       await handler.resume(woken);
       return true;
     } catch (err) {
