@@ -61,7 +61,11 @@ describe('the SQLite WAL is checkpointed between executions, not during one', fu
   });
 
   it('does not checkpoint while another execution still runs, and does once it ends', async () => {
-    const sleeper = await kernel.executor.start({ name: 'sleeper', nodes: [{ id: 's', type: 'sleep', config: { ms: 60_000 } }], edges: [] });
+    const sleeper = await kernel.executor.start({
+      name: 'sleeper',
+      nodes: [{ id: 's', type: 'sleep', config: { ms: 60_000 } }],
+      edges: [],
+    });
     await waitFor(() => kernel.executor.isActive(sleeper.executionId), 'the sleeper runs');
     assert.equal((await kernel.executor.run(echoChain(600))).status, 'succeeded');
     await new Promise((r) => setImmediate(r));
