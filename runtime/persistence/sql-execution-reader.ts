@@ -7,7 +7,7 @@ import { checkListQuery, queryExecutionPage } from './execution-list-query';
 import { NODE_COLUMNS, rowToNode, rowToSummary, sortNodeRows, SUMMARY_COLUMNS } from './execution-row-mapper';
 import type { SqlBatchDriver } from './sql-batch';
 import type { WaitSpec } from '../../core/plugin/park-request';
-import { waitsOfRows } from './wait-sql';
+import { waitsOfRows } from './wait-row-mapper';
 
 /** The lookups by key behind `GET /executions/:id`: fixed SQL, prepared once per connection. */
 const SELECT_EXECUTION = `select ${SUMMARY_COLUMNS.join(', ')} from workflow_execution where id = ?`;

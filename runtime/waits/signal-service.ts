@@ -5,7 +5,7 @@ import type { WorkflowDefinition } from '../../core/model/workflow-definition';
 import { TERMINAL_EXECUTION_STATUSES } from '../../core/model/execution-document';
 import { ConflictError, NotFoundError } from '../../core/errors/weft-error';
 import type { SqlExecutionStore } from '../persistence/sql-execution-store';
-import { bufferSignalOp } from '../persistence/wait-sql';
+import { bufferSignalOp } from '../persistence/signal-sql';
 import { fromJson } from '../persistence/sql-codec';
 import type { WaitPoller } from './wait-poller';
 

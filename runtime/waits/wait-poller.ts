@@ -8,7 +8,7 @@ import {
   wakeOp,
   type WakeTarget,
   type WokenExecution,
-} from '../persistence/wait-sql';
+} from '../persistence/wake-sql';
 import { crashTestPoint } from '../testing/crash-test-point';
 
 /** Where woken executions go: resumed in this process (`local`) or queued for a `weft worker` (`queue`). */

@@ -6,7 +6,7 @@ import type { Logger } from '../../core/services/logger';
 import { ConflictError } from '../../core/errors/weft-error';
 import type { SqlExecutionStore } from '../persistence/sql-execution-store';
 import { interruptExecution } from '../persistence/execution-recovery';
-import type { WokenExecution } from '../persistence/wait-sql';
+import type { WokenExecution } from '../persistence/wake-sql';
 import { fromJson, msToIso } from '../persistence/sql-codec';
 import type { WakeHandler } from './wait-poller';
 import type { SqlConnection } from '../persistence/sql-batch';

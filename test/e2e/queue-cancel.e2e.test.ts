@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { postgresUrlOrSkip, stopSharedPostgres } from '../support/postgres-server';
-import { loadConfig } from '../../runtime/config/weft-config';
-import { openPersistence } from '../../runtime/persistence/persistence';
-import { callApi, exitOf, startServe, startWeft, weftEnv } from '../support/weft-process';
+import { stopSharedPostgres } from '../support/postgres-server';
+import { exitOf } from '../support/weft-process';
+import { useQueueCluster } from '../support/queue-cluster';
 import { readSse } from '../api/support/sse-client';
 import { waitFor } from '../support/wait-for';
 
@@ -28,36 +23,11 @@ interface NodeDoc {
  */
 describe('e2e: cancelling through the API of weft serve what a weft worker runs (queue mode)', function () {
   this.timeout(120_000);
-  let dir = '';
-  let url = '';
-  let databaseUrl = '';
-  let env: NodeJS.ProcessEnv = {};
-  const children: ChildProcess[] = [];
-
-  before(async function () {
-    databaseUrl = await postgresUrlOrSkip(this);
-    dir = mkdtempSync(path.join(tmpdir(), 'weft-queue-cancel-'));
-    env = weftEnv({
-      DATABASE_URL: databaseUrl,
-      WEFT_DATA_DIR: dir,
-      WEFT_EXECUTION_MODE: 'queue',
-      WEFT_ADMIN_KEY: ADMIN_KEY,
-      WEFT_PORT: '0',
-      WEFT_SHUTDOWN_DEADLINE_MS: '300',
-    });
-    const serve = await startServe(env);
-    children.push(serve.child);
-    url = serve.url;
-  });
-
-  after(() => {
-    for (const c of children) if (c.exitCode === null && !c.signalCode) c.kill('SIGKILL');
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
-  const call = (method: string, p: string, body?: unknown) => callApi(url, ADMIN_KEY, method, p, body);
+  // no worker at first: the first case cancels an execution still queued
+  const cluster = useQueueCluster(ADMIN_KEY, 0, 2);
+  const { call } = cluster;
   const execution = async (id: string) =>
-    (await call('GET', `/api/v1/executions/${id}`)).body as {
+    (await cluster.statusOf(id)) as {
       status: string;
       error: { type: string; message: string } | null;
       nodes: NodeDoc[];
@@ -104,11 +74,10 @@ describe('e2e: cancelling through the API of weft serve what a weft worker runs 
   });
 
   it('cancels an execution running in a weft worker: 202, then it ends cancelled, its running node cancelled, long before the sleep ends', async () => {
-    const worker = await startWeft(['worker', '--concurrency', '2'], env, /weft worker started/);
-    children.push(worker.child);
+    const worker = await cluster.startWorker();
     const id: string = (await call('POST', `/api/v1/workflows/${workflowId}/execute`, {})).body.executionId;
     // followed live through the API process, though the worker runs it (events cross on PostgreSQL)
-    const stream = readSse(`${url}/api/v1/executions/${id}/events`, ADMIN_KEY, { timeoutMs: 60_000 });
+    const stream = readSse(`${cluster.url}/api/v1/executions/${id}/events`, ADMIN_KEY, { timeoutMs: 60_000 });
     await waitFor(
       async () => ((await execution(id)).nodes.some((n) => n.nodeId === 'crunch' && n.status === 'running') ? true : undefined),
       'the worker to run the slow node',
@@ -147,7 +116,7 @@ describe('e2e: cancelling through the API of weft serve what a weft worker runs 
     assert.equal(seen[seen.length - 1], 'execution:cancelled', seen.join(' '));
 
     // the worker claimed the job of the execution cancelled while queued, and did not run it
-    const p = await openPersistence(loadConfig({ DATABASE_URL: databaseUrl, WEFT_DATA_DIR: dir }), undefined, { heartbeatMs: 0 });
+    const p = await cluster.openPersistence();
     try {
       const job = await waitFor(
         async () => {

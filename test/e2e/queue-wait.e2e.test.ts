@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { postgresUrlOrSkip, stopSharedPostgres } from '../support/postgres-server';
-import { callApi, exitOf, startServe, startWeft, weftEnv } from '../support/weft-process';
-import { makeTempDir } from '../support/sqlite-temp';
+import { stopSharedPostgres } from '../support/postgres-server';
+import { exitOf } from '../support/weft-process';
+import { useQueueCluster } from '../support/queue-cluster';
 import { waitFor } from '../support/wait-for';
-import { loadConfig } from '../../runtime/config/weft-config';
-import { openPersistence } from '../../runtime/persistence/persistence';
 
 after(stopSharedPostgres);
 
@@ -18,35 +15,7 @@ const ADMIN_KEY = 'e2e-queue-wait-admin-key-0123456789abcdef';
  */
 describe('e2e: wait nodes in queue mode (weft serve + weft worker)', function () {
   this.timeout(120_000);
-  let tmp: ReturnType<typeof makeTempDir> | null = null;
-  let url = '';
-  let databaseUrl = '';
-  const children: ChildProcess[] = [];
-
-  before(async function () {
-    databaseUrl = await postgresUrlOrSkip(this);
-    tmp = makeTempDir();
-    const env = weftEnv({
-      DATABASE_URL: databaseUrl,
-      WEFT_DATA_DIR: tmp.dir,
-      WEFT_EXECUTION_MODE: 'queue',
-      WEFT_ADMIN_KEY: ADMIN_KEY,
-      WEFT_PORT: '0',
-      WEFT_SHUTDOWN_DEADLINE_MS: '300',
-    });
-    const serve = await startServe(env);
-    children.push(serve.child);
-    url = serve.url;
-    const worker = await startWeft(['worker', '--concurrency', '2'], env, /weft worker started/);
-    children.push(worker.child);
-  });
-
-  after(() => {
-    for (const c of children) if (c.exitCode === null && !c.signalCode) c.kill('SIGKILL');
-    tmp?.remove();
-  });
-
-  const call = (method: string, p: string, body?: unknown) => callApi(url, ADMIN_KEY, method, p, body);
+  const { procs, call, openPersistence } = useQueueCluster(ADMIN_KEY, 1, 2);
 
   it('parks in the worker (job completed), wakes on a signal and a timer, and finishes in a worker', async () => {
     const created = await call('POST', '/api/v1/workflows', {
@@ -79,7 +48,7 @@ describe('e2e: wait nodes in queue mode (weft serve + weft worker)', function ()
     );
 
     // the worker let go of it: its job is complete while the execution waits
-    const p = await openPersistence(loadConfig({ DATABASE_URL: databaseUrl, WEFT_DATA_DIR: tmp!.dir }), undefined, { heartbeatMs: 0 });
+    const p = await openPersistence();
     try {
       await waitFor(
         async () => {
@@ -116,7 +85,7 @@ describe('e2e: wait nodes in queue mode (weft serve + weft worker)', function ()
       ],
     );
     assert.equal((await call('POST', `/api/v1/executions/${id}/signals/approve`, {})).status, 409);
-    for (const c of children.splice(0)) {
+    for (const c of procs.splice(0)) {
       c.kill('SIGTERM');
       assert.equal(await exitOf(c), 0);
     }

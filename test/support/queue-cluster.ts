@@ -1,6 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
+import { loadConfig } from '../../runtime/config/weft-config';
+import { openPersistence, type Persistence } from '../../runtime/persistence/persistence';
 import { postgresUrlOrSkip } from './postgres-server';
-import { callApi, startServe, startWeft, weftEnv } from './weft-process';
+import { callApi, startServe, startWeft, weftEnv, type WeftProcess } from './weft-process';
 import { makeTempDir } from './sqlite-temp';
 import { waitFor } from './wait-for';
 
@@ -10,11 +12,17 @@ const FINAL = ['succeeded', 'failed', 'cancelled', 'partially_succeeded'];
 export interface QueueCluster {
   /** `weft serve`, then the workers: a test may stop them (splice them out to take them over). */
   readonly procs: ChildProcess[];
+  /** The API's base URL (once the `before` hook started `weft serve`). */
+  readonly url: string;
   call: (method: string, path: string, body?: unknown) => ReturnType<typeof callApi>;
   /** The execution document. */
   statusOf: (id: string) => Promise<any>;
   /** The document once the execution has ended. */
   ended: (id: string) => Promise<any>;
+  /** Starts one more `weft worker` with the cluster's concurrency (it joins `procs`). */
+  startWorker: () => Promise<WeftProcess>;
+  /** The cluster's database and data directory opened in the test (no heartbeat), for what the API does not show; close it after. */
+  openPersistence: () => Promise<Persistence>;
 }
 
 /**
@@ -25,11 +33,18 @@ export interface QueueCluster {
 export function useQueueCluster(adminKey: string, workers: number, concurrency: number): QueueCluster {
   let tmp: ReturnType<typeof makeTempDir> | null = null;
   let url = '';
+  let databaseUrl = '';
+  let env: NodeJS.ProcessEnv = {};
   const procs: ChildProcess[] = [];
+  const startWorker = async (): Promise<WeftProcess> => {
+    const worker = await startWeft(['worker', '--concurrency', String(concurrency)], env, /weft worker started/);
+    procs.push(worker.child);
+    return worker;
+  };
   before(async function () {
-    const databaseUrl = await postgresUrlOrSkip(this);
+    databaseUrl = await postgresUrlOrSkip(this);
     tmp = makeTempDir();
-    const env = weftEnv({
+    env = weftEnv({
       DATABASE_URL: databaseUrl,
       WEFT_DATA_DIR: tmp.dir,
       WEFT_EXECUTION_MODE: 'queue',
@@ -40,8 +55,7 @@ export function useQueueCluster(adminKey: string, workers: number, concurrency: 
     const serve = await startServe(env);
     procs.push(serve.child);
     url = serve.url;
-    for (let i = 0; i < workers; i++)
-      procs.push((await startWeft(['worker', '--concurrency', String(concurrency)], env, /weft worker started/)).child);
+    for (let i = 0; i < workers; i++) await startWorker();
   });
   after(() => {
     for (const c of procs) if (c.exitCode === null && !c.signalCode) c.kill('SIGKILL');
@@ -58,5 +72,16 @@ export function useQueueCluster(adminKey: string, workers: number, concurrency: 
       `execution ${id} to end`,
       { timeoutMs: 60_000 },
     );
-  return { procs, call, statusOf, ended };
+  const open = () => openPersistence(loadConfig({ DATABASE_URL: databaseUrl, WEFT_DATA_DIR: tmp!.dir }), undefined, { heartbeatMs: 0 });
+  return {
+    procs,
+    get url() {
+      return url;
+    },
+    call,
+    statusOf,
+    ended,
+    startWorker,
+    openPersistence: open,
+  };
 }
