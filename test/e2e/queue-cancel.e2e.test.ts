@@ -96,8 +96,9 @@ describe('e2e: cancelling through the API of weft serve what a weft worker runs 
       'the execution to end cancelled',
       { timeoutMs: 30_000 },
     );
+    // the sleep was interrupted, not waited out (the waitFor above gives up long before it ends)
     const tookMs = Date.now() - asked;
-    assert.ok(tookMs < 5_000, `cancelled after ${tookMs} ms (the node sleeps ${SLEEP_MS} ms)`);
+    assert.ok(tookMs < SLEEP_MS, `cancelled after ${tookMs} ms (the node sleeps ${SLEEP_MS} ms)`);
     assert.equal(doc.error!.type, 'CancelledError');
     assert.equal(doc.error!.message, 'stop the worker run');
     assert.deepEqual(
