@@ -12,16 +12,22 @@ export function nodeOutputPath(executionId: string, nodeId: string): string {
   return `/api/v1/executions/${encodeURIComponent(executionId)}/nodes/${encodeURIComponent(nodeId)}/output`;
 }
 
+/**
+ * The references {@link nodeOutputRef} made, that is outputs a store kept apart: a user output of
+ * the very same shape (`{ "$ref": "/api/v1/executions/…", "bytes": n }`, say a workflow that
+ * relays weft's own documents) is data, and only provenance tells the two apart.
+ */
+const made = new WeakSet<object>();
+
 export function nodeOutputRef(executionId: string, nodeId: string, bytes: number): NodeOutputRef {
-  return { $ref: nodeOutputPath(executionId, nodeId), bytes };
+  const ref = { $ref: nodeOutputPath(executionId, nodeId), bytes };
+  made.add(ref);
+  return ref;
 }
 
-/** True for a stored reference (exactly `$ref` and `bytes`), not for a user output that happens to carry a `$ref` key among others. */
+/** True for a reference to an output kept apart (made by {@link nodeOutputRef}), false for any user output, whatever its shape. */
 export function isNodeOutputRef(value: unknown): value is NodeOutputRef {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const keys = Object.keys(value);
-  const v = value as Record<string, unknown>;
-  return keys.length === 2 && typeof v.$ref === 'string' && typeof v.bytes === 'number' && v.$ref.startsWith('/api/v1/executions/');
+  return typeof value === 'object' && value !== null && made.has(value);
 }
 
 /** The execution a reference points into (a re-run's copied nodes name the original's). */
