@@ -41,6 +41,7 @@ export * from './secrets/secret-store';
 export * from './secrets/in-memory-secret-store';
 export * from './store/map-item-store';
 export * from './executor/inline-node-runner';
+export type { ResumedAttempt } from './executor/node-attempts';
 export * from './store/execution-waiter';
 export * from './services/child-executions';
 export * from './model/execution-lineage';

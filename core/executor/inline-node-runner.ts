@@ -11,7 +11,8 @@ import { serializeError } from '../errors/error-serializer';
 import { ValidationError, WeftError } from '../errors/weft-error';
 import { ErrorCodes } from '../errors/error-codes';
 import { resolveRetryPolicy } from './retry-policy';
-import { runAttempts } from './node-attempts';
+import { runAttempts, type ResumedAttempt } from './node-attempts';
+import { isParkRequest } from '../plugin/park-request';
 import { AbortFanout } from './abort-fanout';
 import { ItemRunContext } from './item-run-context';
 import { secretNamesOf } from '../dag/template-references';
@@ -32,9 +33,14 @@ export interface InlineNode {
   readonly planned: PlannedNode;
 }
 
-/** How one run of an inline node ended (after its retries). */
+/**
+ * How one run of an inline node ended (after its retries). An item that parked (its output is a
+ * `parkNode` request) says in `parked` where a later run of it goes on: the attempt that parked,
+ * the errors before it, and that attempt's own deadline.
+ */
 export type InlineResult =
-  { ok: true; output: unknown; attempts: number } | { ok: false; error: NodeErrorRecord; attempts: number; aborted: boolean };
+  | { ok: true; output: unknown; attempts: number; parked?: ResumedAttempt }
+  | { ok: false; error: NodeErrorRecord; attempts: number; aborted: boolean };
 
 /** The services an {@link InlineNodeRunner} needs. */
 export interface InlineNodeRunnerDeps {
@@ -86,10 +92,10 @@ export class InlineNodeRunner {
    * Starts a batch of runs of `node` within the node `ctx` belongs to; `signal` ends them all
    * (the holder's own signal, or one it aborts itself to cancel the rest). `canPark`: the holder
    * takes a run's `parkNode(...)` output as that item parking (its items' contexts say they may
-   * park when the holder may and the template has no `timeoutMs`).
+   * park when the holder may; an item with a `timeoutMs` parks with its attempt's deadline).
    */
   start(node: InlineNode, ctx: NodeRunContext, signal: AbortSignal, canPark = false): InlineBatch {
-    const parks = canPark && ctx.canPark === true && node.planned.definition.timeoutMs === undefined;
+    const parks = canPark && ctx.canPark === true;
     return new InlineBatch(node.planned, ctx, new AbortFanout(signal), this.deps, parks);
   }
 
@@ -170,8 +176,11 @@ export class InlineBatch {
     private readonly canPark = false,
   ) {}
 
-  /** Renders the template with `roots` added to the holder's scope and runs it with its retry policy. */
-  async run(roots: Readonly<Record<string, unknown>>): Promise<InlineResult> {
+  /**
+   * Renders the template with `roots` added to the holder's scope and runs it with its retry
+   * policy; `resume`: an item that parked goes on with the attempt (and deadline) it parked with.
+   */
+  async run(roots: Readonly<Record<string, unknown>>, resume?: ResumedAttempt): Promise<InlineResult> {
     const scope = Object.freeze({ ...this.ctx.scope, ...roots }) as TemplateScope;
     let config: unknown;
     try {
@@ -179,21 +188,27 @@ export class InlineBatch {
     } catch (err) {
       return { ok: false, error: { ...serializeError(err), attempt: 1, input: null }, attempts: 1, aborted: false };
     }
+    const ctx = new ItemRunContext(
+      this.ctx,
+      scope,
+      this.node.definition.limits,
+      typeof roots.index === 'number' ? roots.index : undefined,
+      this.canPark,
+    );
     const r = await runAttempts({
       node: this.node,
       config,
-      ctx: new ItemRunContext(
-        this.ctx,
-        scope,
-        this.node.definition.limits,
-        typeof roots.index === 'number' ? roots.index : undefined,
-        this.canPark,
-      ),
+      ctx,
       abort: this.abort,
       clock: this.deps.clock,
       maxOutputBytes: this.deps.settings.maxOutputBytes,
       onRetry: () => undefined,
+      resume,
     });
+    if (r.ok && isParkRequest(r.output)) {
+      const parked = { attempt: r.attempts, attemptErrors: r.attemptErrors, deadlineAt: ctx.ownDeadline };
+      return { ok: true, output: r.output, attempts: r.attempts, parked };
+    }
     if (r.ok) return { ok: true, output: r.output ?? null, attempts: r.attempts };
     return { ok: false, error: r.record, attempts: r.attempts, aborted: r.aborted };
   }

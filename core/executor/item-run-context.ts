@@ -25,13 +25,20 @@ export class ItemRunContext implements NodeRunContext {
     this.item = index === undefined ? undefined : { index, holderAttempt: holder.attempt };
   }
 
-  /** The item's own deadline, else the holder's (a map's node `timeoutMs`): a woken item past it times out. */
+  /** The item's own deadline, never later than the holder's (a map's node `timeoutMs`): a woken item past it times out. */
   get deadlineAt(): number | null {
-    return this.ownDeadlineAt ?? this.holder.deadlineAt ?? null;
+    const own = this.ownDeadlineAt;
+    const holder = this.holder.deadlineAt ?? null;
+    return own === null ? holder : holder === null ? own : Math.min(own, holder);
   }
 
   set deadlineAt(at: number | null) {
     this.ownDeadlineAt = at;
+  }
+
+  /** The item attempt's own deadline (its template's `timeoutMs`; null: none): what a parked item keeps. */
+  get ownDeadline(): number | null {
+    return this.ownDeadlineAt;
   }
 
   get executionId(): string {

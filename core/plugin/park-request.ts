@@ -7,17 +7,22 @@
  * or times out; or the first end of any of several children (a `map` whose items in flight all
  * wait): the node runs again on the same attempt, takes the results of the children that ended
  * and re-attaches to the others; with a node deadline (`timeoutAt`) it times out there as a `child` wait does.
+ * A child wait's `wakeAt` runs the node again earlier than its deadline without timing it out (a
+ * map item's own deadline: the map wakes to time that item out).
  */
 export type WaitSpec =
   | { kind: 'timer'; dueAt: number }
   | { kind: 'signal'; signal: string; timeoutAt: number | null }
-  | { kind: 'child'; childExecutionId: string; timeoutAt?: number | null }
-  | { kind: 'children'; childExecutionIds: readonly string[]; timeoutAt?: number | null };
+  | { kind: 'child'; childExecutionId: string; timeoutAt?: number | null; wakeAt?: number | null }
+  | { kind: 'children'; childExecutionIds: readonly string[]; timeoutAt?: number | null; wakeAt?: number | null };
 
 /** When a wait falls due by time alone (null: only an event ends it — a signal without timeout, a child's end). */
 export function waitDueAt(wait: WaitSpec): number | null {
   if (wait.kind === 'timer') return wait.dueAt;
-  return wait.timeoutAt ?? null;
+  const at = wait.timeoutAt ?? null;
+  if (wait.kind === 'signal') return at;
+  const wake = wait.wakeAt ?? null;
+  return wake === null ? at : at === null ? wake : Math.min(wake, at);
 }
 
 const PARKED = Symbol.for('weft.parkRequest');

@@ -98,7 +98,8 @@ export class MapRun {
   }
 
   private adopt(r: MapItemRecord): void {
-    if (!Number.isInteger(r.index) || r.index < 0 || r.index >= this.total || this.taken![r.index]) return;
+    // a parked item has not finished: it runs (goes on) again
+    if (r.status === 'parked' || !Number.isInteger(r.index) || r.index < 0 || r.index >= this.total || this.taken![r.index]) return;
     // with `fail` a recorded failure is not final: the node runs again, and so does the item
     if (r.status === 'failed' && !this.o.continueOnFailure) return;
     this.taken![r.index] = 1;

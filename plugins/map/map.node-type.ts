@@ -19,6 +19,7 @@ import {
 } from '../../core/index';
 import { DEFAULT_MAP_CONCURRENCY, mapConfigSchema, type MapConfig } from './map-config.schema';
 import { MapRun, type MapOutput, type ParkedItem } from './map-run';
+import { ItemParking } from './item-parking';
 
 /** Used when the kernel settings set no `mapMaxItems`. */
 export const DEFAULT_MAP_MAX_ITEMS = 100_000;
@@ -100,6 +101,8 @@ export const mapNodeType = defineNodeType<MapConfig, Deps>({
       // woken at or past its deadline: takes the children that ended, ends the others, times out
       const late = deadlineAt !== null && deadlineAt <= Date.now();
       let runItem: (index: number, item: unknown) => Promise<InlineResult | ParkedItem>;
+      // an inline item parked on its child goes on where it parked (attempt, deadline)
+      const parking = new ItemParking(prior, ctx.attempt, (rec) => records.record(executionId, nodeId, rec));
       if (config.workflow) {
         const { workflowId, version } = config.workflow;
         runItem = (index, item) => runChild(children, { ctx, signal, workflowId, version, index, item, park: mayPark, late });
@@ -113,7 +116,13 @@ export const mapNodeType = defineNodeType<MapConfig, Deps>({
           mayPark && config.node!.type === 'workflow',
         );
         // past the map's deadline an inline `workflow` item ends its unfinished child and times out (see lateItem)
-        runItem = (index, item) => batch.run({ item, index }).then((r) => (late ? lateItem(r) : parkedItem(r)));
+        runItem = async (index, item) => {
+          const r = await batch.run({ item, index }, parking.resumeOf(index));
+          if (late) return lateItem(r);
+          const end = parkedItem(r);
+          if ('parkedOn' in end && r.ok && r.parked) await parking.parked(index, r.parked);
+          return end;
+        };
       }
       const end = await new MapRun(
         {
@@ -136,8 +145,8 @@ export const mapNodeType = defineNodeType<MapConfig, Deps>({
         );
       }
       ctx.logger.info({ children: end.parkOn.length }, 'parked on the child executions in flight');
-      // with a node timeout the wait ends at the attempt's deadline too
-      return parkNode({ kind: 'children', childExecutionIds: end.parkOn, timeoutAt: deadlineAt });
+      // with a node timeout the wait ends at the attempt's deadline too; before it, at the first item's own deadline
+      return parkNode({ kind: 'children', childExecutionIds: end.parkOn, timeoutAt: deadlineAt, wakeAt: parking.wakeAt(deadlineAt) });
     },
   }),
 });

@@ -1,4 +1,4 @@
-import type { MapItemRecord, MapItemStore } from '../../core/store/map-item-store';
+import type { MapItemRecord, MapItemStore, ParkedItemState } from '../../core/store/map-item-store';
 import type { NodeErrorRecord } from '../../core/model/execution-document';
 import type { GroupCommitWriter } from './group-commit-writer';
 import type { SqlBatchDriver, WriteOp } from './sql-batch';
@@ -40,6 +40,8 @@ export class SqlMapItemStore implements MapItemStore {
     } catch (err) {
       return Promise.reject(err);
     }
+    // a parked item's state rides in the output column (it has no output yet)
+    if (item.status === 'parked') output = JSON.stringify(item.parked ?? null);
     const error = item.error ? JSON.stringify(item.error) : null;
     this.queued.push(executionId, nodeId, item.index, item.status, output, error);
     if (this.pending) return this.pending;
@@ -51,12 +53,16 @@ export class SqlMapItemStore implements MapItemStore {
 
   async list(executionId: string, nodeId: string): Promise<MapItemRecord[]> {
     const rows = await this.options.driver.all(SELECT, [executionId, nodeId]);
-    return rows.map((r) => ({
-      index: Number(r.item_index),
-      status: r.status === 'succeeded' ? 'succeeded' : 'failed',
-      output: fromJson(r.output),
-      error: fromJson<NodeErrorRecord>(r.error),
-    }));
+    return rows.map((r): MapItemRecord => {
+      const index = Number(r.item_index);
+      if (r.status === 'parked') return { index, status: 'parked', output: null, error: null, parked: fromJson<ParkedItemState>(r.output) ?? undefined };
+      return {
+        index,
+        status: r.status === 'succeeded' ? 'succeeded' : 'failed',
+        output: fromJson(r.output),
+        error: fromJson<NodeErrorRecord>(r.error),
+      };
+    });
   }
 
   /**

@@ -11,11 +11,11 @@ export function waitSpecOfRow(row: {
   const due = row.due_at === null || row.due_at === undefined ? null : Number(row.due_at);
   if (row.kind === 'timer' && due !== null) return { kind: 'timer', dueAt: due };
   if (row.kind === 'signal') return { kind: 'signal', signal: String(row.signal_name), timeoutAt: due };
-  // a child wait is due at its node's deadline, or earlier once the child ended (the wait is then due anyway)
+  // a child wait is due at its node's deadline, or earlier (its `wakeAt`, or once the child ended: the wait is then due anyway)
   if (row.kind === 'child' && row.child_execution_id) {
     const deadline = row.deadline_at === null || row.deadline_at === undefined ? null : Number(row.deadline_at);
-    const timeoutAt = deadline === null || (due !== null && due < deadline) ? due : deadline;
-    return { kind: 'child', childExecutionId: String(row.child_execution_id), timeoutAt };
+    const wakeAt = due !== null && (deadline === null || due < deadline) ? due : null;
+    return { kind: 'child', childExecutionId: String(row.child_execution_id), timeoutAt: deadline, wakeAt };
   }
   return null;
 }
@@ -42,12 +42,13 @@ export function waitsOfRows(
     const had = byNode.get(nodeId);
     if (wait.kind === 'child' && (had?.kind === 'child' || had?.kind === 'children')) {
       const ids = had.kind === 'child' ? [had.childExecutionId] : [...had.childExecutionIds];
-      // the latest due time is the node's deadline (a child that ended made its own row due earlier)
-      const timeoutAt = Math.max(had.timeoutAt ?? -Infinity, wait.timeoutAt ?? -Infinity);
+      // every row carries the node's deadline; the node wakes at the earliest row's `wakeAt`
+      const wakeAt = Math.min(had.wakeAt ?? Infinity, wait.wakeAt ?? Infinity);
       byNode.set(nodeId, {
         kind: 'children',
         childExecutionIds: [...ids, wait.childExecutionId],
-        timeoutAt: Number.isFinite(timeoutAt) ? timeoutAt : null,
+        timeoutAt: had.timeoutAt ?? wait.timeoutAt ?? null,
+        wakeAt: Number.isFinite(wakeAt) ? wakeAt : null,
       });
     } else byNode.set(nodeId, wait);
   }

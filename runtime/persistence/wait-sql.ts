@@ -33,13 +33,15 @@ export function insertWaitOp(executionId: string, nodeId: string, wait: WaitSpec
     yield run('delete from weft_wait where execution_id = ? and node_id = ?', [executionId, nodeId]);
     const insert =
       'insert into weft_wait (id, execution_id, node_id, kind, due_at, signal_name, child_execution_id, deadline_at, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)';
-    // a child wait is due at its node's deadline, or at once when its child ended; the deadline stays apart
-    const deadline = waitDueAt(wait);
+    // a child wait is due at its node's deadline (or earlier, at its `wakeAt`), or at once when its
+    // child ended; the node's deadline stays apart, so a wake before it does not time the node out
+    const due = waitDueAt(wait);
+    const deadline = wait.kind === 'child' || wait.kind === 'children' ? (wait.timeoutAt ?? null) : null;
     for (const child of children)
-      yield run(insert, [uuidv7(), executionId, nodeId, 'child', ended.has(child) ? nowMs : deadline, null, child, deadline, nowMs]);
+      yield run(insert, [uuidv7(), executionId, nodeId, 'child', ended.has(child) ? nowMs : due, null, child, deadline, nowMs]);
     if (children.length === 0) {
       const name = wait.kind === 'signal' ? wait.signal : null;
-      yield run(insert, [uuidv7(), executionId, nodeId, wait.kind, deadline, name, null, null, nowMs]);
+      yield run(insert, [uuidv7(), executionId, nodeId, wait.kind, due, name, null, null, nowMs]);
     }
   };
 }

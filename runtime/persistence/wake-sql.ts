@@ -62,7 +62,7 @@ export function wakeOp(
       if (!due) break;
       if (due.kind === 'child') {
         const deadlineAt = due.deadline_at === null || due.deadline_at === undefined ? null : Number(due.deadline_at);
-        yield* childWaitDueSteps(executionId, String(due.node_id), String(due.child_execution_id), String(due.id), deadlineAt);
+        yield* childWaitDueSteps(executionId, String(due.node_id), String(due.child_execution_id), String(due.id), deadlineAt, nowMs);
         woke.push(String(due.node_id));
         continue;
       }
@@ -125,7 +125,8 @@ export function wakeOp(
 /**
  * A due child wait: the node runs again on the same attempt (as after a crash; its record keeps
  * its attempt and first start), re-attaches to the child and takes its result. A child that has
- * not ended made the wait due by the node's deadline: the record says so (a `TimeoutError` on the
+ * not ended made the wait due by the node's deadline (or, before it, by the wait's `wakeAt`: the
+ * node goes on as after a child's end): the record says so (a `TimeoutError` on the
  * `running` record), and the node's run fails that attempt, cancels the child and applies its
  * retry policy. A child that ended before the deadline leaves the deadline on the record (a map's
  * other children still run, and the woken attempt must not get a fresh `timeoutMs`).
@@ -136,6 +137,7 @@ function* childWaitDueSteps(
   child: string,
   waitId: string,
   deadlineAt: number | null,
+  nowMs: number,
 ): Generator<SqlStep, void, any> {
   // the child's row before the wait row, as a child's end and a parent's cancel take them (no deadlock)
   yield run('update workflow_execution set claim_epoch = claim_epoch where id = ?', [child]);
@@ -144,7 +146,10 @@ function* childWaitDueSteps(
   // a map's rows for its other children go too: its run re-attaches to them, and its next park
   // writes them again, checking each child (so a child ending while it runs wakes nothing)
   yield run("delete from weft_wait where execution_id = ? and node_id = ? and kind = 'child'", [executionId, nodeId]);
-  const timedOut = row !== undefined && row !== null && !isTerminal(String(row.status));
+  // a child that has not ended made the wait due by the node's deadline, or earlier by its `wakeAt`
+  // (a map item's own deadline: the map times that item out, not itself)
+  const running = row !== undefined && row !== null && !isTerminal(String(row.status));
+  const timedOut = running && deadlineAt !== null && deadlineAt <= nowMs;
   const error = timedOut
     ? JSON.stringify(childWaitTimeout(nodeId, child))
     : deadlineAt !== null

@@ -1,11 +1,11 @@
 import { EntitySchema } from '@mikro-orm/core';
 
-/** A `map_item` row: one finished item of a `map` node. */
+/** A `map_item` row: one finished (or parked) item of a `map` node. */
 export interface MapItemRow {
   executionId: string;
   nodeId: string;
   itemIndex: number;
-  /** `succeeded` or `failed`. */
+  /** `succeeded`, `failed`, or `parked` (an inline item parked on its child: its state in `output`). */
   status: string;
   /** JSON text of the item's output (null when it failed). */
   output: string | null;
