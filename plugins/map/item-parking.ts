@@ -33,10 +33,16 @@ export class ItemParking {
   async parked(index: number, state: ResumedAttempt): Promise<void> {
     if (state.deadlineAt !== null) this.earliest = Math.min(this.earliest, state.deadlineAt);
     const had = this.prior.get(index);
-    if (had ? had.attempt === state.attempt && had.deadlineAt === state.deadlineAt : state.attempt <= 1 && state.deadlineAt === null) return;
+    if (had ? had.attempt === state.attempt && had.deadlineAt === state.deadlineAt : state.attempt <= 1 && state.deadlineAt === null)
+      return;
     // the input snapshot is the rendered config again: not kept twice
     const attemptErrors = state.attemptErrors.map(({ input: _input, ...e }) => e);
-    const parked: ParkedItemState = { holderAttempt: this.holderAttempt, attempt: state.attempt, attemptErrors, deadlineAt: state.deadlineAt };
+    const parked: ParkedItemState = {
+      holderAttempt: this.holderAttempt,
+      attempt: state.attempt,
+      attemptErrors,
+      deadlineAt: state.deadlineAt,
+    };
     await this.record({ index, status: 'parked', output: null, error: null, parked });
   }
 

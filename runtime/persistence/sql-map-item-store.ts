@@ -55,7 +55,8 @@ export class SqlMapItemStore implements MapItemStore {
     const rows = await this.options.driver.all(SELECT, [executionId, nodeId]);
     return rows.map((r): MapItemRecord => {
       const index = Number(r.item_index);
-      if (r.status === 'parked') return { index, status: 'parked', output: null, error: null, parked: fromJson<ParkedItemState>(r.output) ?? undefined };
+      if (r.status === 'parked')
+        return { index, status: 'parked', output: null, error: null, parked: fromJson<ParkedItemState>(r.output) ?? undefined };
       return {
         index,
         status: r.status === 'succeeded' ? 'succeeded' : 'failed',
