@@ -182,7 +182,7 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
       assert.deepEqual((await children(id)).map((k) => k.id).sort(), [a2, kids.get(1)].sort(), 'no child started on the second wake');
       assert.equal((await itemRows(id)).get(0)!.parked.attempt, 2);
 
-      await approve(a2!, { by: 'ops2' });
+      await approve(a2, { by: 'ops2' });
       const done = await ended(id);
       assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
       assert.deepEqual(done.outputs.fan.items, [{ got: { item: 'a', by: 'ops2' } }, { got: { item: 'b', by: 'ops' } }]);
