@@ -17,11 +17,15 @@ const TEXT = 'é€😀x'.repeat(75_000);
 const BIG = { text: TEXT, list: [1, 'two', { three: 3 }] };
 const BIG_JSON = JSON.stringify(BIG);
 const BIG_BYTES = Buffer.byteLength(BIG_JSON, 'utf8');
+/** A small user output shaped exactly like the reference to an output kept apart. */
+const LOOKALIKE = { $ref: '/api/v1/executions/someone-else/nodes/big/output', bytes: 7 };
 
 const handlers = {
   big: () => BIG,
   // what a downstream node reads through `{{ nodes.big.output.text }}`
   measure: (input: unknown) => ({ chars: typeof input === 'string' ? input.length : -1, same: input === TEXT }),
+  relay: () => LOOKALIKE,
+  read: (input: unknown) => ({ got: input }),
 };
 
 /** big → use (templated on big's output); the workflow's outputs name use only. */
@@ -36,6 +40,17 @@ const workflow: WorkflowDefinition = {
 };
 
 const USED = { chars: TEXT.length, same: true };
+
+/** relay → use (templated on relay's whole output, which looks like a reference). */
+const lookalikeWorkflow: WorkflowDefinition = {
+  name: 'ref-lookalike',
+  nodes: [
+    { id: 'relay', type: 'fn', config: { fn: 'relay' } },
+    { id: 'use', type: 'fn', config: { fn: 'read', input: '{{ nodes.relay.output }}' } },
+  ],
+  edges: [{ from: 'relay', to: 'use' }],
+  outputs: { use: '{{ nodes.use.output }}' },
+};
 
 function deadOwner(): string {
   const pid = spawnSync(process.execPath, ['-e', '0']).pid;
@@ -174,6 +189,49 @@ describeDialects('large node outputs', (ctx) => {
     assert.equal(doc.status, 'succeeded', JSON.stringify(doc.error));
     assert.deepEqual(doc.outputs, { use: USED });
     assert.deepEqual(doc.nodes.find((n) => n.nodeId === 'big')!.output, refOf(s.id, 'big'));
+  });
+
+  // A reference is told from user data by where it came from, not by its shape: a node whose own
+  // output looks like `{ "$ref", "bytes" }` keeps it as data when a re-run copies the node and when
+  // a restart resumes after it (no lookup in `node_output`, where nothing is, and no copy of
+  // another execution's row).
+  it('a user output shaped like a reference is data, also in a re-run that copies its node', async () => {
+    const wf = await api.createWorkflow(lookalikeWorkflow);
+    const first = await api.request('POST', `/api/v1/workflows/${wf}/execute`, { body: { wait: true } });
+    assert.equal(first.body.status, 'succeeded', first.text);
+    assert.deepEqual(first.body.outputs, { use: { got: LOOKALIKE } });
+    const rerun = await api.request('POST', `/api/v1/executions/${first.body.id}/rerun`, {
+      body: { fromNodes: ['use'] },
+      key: api.keys.operator,
+    });
+    assert.equal(rerun.status, 202, rerun.text);
+    const second = await waitForEnd(rerun.body.executionId);
+    assert.equal(second.status, 'succeeded', JSON.stringify(second.error));
+    const relay = second.nodes.find((n: { nodeId: string }) => n.nodeId === 'relay');
+    assert.equal(relay.reusedFrom, first.body.id);
+    assert.deepEqual(relay.output, LOOKALIKE);
+    assert.deepEqual(second.outputs, { use: { got: LOOKALIKE } });
+    const row = await p.executionStore.knex('node_execution').where({ execution_id: second.id, node_id: 'relay' }).first('output');
+    assert.deepEqual(JSON.parse(String(row.output)), LOOKALIKE, 'the copy is stored inline, as the original was');
+  });
+
+  it('a user output shaped like a reference is data for the downstream template after a resume', async () => {
+    const saved = await p.workflowStore.create(lookalikeWorkflow);
+    const dead = await ctx.open({ owner: deadOwner() });
+    const s = startRecord(saved.id, { workflowVersion: saved.version, definition: lookalikeWorkflow });
+    await dead.executionStore.startExecution(s);
+    await dead.executionStore.nodeFinished(s.id, nodeDone('relay', LOOKALIKE));
+    await dead.executionStore.nodeStarted(s.id, nodeRunning('use'));
+    await dead.close();
+    const report = await p.recover(kernel.executor);
+    assert.deepEqual(
+      report.resumed.map((h) => h.executionId),
+      [s.id],
+    );
+    const doc = await report.resumed[0]!.done;
+    assert.equal(doc.status, 'succeeded', JSON.stringify(doc.error));
+    assert.deepEqual(doc.outputs, { use: { got: LOOKALIKE } });
+    assert.deepEqual(doc.nodes.find((n) => n.nodeId === 'relay')!.output, LOOKALIKE);
   });
 
   function waitForEnd(id: string): Promise<any> {
