@@ -28,29 +28,24 @@ const handlers = {
   read: (input: unknown) => ({ got: input }),
 };
 
-/** big → use (templated on big's output); the workflow's outputs name use only. */
-const workflow: WorkflowDefinition = {
-  name: 'large-payloads',
-  nodes: [
-    { id: 'big', type: 'fn', config: { fn: 'big' } },
-    { id: 'use', type: 'fn', config: { fn: 'measure', input: '{{ nodes.big.output.text }}' } },
-  ],
-  edges: [{ from: 'big', to: 'use' }],
-  outputs: { use: '{{ nodes.use.output }}' },
-};
+/** `first` → use (its input templated on `first`'s output); the workflow's outputs name use only. */
+function pair(name: string, first: string, use: { fn: string; input: string }): WorkflowDefinition {
+  return {
+    name,
+    nodes: [
+      { id: first, type: 'fn', config: { fn: first } },
+      { id: 'use', type: 'fn', config: use },
+    ],
+    edges: [{ from: first, to: 'use' }],
+    outputs: { use: '{{ nodes.use.output }}' },
+  };
+}
 
+/** big → use, reading big's text. */
+const workflow = pair('large-payloads', 'big', { fn: 'measure', input: '{{ nodes.big.output.text }}' });
 const USED = { chars: TEXT.length, same: true };
-
-/** relay → use (templated on relay's whole output, which looks like a reference). */
-const lookalikeWorkflow: WorkflowDefinition = {
-  name: 'ref-lookalike',
-  nodes: [
-    { id: 'relay', type: 'fn', config: { fn: 'relay' } },
-    { id: 'use', type: 'fn', config: { fn: 'read', input: '{{ nodes.relay.output }}' } },
-  ],
-  edges: [{ from: 'relay', to: 'use' }],
-  outputs: { use: '{{ nodes.use.output }}' },
-};
+/** relay → use, reading relay's whole output (which looks like a reference). */
+const lookalikeWorkflow = pair('ref-lookalike', 'relay', { fn: 'read', input: '{{ nodes.relay.output }}' });
 
 function deadOwner(): string {
   const pid = spawnSync(process.execPath, ['-e', '0']).pid;
