@@ -166,24 +166,12 @@ describeDialects('large node outputs', (ctx) => {
   });
 
   it('a resume after a restart reads the kept output for a downstream template', async () => {
-    const saved = await p.workflowStore.create(workflow);
-    const dead = await ctx.open({ owner: deadOwner() });
-    const s = startRecord(saved.id, { workflowVersion: saved.version, definition: workflow });
-    await dead.executionStore.startExecution(s);
-    await dead.executionStore.nodeFinished(s.id, nodeDone('big', BIG));
-    await dead.executionStore.nodeStarted(s.id, nodeRunning('use'));
-    await dead.close();
-    assert.equal(Number((await p.executionStore.knex('node_output').where({ execution_id: s.id }).count({ n: '*' }))[0]!.n), 1);
-
-    const report = await p.recover(kernel.executor);
-    assert.deepEqual(
-      report.resumed.map((h) => h.executionId),
-      [s.id],
-    );
-    const doc = await report.resumed[0]!.done;
+    const doc = await resumedAfterFirst(workflow, 'big', BIG, async (id) => {
+      assert.equal(Number((await p.executionStore.knex('node_output').where({ execution_id: id }).count({ n: '*' }))[0]!.n), 1);
+    });
     assert.equal(doc.status, 'succeeded', JSON.stringify(doc.error));
     assert.deepEqual(doc.outputs, { use: USED });
-    assert.deepEqual(doc.nodes.find((n) => n.nodeId === 'big')!.output, refOf(s.id, 'big'));
+    assert.deepEqual(doc.nodes.find((n) => n.nodeId === 'big')!.output, refOf(doc.id, 'big'));
   });
 
   // A reference is told from user data by where it came from, not by its shape: a node whose own
@@ -211,23 +199,32 @@ describeDialects('large node outputs', (ctx) => {
   });
 
   it('a user output shaped like a reference is data for the downstream template after a resume', async () => {
-    const saved = await p.workflowStore.create(lookalikeWorkflow);
+    const doc = await resumedAfterFirst(lookalikeWorkflow, 'relay', LOOKALIKE);
+    assert.equal(doc.status, 'succeeded', JSON.stringify(doc.error));
+    assert.deepEqual(doc.outputs, { use: { got: LOOKALIKE } });
+    assert.deepEqual(doc.nodes.find((n) => n.nodeId === 'relay')!.output, LOOKALIKE);
+  });
+
+  /**
+   * `wf` left by a process that died after `first` finished with `output` and while `use` ran;
+   * `check` looks at the database before this process recovers it. Resolves with the resumed end.
+   */
+  async function resumedAfterFirst(wf: WorkflowDefinition, first: string, output: unknown, check?: (id: string) => Promise<void>) {
+    const saved = await p.workflowStore.create(wf);
     const dead = await ctx.open({ owner: deadOwner() });
-    const s = startRecord(saved.id, { workflowVersion: saved.version, definition: lookalikeWorkflow });
+    const s = startRecord(saved.id, { workflowVersion: saved.version, definition: wf });
     await dead.executionStore.startExecution(s);
-    await dead.executionStore.nodeFinished(s.id, nodeDone('relay', LOOKALIKE));
+    await dead.executionStore.nodeFinished(s.id, nodeDone(first, output));
     await dead.executionStore.nodeStarted(s.id, nodeRunning('use'));
     await dead.close();
+    await check?.(s.id);
     const report = await p.recover(kernel.executor);
     assert.deepEqual(
       report.resumed.map((h) => h.executionId),
       [s.id],
     );
-    const doc = await report.resumed[0]!.done;
-    assert.equal(doc.status, 'succeeded', JSON.stringify(doc.error));
-    assert.deepEqual(doc.outputs, { use: { got: LOOKALIKE } });
-    assert.deepEqual(doc.nodes.find((n) => n.nodeId === 'relay')!.output, LOOKALIKE);
-  });
+    return report.resumed[0]!.done;
+  }
 
   function waitForEnd(id: string): Promise<any> {
     return waitFor(
