@@ -1,5 +1,4 @@
-import type { NodeExecutionError } from '../../core/errors/weft-error';
-import type { ExecutionDocument, NodeExecutionRecord } from '../../core/model/execution-document';
+import type { NodeExecutionRecord } from '../../core/model/execution-document';
 import type { WorkflowDefinition } from '../../core/model/workflow-definition';
 import type { CancelRequestListener, CancelRequestOutcome, ExecutionStartRecord, ExecutionStore } from '../../core/store/execution-store';
 import type { NodeOutputRef } from '../../core/model/node-output-ref';
@@ -7,7 +6,8 @@ import { silentLogger, type Logger } from '../../core/services/logger';
 import { GroupCommitWriter } from './group-commit-writer';
 import type { SqlConnection } from './sql-batch';
 import type { ExecutionClaims } from './execution-claims';
-import { executionEndedSteps, FENCED, fencedOp, startExecutionOp, updateExecutionOp } from './execution-sql';
+import { FENCED, fencedOp, startExecutionOp } from './execution-sql';
+import { executionEndOp, type ExecutionResult } from './execution-end-op';
 import { upsertNodeSteps } from './node-upsert-sql';
 import type { CancelRequestWatcher } from './cancel-request-watcher';
 import { ExecutionOwnership } from './execution-ownership';
@@ -17,15 +17,13 @@ import { assertStartRecord, executionStartRow, nodeRow, nodeRowKey } from './exe
 import { SqlExecutionReader } from './sql-execution-reader';
 import { NodeOutputKeeper } from './node-output-keeper';
 import type { SqlExecutionStoreOptions } from './sql-execution-store-options';
-import { assertOutputSize, errorRecordJson } from './output-size';
-import { fromJson, isoToMs, toJson } from './sql-codec';
+import { errorRecordJson } from './output-size';
+import { fromJson } from './sql-codec';
 import { defaultOwner } from './execution-owner';
 import type { PersistenceDialect } from './migrations/migration-list';
 import type { WaitSpec } from '../../core/plugin/park-request';
 import { deleteWaitOp, insertWaitOp, parkExecutionOp } from './wait-sql';
 import { NodePositions } from './node-positions';
-
-type Result = Pick<ExecutionDocument, 'status' | 'outputs' | 'error' | 'finishedAt' | 'durationMs'>;
 
 /**
  * The {@link ExecutionStore} on SQLite or PostgreSQL. Every write goes through one
@@ -149,37 +147,13 @@ export class SqlExecutionStore extends SqlExecutionReader implements ExecutionSt
     return this.putNode(executionId, record, true);
   }
 
-  async finishExecution(executionId: string, result: Result): Promise<void> {
-    let outputs: string | null;
-    let error = result.error;
-    let status = result.status;
-    let refused: NodeExecutionError | null = null;
-    try {
-      outputs = assertOutputSize('(workflow outputs)', result.outputs ?? undefined, this.options.maxOutputBytes);
-    } catch (err) {
-      // never leave the execution running: record why it failed, then tell the caller
-      refused = err as NodeExecutionError;
-      outputs = null;
-      status = 'failed';
-      error = { type: refused.type, code: refused.code, message: refused.message };
-    }
+  async finishExecution(executionId: string, result: ExecutionResult): Promise<void> {
+    // refused outputs still end the execution (failed, with why); the caller hears of it after
+    const { op: end, refused } = executionEndOp(executionId, result, this.options.maxOutputBytes, this.now());
     const epoch = this.claims.epochOf(executionId);
     try {
       // the end of an execution this process lost is not its to record
       if (this.claims.isLost(executionId)) return;
-      const update = updateExecutionOp(executionId, {
-        status,
-        outputs,
-        error: toJson(error ?? undefined),
-        finished_at: result.finishedAt ? isoToMs(result.finishedAt, 'finishedAt') : this.now(),
-        duration_ms: result.durationMs ?? null,
-      });
-      const nowMs = this.now();
-      const end = function* () {
-        yield* update();
-        // its waits, the signals nobody took and the children it waited on end with it; a parent waiting on it falls due
-        return yield* executionEndedSteps(executionId, nowMs, `parent execution ${executionId} ended ${status}`);
-      };
       const r = await this.writer.run(epoch === undefined ? end : fencedOp(executionId, epoch, end, this.options.dialect));
       if (r === FENCED) {
         this.ownership.claimLost(executionId);

@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { callApi, exitOf, startServe, weftEnv } from '../support/weft-process';
 import { makeTempDir, type TempDir } from '../support/sqlite-temp';
 import { waitFor } from '../support/wait-for';
+import { approvalChild, mapOverChildren } from '../support/approval-workflows';
 import { loadConfig } from '../../runtime/config/weft-config';
 import { openPersistence } from '../../runtime/persistence/persistence';
 
@@ -34,25 +35,9 @@ describe('e2e: a map woken by a child survives a crash right after the wake (wef
     children.push(serve.child);
     const call = (url: string, method: string, p: string, body?: unknown) => callApi(url, ADMIN_KEY, method, p, body);
 
-    const kid = await call(serve.url, 'POST', '/api/v1/workflows', {
-      name: 'wake-crash-child',
-      nodes: [
-        { id: 'approve', type: 'wait', config: { signal: 'approve' } },
-        {
-          id: 'out',
-          type: 'tool',
-          config: { tool: 'core.echo', input: { by: '{{ nodes.approve.output.payload.by }}', item: '{{ inputs.item }}' } },
-        },
-      ],
-      edges: [{ from: 'approve', to: 'out' }],
-      outputs: { approved: '{{ nodes.out.output }}' },
-    });
+    const kid = await call(serve.url, 'POST', '/api/v1/workflows', approvalChild('wake-crash-child'));
     assert.equal(kid.status, 201, JSON.stringify(kid.body));
-    const parent = await call(serve.url, 'POST', '/api/v1/workflows', {
-      name: 'wake-crash-parent',
-      nodes: [{ id: 'fan', type: 'map', config: { items: ['x', 'y'], concurrency: 2, workflow: { workflowId: kid.body.id } } }],
-      outputs: { fan: '{{ nodes.fan.output }}' },
-    });
+    const parent = await call(serve.url, 'POST', '/api/v1/workflows', mapOverChildren('wake-crash-parent', kid.body.id, ['x', 'y']));
     assert.equal(parent.status, 201, JSON.stringify(parent.body));
     const run = await call(serve.url, 'POST', `/api/v1/workflows/${parent.body.id}/execute`, { wait: true });
     assert.equal(run.status, 200, JSON.stringify(run.body));

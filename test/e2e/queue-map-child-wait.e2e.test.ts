@@ -3,6 +3,7 @@ import { stopSharedPostgres } from '../support/postgres-server';
 import { exitOf } from '../support/weft-process';
 import { useQueueCluster } from '../support/queue-cluster';
 import { waitFor } from '../support/wait-for';
+import { approvalChild, mapOverChildren } from '../support/approval-workflows';
 
 after(stopSharedPostgres);
 
@@ -20,25 +21,9 @@ describe('e2e: a map does not hold the only worker while its children wait (queu
   const { procs, call, statusOf } = useQueueCluster(ADMIN_KEY, 1, 1);
 
   it('parks the map, runs its three children on the same worker, and their signals finish the parent', async () => {
-    const kidWf = await call('POST', '/api/v1/workflows', {
-      name: 'queued-map-child-approval',
-      nodes: [
-        { id: 'approve', type: 'wait', config: { signal: 'approve' } },
-        {
-          id: 'out',
-          type: 'tool',
-          config: { tool: 'core.echo', input: { by: '{{ nodes.approve.output.payload.by }}', item: '{{ inputs.item }}' } },
-        },
-      ],
-      edges: [{ from: 'approve', to: 'out' }],
-      outputs: { approved: '{{ nodes.out.output }}' },
-    });
+    const kidWf = await call('POST', '/api/v1/workflows', approvalChild('queued-map-child-approval'));
     assert.equal(kidWf.status, 201, JSON.stringify(kidWf.body));
-    const parentWf = await call('POST', '/api/v1/workflows', {
-      name: 'queued-map-parent',
-      nodes: [{ id: 'fan', type: 'map', config: { items: ['x', 'y', 'z'], concurrency: 3, workflow: { workflowId: kidWf.body.id } } }],
-      outputs: { fan: '{{ nodes.fan.output }}' },
-    });
+    const parentWf = await call('POST', '/api/v1/workflows', mapOverChildren('queued-map-parent', kidWf.body.id, ['x', 'y', 'z']));
     assert.equal(parentWf.status, 201, JSON.stringify(parentWf.body));
     const run = await call('POST', `/api/v1/workflows/${parentWf.body.id}/execute`, {});
     assert.equal(run.status, 202, JSON.stringify(run.body));

@@ -80,6 +80,21 @@ describe('the SQLite WAL is checkpointed between executions, not during one', fu
     assert.equal(after.checkpointed, after.frames, 'the WAL was not checkpointed once the last execution ended');
   });
 
+  it('still checkpoints at 10,000 pages when the process is never idle', async () => {
+    const sleeper = await kernel.executor.start({
+      name: 'sleeper',
+      nodes: [{ id: 's', type: 'sleep', config: { ms: 60_000 } }],
+      edges: [],
+    });
+    await waitFor(() => kernel.executor.isActive(sleeper.executionId), 'the sleeper runs');
+    // ~1.7 pages per node commit: 7,000 nodes cross 10,000 pages once
+    assert.equal((await kernel.executor.run(echoChain(7_000))).status, 'succeeded');
+    const wal = walState(file);
+    assert.ok(wal.frames < 7_000, `the WAL holds ${wal.frames} frames after 7,000 node commits: it never started over`);
+    sleeper.cancel();
+    await sleeper.done;
+  });
+
   it('leaves a WAL of few commits alone (a checkpoint has fixed costs)', async () => {
     assert.equal((await kernel.executor.run(echoChain(20))).status, 'succeeded');
     await new Promise((r) => setImmediate(r));

@@ -17,25 +17,35 @@ const TEXT = 'é€😀x'.repeat(75_000);
 const BIG = { text: TEXT, list: [1, 'two', { three: 3 }] };
 const BIG_JSON = JSON.stringify(BIG);
 const BIG_BYTES = Buffer.byteLength(BIG_JSON, 'utf8');
+/** A small user output shaped exactly like the reference to an output kept apart. */
+const LOOKALIKE = { $ref: '/api/v1/executions/someone-else/nodes/big/output', bytes: 7 };
 
 const handlers = {
   big: () => BIG,
   // what a downstream node reads through `{{ nodes.big.output.text }}`
   measure: (input: unknown) => ({ chars: typeof input === 'string' ? input.length : -1, same: input === TEXT }),
+  relay: () => LOOKALIKE,
+  read: (input: unknown) => ({ got: input }),
 };
 
-/** big → use (templated on big's output); the workflow's outputs name use only. */
-const workflow: WorkflowDefinition = {
-  name: 'large-payloads',
-  nodes: [
-    { id: 'big', type: 'fn', config: { fn: 'big' } },
-    { id: 'use', type: 'fn', config: { fn: 'measure', input: '{{ nodes.big.output.text }}' } },
-  ],
-  edges: [{ from: 'big', to: 'use' }],
-  outputs: { use: '{{ nodes.use.output }}' },
-};
+/** `first` → use (its input templated on `first`'s output); the workflow's outputs name use only. */
+function pair(name: string, first: string, use: { fn: string; input: string }): WorkflowDefinition {
+  return {
+    name,
+    nodes: [
+      { id: first, type: 'fn', config: { fn: first } },
+      { id: 'use', type: 'fn', config: use },
+    ],
+    edges: [{ from: first, to: 'use' }],
+    outputs: { use: '{{ nodes.use.output }}' },
+  };
+}
 
+/** big → use, reading big's text. */
+const workflow = pair('large-payloads', 'big', { fn: 'measure', input: '{{ nodes.big.output.text }}' });
 const USED = { chars: TEXT.length, same: true };
+/** relay → use, reading relay's whole output (which looks like a reference). */
+const lookalikeWorkflow = pair('ref-lookalike', 'relay', { fn: 'read', input: '{{ nodes.relay.output }}' });
 
 function deadOwner(): string {
   const pid = spawnSync(process.execPath, ['-e', '0']).pid;
@@ -156,25 +166,65 @@ describeDialects('large node outputs', (ctx) => {
   });
 
   it('a resume after a restart reads the kept output for a downstream template', async () => {
-    const saved = await p.workflowStore.create(workflow);
+    const doc = await resumedAfterFirst(workflow, 'big', BIG, async (id) => {
+      assert.equal(Number((await p.executionStore.knex('node_output').where({ execution_id: id }).count({ n: '*' }))[0]!.n), 1);
+    });
+    assert.equal(doc.status, 'succeeded', JSON.stringify(doc.error));
+    assert.deepEqual(doc.outputs, { use: USED });
+    assert.deepEqual(doc.nodes.find((n) => n.nodeId === 'big')!.output, refOf(doc.id, 'big'));
+  });
+
+  // A reference is told from user data by where it came from, not by its shape: a node whose own
+  // output looks like `{ "$ref", "bytes" }` keeps it as data when a re-run copies the node and when
+  // a restart resumes after it (no lookup in `node_output`, where nothing is, and no copy of
+  // another execution's row).
+  it('a user output shaped like a reference is data, also in a re-run that copies its node', async () => {
+    const wf = await api.createWorkflow(lookalikeWorkflow);
+    const first = await api.request('POST', `/api/v1/workflows/${wf}/execute`, { body: { wait: true } });
+    assert.equal(first.body.status, 'succeeded', first.text);
+    assert.deepEqual(first.body.outputs, { use: { got: LOOKALIKE } });
+    const rerun = await api.request('POST', `/api/v1/executions/${first.body.id}/rerun`, {
+      body: { fromNodes: ['use'] },
+      key: api.keys.operator,
+    });
+    assert.equal(rerun.status, 202, rerun.text);
+    const second = await waitForEnd(rerun.body.executionId);
+    assert.equal(second.status, 'succeeded', JSON.stringify(second.error));
+    const relay = second.nodes.find((n: { nodeId: string }) => n.nodeId === 'relay');
+    assert.equal(relay.reusedFrom, first.body.id);
+    assert.deepEqual(relay.output, LOOKALIKE);
+    assert.deepEqual(second.outputs, { use: { got: LOOKALIKE } });
+    const row = await p.executionStore.knex('node_execution').where({ execution_id: second.id, node_id: 'relay' }).first('output');
+    assert.deepEqual(JSON.parse(String(row.output)), LOOKALIKE, 'the copy is stored inline, as the original was');
+  });
+
+  it('a user output shaped like a reference is data for the downstream template after a resume', async () => {
+    const doc = await resumedAfterFirst(lookalikeWorkflow, 'relay', LOOKALIKE);
+    assert.equal(doc.status, 'succeeded', JSON.stringify(doc.error));
+    assert.deepEqual(doc.outputs, { use: { got: LOOKALIKE } });
+    assert.deepEqual(doc.nodes.find((n) => n.nodeId === 'relay')!.output, LOOKALIKE);
+  });
+
+  /**
+   * `wf` left by a process that died after `first` finished with `output` and while `use` ran;
+   * `check` looks at the database before this process recovers it. Resolves with the resumed end.
+   */
+  async function resumedAfterFirst(wf: WorkflowDefinition, first: string, output: unknown, check?: (id: string) => Promise<void>) {
+    const saved = await p.workflowStore.create(wf);
     const dead = await ctx.open({ owner: deadOwner() });
-    const s = startRecord(saved.id, { workflowVersion: saved.version, definition: workflow });
+    const s = startRecord(saved.id, { workflowVersion: saved.version, definition: wf });
     await dead.executionStore.startExecution(s);
-    await dead.executionStore.nodeFinished(s.id, nodeDone('big', BIG));
+    await dead.executionStore.nodeFinished(s.id, nodeDone(first, output));
     await dead.executionStore.nodeStarted(s.id, nodeRunning('use'));
     await dead.close();
-    assert.equal(Number((await p.executionStore.knex('node_output').where({ execution_id: s.id }).count({ n: '*' }))[0]!.n), 1);
-
+    await check?.(s.id);
     const report = await p.recover(kernel.executor);
     assert.deepEqual(
       report.resumed.map((h) => h.executionId),
       [s.id],
     );
-    const doc = await report.resumed[0]!.done;
-    assert.equal(doc.status, 'succeeded', JSON.stringify(doc.error));
-    assert.deepEqual(doc.outputs, { use: USED });
-    assert.deepEqual(doc.nodes.find((n) => n.nodeId === 'big')!.output, refOf(s.id, 'big'));
-  });
+    return report.resumed[0]!.done;
+  }
 
   function waitForEnd(id: string): Promise<any> {
     return waitFor(
