@@ -188,3 +188,60 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
       assert.deepEqual(done.outputs.fan.items, [{ got: { item: 'a', by: 'ops2' } }, { got: { item: 'b', by: 'ops' } }]);
     });
   });
+
+/**
+ * A parent whose map parked beside a node that still runs stays in memory: its items' earliest
+ * deadline fires there (not when the parent parks), and the map times that item out in place.
+ */
+describe('a map’s inline workflow item deadline beside a running node (SQLite)', function () {
+  this.timeout(60_000);
+  const m = useMapParking('sqlite');
+  const { get, node } = m;
+
+  it('times the item out in place at its deadline, cancelling its child, while the other node still runs', async () => {
+    const parent = await m.api.createWorkflow({
+      name: 'resident-item-deadline',
+      nodes: [
+        {
+          id: 'fan',
+          type: 'map',
+          config: {
+            items: ['a'],
+            onItemFailure: 'continue',
+            node: { type: 'workflow', config: { workflowId: m.child, inputs: { item: '{{ item }}' } }, timeoutMs: 3000 },
+          },
+        },
+        { id: 'slow', type: 'tool', config: { tool: 'core.sleep', input: { ms: 10_000, value: 'slept' } } },
+      ],
+    });
+    const r = await m.api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: {}, key: m.api.keys.operator });
+    assert.equal(r.status, 202, r.text);
+    const id: string = r.body.executionId;
+    await waitFor(
+      async () => (node(await get(id), 'fan')?.status === 'waiting' ? true : undefined),
+      'the map to park beside the running node',
+      {
+        timeoutMs: 20_000,
+      },
+    );
+    const inPlace = await waitFor(
+      async () => {
+        const doc = await get(id);
+        return node(doc, 'fan')?.status === 'succeeded' ? doc : undefined;
+      },
+      'the map to time its item out',
+      { timeoutMs: 20_000 },
+    );
+    assert.equal(inPlace.status, 'running');
+    assert.equal(node(inPlace, 'slow').status, 'running');
+    const failed = node(inPlace, 'fan').output.failed;
+    assert.equal(failed.length, 1);
+    assert.equal(failed[0].error.code, 'WF_NODE_TIMEOUT', JSON.stringify(failed[0]));
+    const kid = failed[0].error.details.childExecutionId as string;
+    await waitFor(async () => ((await get(kid)).status === 'cancelled' ? true : undefined), 'the item’s child to be cancelled');
+    // the sleeping node is not what this test waits for
+    const c = await m.api.request('POST', `/api/v1/executions/${id}/cancel`, { key: m.api.keys.operator });
+    assert.ok([200, 202].includes(c.status), c.text);
+    assert.equal(node(await m.ended(id), 'fan').status, 'succeeded');
+  });
+});
