@@ -7,7 +7,7 @@ export interface MapItemRow {
   itemIndex: number;
   /** `succeeded`, `failed`, or `parked` (an inline item parked on its child: its state in `output`). */
   status: string;
-  /** JSON text of the item's output (null when it failed). */
+  /** JSON text of the item's output (null when it failed; a parked item's state). */
   output: string | null;
   /** JSON text of the item's last error (null when it succeeded). */
   error: string | null;
