@@ -1,8 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { callApi, startServe, weftEnv, type WeftProcess } from '../test/support/weft-process';
 import { fmt, median, percentile, report } from './bench-stats';
+import { sqliteCommitFloorMicros } from './sqlite-commit-floor';
 
 const ADMIN_KEY = 'weft_serve_chain_bench_admin_key_000000000000';
 const SHORT = 10;
@@ -29,6 +30,12 @@ function chain(n: number): object {
   }));
   const edges = nodes.slice(1).map((_, i) => ({ from: `n${i}`, to: `n${i + 1}` }));
   return { name: `chain-${n}`, nodes, edges };
+}
+
+/** CPU time the hypervisor gave to other guests so far (all cores, ms; /proc/stat `steal`): this VM's noise. */
+function stolenMs(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  return Number(cpu[8] ?? 0) * 10;
 }
 
 /** The server's CPU time so far (user + system, µs), from /proc: the process is another one. */
@@ -90,6 +97,9 @@ export async function run(): Promise<void> {
     const cpuPerNode: number[] = [];
     let cpuLong = 0;
     let cpuShort = 0;
+    const floorBefore = sqliteCommitFloorMicros();
+    const stolen0 = stolenMs();
+    const wall0 = Date.now();
     for (let i = 0; i < RUNS; i++) {
       const short = await execute(SHORT);
       const long = await execute(LONG);
@@ -115,6 +125,14 @@ export async function run(): Promise<void> {
       `${fmt((cpuLong - cpuShort) / (RUNS * (LONG - SHORT)), 1)} µs mean (median of runs ${fmt(median(cpuPerNode), 1)} µs, in 10 µs steps)`,
     );
     report('  load average (1 min) at the end', fmt(loadavg()[0] ?? NaN, 2));
+    const floor = (floorBefore + sqliteCommitFloorMicros()) / 2;
+    report(
+      '  an SQLite commit alone, the same minute (before and after)',
+      `${fmt(floor, 1)} µs: the node costs ${fmt(us / floor, 2)} commits (this machine's quiet floor is ~15 µs)`,
+    );
+    // steal: the host ran other guests on this VM's cores; the same code then measures slower
+    const stolen = ((stolenMs() - stolen0) / ((Date.now() - wall0) * cpus().length)) * 100;
+    report('  CPU stolen by the host during the measured runs', `${fmt(stolen, 1)} % of the cores' time`);
   } finally {
     if (serve && serve.child.exitCode === null) {
       serve.child.kill('SIGTERM');
