@@ -22,6 +22,10 @@ export interface WaitsRuntime {
   signal: (id: string, name: string, payload: unknown) => Promise<void>;
   /** The `weft_wait` rows of these executions. */
   waitRows: (ids: string[]) => Promise<any[]>;
+  /** Executes a saved workflow without waiting (operator key, checked 202); its execution id. */
+  startAsync: (workflowId: string) => Promise<string>;
+  /** The execution document once `ready(doc)` holds (polled; fails naming `what` after 20 s). */
+  whenDoc: (id: string, ready: (doc: any) => boolean, what: string) => Promise<any>;
 }
 
 /**
@@ -71,6 +75,20 @@ export function useWaitsRuntime(dialect: 'sqlite' | 'postgresql'): WaitsRuntime 
       if (s.status !== 202) throw new Error(`signal ${name} to ${id}: ${s.status} ${s.text}`);
     },
     waitRows: (ids) => runtime!.persistence!.executionStore.knex('weft_wait').whereIn('execution_id', ids),
+    startAsync: async (workflowId) => {
+      const r = await api!.request('POST', `/api/v1/workflows/${workflowId}/execute`, { body: {}, key: api!.keys.operator });
+      if (r.status !== 202) throw new Error(`executing ${workflowId}: ${r.status} ${r.text}`);
+      return r.body.executionId as string;
+    },
+    whenDoc: (id, ready, what) =>
+      waitFor(
+        async () => {
+          const doc = await w.get(id);
+          return ready(doc) ? doc : undefined;
+        },
+        what,
+        { timeoutMs: 20_000 },
+      ),
   };
   return w;
 }

@@ -51,16 +51,11 @@ for (const dialect of ['sqlite', 'postgresql'] as const)
 
     /** Starts the parent; resolves once `sub` waits while `slow` still runs (the parent stays in memory). */
     async function startResident(parent: string): Promise<string> {
-      const r = await w.api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: {}, key: w.api.keys.operator });
-      assert.equal(r.status, 202, r.text);
-      const id: string = r.body.executionId;
-      await waitFor(
-        async () => {
-          const doc = await get(id);
-          return node(doc, 'sub')?.status === 'waiting' && node(doc, 'slow')?.status === 'running' ? doc : undefined;
-        },
+      const id = await w.startAsync(parent);
+      await w.whenDoc(
+        id,
+        (doc) => node(doc, 'sub')?.status === 'waiting' && node(doc, 'slow')?.status === 'running',
         'the workflow node to wait beside the running node',
-        { timeoutMs: 20_000 },
       );
       return id;
     }

@@ -172,17 +172,12 @@ describe('a parent parked on a waiting child while another of its nodes runs (SQ
       ],
       outputs: { child: '{{ nodes.sub.output }}', slow: '{{ nodes.slow.output }}' },
     });
-    const r = await w.api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: {}, key: w.api.keys.operator });
-    assert.equal(r.status, 202, r.text);
-    const id: string = r.body.executionId;
+    const id = await w.startAsync(parent);
     // the parent's node waits on the child while `slow` still runs: the parent stays `running`
-    await waitFor(
-      async () => {
-        const doc = await get(id);
-        return node(doc, 'sub')?.status === 'waiting' && node(doc, 'slow')?.status === 'running' ? doc : undefined;
-      },
+    await w.whenDoc(
+      id,
+      (doc) => node(doc, 'sub')?.status === 'waiting' && node(doc, 'slow')?.status === 'running',
       'the workflow node to wait beside the running node',
-      { timeoutMs: 20_000 },
     );
     const kids = (await w.api.request('GET', `/api/v1/executions/${id}/children`)).body.items;
     assert.equal(kids.length, 1);

@@ -101,23 +101,10 @@ describe('a map with a node timeoutMs parked beside a running node (SQLite)', fu
         { id: 'slow', type: 'tool', config: { tool: 'core.sleep', input: { ms: 8000, value: 'slept' } } },
       ],
     });
-    const r = await m.api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: {}, key: m.api.keys.operator });
-    assert.equal(r.status, 202, r.text);
-    const id: string = r.body.executionId;
+    const id = await m.startAsync(parent);
     // parked on its children (not holding them) until its deadline
-    await waitFor(
-      async () => (node(await get(id), 'fan')?.status === 'waiting' ? true : undefined),
-      'the map to park beside the running node',
-      { timeoutMs: 20_000 },
-    );
-    const done = await waitFor(
-      async () => {
-        const doc = await get(id);
-        return TERMINAL.includes(doc.status) ? doc : undefined;
-      },
-      'the parent to end',
-      { timeoutMs: 20_000 },
-    );
+    await m.whenDoc(id, (doc) => node(doc, 'fan')?.status === 'waiting', 'the map to park beside the running node');
+    const done = await m.whenDoc(id, (doc) => TERMINAL.includes(doc.status), 'the parent to end');
     // the map's failure stops the execution (onError stop): the sleeping node was still running, so the deadline fired in place
     assert.equal(done.status, 'failed');
     assert.equal(node(done, 'fan').error.code, 'WF_NODE_TIMEOUT', JSON.stringify(node(done, 'fan').error));

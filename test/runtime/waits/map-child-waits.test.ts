@@ -269,9 +269,7 @@ describe('a map parked on its children beside a running node (SQLite)', function
       ],
       outputs: { fan: '{{ nodes.fan.output.items }}', slow: '{{ nodes.slow.output }}' },
     });
-    const r = await m.api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: {}, key: m.api.keys.operator });
-    assert.equal(r.status, 202, r.text);
-    const id: string = r.body.executionId;
+    const id = await m.startAsync(parent);
     const kids: any[] = await waitFor(
       async () => {
         const doc = await get(id);
@@ -286,14 +284,7 @@ describe('a map parked on its children beside a running node (SQLite)', function
       const s = await m.api.request('POST', `/api/v1/executions/${k.id}/signals/approve`, { body: { payload: `ok-${k.itemIndex}` } });
       assert.equal(s.status, 202, s.text);
     }
-    const inPlace = await waitFor(
-      async () => {
-        const doc = await get(id);
-        return node(doc, 'fan')?.status === 'succeeded' ? doc : undefined;
-      },
-      'the map to take its children’s ends',
-      { timeoutMs: 20_000 },
-    );
+    const inPlace = await m.whenDoc(id, (doc) => node(doc, 'fan')?.status === 'succeeded', 'the map to take its children’s ends');
     assert.equal(inPlace.status, 'running');
     assert.equal(node(inPlace, 'slow').status, 'running');
     const done = await waitFor(

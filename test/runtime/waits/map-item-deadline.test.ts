@@ -214,24 +214,9 @@ describe('a map’s inline workflow item deadline beside a running node (SQLite)
         { id: 'slow', type: 'tool', config: { tool: 'core.sleep', input: { ms: 10_000, value: 'slept' } } },
       ],
     });
-    const r = await m.api.request('POST', `/api/v1/workflows/${parent}/execute`, { body: {}, key: m.api.keys.operator });
-    assert.equal(r.status, 202, r.text);
-    const id: string = r.body.executionId;
-    await waitFor(
-      async () => (node(await get(id), 'fan')?.status === 'waiting' ? true : undefined),
-      'the map to park beside the running node',
-      {
-        timeoutMs: 20_000,
-      },
-    );
-    const inPlace = await waitFor(
-      async () => {
-        const doc = await get(id);
-        return node(doc, 'fan')?.status === 'succeeded' ? doc : undefined;
-      },
-      'the map to time its item out',
-      { timeoutMs: 20_000 },
-    );
+    const id = await m.startAsync(parent);
+    await m.whenDoc(id, (doc) => node(doc, 'fan')?.status === 'waiting', 'the map to park beside the running node');
+    const inPlace = await m.whenDoc(id, (doc) => node(doc, 'fan')?.status === 'succeeded', 'the map to time its item out');
     assert.equal(inPlace.status, 'running');
     assert.equal(node(inPlace, 'slow').status, 'running');
     const failed = node(inPlace, 'fan').output.failed;
